@@ -1,0 +1,2 @@
+// Public namespace rl.callbacks: each module adds its own export line here.
+export {};

@@ -1,0 +1,2 @@
+// Public namespace rl.regularizers: each module adds its own export line here.
+export {};

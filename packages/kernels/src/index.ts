@@ -1,0 +1,3 @@
+export type * from './types.js';
+
+export const VERSION = '0.1.0';

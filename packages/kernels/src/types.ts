@@ -1,0 +1,68 @@
+/**
+ * The contract between Regulab's recurrent layers (packages/core) and the fused sequence kernels.
+ * The kernels know nothing of layers: they take tensors, masks and flags.
+ *
+ * Conventions: B batch, T time steps, D input features, H units. Masks are float32 and already
+ * scaled (a Gal mask holds 0 or 1/(1−p)); zoneout masks hold 1 where the unit KEEPS its previous
+ * value (d = 1 with probability z) and 0 where it takes the new value. Masks carry no gradient.
+ *
+ * Input dropout (one [B, D] mask per sequence) and weight-drop (one mask on the recurrent kernel)
+ * are applied by the caller with ordinary tfjs ops before the kernel runs, so the kernel sees the
+ * dropped x and the dropped recurrent kernel and the gradients flow through the caller's multiply.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export type KernelBackend = 'native' | 'wasm' | 'reference';
+
+/** Zoneout for one state (cell or hidden). */
+export type ZoneoutSpec =
+  /** Training: per-step masks [T, B, H], 1 = keep the previous value. */
+  | { kind: 'mask'; mask: tf.Tensor3D }
+  /** Inference expectation: state_t = z·state_{t−1} + (1 − z)·new_t. */
+  | { kind: 'expectation'; rate: number };
+
+export interface RecurrentSequenceOptions {
+  /** Gal recurrent dropout: one mask [B, H] on h_{t−1} where it enters the recurrent matmul (all gates); the carried state is not masked. */
+  recurrentMask?: tf.Tensor2D;
+  /** Semeniuta recurrent dropout on the candidate (LSTM g_t, GRU h̃ candidate): [B, H] per sequence or [T, B, H] per step. */
+  candidateMask?: tf.Tensor2D | tf.Tensor3D;
+  /** LSTM: zoneout on the cell state. */
+  zoneoutCell?: ZoneoutSpec;
+  /** LSTM: zoneout on the hidden state; GRU: zoneout on h. */
+  zoneoutHidden?: ZoneoutSpec;
+  /** Padding mask [B, T]: 1 for a real step, 0 for a padded one (the state is carried over, the output is the carried h). */
+  stepMask?: tf.Tensor2D;
+  /** Process the sequence from t = T−1 down to 0 (outputs stay in processing order, as tfjs/Keras do). */
+  goBackwards?: boolean;
+}
+
+export interface LstmSequenceInputs extends RecurrentSequenceOptions {
+  x: tf.Tensor3D; // [B, T, D]
+  h0: tf.Tensor2D; // [B, H]
+  c0: tf.Tensor2D; // [B, H]
+  kernel: tf.Tensor2D; // [D, 4H], gate order i, f, c, o (tfjs/Keras layout)
+  recurrentKernel: tf.Tensor2D; // [H, 4H]
+  bias: tf.Tensor1D; // [4H]
+}
+
+export interface LstmSequenceOutputs {
+  sequence: tf.Tensor3D; // [B, T, H]: h_t for every step
+  h: tf.Tensor2D; // [B, H]: last h
+  c: tf.Tensor2D; // [B, H]: last c
+}
+
+export interface GruSequenceInputs extends RecurrentSequenceOptions {
+  x: tf.Tensor3D; // [B, T, D]
+  h0: tf.Tensor2D; // [B, H]
+  kernel: tf.Tensor2D; // [D, 3H], gate order z, r, h (tfjs/Keras layout)
+  recurrentKernel: tf.Tensor2D; // [H, 3H]
+  /** [3H] (reset-before, tfjs) or [2, 3H] (reset-after, Keras default: input bias row 0, recurrent bias row 1). */
+  bias: tf.Tensor1D | tf.Tensor2D;
+  /** Keras `reset_after`: r multiplies (W_h h + b_h) instead of h. */
+  resetAfter: boolean;
+}
+
+export interface GruSequenceOutputs {
+  sequence: tf.Tensor3D; // [B, T, H]
+  h: tf.Tensor2D; // [B, H]
+}
