@@ -14,6 +14,9 @@ import type * as tf from '@tensorflow/tfjs';
 
 export type KernelBackend = 'native' | 'wasm' | 'reference';
 
+/** Element-wise activations a fused op accepts (tfjs-layers' definitions; hardSigmoid = clip(0.2x + 0.5, 0, 1)). */
+export type SequenceActivation = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'linear';
+
 /** Zoneout for one state (cell or hidden). */
 export type ZoneoutSpec =
   /** Training: per-step masks [T, B, H], 1 = keep the previous value. */
@@ -34,7 +37,17 @@ export interface RecurrentSequenceOptions {
   stepMask?: tf.Tensor2D;
   /** Process the sequence from t = T−1 down to 0 (outputs stay in processing order, as tfjs/Keras do). */
   goBackwards?: boolean;
+  /** Activation of the candidate (and, for the LSTM, of the cell before the output gate). Default 'tanh'. */
+  activation?: SequenceActivation;
+  /** Activation of the gates (LSTM i, f, o; GRU z, r). Default 'sigmoid'. */
+  recurrentActivation?: SequenceActivation;
 }
+
+/*
+ * Per-step masks ([T, B, H]: Semeniuta 'step' candidate masks, zoneout masks) are indexed by the
+ * processing step k = 0..T−1: with goBackwards, step k reads input x[:, T−1−k] and mask[k]. The
+ * stepMask [B, T] is indexed by input time (it follows the input it pads).
+ */
 
 export interface LstmSequenceInputs extends RecurrentSequenceOptions {
   x: tf.Tensor3D; // [B, T, D]

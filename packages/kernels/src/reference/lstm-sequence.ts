@@ -1,0 +1,77 @@
+/**
+ * Reference fused LSTM over a whole sequence, written with tfjs ops (autodiff gives the backward
+ * pass). The native and WebAssembly kernels must match it; it is also the fallback.
+ *
+ * One step (gate order i, f, c, o as tfjs/Keras; σ = recurrentActivation, φ = activation):
+ *   ĥ = h_{t−1} ⊙ m_rec                          (Gal recurrent mask, constant across steps)
+ *   [a_i a_f a_g a_o] = x_t·W + ĥ·U + b
+ *   i = σ(a_i), f = σ(a_f), g = φ(a_g) ⊙ m_cand, o = σ(a_o)   (Semeniuta: only the candidate)
+ *   c̃ = f ⊙ c_{t−1} + i ⊙ g,  h̃ = o ⊙ φ(c̃)      (from the un-zoned new cell)
+ *   c_t = zoneout(c_{t−1}, c̃),  h_t = zoneout(h_{t−1}, h̃)
+ *   padded step (stepMask 0): c_t = c_{t−1}, h_t = h_{t−1}
+ *
+ * Shapes: see LstmSequenceInputs / LstmSequenceOutputs in ../types.ts.
+ * Masks are used as given (the caller draws them only when training). Each step runs in its own
+ * tf.tidy; nothing but the three outputs survives the call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LstmSequenceInputs, LstmSequenceOutputs } from '../types.js';
+import { applyActivation } from './activations.js';
+import { checkShapes } from './check-shapes.js';
+import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
+
+export function referenceLstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
+  const { x, h0, c0, kernel, recurrentKernel, bias } = inputs;
+  const act = inputs.activation ?? 'tanh';
+  const gateAct = inputs.recurrentActivation ?? 'sigmoid';
+  const [batch, steps, dim] = x.shape;
+  const units = recurrentKernel.shape[0];
+  checkLstmShapes(inputs, units);
+
+  return tf.tidy(() => {
+    // The input projection for all steps in one matmul.
+    const xw = tf.reshape(
+      tf.add(tf.matMul(tf.reshape(x, [batch * steps, dim]), kernel), bias), // [B·T, 4H]
+      [batch, steps, 4 * units],
+    ) as tf.Tensor3D; // [B, T, 4H]
+    const { inputs: xs, keeps } = stepsOf(xw, inputs.stepMask, inputs.goBackwards === true);
+
+    let h = h0; // [B, H]
+    let c = c0; // [B, H]
+    const outputs: tf.Tensor2D[] = [];
+    for (let k = 0; k < steps; k++) {
+      const next = tf.tidy(() => {
+        const hIn = inputs.recurrentMask ? tf.mul(h, inputs.recurrentMask) : h; // [B, H]
+        const a = tf.add(xs[k], tf.matMul(hIn, recurrentKernel)); // [B, 4H]
+        const [ai, af, ag, ao] = tf.split(a, 4, 1); // 4 × [B, H]
+        const i = applyActivation(gateAct, ai);
+        const f = applyActivation(gateAct, af);
+        let g = applyActivation(act, ag);
+        if (inputs.candidateMask) g = tf.mul(g, stepSlice(inputs.candidateMask, k));
+        const o = applyActivation(gateAct, ao);
+        const cNew = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D; // c̃ [B, H]
+        const hNew = tf.mul(o, applyActivation(act, cNew)) as tf.Tensor2D; // h̃ [B, H]
+        const cZ = zoneoutStep(inputs.zoneoutCell, k, c, cNew);
+        const hZ = zoneoutStep(inputs.zoneoutHidden, k, h, hNew);
+        return { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
+      });
+      h = next.h;
+      c = next.c;
+      outputs.push(h);
+    }
+    const sequence = steps === 0 ? tf.zeros([batch, 0, units]) : (tf.stack(outputs, 1) as tf.Tensor3D); // [B, T, H]
+    return { sequence: sequence as tf.Tensor3D, h: tf.clone(h), c: tf.clone(c) };
+  });
+}
+
+function checkLstmShapes(inputs: LstmSequenceInputs, units: number): void {
+  const { x, h0, c0, kernel, recurrentKernel, bias } = inputs;
+  const [batch, , dim] = x.shape;
+  checkShapes('lstmSequence', inputs, units, [
+    ['kernel', kernel.shape, [dim, 4 * units]],
+    ['recurrentKernel', recurrentKernel.shape, [units, 4 * units]],
+    ['bias', bias.shape, [4 * units]],
+    ['h0', h0.shape, [batch, units]],
+    ['c0', c0.shape, [batch, units]],
+  ]);
+}
