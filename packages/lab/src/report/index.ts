@@ -1,0 +1,25 @@
+/**
+ * Reports: learning curves, a results table and conclusions computed from the measured numbers,
+ * for one or more run directories (each holding `config.json` and `metrics.jsonl`).
+ *
+ * API summary:
+ *   writeReport(runDirs, outFile, opts?): Promise<ReportSummary>
+ *       one self-contained HTML file (inline SVG and CSS, no scripts, no network); every figure is
+ *       also written as SVG and PNG into `<dirname(outFile)>/plots/` (override: opts.plotsDir).
+ *       opts: { title?, baseline?: run dir or run name (default: the run whose config has the fewest
+ *               regularizers switched on, else the first), overfitTolerance?: relative worsening
+ *               of the validation metric since its best epoch that counts as overfitting (default 0.01 = 1%) }
+ *   renderRunPlots(runDir, opts?): Promise<string[]>        the plots of one run into `<runDir>/plots/`
+ *   readRun(runDir): RunData                                 parsed + validated config.json and metrics.jsonl
+ *   summarizeRuns(runs, opts?): RunSummary[]                 best/last/test numbers per run
+ *   computeConclusions(runs, summaries, opts?): string[]     sentences built from the numbers
+ *
+ * Types:
+ *   MetricRow { epoch, split: 'train' | 'valid' | 'test', loss, bpc?, perplexity?, accuracy?, seconds? }
+ *   RunData { dir, name, config, rows: MetricRow[] }
+ *   ReportSummary { outFile, plots: string[], conclusions: string[], summaries: RunSummary[] }
+ *
+ * The headline metric is chosen from the rows: bpc, else perplexity (lower is better), else accuracy
+ * (higher is better), else loss.
+ */
+export {};
