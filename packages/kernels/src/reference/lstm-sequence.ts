@@ -20,7 +20,23 @@ import { applyActivation } from './activations.js';
 import { checkShapes } from './check-shapes.js';
 import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
 
-export function referenceLstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
+/**
+ * Optional per-step transforms for normalised LSTMs (layer norm, recurrent batch norm), applied
+ * by the layer that owns their parameters; k is the processing step. With hooks the step is
+ *   a = normInput(k, x_t·W) + normRecurrent(k, ĥ·U) + b,  h̃ = o ⊙ φ(normCell(k, c̃))
+ * and the carried cell stays un-normalised. The fast kernels do not take hooks: only this
+ * reference op does. Shapes: [B, 4H] for the two projections, [B, H] for the cell.
+ */
+export interface LstmStepHooks {
+  normInput?: (k: number, xw: tf.Tensor2D) => tf.Tensor2D;
+  normRecurrent?: (k: number, hu: tf.Tensor2D) => tf.Tensor2D;
+  normCell?: (k: number, c: tf.Tensor2D) => tf.Tensor2D;
+}
+
+export function referenceLstmSequence(
+  inputs: LstmSequenceInputs,
+  hooks: LstmStepHooks = {},
+): LstmSequenceOutputs {
   const { x, h0, c0, kernel, recurrentKernel, bias } = inputs;
   const act = inputs.activation ?? 'tanh';
   const gateAct = inputs.recurrentActivation ?? 'sigmoid';
@@ -29,11 +45,15 @@ export function referenceLstmSequence(inputs: LstmSequenceInputs): LstmSequenceO
   checkLstmShapes(inputs, units);
 
   return tf.tidy(() => {
-    // The input projection for all steps in one matmul.
-    const xw = tf.reshape(
-      tf.add(tf.matMul(tf.reshape(x, [batch * steps, dim]), kernel), bias), // [B·T, 4H]
-      [batch, steps, 4 * units],
-    ) as tf.Tensor3D; // [B, T, 4H]
+    const { normInput, normRecurrent, normCell } = hooks;
+    const biasPerStep = normInput !== undefined || normRecurrent !== undefined;
+    // The input projection for all steps in one matmul (with the bias, unless a hook must see W·x alone).
+    const xFlat = tf.matMul(tf.reshape(x, [batch * steps, dim]), kernel); // [B·T, 4H]
+    const xw = tf.reshape(biasPerStep ? xFlat : tf.add(xFlat, bias), [
+      batch,
+      steps,
+      4 * units,
+    ]) as tf.Tensor3D;
     const { inputs: xs, keeps } = stepsOf(xw, inputs.stepMask, inputs.goBackwards === true);
 
     let h = h0; // [B, H]
@@ -42,7 +62,11 @@ export function referenceLstmSequence(inputs: LstmSequenceInputs): LstmSequenceO
     for (let k = 0; k < steps; k++) {
       const next = tf.tidy(() => {
         const hIn = inputs.recurrentMask ? tf.mul(h, inputs.recurrentMask) : h; // [B, H]
-        const a = tf.add(xs[k], tf.matMul(hIn, recurrentKernel)); // [B, 4H]
+        const xk = xs[k] as tf.Tensor2D; // [B, 4H]
+        const hu = tf.matMul(hIn, recurrentKernel); // [B, 4H]
+        const a = biasPerStep
+          ? tf.add(tf.add(normInput ? normInput(k, xk) : xk, normRecurrent ? normRecurrent(k, hu) : hu), bias)
+          : tf.add(xk, hu); // [B, 4H]
         const [ai, af, ag, ao] = tf.split(a, 4, 1); // 4 × [B, H]
         const i = applyActivation(gateAct, ai);
         const f = applyActivation(gateAct, af);
@@ -50,7 +74,8 @@ export function referenceLstmSequence(inputs: LstmSequenceInputs): LstmSequenceO
         if (inputs.candidateMask) g = tf.mul(g, stepSlice(inputs.candidateMask, k));
         const o = applyActivation(gateAct, ao);
         const cNew = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D; // c̃ [B, H]
-        const hNew = tf.mul(o, applyActivation(act, cNew)) as tf.Tensor2D; // h̃ [B, H]
+        const cOut = normCell ? normCell(k, cNew) : cNew; // [B, H]
+        const hNew = tf.mul(o, applyActivation(act, cOut)) as tf.Tensor2D; // h̃ [B, H]
         const cZ = zoneoutStep(inputs.zoneoutCell, k, c, cNew);
         const hZ = zoneoutStep(inputs.zoneoutHidden, k, h, hNew);
         return { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
