@@ -1,2 +1,10 @@
 // Public namespace rl.layers: each module adds its own export line here.
 export {};
+export { dropout, Dropout, type DropoutArgs } from './dropout.js';
+export { lockedDropout, LockedDropout, type LockedDropoutArgs } from './locked-dropout.js';
+export { spatialDropout1d, SpatialDropout1d, type SpatialDropout1dArgs } from './spatial-dropout-1d.js';
+export { gaussianDropout, GaussianDropout, type GaussianDropoutArgs } from './gaussian-dropout.js';
+export { alphaDropout, AlphaDropout, type AlphaDropoutArgs } from './alpha-dropout.js';
+export { dropConnectDense, DropConnectDense, type DropConnectDenseArgs } from './drop-connect-dense.js';
+export { embeddingDropout, EmbeddingDropout, type EmbeddingDropoutArgs } from './embedding-dropout.js';
+export { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
