@@ -1,0 +1,252 @@
+/**
+ * `rl.layers.lstm`: an LSTM layer in which every recurrent regularizer is an option.
+ *
+ *   i, f, o = σ(W·x_t + U·h_{t−1} + b)   (gate order i, f, c, o; σ = recurrentActivation, sigmoid)
+ *   g = φ(W_c·x_t + U_c·h_{t−1} + b_c)     (φ = activation, tanh)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g,  h_t = o ⊙ φ(c_t)
+ *
+ * Regularizers (each its paper's; docs/recurrent.md has the equations and advice on rates):
+ * `dropout` (Gal input mask), `recurrentDropout` with mode 'gal' (mask on h_{t−1} in U·h) or
+ * 'semeniuta' (mask on g only), `zoneoutCell` / `zoneoutHidden` (Krueger et al.), `weightDrop`
+ * (DropConnect on U, Merity et al.), `normalization` 'layer' | 'batch' (Ba et al.; Cooijmans et al.),
+ * `normStabilizer` (Krueger & Memisevic).
+ *
+ * Shapes: x [B, T, D] → [B, T, H] (returnSequences) or [B, H]; returnState adds h [B, H], c [B, H].
+ * Weights (tf.layers.lstm's layout and names): kernel [D, 4H], recurrent_kernel [H, 4H], bias [4H];
+ * with normalization also gamma_x, gamma_h [4H], gamma_c, beta_c [H] (+ moving statistics for 'batch').
+ *
+ * Training: masks drawn fresh every call from the layer's seed stream. Inference: no dropout or
+ * weight-drop; zoneout by its expectation (zoneoutAtInference); batch norm uses moving statistics.
+ * With every regularizer off, the outputs equal tf.layers.lstm's for the same weights and activations.
+ * Without normalization the sequence runs in `lstmSequence` from @regulab/kernels (native, wasm or
+ * reference); with it, in the tfjs reference op with norm hooks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { lstmSequence, referenceLstmSequence, type LstmSequenceInputs } from '@regulab/kernels';
+import { checkOneOf, RegulabConfigError } from '../util/validate.js';
+import { type InitializerSpec, resolveInitializer, serializeInitializer } from './recurrent/initializers.js';
+import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
+import type { CallMasks } from './recurrent/masks.js';
+import {
+  checkKnownOptions,
+  type LayerNormScope,
+  type Normalization,
+  type RecurrentOptions,
+  resolveRecurrentOptions,
+  resolveZoneout,
+} from './recurrent/options.js';
+import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
+import { checkNonNegative } from '../util/validate.js';
+
+export interface LstmArgs extends RecurrentOptions {
+  /** Zoneout probability of the cell: c_t keeps c_{t−1} with this probability (char PTB: 0.5). */
+  zoneoutCell?: number;
+  /** Zoneout probability of the hidden state (char PTB: 0.05). */
+  zoneoutHidden?: number;
+  /** 'none' (default), 'layer' (layer-norm LSTM) or 'batch' (recurrent batch norm). */
+  normalization?: Normalization;
+  /** Layer norm statistics over all 4H pre-activations ('fused', Ba et al.; default) or per gate. */
+  layerNormScope?: LayerNormScope;
+  /** Batch norm: steps with their own statistics (default: the input length known at build). */
+  normMaxSteps?: number;
+  /** Batch norm: momentum of the moving statistics (default 0.99). */
+  normMomentum?: number;
+  /** Forget-gate bias initialised to 1 (default true, as Keras; the zoneout paper's setting). */
+  unitForgetBias?: boolean;
+}
+
+const LSTM_OPTIONS = [
+  'zoneoutCell',
+  'zoneoutHidden',
+  'normalization',
+  'layerNormScope',
+  'normMaxSteps',
+  'normMomentum',
+  'unitForgetBias',
+] as const;
+
+export class Lstm extends RecurrentLayer {
+  static className = 'RegulabLSTM';
+  protected readonly numStates = 2;
+  protected readonly gates = 4;
+  readonly zoneoutCell: number;
+  readonly zoneoutHidden: number;
+  readonly normalization: Normalization;
+  readonly layerNormScope: LayerNormScope;
+  readonly normMaxSteps: number | null;
+  readonly normMomentum: number;
+  readonly unitForgetBias: boolean;
+  private readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
+  kernel: tf.LayerVariable | null = null; // [D, 4H]
+  recurrentKernel: tf.LayerVariable | null = null; // [H, 4H]
+  bias: tf.LayerVariable | null = null; // [4H]
+  private norm: LstmNormWeights | null = null;
+
+  constructor(args: LstmArgs) {
+    const owner = 'rl.layers.lstm';
+    checkKnownOptions(owner, args ?? {}, LSTM_OPTIONS);
+    super(owner, args, resolveRecurrentOptions(owner, args));
+    this.zoneoutCell = resolveZoneout(owner, 'zoneoutCell', args.zoneoutCell);
+    this.zoneoutHidden = resolveZoneout(owner, 'zoneoutHidden', args.zoneoutHidden);
+    this.normalization = checkOneOf(owner, 'normalization', args.normalization ?? 'none', [
+      'none',
+      'layer',
+      'batch',
+    ]);
+    this.layerNormScope = checkOneOf(owner, 'layerNormScope', args.layerNormScope ?? 'fused', [
+      'fused',
+      'gate',
+    ]);
+    this.normMaxSteps = args.normMaxSteps ?? null;
+    if (this.normMaxSteps !== null && !(Number.isInteger(this.normMaxSteps) && this.normMaxSteps > 0)) {
+      throw new RegulabConfigError(
+        `${owner}: option 'normMaxSteps' must be a positive integer, got ${String(args.normMaxSteps)}`,
+      );
+    }
+    this.normMomentum = checkNonNegative(owner, 'normMomentum', args.normMomentum ?? 0.99);
+    if (this.normMomentum >= 1) {
+      throw new RegulabConfigError(
+        `${owner}: option 'normMomentum' must be in [0, 1), got ${this.normMomentum}`,
+      );
+    }
+    if (args.unitForgetBias !== undefined && typeof args.unitForgetBias !== 'boolean') {
+      throw new RegulabConfigError(
+        `${owner}: option 'unitForgetBias' must be a boolean, got ${String(args.unitForgetBias)}`,
+      );
+    }
+    this.unitForgetBias = args.unitForgetBias ?? true;
+    this.initializerSpecs = {
+      kernel: args.kernelInitializer ?? 'glorotUniform',
+      recurrent: args.recurrentInitializer ?? 'orthogonal',
+      bias: args.biasInitializer ?? 'zeros',
+    };
+    // Resolve now so a bad initializer fails at construction.
+    for (const [k, spec] of Object.entries(this.initializerSpecs))
+      resolveInitializer(owner, `${k}Initializer`, spec);
+  }
+
+  protected zoneoutRates(): { cell: number; hidden: number } {
+    return { cell: this.zoneoutCell, hidden: this.zoneoutHidden };
+  }
+
+  protected buildWeights(inputDim: number, steps: number | null): void {
+    const units = this.options.units;
+    const seed = this.options.seed ?? undefined;
+    const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
+      resolveInitializer(
+        this.owner,
+        `${k}Initializer`,
+        this.initializerSpecs[k],
+        seed === undefined ? undefined : seed + salt,
+      );
+    this.kernel = this.addWeight('kernel', [inputDim, 4 * units], 'float32', init('kernel', 1));
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [units, 4 * units],
+      'float32',
+      init('recurrent', 2),
+    );
+    this.bias = this.addWeight('bias', [4 * units], 'float32', init('bias', 3));
+    if (this.unitForgetBias) {
+      // The forget block starts at 1 (Jozefowicz et al. 2015), the rest from biasInitializer.
+      const b = this.bias.read();
+      this.bias.write(
+        tf.tidy(() =>
+          tf.concat([tf.slice(b, 0, units), tf.ones([units]), tf.slice(b, 2 * units, 2 * units)]),
+        ),
+      );
+    }
+    if (this.normalization !== 'none') {
+      const maxSteps = this.normMaxSteps ?? steps;
+      if (this.normalization === 'batch' && maxSteps == null) {
+        throw new RegulabConfigError(
+          `${this.owner} '${this.name}': normalization 'batch' keeps statistics per step: set 'normMaxSteps' or give the input a known length`,
+        );
+      }
+      this.norm = buildLstmNorm(
+        this.normalization,
+        units,
+        maxSteps ?? 1,
+        (name, shape, initializer, trainable) =>
+          this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
+      );
+    }
+  }
+
+  protected runSequence(
+    x: tf.Tensor3D,
+    states: tf.Tensor2D[],
+    masks: CallMasks,
+    stepMask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): SequenceResult {
+    const rawRecurrent = this.recurrentKernel!.read() as tf.Tensor2D; // [H, 4H]
+    const inputs: LstmSequenceInputs = {
+      x,
+      h0: states[0]!,
+      c0: states[1]!,
+      kernel: this.kernel!.read() as tf.Tensor2D,
+      recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
+      bias: this.bias!.read() as tf.Tensor1D,
+      recurrentMask: masks.recurrent,
+      candidateMask: masks.candidate,
+      zoneoutCell: masks.zoneoutCell,
+      zoneoutHidden: masks.zoneoutHidden,
+      stepMask,
+      goBackwards: this.options.goBackwards,
+      activation: this.options.activation,
+      recurrentActivation: this.options.recurrentActivation,
+    };
+    if (this.normalization === 'none') {
+      const out = lstmSequence(inputs);
+      return { sequence: out.sequence, states: [out.h, out.c] };
+    }
+    const norm = lstmNormHooks(
+      this.normalization,
+      this.layerNormScope,
+      this.norm!,
+      training,
+      this.normMomentum,
+    );
+    const out = referenceLstmSequence(inputs, norm.hooks);
+    norm.finish();
+    return { sequence: out.sequence, states: [out.h, out.c] };
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      zoneoutCell: this.zoneoutCell,
+      zoneoutHidden: this.zoneoutHidden,
+      normalization: this.normalization,
+      layerNormScope: this.layerNormScope,
+      normMaxSteps: this.normMaxSteps,
+      normMomentum: this.normMomentum,
+      unitForgetBias: this.unitForgetBias,
+      kernelInitializer: serializeInitializer(this.initializerSpecs.kernel),
+      recurrentInitializer: serializeInitializer(this.initializerSpecs.recurrent),
+      biasInitializer: serializeInitializer(this.initializerSpecs.bias),
+    } as tf.serialization.ConfigDict;
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(stripNulls(config)) as T;
+  }
+}
+
+/** Drops null config values (tfjs writes missing options as null) so defaults apply on reload. */
+export function stripNulls(config: tf.serialization.ConfigDict): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== null) out[k] = v;
+  return out;
+}
+
+/** Creates an `rl.layers.lstm` layer (see Lstm). */
+export function lstm(args: LstmArgs): Lstm {
+  return new Lstm(args);
+}
+
+tf.serialization.registerClass(Lstm);

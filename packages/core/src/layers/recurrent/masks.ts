@@ -1,0 +1,103 @@
+/**
+ * The random masks of one call of a recurrent layer, drawn from that call's seed.
+ *
+ * | technique                  | mask            | drawn                    |
+ * | -------------------------- | --------------- | ------------------------ |
+ * | Gal input dropout          | [B, D], 0 or 1/(1−p) | once per call, all steps |
+ * | Gal recurrent dropout      | [B, H], 0 or 1/(1−p) | once per call, all steps |
+ * | Semeniuta (candidate)      | [T, B, H] ('step') or [B, H] ('sequence'), 0 or 1/(1−p) | per call |
+ * | zoneout (cell, hidden)     | [T, B, H], 1 = keep with probability z, no rescaling | per step |
+ * | weight-drop (DropConnect)  | [H, G·H], 0 or 1/(1−p), shared by batch and steps | once per call |
+ *
+ * Masks exist only when training (zoneout 'stochastic' also draws at inference); every call of a
+ * layer draws fresh ones from `SeedStream.next()`, each kind from its own fork of that call's
+ * seed, so turning one technique on or off never shifts another's masks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ZoneoutSpec } from '@regulab/kernels';
+import { bernoulliMask, invertedMask } from '../../random/bernoulli.js';
+import { SeedStream } from '../../random/seed-stream.js';
+import type { ResolvedRecurrentOptions } from './options.js';
+
+export interface CallMasks {
+  input?: tf.Tensor2D; // [B, D]
+  recurrent?: tf.Tensor2D; // [B, H]
+  candidate?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
+  zoneoutCell?: ZoneoutSpec;
+  zoneoutHidden?: ZoneoutSpec;
+  weightDrop?: tf.Tensor2D; // [H, G·H]
+}
+
+export interface MaskRequest {
+  options: ResolvedRecurrentOptions;
+  zoneoutCell: number; // 0 for the GRU
+  zoneoutHidden: number;
+  training: boolean;
+  batch: number;
+  steps: number;
+  inputDim: number;
+  /** Gates: 4 (LSTM) or 3 (GRU). */
+  gates: number;
+}
+
+/** Draws this call's masks (the caller disposes them). `callSeed` comes from the layer's SeedStream. */
+export function drawCallMasks(req: MaskRequest, callSeed: number): CallMasks {
+  const { options: o, training, batch, steps, inputDim } = req;
+  const units = o.units;
+  const seeds = new SeedStream(callSeed);
+  const seedOf = (kind: string): number => seeds.fork(kind).next();
+  const masks: CallMasks = {};
+  if (training && o.dropout > 0) {
+    masks.input = invertedMask([batch, inputDim], o.dropout, seedOf('input')) as tf.Tensor2D;
+  }
+  if (training && o.recurrentDropout > 0) {
+    if (o.recurrentDropoutMode === 'gal') {
+      masks.recurrent = invertedMask([batch, units], o.recurrentDropout, seedOf('recurrent')) as tf.Tensor2D;
+    } else {
+      const shape = o.semeniutaMask === 'step' ? [steps, batch, units] : [batch, units];
+      masks.candidate = invertedMask(shape, o.recurrentDropout, seedOf('candidate')) as
+        tf.Tensor2D | tf.Tensor3D;
+    }
+  }
+  if (training && o.weightDrop > 0) {
+    masks.weightDrop = invertedMask(
+      [units, req.gates * units],
+      o.weightDrop,
+      seedOf('weightDrop'),
+    ) as tf.Tensor2D;
+  }
+  masks.zoneoutCell = zoneoutSpec(req.zoneoutCell, req, () => seedOf('zoneoutCell'));
+  masks.zoneoutHidden = zoneoutSpec(req.zoneoutHidden, req, () => seedOf('zoneoutHidden'));
+  return masks;
+}
+
+/**
+ * Zoneout for one state: per-step keep masks d ~ Bernoulli(z) when training (or at inference
+ * with 'stochastic'), the expectation z at inference by default, nothing with 'off' or z = 0.
+ */
+function zoneoutSpec(rate: number, req: MaskRequest, seed: () => number): ZoneoutSpec | undefined {
+  if (rate === 0) return undefined;
+  const mode = req.options.zoneoutAtInference;
+  if (req.training || mode === 'stochastic') {
+    const mask = bernoulliMask([req.steps, req.batch, req.options.units], rate, seed()) as tf.Tensor3D;
+    return { kind: 'mask', mask }; // [T, B, H]
+  }
+  return mode === 'off' ? undefined : { kind: 'expectation', rate };
+}
+
+/** Disposes the tensors of a CallMasks. */
+export function disposeMasks(m: CallMasks): void {
+  const ts: tf.Tensor[] = [];
+  for (const t of [m.input, m.recurrent, m.candidate, m.weightDrop]) if (t) ts.push(t);
+  for (const z of [m.zoneoutCell, m.zoneoutHidden]) if (z?.kind === 'mask') ts.push(z.mask);
+  tf.dispose(ts);
+}
+
+/**
+ * Applies a per-sequence input mask to a whole sequence: x_t ⊙ m for every t.
+ * Shapes: x [B, T, D], mask [B, D] → [B, T, D].
+ */
+export function applySequenceMask(x: tf.Tensor3D, mask: tf.Tensor2D | undefined): tf.Tensor3D {
+  if (mask === undefined) return x;
+  return tf.mul(x, tf.expandDims(mask, 1)); // [B, T, D] ⊙ [B, 1, D]
+}

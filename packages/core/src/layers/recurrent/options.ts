@@ -1,0 +1,175 @@
+/**
+ * Options shared by Regulab's LSTM and GRU layers, their defaults and their validation.
+ * Every check names the layer, the option and the bad value (RegulabConfigError).
+ */
+import type { SequenceActivation } from '@regulab/kernels';
+import {
+  checkNonNegative,
+  checkOneOf,
+  checkPositiveInt,
+  checkProbability,
+  checkRate,
+  RegulabConfigError,
+} from '../../util/validate.js';
+import type { InitializerSpec } from './initializers.js';
+
+export type RecurrentDropoutMode = 'gal' | 'semeniuta';
+export type SemeniutaMask = 'step' | 'sequence';
+export type ZoneoutAtInference = 'expectation' | 'off' | 'stochastic';
+export type Normalization = 'none' | 'layer' | 'batch';
+export type LayerNormScope = 'fused' | 'gate';
+
+export const ACTIVATIONS: readonly SequenceActivation[] = [
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'relu',
+  'linear',
+];
+
+/** Options of both recurrent layers (see docs/recurrent.md for each equation and paper). */
+export interface RecurrentOptions {
+  units: number;
+  returnSequences?: boolean;
+  returnState?: boolean;
+  goBackwards?: boolean;
+  stateful?: boolean;
+  /** Gal & Ghahramani input dropout: one [B, D] mask per sequence on x_t. */
+  dropout?: number;
+  /** Recurrent dropout rate; `recurrentDropoutMode` picks where it applies. */
+  recurrentDropout?: number;
+  /** 'gal': mask on h_{t−1} in the recurrent matmul, per sequence; 'semeniuta': mask on the candidate. */
+  recurrentDropoutMode?: RecurrentDropoutMode;
+  /** Semeniuta masks redrawn every step ('step', the paper's) or once per sequence. */
+  semeniutaMask?: SemeniutaMask;
+  /** Zoneout at inference: the expectation (default), no zoneout, or random masks as in training. */
+  zoneoutAtInference?: ZoneoutAtInference;
+  /** DropConnect on the recurrent kernel, one mask per call (Merity et al.'s weight-drop). */
+  weightDrop?: number;
+  /** β of Krueger & Memisevic's norm stabilizer on h, added to the training loss. */
+  normStabilizer?: number;
+  kernelInitializer?: InitializerSpec;
+  recurrentInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  /** Candidate / cell-output activation (default 'tanh'). */
+  activation?: SequenceActivation;
+  /** Gate activation (default 'sigmoid', as Keras 3 and PyTorch; tfjs defaults to 'hardSigmoid'). */
+  recurrentActivation?: SequenceActivation;
+  /** Seed of the layer's mask stream and default initializers. */
+  seed?: number;
+  // tfjs LayerArgs that Regulab passes through.
+  name?: string;
+  trainable?: boolean;
+  inputShape?: (number | null)[];
+  batchInputShape?: (number | null)[];
+  batchSize?: number;
+  inputDim?: number;
+  inputLength?: number;
+}
+
+/** The validated, defaulted options common to both layers. */
+export interface ResolvedRecurrentOptions {
+  units: number;
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
+  dropout: number;
+  recurrentDropout: number;
+  recurrentDropoutMode: RecurrentDropoutMode;
+  semeniutaMask: SemeniutaMask;
+  zoneoutAtInference: ZoneoutAtInference;
+  weightDrop: number;
+  normStabilizer: number;
+  activation: SequenceActivation;
+  recurrentActivation: SequenceActivation;
+  seed: number | null;
+}
+
+const KNOWN_COMMON = new Set([
+  'units',
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'dropout',
+  'recurrentDropout',
+  'recurrentDropoutMode',
+  'semeniutaMask',
+  'zoneoutAtInference',
+  'weightDrop',
+  'normStabilizer',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'activation',
+  'recurrentActivation',
+  'seed',
+  'name',
+  'trainable',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'inputDim',
+  'inputLength',
+  'dtype',
+  'weights',
+]);
+
+/** Rejects options the layer does not know (a typo must not silently switch a regularizer off). */
+export function checkKnownOptions(owner: string, options: object, extra: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_COMMON.has(key) && !extra.includes(key)) {
+      throw new RegulabConfigError(`${owner}: unknown option '${key}'`);
+    }
+  }
+}
+
+export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): ResolvedRecurrentOptions {
+  if (o == null || typeof o !== 'object') throw new RegulabConfigError(`${owner}: options object required`);
+  const bool = (option: keyof RecurrentOptions, v: unknown): boolean => {
+    if (v === undefined) return false;
+    if (typeof v !== 'boolean') {
+      throw new RegulabConfigError(`${owner}: option '${option}' must be a boolean, got ${String(v)}`);
+    }
+    return v;
+  };
+  const seed = o.seed;
+  if (seed !== undefined && seed !== null && !Number.isInteger(seed)) {
+    throw new RegulabConfigError(`${owner}: option 'seed' must be an integer, got ${String(seed)}`);
+  }
+  return {
+    units: checkPositiveInt(owner, 'units', o.units),
+    returnSequences: bool('returnSequences', o.returnSequences),
+    returnState: bool('returnState', o.returnState),
+    goBackwards: bool('goBackwards', o.goBackwards),
+    stateful: bool('stateful', o.stateful),
+    dropout: checkRate(owner, 'dropout', o.dropout ?? 0),
+    recurrentDropout: checkRate(owner, 'recurrentDropout', o.recurrentDropout ?? 0),
+    recurrentDropoutMode: checkOneOf(owner, 'recurrentDropoutMode', o.recurrentDropoutMode ?? 'gal', [
+      'gal',
+      'semeniuta',
+    ]),
+    semeniutaMask: checkOneOf(owner, 'semeniutaMask', o.semeniutaMask ?? 'step', ['step', 'sequence']),
+    zoneoutAtInference: checkOneOf(owner, 'zoneoutAtInference', o.zoneoutAtInference ?? 'expectation', [
+      'expectation',
+      'off',
+      'stochastic',
+    ]),
+    weightDrop: checkRate(owner, 'weightDrop', o.weightDrop ?? 0),
+    normStabilizer: checkNonNegative(owner, 'normStabilizer', o.normStabilizer ?? 0),
+    activation: checkOneOf(owner, 'activation', o.activation ?? 'tanh', ACTIVATIONS),
+    recurrentActivation: checkOneOf(
+      owner,
+      'recurrentActivation',
+      o.recurrentActivation ?? 'sigmoid',
+      ACTIVATIONS,
+    ),
+    seed: seed ?? null,
+  };
+}
+
+/** A zoneout rate: a probability in [0, 1] (1 keeps the state forever). */
+export function resolveZoneout(owner: string, option: string, value: unknown): number {
+  return checkProbability(owner, option, value ?? 0);
+}

@@ -1,0 +1,309 @@
+/**
+ * The shared body of Regulab's LSTM and GRU layers: a real tfjs Layer (config, serialization,
+ * masking, `training` kwarg, `returnState`, `initialState`, `stateful` + `resetStates`, any batch
+ * size per call) around a fused sequence op. Subclasses supply the weights and one hook,
+ * `runSequence`, which runs the op; everything stochastic is drawn here, once per call.
+ *
+ * Per call: x_t ← x_t ⊙ m_in (Gal input mask [B, D], training only), the masks of
+ * ./masks.ts are drawn from the layer's SeedStream (one seed per call, forked per mask kind),
+ * the op runs, and with `normStabilizer` β > 0 the penalty of ./norm-stabilizer.ts is queued for
+ * the training loss. Stateful layers carry the last states (never the masks) into the next call.
+ *
+ * Shapes: x [B, T, D] (optionally with initial states [B, H] ×numStates as extra inputs);
+ * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SeedStream } from '../../random/seed-stream.js';
+import { RegulabConfigError } from '../../util/validate.js';
+import { type CallMasks, applySequenceMask, drawCallMasks } from './masks.js';
+import { normStabilizerPenalty } from './norm-stabilizer.js';
+import type { RecurrentOptions, ResolvedRecurrentOptions } from './options.js';
+
+export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+type Shape = (number | null)[];
+
+export interface SequenceResult {
+  sequence: tf.Tensor3D; // [B, T, H]
+  states: tf.Tensor2D[]; // numStates × [B, H]
+}
+
+export abstract class RecurrentLayer extends tf.layers.Layer {
+  readonly options: ResolvedRecurrentOptions;
+  /** Per-call seeds for every mask this layer draws (its `state` goes into checkpoints). */
+  readonly seeds: SeedStream;
+  /** 2 for the LSTM (h, c), 1 for the GRU (h). */
+  protected abstract readonly numStates: number;
+  /** Gate blocks in the kernels: 4 (LSTM) or 3 (GRU). */
+  protected abstract readonly gates: number;
+  private states_: tf.Tensor2D[] | null = null;
+  private staleStates: tf.Tensor[] = [];
+  private pendingPenalty: tf.Scalar | null = null;
+
+  constructor(
+    protected readonly owner: string,
+    args: RecurrentOptions,
+    resolved: ResolvedRecurrentOptions,
+  ) {
+    super({
+      name: args.name,
+      trainable: args.trainable,
+      inputShape: args.inputShape ?? undefined,
+      batchInputShape: args.batchInputShape ?? undefined,
+      batchSize: args.batchSize,
+      inputDim: args.inputDim,
+      inputLength: args.inputLength,
+    } as ConstructorParameters<typeof tf.layers.Layer>[0]);
+    this.options = resolved;
+    this.seeds = new SeedStream(resolved.seed);
+    this.supportsMasking = true;
+    this._stateful = resolved.stateful;
+    this.inputSpec = [new tf.InputSpec({ ndim: 3 })];
+    if (resolved.normStabilizer > 0) this.addLoss(() => this.takePenalty());
+  }
+
+  /** Zoneout rates of this layer's states (cell, hidden). */
+  protected abstract zoneoutRates(): { cell: number; hidden: number };
+
+  /** Creates the weights for inputs with `inputDim` features (and `steps` time steps, when known). */
+  protected abstract buildWeights(inputDim: number, steps: number | null): void;
+
+  /** Runs the fused op on the (input-dropped) sequence. All tensors are the call's to dispose. */
+  protected abstract runSequence(
+    x: tf.Tensor3D,
+    states: tf.Tensor2D[],
+    masks: CallMasks,
+    stepMask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): SequenceResult;
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = firstShape(inputShape);
+    if (shape.length !== 3 || shape[2] == null) {
+      throw new RegulabConfigError(
+        `${this.owner} '${this.name}': input must be [batch, time, features] with known features, got [${shape.join(', ')}]`,
+      );
+    }
+    this.buildWeights(shape[2], shape[1] ?? null);
+    const xSpec = new tf.InputSpec({ shape: [this.stateful ? shape[0] : null, null, shape[2]] });
+    this.inputSpec = [xSpec, ...this.inputSpec.slice(1)];
+    this.built = true;
+  }
+
+  /**
+   * Accepts initial states as tfjs's RNN does: `apply(x, {initialState})` or `apply([x, ...states])`.
+   * Symbolic states become extra inputs of the node; concrete ones travel in kwargs.
+   */
+  override apply(
+    inputs: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[],
+    kwargs?: Kwargs,
+  ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+    const rest: Kwargs = { ...kwargs };
+    let states = rest['initialState'] as (tf.Tensor | tf.SymbolicTensor)[] | tf.Tensor | undefined;
+    delete rest['initialState'];
+    let x = inputs;
+    if (Array.isArray(inputs)) {
+      if (inputs.length > 1) {
+        if (states != null) {
+          throw new RegulabConfigError(
+            `${this.owner} '${this.name}': initial states given twice (inputs and initialState)`,
+          );
+        }
+        states = inputs.slice(1) as tf.Tensor[];
+      }
+      x = inputs[0]!;
+    }
+    if (states == null) return super.apply(x, rest);
+    const list = Array.isArray(states) ? states : [states];
+    if (!(list[0] instanceof tf.SymbolicTensor)) return super.apply(x, { ...rest, initialState: list });
+    const xSpec = this.inputSpec[0]!;
+    this.inputSpec = [xSpec, ...list.map(() => new tf.InputSpec({ ndim: 2 }))];
+    try {
+      return super.apply([x, ...list] as tf.SymbolicTensor[], rest);
+    } finally {
+      this.inputSpec = [this.inputSpec[0]!];
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const shape = firstShape(inputShape);
+    const units = this.options.units;
+    const output = this.options.returnSequences ? [shape[0]!, shape[1]!, units] : [shape[0]!, units];
+    if (!this.options.returnState) return output;
+    return [output, ...Array.from({ length: this.numStates }, () => [shape[0]!, units])];
+  }
+
+  override computeMask(
+    _inputs: tf.Tensor | tf.Tensor[],
+    mask?: tf.Tensor | tf.Tensor[],
+  ): tf.Tensor | tf.Tensor[] {
+    const m = Array.isArray(mask) ? mask[0] : mask;
+    const out = (this.options.returnSequences ? m : null) as tf.Tensor;
+    if (!this.options.returnState) return out;
+    return [out, ...Array.from({ length: this.numStates }, () => null as unknown as tf.Tensor)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    tf.dispose(this.staleStates);
+    this.staleStates = [];
+    return tf.tidy(() => {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const x = list[0] as tf.Tensor3D;
+      const training = kwargs?.['training'] === true;
+      const rawMask = kwargs?.['mask'] as tf.Tensor | tf.Tensor[] | undefined;
+      const mask = Array.isArray(rawMask) ? rawMask[0] : rawMask;
+      this.checkInput(x);
+      const [batch, steps, inputDim] = x.shape;
+      const given =
+        (kwargs?.['initialState'] as tf.Tensor2D[] | undefined) ?? (list.slice(1) as tf.Tensor2D[]);
+      const states = this.initialStates(given, batch);
+
+      const rates = this.zoneoutRates();
+      const stochasticZoneout =
+        this.options.zoneoutAtInference === 'stochastic' && (rates.cell > 0 || rates.hidden > 0);
+      const callSeed = training || stochasticZoneout ? this.seeds.next() : 0;
+      const masks = drawCallMasks(
+        {
+          options: this.options,
+          zoneoutCell: rates.cell,
+          zoneoutHidden: rates.hidden,
+          training,
+          batch,
+          steps,
+          inputDim,
+          gates: this.gates,
+        },
+        callSeed,
+      );
+      const xDropped = applySequenceMask(x, masks.input); // [B, T, D]
+      const stepMask = mask == null ? undefined : (tf.cast(mask, 'float32') as tf.Tensor2D); // [B, T]
+      const { sequence, states: finals } = this.runSequence(xDropped, states, masks, stepMask, training);
+
+      if (this.stateful) this.keepStates(finals);
+      if (training && this.options.normStabilizer > 0) {
+        const penalty = tf.keep(normStabilizerPenalty(sequence, this.options.normStabilizer));
+        const previous = this.pendingPenalty;
+        this.pendingPenalty = previous ? (tf.keep(tf.add(previous, penalty)) as tf.Scalar) : penalty;
+        if (previous) tf.dispose([previous, penalty]);
+      }
+      const last =
+        steps === 0
+          ? finals[0]!
+          : (tf.squeeze(tf.slice(sequence, [0, steps - 1, 0], [-1, 1, -1]), [1]) as tf.Tensor2D);
+      const output = this.options.returnSequences ? sequence : last;
+      return this.options.returnState ? [output, ...finals] : output;
+    });
+  }
+
+  /** Stateful layers: sets the carried states to zeros (or to `states`), ready for new sequences. */
+  override resetStates(states?: tf.Tensor | tf.Tensor[]): void {
+    if (!this.stateful) {
+      throw new RegulabConfigError(`${this.owner} '${this.name}': resetStates() needs stateful: true`);
+    }
+    tf.dispose(this.states_ ?? []);
+    this.states_ = null;
+    if (states != null) {
+      const list = Array.isArray(states) ? states : [states];
+      this.states_ = this.checkStates(list as tf.Tensor2D[], list[0]!.shape[0]!).map((s) =>
+        tf.keep(tf.clone(s)),
+      );
+    }
+  }
+
+  /** The carried states of a stateful layer (null before the first call or after resetStates()). */
+  getStates(): tf.Tensor2D[] | null {
+    return this.states_;
+  }
+
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      tf.dispose([...(this.states_ ?? []), ...this.staleStates]);
+      if (this.pendingPenalty) this.pendingPenalty.dispose();
+      this.states_ = null;
+      this.pendingPenalty = null;
+    }
+    return result;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const o = this.options;
+    return {
+      ...super.getConfig(),
+      units: o.units,
+      returnSequences: o.returnSequences,
+      returnState: o.returnState,
+      goBackwards: o.goBackwards,
+      stateful: o.stateful,
+      dropout: o.dropout,
+      recurrentDropout: o.recurrentDropout,
+      recurrentDropoutMode: o.recurrentDropoutMode,
+      semeniutaMask: o.semeniutaMask,
+      zoneoutAtInference: o.zoneoutAtInference,
+      weightDrop: o.weightDrop,
+      normStabilizer: o.normStabilizer,
+      activation: o.activation,
+      recurrentActivation: o.recurrentActivation,
+      seed: o.seed,
+    };
+  }
+
+  /** The queued norm-stabilizer penalty of the last training call(s), handed to the loss once. */
+  private takePenalty(): tf.Scalar {
+    const p = this.pendingPenalty;
+    if (p === null) return tf.scalar(0);
+    this.pendingPenalty = null;
+    const out = tf.clone(p); // owned by the caller's scope, gradient flows through
+    p.dispose();
+    return out;
+  }
+
+  private checkInput(x: tf.Tensor): void {
+    const dim = (this.inputSpec[0]?.shape ?? [])[2];
+    if (x.rank !== 3 || (dim != null && x.shape[2] !== dim)) {
+      throw new RegulabConfigError(
+        `${this.owner} '${this.name}': input must be [batch, time, ${dim ?? 'features'}], got [${x.shape.join(', ')}]`,
+      );
+    }
+  }
+
+  private initialStates(given: tf.Tensor2D[], batch: number): tf.Tensor2D[] {
+    const units = this.options.units;
+    if (given.length > 0) return this.checkStates(given, batch);
+    if (this.stateful && this.states_ !== null) {
+      if (this.states_[0]!.shape[0] !== batch) {
+        throw new RegulabConfigError(
+          `${this.owner} '${this.name}': stateful layer holds states for batch ${this.states_[0]!.shape[0]}, got batch ${batch}; call resetStates() to start sequences with a new batch size`,
+        );
+      }
+      return this.states_;
+    }
+    return Array.from({ length: this.numStates }, () => tf.zeros([batch, units]) as tf.Tensor2D);
+  }
+
+  private checkStates(states: tf.Tensor2D[], batch: number): tf.Tensor2D[] {
+    const units = this.options.units;
+    if (states.length !== this.numStates) {
+      throw new RegulabConfigError(
+        `${this.owner} '${this.name}': expects ${this.numStates} initial state(s), got ${states.length}`,
+      );
+    }
+    for (const s of states) {
+      if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== units) {
+        throw new RegulabConfigError(
+          `${this.owner} '${this.name}': initial states must be [${batch}, ${units}], got [${s.shape.join(', ')}]`,
+        );
+      }
+    }
+    return states;
+  }
+
+  private keepStates(finals: tf.Tensor2D[]): void {
+    // The previous states may still be needed by this call's backward pass: dispose them next call.
+    if (this.states_) this.staleStates.push(...this.states_);
+    this.states_ = finals.map((s) => tf.keep(tf.clone(s)) as tf.Tensor2D);
+  }
+}
+
+function firstShape(inputShape: Shape | Shape[]): Shape {
+  return Array.isArray(inputShape[0]) ? (inputShape[0] as Shape) : (inputShape as Shape);
+}
