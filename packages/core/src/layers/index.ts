@@ -8,3 +8,5 @@ export { alphaDropout, AlphaDropout, type AlphaDropoutArgs } from './alpha-dropo
 export { dropConnectDense, DropConnectDense, type DropConnectDenseArgs } from './drop-connect-dense.js';
 export { embeddingDropout, EmbeddingDropout, type EmbeddingDropoutArgs } from './embedding-dropout.js';
 export { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
+export { lstm, Lstm, type LstmArgs } from './lstm.js';
+export { gru, Gru, type GruArgs } from './gru.js';
