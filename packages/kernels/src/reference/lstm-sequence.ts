@@ -63,7 +63,7 @@ export function referenceLstmSequence(
       const next = tf.tidy(() => {
         const hIn = inputs.recurrentMask ? tf.mul(h, inputs.recurrentMask) : h; // [B, H]
         const xk = xs[k] as tf.Tensor2D; // [B, 4H]
-        const hu = tf.matMul(hIn, recurrentKernel); // [B, 4H]
+        const hu = tf.matMul(hIn, recurrentKernel) as tf.Tensor2D; // [B, 4H]
         const a = biasPerStep
           ? tf.add(tf.add(normInput ? normInput(k, xk) : xk, normRecurrent ? normRecurrent(k, hu) : hu), bias)
           : tf.add(xk, hu); // [B, 4H]

@@ -1,0 +1,125 @@
+/**
+ * Moving recurrent weights between Regulab (= TensorFlow.js = Keras layout) and PyTorch.
+ *
+ * Regulab / tfjs / Keras: kernel [D, G·H], recurrent_kernel [H, G·H], bias; LSTM gates i, f, c, o;
+ * GRU gates z, r, h with bias [3H] (reset-before) or [2, 3H] (reset-after: input row, recurrent row).
+ * Keras's `layer.get_weights()` is already in this layout and order: `layer.setWeights(ws.map(tf.tensor))`.
+ *
+ * PyTorch nn.LSTM: weight_ih [4H, D], weight_hh [4H, H] (gates i, f, g, o — the same order),
+ * bias_ih and bias_hh [4H] (only their sum matters). nn.GRU: weight_ih [3H, D], weight_hh [3H, H],
+ * gates r, z, n, and n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)) — the reset-after form, so a
+ * PyTorch GRU maps exactly onto `rl.layers.gru({resetAfter: true})` (recurrentActivation 'sigmoid',
+ * activation 'tanh', the defaults) and onto Keras's default GRU.
+ *
+ * Shapes are checked; every function returns new tensors the caller owns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { RegulabConfigError } from '../util/validate.js';
+
+type Matrix = tf.Tensor2D | number[][];
+type Vector = tf.Tensor1D | number[];
+
+/** PyTorch's parameters of a one-layer, one-direction nn.LSTM / nn.GRU (`weight_ih_l0` etc.). */
+export interface TorchRecurrentWeights<M = Matrix, V = Vector> {
+  weightIh: M; // [G·H, D]
+  weightHh: M; // [G·H, H]
+  biasIh: V; // [G·H]
+  biasHh: V; // [G·H]
+}
+
+/** PyTorch nn.LSTM parameters → [kernel, recurrent_kernel, bias] for `rl.layers.lstm(...).setWeights`. */
+export function fromTorchLstm(w: TorchRecurrentWeights): tf.Tensor[] {
+  return tf.tidy(() => {
+    const { ih, hh, bih, bhh } = torchTensors('fromTorchLstm', w, 4);
+    return [tf.transpose(ih), tf.transpose(hh), tf.add(bih, bhh)]; // [D, 4H], [H, 4H], [4H]
+  });
+}
+
+/** [kernel, recurrent_kernel, bias] of an LSTM → PyTorch parameters (bias_hh = 0). */
+export function toTorchLstm(weights: tf.Tensor[]): TorchRecurrentWeights<tf.Tensor2D, tf.Tensor1D> {
+  const [kernel, recurrent, bias] = checkLayerWeights('toTorchLstm', weights, 4);
+  return tf.tidy(() => ({
+    weightIh: tf.transpose(kernel) as tf.Tensor2D, // [4H, D]
+    weightHh: tf.transpose(recurrent) as tf.Tensor2D, // [4H, H]
+    biasIh: tf.clone(bias) as tf.Tensor1D,
+    biasHh: tf.zerosLike(bias) as tf.Tensor1D,
+  }));
+}
+
+/** PyTorch nn.GRU parameters → [kernel, recurrent_kernel, bias [2, 3H]] for `rl.layers.gru({resetAfter: true})`. */
+export function fromTorchGru(w: TorchRecurrentWeights): tf.Tensor[] {
+  return tf.tidy(() => {
+    const { ih, hh, bih, bhh } = torchTensors('fromTorchGru', w, 3);
+    const swap = (t: tf.Tensor) => swapFirstTwoBlocks(t, 0); // r, z, n → z, r, h
+    return [tf.transpose(swap(ih)), tf.transpose(swap(hh)), tf.stack([swap(bih), swap(bhh)])];
+  });
+}
+
+/** [kernel, recurrent_kernel, bias [2, 3H]] of a reset-after GRU → PyTorch parameters. */
+export function toTorchGru(weights: tf.Tensor[]): TorchRecurrentWeights<tf.Tensor2D, tf.Tensor1D> {
+  const [kernel, recurrent, bias] = checkLayerWeights('toTorchGru', weights, 3);
+  if (bias.rank !== 2) {
+    throw new RegulabConfigError(
+      `toTorchGru: PyTorch's GRU is the reset-after form: build the layer with resetAfter: true (bias [2, 3H]), got bias [${bias.shape.join(', ')}]`,
+    );
+  }
+  return tf.tidy(() => {
+    const swap = (t: tf.Tensor, axis: number) => swapFirstTwoBlocks(t, axis); // z, r, h → r, z, n
+    const [bIn, bRec] = tf.unstack(bias);
+    return {
+      weightIh: tf.transpose(swap(kernel, 1)) as tf.Tensor2D,
+      weightHh: tf.transpose(swap(recurrent, 1)) as tf.Tensor2D,
+      biasIh: swap(bIn!, 0) as tf.Tensor1D,
+      biasHh: swap(bRec!, 0) as tf.Tensor1D,
+    };
+  });
+}
+
+/** Swaps the first two of three equal blocks along `axis` (GRU gate orders r,z,n ↔ z,r,h). */
+function swapFirstTwoBlocks(t: tf.Tensor, axis: number): tf.Tensor {
+  const [a, b, c] = tf.split(t, 3, axis);
+  return tf.concat([b!, a!, c!], axis);
+}
+
+function torchTensors(fn: string, w: TorchRecurrentWeights, gates: number) {
+  const ih = tf.tensor(w.weightIh as number[][]) as tf.Tensor2D;
+  const hh = tf.tensor(w.weightHh as number[][]) as tf.Tensor2D;
+  const bih = tf.tensor(w.biasIh as number[]) as tf.Tensor1D;
+  const bhh = tf.tensor(w.biasHh as number[]) as tf.Tensor1D;
+  const units = hh.shape[1];
+  const ok =
+    ih.rank === 2 &&
+    hh.rank === 2 &&
+    ih.shape[0] === gates * units &&
+    hh.shape[0] === gates * units &&
+    bih.rank === 1 &&
+    bih.shape[0] === gates * units &&
+    bhh.rank === 1 &&
+    bhh.shape[0] === gates * units;
+  if (!ok) {
+    throw new RegulabConfigError(
+      `${fn}: expected weightIh [${gates}H, D], weightHh [${gates}H, H], biasIh/biasHh [${gates}H]; got [${ih.shape.join(', ')}], [${hh.shape.join(', ')}], [${bih.shape.join(', ')}], [${bhh.shape.join(', ')}]`,
+    );
+  }
+  return { ih, hh, bih, bhh };
+}
+
+function checkLayerWeights(
+  fn: string,
+  weights: tf.Tensor[],
+  gates: number,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const [kernel, recurrent, bias] = weights;
+  if (weights.length < 3 || !kernel || !recurrent || !bias) {
+    throw new RegulabConfigError(
+      `${fn}: expected [kernel, recurrent_kernel, bias], got ${weights.length} tensors`,
+    );
+  }
+  const units = recurrent.shape[0]!;
+  if (kernel.rank !== 2 || kernel.shape[1] !== gates * units || recurrent.shape[1] !== gates * units) {
+    throw new RegulabConfigError(
+      `${fn}: expected kernel [D, ${gates}H] and recurrent_kernel [H, ${gates}H], got [${kernel.shape.join(', ')}], [${recurrent.shape.join(', ')}]`,
+    );
+  }
+  return [kernel, recurrent, bias];
+}
