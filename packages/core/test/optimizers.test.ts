@@ -322,7 +322,7 @@ describe('serialization and checkpointing', () => {
       { includeOptimizer: true },
     );
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
-    expect(loaded.optimizer.getClassName()).toBe('regulab>AdamW');
+    expect(loaded.optimizer.getClassName()).toBe('RegulabAdamW');
     expect(loaded.optimizer.iterations).toBe(3);
     await model.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0 });
     await loaded.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0 });

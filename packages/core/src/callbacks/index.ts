@@ -1,2 +1,3 @@
 // Public namespace rl.callbacks: each module adds its own export line here.
-export {};
+export { earlyStopping, EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
+export { applyConstraints, ApplyConstraints } from './apply-constraints.js';

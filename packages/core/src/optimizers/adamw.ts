@@ -33,10 +33,10 @@ export interface AdamWArgs extends DecoupledWeightDecayArgs {
  *
  * Shapes: m and v have each variable's shape. State: `getWeights()` gives `iter` then
  * `<variable>/m`, `<variable>/v`. A `tf.Optimizer`: use it in `model.compile({ optimizer })` or
- * `optimizer.minimize(f)`; it serializes (`getConfig`, registered as `regulab>AdamW`).
+ * `optimizer.minimize(f)`; it serializes (`getConfig`, registered as `RegulabAdamW`).
  */
 export class AdamW extends DecoupledWeightDecayOptimizer {
-  static readonly className = 'regulab>AdamW';
+  static readonly className = 'RegulabAdamW';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;

@@ -14,11 +14,11 @@ import { type ClipOptions, checkClipOptions, clipGradients } from './gradient-cl
  *     g ← g · globalNorm / max(‖g‖_global, globalNorm)  (all gradients together, if `globalNorm`)
  *
  * Step count, state (`getWeights`/`setWeights`) and `dispose` are the wrapped optimizer's. Serializes
- * as `regulab>ClippedOptimizer` with the wrapped optimizer's `{className, config}` inside (the wrapped
+ * as `RegulabClippedOptimizer` with the wrapped optimizer's `{className, config}` inside (the wrapped
  * class must be registered, as all of tfjs's are).
  */
 export class ClippedOptimizer extends tf.Optimizer {
-  static readonly className = 'regulab>ClippedOptimizer';
+  static readonly className = 'RegulabClippedOptimizer';
   readonly optimizer: tf.Optimizer;
   readonly globalNorm: number | undefined;
   readonly value: number | undefined;

@@ -34,7 +34,7 @@ export interface CosineDecayArgs {
  * The warm-up counts from `(t + 1)` so that the first update does not have a learning rate of 0.
  */
 export class CosineDecay extends LearningRateSchedule {
-  static readonly className = 'regulab>CosineDecay';
+  static readonly className = 'RegulabCosineDecay';
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly alpha: number;

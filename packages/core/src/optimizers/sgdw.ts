@@ -31,10 +31,10 @@ export interface SGDWArgs extends DecoupledWeightDecayArgs {
  * in docs/weight-decay.md).
  *
  * Shapes: the momentum buffer has each variable's shape. State: `getWeights()` gives `iter` then
- * `<variable>/momentum` (none when μ = 0). Registered for serialization as `regulab>SGDW`.
+ * `<variable>/momentum` (none when μ = 0). Registered for serialization as `RegulabSGDW`.
  */
 export class SGDW extends DecoupledWeightDecayOptimizer {
-  static readonly className = 'regulab>SGDW';
+  static readonly className = 'RegulabSGDW';
   readonly momentum: number;
   readonly nesterov: boolean;
 
