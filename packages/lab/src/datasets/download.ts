@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ export async function downloadToCache(opts: DownloadOptions): Promise<string> {
   const expected = opts.checksum.hex.toLowerCase();
   if (existsSync(target) && (await fileDigest(target, opts.checksum.algorithm)) === expected) return target;
 
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dirname(target), { recursive: true });
   const part = `${target}.${process.pid}-${Math.random().toString(36).slice(2)}.part`;
   const hash = createHash(opts.checksum.algorithm);
   const progress = opts.onProgress ?? terminalProgress(opts.fileName);
