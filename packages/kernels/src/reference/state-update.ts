@@ -55,14 +55,13 @@ export function stepsOf(
   stepMask: tf.Tensor2D | undefined,
   goBackwards: boolean,
 ): { inputs: tf.Tensor2D[]; keeps: (tf.Tensor2D | undefined)[] } {
-  const inputs = tf.unstack(x, 1) as tf.Tensor2D[]; // T × [B, F]
-  const keeps: (tf.Tensor2D | undefined)[] =
+  // Copy before reversing: tf.unstack's result array is the gradient tape's record of its outputs.
+  const slices = [...(tf.unstack(x, 1) as tf.Tensor2D[])]; // T × [B, F]
+  const columns: (tf.Tensor2D | undefined)[] =
     stepMask === undefined
-      ? inputs.map(() => undefined)
-      : (tf.unstack(stepMask, 1).map((m) => tf.expandDims(m, 1)) as tf.Tensor2D[]); // T × [B, 1]
-  if (goBackwards) {
-    inputs.reverse();
-    keeps.reverse();
-  }
+      ? slices.map(() => undefined)
+      : tf.unstack(stepMask, 1).map((m) => tf.expandDims(m, 1) as tf.Tensor2D); // T × [B, 1]
+  const inputs = goBackwards ? slices.reverse() : slices;
+  const keeps = goBackwards ? columns.reverse() : columns;
   return { inputs, keeps };
 }
