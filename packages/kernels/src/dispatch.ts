@@ -1,7 +1,14 @@
 /**
- * Chooses the implementation of the fused sequence ops: native addon, WebAssembly, or the tfjs
- * reference. (Until the fast kernels land, only the reference exists.)
+ * Chooses the implementation of the fused sequence ops: the native addon, the WebAssembly build,
+ * or the tfjs reference.
+ *
+ * - Default: native if the addon loads, else WebAssembly (with a one-line notice), else reference.
+ * - `REGULAB_KERNELS=reference|wasm|native` forces one (a forced one that cannot load falls back
+ *   the same way, with a notice; `backend()` always says what actually runs).
+ * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
+ * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
  */
+import { availableParallelism } from 'node:os';
 import type {
   GruSequenceInputs,
   GruSequenceOutputs,
@@ -9,20 +16,141 @@ import type {
   LstmSequenceInputs,
   LstmSequenceOutputs,
 } from './types.js';
+import type { FusedImpl } from './fused/impl.js';
+import { materializeSeeded } from './fused/materialize-seeded.js';
+import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
+import { loadNativeBinding } from './native/binding.js';
+import { nativeImpl } from './native/native-impl.js';
+import { loadWasmImpl } from './wasm/load.js';
 import { referenceLstmSequence } from './reference/lstm-sequence.js';
 import { referenceGruSequence } from './reference/gru-sequence.js';
 
+type Resolved = { name: KernelBackend; impl: FusedImpl | null };
+let resolved: Resolved | undefined;
+const noticed = new Set<string>();
+
+/** Prints a one-line notice once per distinct message (stderr). */
+export function kernelNotice(message: string): void {
+  if (noticed.has(message)) return;
+  noticed.add(message);
+  console.warn(`regulab: ${message}`);
+}
+
+function envThreads(): number {
+  const raw = process.env.REGULAB_THREADS;
+  const n = raw === undefined || raw === '' ? NaN : Number(raw);
+  if (raw !== undefined && raw !== '' && !(Number.isInteger(n) && n >= 1)) {
+    kernelNotice(`REGULAB_THREADS=${raw} is not a positive integer; using ${availableParallelism()}`);
+  }
+  return Number.isInteger(n) && n >= 1 ? n : availableParallelism();
+}
+
+function tryNative(): FusedImpl | null {
+  const { binding, reason } = loadNativeBinding();
+  if (binding === null) {
+    kernelNotice(`native kernels unavailable (${reason}); falling back`);
+    return null;
+  }
+  return nativeImpl(binding);
+}
+
+function tryWasm(): FusedImpl | null {
+  try {
+    const impl = loadWasmImpl();
+    if (impl === null) kernelNotice('WebAssembly kernels unavailable; using the tfjs reference kernels');
+    return impl;
+  } catch (e) {
+    kernelNotice(
+      `WebAssembly kernels failed to load (${e instanceof Error ? e.message : String(e)}); using the reference`,
+    );
+    return null;
+  }
+}
+
+function resolve(want: KernelBackend | 'auto'): Resolved {
+  const order: KernelBackend[] =
+    want === 'reference'
+      ? ['reference']
+      : want === 'wasm'
+        ? ['wasm', 'reference']
+        : ['native', 'wasm', 'reference'];
+  for (const name of order) {
+    const impl = name === 'native' ? tryNative() : name === 'wasm' ? tryWasm() : null;
+    if (name === 'reference' || impl !== null) {
+      impl?.setThreads(envThreads());
+      return { name, impl };
+    }
+  }
+  return { name: 'reference', impl: null };
+}
+
+function current(): Resolved {
+  if (resolved === undefined) {
+    const env = process.env.REGULAB_KERNELS;
+    const valid = env === 'native' || env === 'wasm' || env === 'reference';
+    if (env !== undefined && env !== '' && !valid) {
+      kernelNotice(`REGULAB_KERNELS=${env} is not one of native, wasm, reference; choosing automatically`);
+    }
+    resolved = resolve(valid ? env : 'auto');
+  }
+  return resolved;
+}
+
 /** The implementation the fused ops use in this process. */
 export function backend(): KernelBackend {
-  return 'reference';
+  return current().name;
+}
+
+/**
+ * Switches the implementation at run time (benchmarks, tests). Returns what actually runs, which
+ * differs from the request when that backend cannot load.
+ */
+export function setKernelBackend(want: KernelBackend | 'auto'): KernelBackend {
+  resolved = resolve(want);
+  return resolved.name;
+}
+
+/** The fast implementation in use (null on the reference), for threads, ISA and diagnostics. */
+export function fusedImpl(): FusedImpl | null {
+  return current().impl;
+}
+
+/** Threads of the fast kernels (1 on the reference). */
+export function kernelThreads(): number {
+  return current().impl?.threads() ?? 1;
+}
+
+/** Sets the threads of the fast kernels (no effect on the reference). */
+export function setKernelThreads(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new Error(`setKernelThreads: expected a positive integer, got ${n}`);
+  current().impl?.setThreads(n);
 }
 
 /** Whole-sequence LSTM forward; differentiable with respect to x, h0, c0, kernel, recurrentKernel and bias. */
 export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
-  return referenceLstmSequence(inputs);
+  const { impl } = current();
+  const [batch, steps, dim] = inputs.x.shape;
+  const units = inputs.recurrentKernel.shape[0];
+  if (impl !== null && batch * steps * dim * units > 0) return fusedLstmSequence(impl, inputs);
+  const m = materializeSeeded('lstmSequence', inputs, units);
+  try {
+    return referenceLstmSequence(m.inputs);
+  } finally {
+    m.created.forEach((t) => t.dispose());
+  }
 }
 
 /** Whole-sequence GRU forward; differentiable with respect to x, h0, kernel, recurrentKernel and bias. */
 export function gruSequence(inputs: GruSequenceInputs): GruSequenceOutputs {
-  return referenceGruSequence(inputs);
+  const { impl } = current();
+  const [batch, steps, dim] = inputs.x.shape;
+  const units = inputs.recurrentKernel.shape[0];
+  if (impl !== null && batch * steps * dim * units > 0) return fusedGruSequence(impl, inputs);
+  const m = materializeSeeded('gruSequence', inputs, units);
+  try {
+    return referenceGruSequence(m.inputs);
+  } finally {
+    m.created.forEach((t) => t.dispose());
+  }
 }

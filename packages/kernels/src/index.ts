@@ -1,5 +1,17 @@
 export type * from './types.js';
-export { backend, gruSequence, lstmSequence } from './dispatch.js';
+export {
+  backend,
+  fusedImpl,
+  gruSequence,
+  kernelNotice,
+  kernelThreads,
+  lstmSequence,
+  setKernelBackend,
+  setKernelThreads,
+} from './dispatch.js';
+export type * from './fused/impl.js';
+export { ACTIVATION_CODE } from './fused/impl.js';
+export { zoneoutMaskFromSeed } from './fused/zoneout-hash.js';
 
 export const VERSION = '0.1.0';
 // The tfjs-ops reference ops, for layers that need what the fast kernels do not offer (norm hooks).

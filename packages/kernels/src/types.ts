@@ -24,6 +24,18 @@ export type ZoneoutSpec =
   /** Inference expectation: state_t = z·state_{t−1} + (1 − z)·new_t. */
   | { kind: 'expectation'; rate: number };
 
+/**
+ * Training zoneout, fast: the per-step masks [T, B, H] drawn inside the kernel from a seed (no mask
+ * tensor to generate). d = 1 (keep) with probability `rate`; the exact draw is
+ * `zoneoutMaskFromSeed(seed, rate, T, B, H)` (fused/zoneout-hash.ts), which the reference path
+ * uses, so every backend sees the same masks. `seed` is an integer in [0, 2³²). The same seed and
+ * rate give the same mask (e.g. the one mask shared by c and h in the permuted-MNIST setup).
+ */
+export interface SeededZoneout {
+  rate: number;
+  seed: number;
+}
+
 export interface RecurrentSequenceOptions {
   /** Gal recurrent dropout: one mask [B, H] on h_{t−1} where it enters the recurrent matmul (all gates); the carried state is not masked. */
   recurrentMask?: tf.Tensor2D;
@@ -33,6 +45,8 @@ export interface RecurrentSequenceOptions {
   zoneoutCell?: ZoneoutSpec;
   /** LSTM: zoneout on the hidden state; GRU: zoneout on h. */
   zoneoutHidden?: ZoneoutSpec;
+  /** Seeded training zoneout (instead of zoneoutCell / zoneoutHidden, which must then be unset). */
+  zoneoutSeeded?: { cell?: SeededZoneout; hidden?: SeededZoneout };
   /** Padding mask [B, T]: 1 for a real step, 0 for a padded one (the state is carried over, the output is the carried h). */
   stepMask?: tf.Tensor2D;
   /** Process the sequence from t = T−1 down to 0 (outputs stay in processing order, as tfjs/Keras do). */

@@ -1,0 +1,89 @@
+// Shared declarations of the native fused recurrent kernels: the per-call contexts, the table of
+// ISA-specific routines (one table per instruction set, see kernels.inc) and the drivers.
+#pragma once
+#include <cstdint>
+#include <cstddef>
+
+namespace regulab {
+
+class Pool;
+
+// Zoneout of one state: mode 0 none, 1 mask [T,B,H], 2 expectation (rate), 3 seeded hash.
+struct Zone {
+  int mode = 0;
+  const float* mask = nullptr;
+  float rate = 0.f;
+  uint32_t key = 0;        // fmix32(seed)
+  uint32_t threshold = 0;  // floor(rate * 2^24)
+};
+
+// Everything one LSTM or GRU call sees. Buffers are row-major float32 (see fused/impl.ts).
+struct SeqCtx {
+  int B = 0, T = 0, D = 0, H = 0, G = 4;  // G: gates (4 LSTM, 3 GRU)
+  const float *x = nullptr, *W = nullptr, *U = nullptr, *bias = nullptr, *h0 = nullptr, *c0 = nullptr;
+  const float *recMask = nullptr, *candMask = nullptr, *stepMask = nullptr;
+  bool candPerStep = false, goBackwards = false, resetAfter = false;
+  int act = 2, ract = 1;
+  Zone zc, zh;
+  // Tape: gates [T,B,G·H] (post-activation; overwritten by their gradients in backward),
+  // HS, CS [(T+1),B,H] states, PC [T,B,H] (LSTM: φ(c̃)), UH [T,B,H] (GRU: u_h or r⊙ĥ).
+  float *gates = nullptr, *HS = nullptr, *CS = nullptr, *PC = nullptr, *UH = nullptr;
+  // Outputs of forward.
+  float *seq = nullptr, *hT = nullptr, *cT = nullptr;
+  // Backward inputs and outputs.
+  const float *dSeq = nullptr, *dhT = nullptr, *dcT = nullptr;
+  float *dx = nullptr, *dW = nullptr, *dU = nullptr, *db = nullptr, *dh0 = nullptr, *dc0 = nullptr;
+  // Working state, set up by the drivers.
+  float* hhat[2] = {nullptr, nullptr};  // Gal-masked h double buffer [B,H]
+  float *dH = nullptr, *dC = nullptr, *dHp = nullptr, *dCp = nullptr, *tmp = nullptr, *tmp2 = nullptr;
+  const float* Upack = nullptr;   // packed recurrent kernel (forward: per gate; backward: U^T)
+  const float* Upack2 = nullptr;  // GRU reset-before backward: U_h^T packed
+  int time_of(int k) const { return goBackwards ? T - 1 - k : k; }
+};
+
+// Routines compiled once per instruction set (kernels.inc).
+struct IsaTable {
+  const char* name;
+  int nr;  // columns per packed panel
+  int mr;  // rows per micro-tile
+  // C[M×nr'] (+)= A[M×K] (row stride lda) · Bp (one packed panel K×nr), nvalid ≤ nr columns stored.
+  void (*panel)(int M, int K, const float* A, int lda, const float* Bp, float* C, int ldc, bool acc, int nvalid);
+  // Per-step pointwise work of one row b over units [j0, j1).
+  void (*lstm_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1);
+  void (*lstm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1);
+  void (*gru_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
+  void (*gru_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
+};
+
+const IsaTable* isa_avx512();
+const IsaTable* isa_avx2();
+const IsaTable* isa_baseline();
+
+// The table in use (best supported unless forced).
+const IsaTable& isa();
+bool set_isa(const char* name);  // "avx512" | "avx2" | "baseline" | "best"
+
+// Packs op(B) [K×N] (B stored [K×N] with row stride ldb, or [N×K] when transB) into panels of nr
+// columns: out[panel·K·nr + p·nr + c], zero-padded. out must hold ceil(N/nr)·nr·K floats.
+void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr);
+size_t packed_size(int K, int N, int nr);
+
+// C[M×N] (+)= A[M×K] · op(B), threaded over the pool. A row-major with stride lda.
+void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
+          bool accumulate, Pool& pool);
+
+// out[K×M] = in[M×K]ᵀ (in has row stride ld), optionally scaling row r... (plain transpose).
+void transpose(int M, int K, const float* in, int ld, float* out);
+
+void lstm_forward(SeqCtx& c, Pool& pool);
+void lstm_backward(SeqCtx& c, Pool& pool);
+void gru_forward(SeqCtx& c, Pool& pool);
+void gru_backward(SeqCtx& c, Pool& pool);
+
+inline uint32_t fmix32(uint32_t z) {
+  z = (z ^ (z >> 16)) * 0x85ebca6bu;
+  z = (z ^ (z >> 13)) * 0xc2b2ae35u;
+  return z ^ (z >> 16);
+}
+
+}  // namespace regulab

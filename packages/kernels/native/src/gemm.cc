@@ -1,0 +1,95 @@
+// Dense matrix products for the whole-sequence parts of the fused ops (input projection, weight
+// gradients) and for tfjs's MatMul: B is packed into column panels per K-block, A is read in place
+// with broadcast loads, the work is split over the pool by column panels (or rows when N is small).
+#include <algorithm>
+#include <vector>
+
+#include "common.h"
+#include "thread_pool.h"
+
+namespace regulab {
+
+size_t packed_size(int K, int N, int nr) { return (size_t)((N + nr - 1) / nr) * nr * (size_t)K; }
+
+void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr) {
+  int panels = (N + nr - 1) / nr;
+  for (int q = 0; q < panels; q++) {
+    float* dst = out + (size_t)q * K * nr;
+    int n0 = q * nr, nv = std::min(nr, N - n0);
+    for (int p = 0; p < K; p++) {
+      float* d = dst + (size_t)p * nr;
+      if (!transB) {
+        const float* s = B + (size_t)p * ldb + n0;
+        for (int c = 0; c < nv; c++) d[c] = s[c];
+      } else {
+        for (int c = 0; c < nv; c++) d[c] = B[(size_t)(n0 + c) * ldb + p];
+      }
+      for (int c = nv; c < nr; c++) d[c] = 0.f;
+    }
+  }
+}
+
+void transpose(int M, int K, const float* in, int ld, float* out) {
+  const int bs = 32;
+  for (int i0 = 0; i0 < M; i0 += bs)
+    for (int p0 = 0; p0 < K; p0 += bs)
+      for (int i = i0; i < std::min(M, i0 + bs); i++)
+        for (int p = p0; p < std::min(K, p0 + bs); p++) out[(size_t)p * M + i] = in[(size_t)i * ld + p];
+}
+
+static constexpr int KC = 256;
+
+// Single-threaded product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of nr).
+static void gemm_block(int m0, int m1, int n0, int n1, int K, const float* A, int lda, const float* B, int ldb,
+                       bool transB, float* C, int ldc, bool accumulate, std::vector<float>& buf) {
+  const IsaTable& t = isa();
+  const int nr = t.nr, N = n1 - n0;
+  if (N <= 0 || m1 <= m0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (int i = m0; i < m1; i++) std::fill(C + (size_t)i * ldc + n0, C + (size_t)i * ldc + n1, 0.f);
+    return;
+  }
+  buf.resize(packed_size(KC, N, nr));
+  for (int p0 = 0; p0 < K; p0 += KC) {
+    int kc = std::min(KC, K - p0);
+    const float* Bs = transB ? B + (size_t)n0 * ldb + p0 : B + (size_t)p0 * ldb + n0;
+    pack_b(kc, N, Bs, ldb, transB, buf.data(), nr);
+    bool acc = accumulate || p0 > 0;
+    const int rows = 64;  // a row block of A stays in L1 while it sweeps the packed panels
+    for (int i0 = m0; i0 < m1; i0 += rows) {
+      int mi = std::min(rows, m1 - i0);
+      for (int q = 0; q * nr < N; q++) {
+        int nv = std::min(nr, N - q * nr);
+        t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, buf.data() + (size_t)q * kc * nr,
+                C + (size_t)i0 * ldc + n0 + q * nr, ldc, acc, nv);
+      }
+    }
+  }
+}
+
+void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
+          bool accumulate, Pool& pool) {
+  const int nr = isa().nr;
+  const int threads = pool.size();
+  const double flops = 2.0 * M * N * (double)K;
+  const bool split_n = N >= 2 * nr * threads;
+  if (threads == 1 || flops < 2e5) {
+    std::vector<float> buf;
+    gemm_block(0, M, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+    return;
+  }
+  pool.run([&](int tid, int nt) {
+    std::vector<float> buf;
+    int lo, hi;
+    if (split_n) {
+      split_range(N, nt, tid, nr, lo, hi);
+      gemm_block(0, M, lo, hi, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+    } else {
+      split_range(M, nt, tid, 8, lo, hi);
+      gemm_block(lo, hi, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+    }
+  });
+}
+
+}  // namespace regulab

@@ -1,0 +1,125 @@
+// Whole-sequence GRU forward and backward through time, reset-before (tfjs) and reset-after
+// (Keras). As for the LSTM each thread owns a range of units; reset-before needs a second barrier
+// per step because the candidate's matmul consumes r ⊙ ĥ of every unit.
+#include "seq_util.h"
+
+namespace regulab {
+
+void gru_forward(SeqCtx& c, Pool& pool) {
+  const IsaTable& t = isa();
+  const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
+  const size_t TB = (size_t)T * B;
+  std::vector<float> rowBias(c.bias, c.bias + G3);  // input bias (+ recurrent z, r bias when reset-after)
+  if (c.resetAfter)
+    for (int j = 0; j < 2 * H; j++) rowBias[j] += c.bias[G3 + j];
+  std::vector<float> xs = step_major_x(c);
+  for (size_t r = 0; r < TB; r++) std::copy(rowBias.begin(), rowBias.end(), c.gates + r * G3);
+  gemm((int)TB, G3, D, xs.data(), D, c.W, G3, false, c.gates, G3, true, pool);
+  std::copy(c.h0, c.h0 + (size_t)B * H, c.HS);
+  const size_t ps = packed_size(H, H, t.nr);
+  std::vector<float> up(3 * ps);
+  for (int g = 0; g < 3; g++) pack_b(H, H, c.U + g * H, G3, false, up.data() + g * ps, t.nr);
+  std::vector<float> hh;
+  if (c.recMask) {
+    hh.resize(2 * (size_t)B * H);
+    c.hhat[0] = hh.data();
+    c.hhat[1] = hh.data() + (size_t)B * H;
+    for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
+  }
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(H, nt, tid, t.nr, j0, j1);
+    for (int k = 0; k < T; k++) {
+      const float* A = c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H;
+      float* gk = c.gates + (size_t)k * B * G3;
+      float* uk = c.UH + (size_t)k * B * H;
+      if (j1 > j0)
+        for (int g = 0; g < 2; g++) gate_panels(t, B, H, A, H, up.data() + g * ps, H, j0, j1, H, gk + g * H, G3, true);
+      if (c.resetAfter) {
+        if (j1 > j0) {
+          for (int b = 0; b < B; b++) std::copy(c.bias + G3 + 2 * H + j0, c.bias + G3 + 2 * H + j1, uk + (size_t)b * H + j0);
+          gate_panels(t, B, H, A, H, up.data() + 2 * ps, H, j0, j1, H, uk, H, true);
+          for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
+        }
+      } else {
+        for (int b = 0; b < B && j1 > j0; b++) t.gru_fwd_point(c, k, b, j0, j1, 0);
+        pool.barrier();  // q = r ⊙ ĥ complete
+        if (j1 > j0) {
+          gate_panels(t, B, H, uk, H, up.data() + 2 * ps, H, j0, j1, H, gk + 2 * H, G3, true);
+          for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
+        }
+      }
+      pool.barrier();
+    }
+  });
+  write_sequence(c);
+  std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
+}
+
+void gru_backward(SeqCtx& c, Pool& pool) {
+  const IsaTable& t = isa();
+  const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
+  const size_t TB = (size_t)T * B, BH = (size_t)B * H;
+  std::vector<float> work(4 * BH);
+  c.dH = work.data();
+  c.dHp = work.data() + BH;
+  c.tmp = work.data() + 2 * BH;
+  c.tmp2 = work.data() + 3 * BH;
+  init_dh(c);
+  std::vector<float> ut(packed_size(G3, H, t.nr));  // Uᵀ [3H, H] packed once
+  pack_b(G3, H, c.U, G3, true, ut.data(), t.nr);
+  const float* utH = ut.data() + (size_t)2 * H * t.nr;  // its rows 2H..3H (U_hᵀ)
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(H, nt, tid, t.nr, j0, j1);
+    const bool mine = j1 > j0;
+    for (int k = T - 1; k >= 0; k--) {
+      float* gk = c.gates + (size_t)k * B * G3;
+      float* uk = c.UH + (size_t)k * B * H;
+      for (int b = 0; b < B && mine; b++) t.gru_bwd_point(c, k, b, j0, j1, 0);
+      pool.barrier();
+      if (c.resetAfter) {
+        if (mine) {
+          gate_panels(t, B, 2 * H, gk, G3, ut.data(), G3, j0, j1, H, c.tmp, H, false);
+          gate_panels(t, B, H, uk, H, utH, G3, j0, j1, H, c.tmp, H, true);
+          finish_dh(c, k, j0, j1);
+        }
+      } else {
+        if (mine) {
+          gate_panels(t, B, H, gk + 2 * H, G3, utH, G3, j0, j1, H, c.tmp, H, false);  // dq
+          for (int b = 0; b < B; b++) t.gru_bwd_point(c, k, b, j0, j1, 1);
+        }
+        pool.barrier();
+        if (mine) {
+          gate_panels(t, B, 2 * H, gk, G3, ut.data(), G3, j0, j1, H, c.tmp, H, false);
+          finish_dh(c, k, j0, j1);
+        }
+      }
+    }
+  });
+  std::copy(c.dH, c.dH + BH, c.dh0);
+  const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
+  std::vector<float> xs = step_major_x(c);
+  std::vector<float> xst((size_t)D * TB);
+  transpose((int)TB, D, xs.data(), D, xst.data());
+  gemm(D, G3, (int)TB, xst.data(), (int)TB, da, G3, false, c.dW, G3, false, pool);
+  std::vector<float> hst = masked_states_t(c);
+  gemm(H, 2 * H, (int)TB, hst.data(), (int)TB, da, G3, false, c.dU, G3, false, pool);
+  if (c.resetAfter) {
+    gemm(H, H, (int)TB, hst.data(), (int)TB, c.UH, H, false, c.dU + 2 * H, G3, false, pool);  // UH holds ∂u_h
+  } else {
+    std::vector<float> qt((size_t)H * TB);
+    transpose((int)TB, H, c.UH, H, qt.data());  // UH holds q = r ⊙ ĥ
+    gemm(H, H, (int)TB, qt.data(), (int)TB, da + 2 * H, G3, false, c.dU + 2 * H, G3, false, pool);
+  }
+  std::vector<float> dxs(TB * D);
+  gemm((int)TB, D, G3, da, G3, c.W, G3, true, dxs.data(), D, false, pool);
+  scatter_dx(c, dxs.data());
+  column_sums((int)TB, G3, da, G3, c.db);
+  if (c.resetAfter) {
+    column_sums((int)TB, 2 * H, da, G3, c.db + G3);
+    column_sums((int)TB, H, c.UH, H, c.db + G3 + 2 * H);
+  }
+}
+
+}  // namespace regulab

@@ -1,0 +1,90 @@
+// Helpers shared by the LSTM and GRU drivers.
+#pragma once
+#include <algorithm>
+#include <vector>
+
+#include "common.h"
+#include "thread_pool.h"
+
+namespace regulab {
+
+// Step-major copy of x: XS[(k·B + b)·D + d] = x[b, t(k), d] (the input processing step k consumes).
+inline std::vector<float> step_major_x(const SeqCtx& c) {
+  std::vector<float> xs((size_t)c.T * c.B * c.D);
+  for (int k = 0; k < c.T; k++)
+    for (int b = 0; b < c.B; b++) {
+      const float* s = c.x + ((size_t)b * c.T + c.time_of(k)) * c.D;
+      std::copy(s, s + c.D, xs.begin() + ((size_t)k * c.B + b) * c.D);
+    }
+  return xs;
+}
+
+// dx[b, t(k)] = dXS[k·B + b].
+inline void scatter_dx(const SeqCtx& c, const float* dxs) {
+  for (int k = 0; k < c.T; k++)
+    for (int b = 0; b < c.B; b++) {
+      const float* s = dxs + ((size_t)k * c.B + b) * c.D;
+      std::copy(s, s + c.D, c.dx + ((size_t)b * c.T + c.time_of(k)) * c.D);
+    }
+}
+
+// sequence[b, k] = HS[k + 1][b].
+inline void write_sequence(const SeqCtx& c) {
+  for (int k = 0; k < c.T; k++)
+    for (int b = 0; b < c.B; b++) {
+      const float* s = c.HS + ((size_t)(k + 1) * c.B + b) * c.H;
+      std::copy(s, s + c.H, c.seq + ((size_t)b * c.T + k) * c.H);
+    }
+}
+
+// out[j] = Σ_r M[r, j] over `rows` rows of stride ld (columns [0, n)), in a fixed order.
+inline void column_sums(int rows, int n, const float* m, int ld, float* out) {
+  std::fill(out, out + n, 0.f);
+  for (int r = 0; r < rows; r++) {
+    const float* row = m + (size_t)r * ld;
+    for (int j = 0; j < n; j++) out[j] += row[j];
+  }
+}
+
+// Ĥᵀ [H, T·B]: the Gal-masked states entering each step, transposed for the weight gradient.
+inline std::vector<float> masked_states_t(const SeqCtx& c) {
+  const size_t TB = (size_t)c.T * c.B;
+  std::vector<float> hs(c.HS, c.HS + TB * c.H);
+  if (c.recMask)
+    for (size_t r = 0; r < TB; r++)
+      for (int j = 0; j < c.H; j++) hs[r * c.H + j] *= c.recMask[(r % c.B) * c.H + j];
+  std::vector<float> t(TB * c.H);
+  transpose((int)TB, c.H, hs.data(), c.H, t.data());
+  return t;
+}
+
+// dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for units [j0, j1): ∂h_k complete.
+inline void finish_dh(const SeqCtx& c, int k, int j0, int j1) {
+  for (int b = 0; b < c.B; b++) {
+    float* dh = c.dH + (size_t)b * c.H;
+    const float* dhp = c.dHp + (size_t)b * c.H;
+    const float* mm = c.tmp + (size_t)b * c.H;
+    const float* m = c.recMask ? c.recMask + (size_t)b * c.H : nullptr;
+    const float* ds = k > 0 ? c.dSeq + ((size_t)b * c.T + (k - 1)) * c.H : nullptr;
+    for (int j = j0; j < j1; j++) dh[j] = dhp[j] + (m ? mm[j] * m[j] : mm[j]) + (ds ? ds[j] : 0.f);
+  }
+}
+
+// dH = dhT + dSeq[:, T − 1].
+inline void init_dh(const SeqCtx& c) {
+  for (int b = 0; b < c.B; b++)
+    for (int j = 0; j < c.H; j++)
+      c.dH[(size_t)b * c.H + j] = c.dhT[(size_t)b * c.H + j] + c.dSeq[((size_t)b * c.T + c.T - 1) * c.H + j];
+}
+
+// C[rows, cols of gate g in units [j0, j1)] (+)= A · (packed gate panels).
+// `packed` holds panels of kfull rows each (a K sub-range starts at packed + p0·nr).
+inline void gate_panels(const IsaTable& t, int M, int K, const float* A, int lda, const float* packed, int kfull,
+                        int j0, int j1, int H, float* C, int ldc, bool acc) {
+  for (int q = j0 / t.nr; q * t.nr < j1; q++) {
+    int nv = std::min(t.nr, H - q * t.nr);
+    t.panel(M, K, A, lda, packed + (size_t)q * kfull * t.nr, C + q * t.nr, ldc, acc, nv);
+  }
+}
+
+}  // namespace regulab

@@ -1,0 +1,156 @@
+/**
+ * The low-level interface every fast backend of the fused recurrent ops implements (the native
+ * addon in ../native-impl.ts, the WebAssembly build in ../wasm/). It works on plain Float32Arrays:
+ * the tfjs op wrapper (./ops.ts) reads the tensors, calls the impl and makes tensors of the
+ * results, and registers the backward pass as the ops' gradient.
+ *
+ * Layouts (all row-major float32, B batch, T steps, D input features, H units):
+ *   x [B, T, D]; kernel [D, G·H]; recurrentKernel [H, G·H] (G = 4 for the LSTM, gates i, f, c, o;
+ *   G = 3 for the GRU, gates z, r, h); LSTM bias [4H]; GRU bias [3H] (reset-before) or [2, 3H]
+ *   (reset-after: input bias row 0, recurrent bias row 1); states [B, H]; sequence [B, T, H].
+ *   Per-step masks [T, B, H] are indexed by processing step k (k = 0 first processed step; with
+ *   goBackwards step k reads x[:, T−1−k]); stepMask [B, T] is indexed by input time.
+ * The math of one step is the reference's (../reference/lstm-sequence.ts, gru-sequence.ts); an
+ * impl must match it within float32 rounding.
+ *
+ * Ownership: an impl never mutates its inputs; it returns fresh arrays. The tape returned by a
+ * forward call is opaque, owned by the caller, passed back to exactly one backward call (which may
+ * consume it), and otherwise simply dropped (garbage-collected).
+ */
+import type { SequenceActivation } from '../types.js';
+
+/** Activation codes shared with the native and WebAssembly kernels. */
+export const ACTIVATION_CODE: Readonly<Record<SequenceActivation, number>> = {
+  linear: 0,
+  sigmoid: 1,
+  tanh: 2,
+  hardSigmoid: 3,
+  relu: 4,
+};
+
+/**
+ * Zoneout of one state as a kernel sees it. `seeded` masks are drawn inside the kernel with the
+ * counter-based hash of ./zoneout-hash.ts (d = 1, keep, with probability `rate`); the JS function
+ * `zoneoutMaskFromSeed` reproduces them bit for bit, so the reference path uses the same masks.
+ */
+export type FusedZoneout =
+  | { mode: 'none' }
+  /** [T, B, H], 1 = keep the previous value. */
+  | { mode: 'mask'; mask: Float32Array }
+  /** state_t = rate·state_{t−1} + (1 − rate)·new_t. */
+  | { mode: 'expectation'; rate: number }
+  | { mode: 'seeded'; rate: number; seed: number };
+
+/** Sizes of one call. */
+export interface FusedDims {
+  batch: number;
+  steps: number;
+  inputDim: number;
+  units: number;
+}
+
+/** What the LSTM and GRU calls share. */
+export interface FusedCommonArgs {
+  dims: FusedDims;
+  x: Float32Array; // [B, T, D]
+  kernel: Float32Array; // [D, G·H]
+  recurrentKernel: Float32Array; // [H, G·H]
+  h0: Float32Array; // [B, H]
+  /** Gal mask on h_{t−1} entering the recurrent matmul, [B, H], already scaled; null = none. */
+  recurrentMask: Float32Array | null;
+  /** Semeniuta mask on the candidate: [B, H] (per sequence) or [T, B, H] (per step); null = none. */
+  candidateMask: Float32Array | null;
+  candidatePerStep: boolean;
+  /** Zoneout of h (LSTM hidden state, GRU state). */
+  zoneoutHidden: FusedZoneout;
+  /** Padding mask [B, T] (1 real step, 0 padded: state carried over); null = no padding. */
+  stepMask: Float32Array | null;
+  goBackwards: boolean;
+  /** ACTIVATION_CODE of the candidate (and of the LSTM cell before the output gate). */
+  activation: number;
+  /** ACTIVATION_CODE of the gates. */
+  recurrentActivation: number;
+}
+
+export interface LstmArgs extends FusedCommonArgs {
+  c0: Float32Array; // [B, H]
+  bias: Float32Array; // [4H]
+  zoneoutCell: FusedZoneout;
+}
+
+export interface GruArgs extends FusedCommonArgs {
+  bias: Float32Array; // [3H] or [2·3H] when resetAfter
+  resetAfter: boolean;
+}
+
+/** Opaque per-call state saved by a forward call for its backward call. */
+export type FusedTape = object;
+
+export interface LstmForwardResult {
+  sequence: Float32Array; // [B, T, H]
+  h: Float32Array; // [B, H]
+  c: Float32Array; // [B, H]
+  /** null when the forward call was made with keepTape = false. */
+  tape: FusedTape | null;
+}
+
+export interface LstmGrads {
+  dx: Float32Array; // [B, T, D]
+  dKernel: Float32Array; // [D, 4H]
+  dRecurrentKernel: Float32Array; // [H, 4H]
+  dBias: Float32Array; // [4H]
+  dh0: Float32Array; // [B, H]
+  dc0: Float32Array; // [B, H]
+}
+
+export interface GruForwardResult {
+  sequence: Float32Array; // [B, T, H]
+  h: Float32Array; // [B, H]
+  tape: FusedTape | null;
+}
+
+export interface GruGrads {
+  dx: Float32Array; // [B, T, D]
+  dKernel: Float32Array; // [D, 3H]
+  dRecurrentKernel: Float32Array; // [H, 3H]
+  dBias: Float32Array; // bias's shape
+  dh0: Float32Array; // [B, H]
+}
+
+/**
+ * C = op(A)·op(B) with op(A) [M, K], op(B) [K, N], C [M, N] (all row-major, contiguous). With
+ * transA, A is stored [K, M]; with transB, B is stored [N, K].
+ */
+export type Sgemm = (
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+) => Float32Array;
+
+/** A fast backend of the fused recurrent ops. */
+export interface FusedImpl {
+  readonly name: 'native' | 'wasm';
+  /** Whole-sequence LSTM forward; keepTape = a backward call will follow. */
+  lstmForward(args: LstmArgs, keepTape: boolean): LstmForwardResult;
+  /** Backward through time: dSequence [B, T, H], dh and dc [B, H] are the gradients of the outputs. */
+  lstmBackward(
+    args: LstmArgs,
+    tape: FusedTape,
+    dSequence: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+  ): LstmGrads;
+  gruForward(args: GruArgs, keepTape: boolean): GruForwardResult;
+  gruBackward(args: GruArgs, tape: FusedTape, dSequence: Float32Array, dh: Float32Array): GruGrads;
+  /** Worker threads used by the kernels (≥ 1). */
+  setThreads(n: number): void;
+  threads(): number;
+  /** One line for notices and benchmarks, e.g. 'native avx512, 2 threads'. */
+  describe(): string;
+  /** Optional dense matmul, used to speed up tfjs's CPU MatMul kernels (./cpu-kernels.ts). */
+  sgemm?: Sgemm;
+}

@@ -1,0 +1,215 @@
+/**
+ * The FusedImpl of the native addon: packs the arguments into the addon's flat layout
+ * (ints, floats, buffer list; see native/src/addon.cc), allocates outputs and the tape in
+ * JavaScript (so the garbage collector owns all memory), and calls the C++ kernels.
+ */
+import type {
+  FusedCommonArgs,
+  FusedImpl,
+  FusedTape,
+  FusedZoneout,
+  GruArgs,
+  GruForwardResult,
+  GruGrads,
+  LstmArgs,
+  LstmForwardResult,
+  LstmGrads,
+} from '../fused/impl.js';
+import type { NativeBinding } from './binding.js';
+
+const ZONE_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as const;
+
+interface LstmTape {
+  gates: Float32Array; // [T, B, 4H]
+  hs: Float32Array; // [T + 1, B, H]
+  cs: Float32Array; // [T + 1, B, H]
+  pc: Float32Array; // [T, B, H]
+}
+interface GruTape {
+  gates: Float32Array; // [T, B, 3H]
+  hs: Float32Array; // [T + 1, B, H]
+  uh: Float32Array; // [T, B, H]
+}
+
+function zoneParams(z: FusedZoneout): {
+  mode: number;
+  rate: number;
+  seed: number;
+  mask: Float32Array | null;
+} {
+  switch (z.mode) {
+    case 'none':
+      return { mode: 0, rate: 0, seed: 0, mask: null };
+    case 'mask':
+      return { mode: ZONE_MODE.mask, rate: 0, seed: 0, mask: z.mask };
+    case 'expectation':
+      return { mode: ZONE_MODE.expectation, rate: z.rate, seed: 0, mask: null };
+    case 'seeded':
+      return { mode: ZONE_MODE.seeded, rate: z.rate, seed: z.seed, mask: null };
+  }
+}
+
+function scalars(
+  a: FusedCommonArgs,
+  zc: FusedZoneout,
+  resetAfter: boolean,
+): { ints: Int32Array; floats: Float64Array } {
+  const { batch, steps, inputDim, units } = a.dims;
+  const c = zoneParams(zc);
+  const h = zoneParams(a.zoneoutHidden);
+  const ints = Int32Array.of(
+    batch,
+    steps,
+    inputDim,
+    units,
+    a.goBackwards ? 1 : 0,
+    a.activation,
+    a.recurrentActivation,
+    a.candidatePerStep ? 1 : 0,
+    c.mode,
+    h.mode,
+    c.seed | 0,
+    h.seed | 0,
+    resetAfter ? 1 : 0,
+  );
+  return { ints, floats: Float64Array.of(c.rate, h.rate) };
+}
+
+function lstmInputs(a: LstmArgs): (Float32Array | null)[] {
+  return [
+    a.x,
+    a.kernel,
+    a.recurrentKernel,
+    a.bias,
+    a.h0,
+    a.c0,
+    a.recurrentMask,
+    a.candidateMask,
+    zoneParams(a.zoneoutCell).mask,
+    zoneParams(a.zoneoutHidden).mask,
+    a.stepMask,
+  ];
+}
+
+function gruInputs(a: GruArgs): (Float32Array | null)[] {
+  return [
+    a.x,
+    a.kernel,
+    a.recurrentKernel,
+    a.bias,
+    a.h0,
+    a.recurrentMask,
+    a.candidateMask,
+    zoneParams(a.zoneoutHidden).mask,
+    a.stepMask,
+  ];
+}
+
+/** Wraps a loaded addon as a FusedImpl. */
+export function nativeImpl(
+  addon: NativeBinding,
+): FusedImpl & { isa(): string; setIsa(name: string): boolean } {
+  return {
+    name: 'native',
+    lstmForward(a: LstmArgs, keepTape: boolean): LstmForwardResult {
+      const { batch: B, steps: T, units: H } = a.dims;
+      const seq = new Float32Array(B * T * H);
+      const h = new Float32Array(B * H);
+      const c = new Float32Array(B * H);
+      const tape: LstmTape = {
+        gates: new Float32Array(T * B * 4 * H),
+        hs: new Float32Array((T + 1) * B * H),
+        cs: new Float32Array((T + 1) * B * H),
+        pc: new Float32Array(T * B * H),
+      };
+      const { ints, floats } = scalars(a, a.zoneoutCell, false);
+      addon.lstmForward(ints, floats, [...lstmInputs(a), seq, h, c, tape.gates, tape.hs, tape.cs, tape.pc]);
+      return { sequence: seq, h, c, tape: keepTape ? tape : null };
+    },
+    lstmBackward(
+      a: LstmArgs,
+      t: FusedTape,
+      dSeq: Float32Array,
+      dh: Float32Array,
+      dc: Float32Array,
+    ): LstmGrads {
+      const tape = t as LstmTape;
+      const { batch: B, steps: T, inputDim: D, units: H } = a.dims;
+      const g: LstmGrads = {
+        dx: new Float32Array(B * T * D),
+        dKernel: new Float32Array(D * 4 * H),
+        dRecurrentKernel: new Float32Array(H * 4 * H),
+        dBias: new Float32Array(4 * H),
+        dh0: new Float32Array(B * H),
+        dc0: new Float32Array(B * H),
+      };
+      const { ints, floats } = scalars(a, a.zoneoutCell, false);
+      addon.lstmBackward(ints, floats, [
+        ...lstmInputs(a),
+        tape.gates,
+        tape.hs,
+        tape.cs,
+        tape.pc,
+        dSeq,
+        dh,
+        dc,
+        g.dx,
+        g.dKernel,
+        g.dRecurrentKernel,
+        g.dBias,
+        g.dh0,
+        g.dc0,
+      ]);
+      return g;
+    },
+    gruForward(a: GruArgs, keepTape: boolean): GruForwardResult {
+      const { batch: B, steps: T, units: H } = a.dims;
+      const seq = new Float32Array(B * T * H);
+      const h = new Float32Array(B * H);
+      const tape: GruTape = {
+        gates: new Float32Array(T * B * 3 * H),
+        hs: new Float32Array((T + 1) * B * H),
+        uh: new Float32Array(T * B * H),
+      };
+      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
+      addon.gruForward(ints, floats, [...gruInputs(a), seq, h, tape.gates, tape.hs, tape.uh]);
+      return { sequence: seq, h, tape: keepTape ? tape : null };
+    },
+    gruBackward(a: GruArgs, t: FusedTape, dSeq: Float32Array, dh: Float32Array): GruGrads {
+      const tape = t as GruTape;
+      const { batch: B, steps: T, inputDim: D, units: H } = a.dims;
+      const g: GruGrads = {
+        dx: new Float32Array(B * T * D),
+        dKernel: new Float32Array(D * 3 * H),
+        dRecurrentKernel: new Float32Array(H * 3 * H),
+        dBias: new Float32Array(a.bias.length),
+        dh0: new Float32Array(B * H),
+      };
+      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
+      addon.gruBackward(ints, floats, [
+        ...gruInputs(a),
+        tape.gates,
+        tape.hs,
+        tape.uh,
+        dSeq,
+        dh,
+        g.dx,
+        g.dKernel,
+        g.dRecurrentKernel,
+        g.dBias,
+        g.dh0,
+      ]);
+      return g;
+    },
+    setThreads: (n: number) => addon.setThreads(n),
+    threads: () => addon.threads(),
+    describe: () => `native ${addon.isa()}, ${addon.threads()} thread${addon.threads() === 1 ? '' : 's'}`,
+    sgemm(a, b, m, k, n, transA, transB) {
+      const c = new Float32Array(m * n);
+      addon.sgemm(a, b, c, m, k, n, transA, transB);
+      return c;
+    },
+    isa: () => addon.isa(),
+    setIsa: (name: string) => addon.setIsa(name),
+  };
+}
