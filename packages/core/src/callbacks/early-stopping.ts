@@ -66,7 +66,7 @@ export class EarlyStopping extends tf.Callback {
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
-    const owner = 'earlyStopping';
+    const owner = 'rl.callbacks.earlyStopping';
     this.monitor = args.monitor ?? 'val_loss';
     if (typeof this.monitor !== 'string' || this.monitor.length === 0) {
       throw new RegulabConfigError(
@@ -159,7 +159,7 @@ export class EarlyStopping extends tf.Callback {
     if (raw == null) {
       if (!this.warnedMissing) {
         console.warn(
-          `earlyStopping: '${this.monitor}' is not in the logs (available: ${Object.keys(logs ?? {}).join(', ')}); ` +
+          `rl.callbacks.earlyStopping: '${this.monitor}' is not in the logs (available: ${Object.keys(logs ?? {}).join(', ')}); ` +
             `nothing is monitored. Did you forget validationData?`,
         );
         this.warnedMissing = true;

@@ -36,7 +36,7 @@ export interface NormConstraintAxis {
  * Shapes: any weight; the norm has the weight's shape with `axis` reduced to 1.
  */
 export function maxNorm(args: { maxValue: number } & NormConstraintAxis): Constraint {
-  const owner = 'maxNorm';
+  const owner = 'rl.constraints.maxNorm';
   return tf.constraints.maxNorm({
     maxValue: checkPositive(owner, 'maxValue', args?.maxValue),
     axis: checkAxis(owner, args.axis),
@@ -47,7 +47,7 @@ export function maxNorm(args: { maxValue: number } & NormConstraintAxis): Constr
  * Unit norm (Keras `UnitNorm`): w ← w / (ε + ‖w‖₂) along `axis`.
  */
 export function unitNorm(args: NormConstraintAxis = {}): Constraint {
-  return tf.constraints.unitNorm({ axis: checkAxis('unitNorm', args.axis) });
+  return tf.constraints.unitNorm({ axis: checkAxis('rl.constraints.unitNorm', args.axis) });
 }
 
 /**
@@ -60,7 +60,7 @@ export function unitNorm(args: NormConstraintAxis = {}): Constraint {
 export function minMaxNorm(
   args: { minValue: number; maxValue: number; rate?: number } & NormConstraintAxis,
 ): Constraint {
-  const owner = 'minMaxNorm';
+  const owner = 'rl.constraints.minMaxNorm';
   const minValue = checkNonNegativeNumber(owner, 'minValue', args?.minValue);
   const maxValue = checkPositive(owner, 'maxValue', args.maxValue);
   if (minValue > maxValue) {

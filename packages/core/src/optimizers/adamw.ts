@@ -42,13 +42,13 @@ export class AdamW extends DecoupledWeightDecayOptimizer {
   readonly epsilon: number;
 
   constructor(args: AdamWArgs) {
-    super('adamw', args);
+    super('rl.optimizers.adamw', args);
     this.beta1 = checkBeta('beta1', args.beta1 ?? 0.9);
     this.beta2 = checkBeta('beta2', args.beta2 ?? 0.999);
     const epsilon = args.epsilon ?? 1e-8;
     if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
       throw new RegulabConfigError(
-        `adamw: option 'epsilon' must be a finite number > 0, got ${String(epsilon)}`,
+        `rl.optimizers.adamw: option 'epsilon' must be a finite number > 0, got ${String(epsilon)}`,
       );
     }
     this.epsilon = epsilon;
@@ -92,7 +92,7 @@ tf.serialization.registerClass(AdamW);
 function checkBeta(option: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new RegulabConfigError(
-      `adamw: option '${option}' must be a number in [0, 1), got ${String(value)}`,
+      `rl.optimizers.adamw: option '${option}' must be a number in [0, 1), got ${String(value)}`,
     );
   }
   return value;

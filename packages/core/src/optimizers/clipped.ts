@@ -27,15 +27,17 @@ export class ClippedOptimizer extends tf.Optimizer {
     super();
     if (!(optimizer instanceof tf.Optimizer)) {
       throw new RegulabConfigError(
-        `clipped: first argument must be a tf.Optimizer, got ${String(optimizer)}`,
+        `rl.optimizers.clipped: first argument must be a tf.Optimizer, got ${String(optimizer)}`,
       );
     }
     if (options == null || typeof options !== 'object') {
-      throw new RegulabConfigError(`clipped: expected an options object, got ${String(options)}`);
+      throw new RegulabConfigError(
+        `rl.optimizers.clipped: expected an options object, got ${String(options)}`,
+      );
     }
-    checkClipOptions('clipped', options as Record<string, unknown>, ['globalNorm', 'value']);
+    checkClipOptions('rl.optimizers.clipped', options as Record<string, unknown>, ['globalNorm', 'value']);
     if (options.globalNorm == null && options.value == null) {
-      throw new RegulabConfigError(`clipped: set at least one of 'globalNorm' and 'value'`);
+      throw new RegulabConfigError(`rl.optimizers.clipped: set at least one of 'globalNorm' and 'value'`);
     }
     this.optimizer = optimizer;
     this.globalNorm = options.globalNorm;
@@ -103,7 +105,7 @@ export class ClippedOptimizer extends tf.Optimizer {
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[inner?.className];
     if (entry == null) {
       throw new RegulabConfigError(
-        `clipped: optimizer class '${String(inner?.className)}' is not registered`,
+        `rl.optimizers.clipped: optimizer class '${String(inner?.className)}' is not registered`,
       );
     }
     const [innerCls, innerFromConfig] = entry;

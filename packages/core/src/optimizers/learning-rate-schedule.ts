@@ -42,7 +42,7 @@ export class CosineDecay extends LearningRateSchedule {
 
   constructor(args: CosineDecayArgs) {
     super();
-    const owner = 'cosineDecay';
+    const owner = 'rl.optimizers.cosineDecay';
     this.initialLearningRate = checkNonNegative(owner, 'initialLearningRate', args?.initialLearningRate);
     if (!Number.isInteger(args.decaySteps) || args.decaySteps <= 0) {
       throw new RegulabConfigError(

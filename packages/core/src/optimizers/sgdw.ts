@@ -39,19 +39,23 @@ export class SGDW extends DecoupledWeightDecayOptimizer {
   readonly nesterov: boolean;
 
   constructor(args: SGDWArgs) {
-    super('sgdw', args);
+    super('rl.optimizers.sgdw', args);
     const momentum = args.momentum ?? 0;
     if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
       throw new RegulabConfigError(
-        `sgdw: option 'momentum' must be a number in [0, 1), got ${String(momentum)}`,
+        `rl.optimizers.sgdw: option 'momentum' must be a number in [0, 1), got ${String(momentum)}`,
       );
     }
     const nesterov = args.nesterov ?? false;
     if (typeof nesterov !== 'boolean') {
-      throw new RegulabConfigError(`sgdw: option 'nesterov' must be a boolean, got ${String(nesterov)}`);
+      throw new RegulabConfigError(
+        `rl.optimizers.sgdw: option 'nesterov' must be a boolean, got ${String(nesterov)}`,
+      );
     }
     if (nesterov && momentum === 0) {
-      throw new RegulabConfigError(`sgdw: option 'nesterov' needs momentum > 0, got momentum ${momentum}`);
+      throw new RegulabConfigError(
+        `rl.optimizers.sgdw: option 'nesterov' needs momentum > 0, got momentum ${momentum}`,
+      );
     }
     this.momentum = momentum;
     this.nesterov = nesterov;

@@ -24,22 +24,22 @@ export type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
 
 /** L1 penalty λ1·Σ|w| (encourages exact zeros). */
 export function l1(args: { l1: number }): Regularizer {
-  return tf.regularizers.l1l2({ l1: checkNonNegative('l1', 'l1', args?.l1), l2: 0 });
+  return tf.regularizers.l1l2({ l1: checkNonNegative('rl.regularizers.l1', 'l1', args?.l1), l2: 0 });
 }
 
 /** L2 penalty λ2·Σw² (gradient 2·λ2·w). */
 export function l2(args: { l2: number }): Regularizer {
-  return tf.regularizers.l1l2({ l1: 0, l2: checkNonNegative('l2', 'l2', args?.l2) });
+  return tf.regularizers.l1l2({ l1: 0, l2: checkNonNegative('rl.regularizers.l2', 'l2', args?.l2) });
 }
 
 /** λ1·Σ|w| + λ2·Σw² (elastic net). A missing coefficient is 0; at least one must be given. */
 export function l1l2(args: { l1?: number; l2?: number }): Regularizer {
   if (args == null || (args.l1 == null && args.l2 == null)) {
-    throw new RegulabConfigError(`l1l2: set option 'l1' and/or option 'l2'`);
+    throw new RegulabConfigError(`rl.regularizers.l1l2: set option 'l1' and/or option 'l2'`);
   }
   return tf.regularizers.l1l2({
-    l1: checkNonNegative('l1l2', 'l1', args.l1 ?? 0),
-    l2: checkNonNegative('l1l2', 'l2', args.l2 ?? 0),
+    l1: checkNonNegative('rl.regularizers.l1l2', 'l1', args.l1 ?? 0),
+    l2: checkNonNegative('rl.regularizers.l1l2', 'l2', args.l2 ?? 0),
   });
 }
 
