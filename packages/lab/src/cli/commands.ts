@@ -1,0 +1,166 @@
+/**
+ * What each `regulab` command does, once commander has parsed it. Human output goes to stdout
+ * (progress bars to stderr); with `--json` stdout carries exactly one JSON line.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EXPERIMENTS, type OptionKey } from './options.js';
+import { continueCompare, isCompareDir, resolveCompare, startCompare } from '../experiments/compare.js';
+import { resolveConfig } from '../experiments/config.js';
+import { PRESETS } from '../experiments/presets.js';
+import { writeRunReport } from '../experiments/reporting.js';
+import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
+import { ConfigError } from '../errors.js';
+import { readMetrics } from '../store/metrics-log.js';
+import { defaultRunDir, readJson, runPaths } from '../store/run-dir.js';
+import { progressBar } from '../train/progress.js';
+import { DESCRIPTIONS } from './program.js';
+
+export interface Io {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+export interface RunArgs {
+  preset: string;
+  out: string | undefined;
+  json: boolean;
+  overrides: Partial<Record<OptionKey, unknown>>;
+}
+
+export interface Commands {
+  run(experiment: string, args: RunArgs): Promise<void>;
+  resume(dir: string, args: { json: boolean }): Promise<void>;
+  report(
+    dirs: string[],
+    args: { out?: string; title?: string; baseline?: string; json: boolean },
+  ): Promise<void>;
+  list(dir: string, args: { json: boolean }): Promise<void>;
+  bench(argv: string[]): Promise<void>;
+}
+
+export function commands(io: Io): Commands {
+  const runOptions = (json: boolean): RunOptions => ({
+    progress: progressBar(!json),
+    log: json ? undefined : io.stdout,
+    warn: io.stderr,
+  });
+  const finish = (json: boolean, summary: object, human: string) =>
+    io.stdout(json ? JSON.stringify(summary) : human);
+
+  return {
+    async run(experiment, { preset, out, json, overrides }) {
+      if (experiment === 'compare') {
+        const config = resolveCompare(preset, overrides);
+        const dir = out ?? defaultRunDir('compare', config.variants[0]!.config.seed);
+        if (!json) io.stdout(`compare → ${resolve(dir)} (kernels: ${config.kernelBackend})`);
+        if (!json && config.kernelBackend === 'reference' && preset === 'default') {
+          io.stdout(
+            'note: the fused kernels are not available, so the tfjs reference path runs a smaller model on less data',
+          );
+        }
+        const s = await startCompare(config, dir, runOptions(json));
+        finish(json, s, compareTable(s));
+        return;
+      }
+      const config = resolveConfig(experiment, preset, overrides);
+      const dir = out ?? defaultRunDir(experiment, config.seed);
+      if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
+      const s = await startRun(config, dir, runOptions(json));
+      finish(
+        json,
+        s,
+        `best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
+      );
+    },
+
+    async resume(dir, { json }) {
+      if (!existsSync(runPaths(dir).config))
+        throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
+      if (isCompareDir(dir)) {
+        const s = await continueCompare(dir, runOptions(json));
+        finish(json, s, compareTable(s));
+        return;
+      }
+      const s = await continueRun(dir, runOptions(json));
+      finish(
+        json,
+        s,
+        `best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
+      );
+    },
+
+    async report(dirs, { out, title, baseline, json }) {
+      for (const d of dirs)
+        if (!existsSync(runPaths(d).metrics))
+          throw new ConfigError(`${resolve(d)} is not a run directory (no metrics.jsonl)`);
+      const file = resolve(out ?? runPaths(dirs[0]!).report);
+      await writeRunReport(
+        dirs.map((d) => resolve(d)),
+        file,
+        { title, baseline },
+      );
+      finish(json, { report: file }, file);
+    },
+
+    async list(dir, { json }) {
+      const runs = findRuns(dir);
+      if (json) {
+        io.stdout(JSON.stringify({ experiments: ['compare', ...EXPERIMENTS], presets: PRESETS, runs }));
+        return;
+      }
+      io.stdout('Experiments:');
+      for (const [k, v] of Object.entries(DESCRIPTIONS)) io.stdout(`  ${k.padEnd(8)} ${v}`);
+      io.stdout(`Presets: ${PRESETS.join(', ')}`);
+      io.stdout(runs.length ? `Runs under ${resolve(dir)}:` : `No runs under ${resolve(dir)}.`);
+      for (const r of runs)
+        io.stdout(
+          `  ${r.status.padEnd(10)} ${r.experiment.padEnd(8)} epochs ${String(r.epochs).padStart(3)}  ${r.dir}`,
+        );
+    },
+
+    async bench(argv) {
+      // The kernels' bench (packages/lab/src/bench), loaded only when asked for.
+      const bench = (await import(new URL('../bench/index.js', import.meta.url).href)) as {
+        runBench?: (argv: string[]) => Promise<unknown>;
+      };
+      if (typeof bench.runBench !== 'function') throw new Error('the bench module does not export runBench');
+      await bench.runBench(argv);
+    },
+  };
+}
+
+interface RunListing {
+  dir: string;
+  experiment: string;
+  status: string;
+  epochs: number;
+}
+
+/** Run directories (holding config.json) up to three levels below `root`. */
+function findRuns(root: string, depth = 3): RunListing[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) return [];
+  const paths = runPaths(root);
+  if (existsSync(paths.config)) {
+    const config = readJson(paths.config) as { experiment?: string };
+    const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
+    const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
+    const status =
+      summary.status ??
+      (config.experiment === 'compare' && existsSync(paths.summary) ? 'finished' : 'incomplete');
+    return [{ dir: paths.dir, experiment: config.experiment ?? '?', status, epochs }];
+  }
+  if (depth === 0) return [];
+  return readdirSync(root)
+    .sort()
+    .flatMap((name) => findRuns(join(root, name), depth - 1));
+}
+
+function compareTable(s: Awaited<ReturnType<typeof continueCompare>>): string {
+  const lines = s.runs.map(
+    (r) =>
+      `  ${r.name.padEnd(14)} best valid ${r.metric} ${r.bestValid.toFixed(4)} at epoch ${String(r.bestEpoch).padStart(2)}` +
+      `  test ${r.test.toFixed(4)}${r.stoppedEarly ? '  (stopped early)' : ''}`,
+  );
+  return [...lines, `report: ${s.report}`].join('\n');
+}

@@ -1,0 +1,235 @@
+/**
+ * THE option table of `regulab run`: every experiment option is one row here, and everything else
+ * is derived from it — the commander flags and `--help` text (cli/program.ts), the zod schema that
+ * validates a config (experiments/config.ts), the TypeScript type of a config, and which
+ * experiments accept the option. Add an option by adding a row.
+ */
+import { z } from 'zod';
+
+/** The trainable experiments (`compare` runs `charlm` several times). */
+export const EXPERIMENTS = ['charlm', 'wordlm', 'smnist', 'pmnist'] as const;
+export type ExperimentName = (typeof EXPERIMENTS)[number];
+
+const LM = ['charlm', 'wordlm'] as const;
+const ALL = EXPERIMENTS;
+const MNIST = ['smnist', 'pmnist'] as const;
+
+/** How a command-line string becomes a value before the schema checks it. */
+export type Parse = 'int' | 'float' | 'string';
+
+export interface OptionSpec {
+  /** commander flag, e.g. `--hidden <units>`. */
+  flag: string;
+  help: string;
+  parse: Parse;
+  /** Validation of the value (after parsing); its messages name the option. */
+  schema: z.ZodType;
+  /** The experiments that accept this option; giving it to another is a usage error. */
+  appliesTo: readonly ExperimentName[];
+}
+
+const rate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 drops everything)');
+const probability = z.number().min(0).max(1);
+const positiveInt = z.number().int().positive();
+const countOrAll = z.number().int().min(0);
+
+export const OPTIONS = {
+  data: {
+    flag: '--data <name|path>',
+    help: "corpus: 'brown' (embedded), 'ptb', 'text8' or a directory/file; MNIST: 'mnist' (embedded) or an IDX directory",
+    parse: 'string',
+    schema: z.string().min(1),
+    appliesTo: ALL,
+  },
+  hidden: {
+    flag: '--hidden <units>',
+    help: 'LSTM units per layer',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: ALL,
+  },
+  layers: {
+    flag: '--layers <n>',
+    help: 'stacked LSTM layers',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: ALL,
+  },
+  embed: { flag: '--embed <dim>', help: 'embedding size', parse: 'int', schema: positiveInt, appliesTo: LM },
+  seqLen: {
+    flag: '--seq-len <steps>',
+    help: 'truncated-BPTT window (time steps per training batch)',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: LM,
+  },
+  batch: {
+    flag: '--batch <n>',
+    help: 'batch size (LM: parallel streams)',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: ALL,
+  },
+  evalBatch: {
+    flag: '--eval-batch <n>',
+    help: 'LM evaluation streams (state carried within each)',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: LM,
+  },
+  epochs: { flag: '--epochs <n>', help: 'maximum epochs', parse: 'int', schema: positiveInt, appliesTo: ALL },
+  patience: {
+    flag: '--patience <epochs>',
+    help: 'early stopping: epochs without a better validation loss before stopping (0: never stop early); the best weights are restored at the end',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: ALL,
+  },
+  lr: {
+    flag: '--lr <rate>',
+    help: 'learning rate',
+    parse: 'float',
+    schema: z.number().positive(),
+    appliesTo: ALL,
+  },
+  optimizer: {
+    flag: '--optimizer <name>',
+    help: 'adam | adamw | sgd | sgdw | rmsprop (adamw/sgdw: decoupled --weight-decay)',
+    parse: 'string',
+    schema: z.enum(['adam', 'adamw', 'sgd', 'sgdw', 'rmsprop']),
+    appliesTo: ALL,
+  },
+  clip: {
+    flag: '--clip <norm>',
+    help: 'clip the global gradient norm to this value (0: off)',
+    parse: 'float',
+    schema: z.number().min(0),
+    appliesTo: ALL,
+  },
+  dropout: {
+    flag: '--dropout <rate>',
+    help: 'Gal input dropout on x_t, one mask per sequence (every LSTM layer)',
+    parse: 'float',
+    schema: rate,
+    appliesTo: ALL,
+  },
+  recurrentDropout: {
+    flag: '--recurrent-dropout <rate>',
+    help: 'recurrent dropout rate (where: --recurrent-dropout-mode)',
+    parse: 'float',
+    schema: rate,
+    appliesTo: ALL,
+  },
+  recurrentDropoutMode: {
+    flag: '--recurrent-dropout-mode <mode>',
+    help: "'gal' (mask on h_{t-1}, per sequence) | 'semeniuta' (mask on the candidate g_t)",
+    parse: 'string',
+    schema: z.enum(['gal', 'semeniuta']),
+    appliesTo: ALL,
+  },
+  zoneoutCell: {
+    flag: '--zoneout-cell <rate>',
+    help: 'zoneout probability of the cell state (paper, char-level: 0.5)',
+    parse: 'float',
+    schema: probability,
+    appliesTo: ALL,
+  },
+  zoneoutHidden: {
+    flag: '--zoneout-hidden <rate>',
+    help: 'zoneout probability of the hidden state (paper, char-level: 0.05)',
+    parse: 'float',
+    schema: probability,
+    appliesTo: ALL,
+  },
+  weightDrop: {
+    flag: '--weight-drop <rate>',
+    help: 'DropConnect on the recurrent kernel, one mask per batch (Merity et al.)',
+    parse: 'float',
+    schema: rate,
+    appliesTo: ALL,
+  },
+  weightDecay: {
+    flag: '--weight-decay <lambda>',
+    help: 'decoupled weight decay λ (w ← w − lr·λ·w; needs --optimizer adamw or sgdw)',
+    parse: 'float',
+    schema: z.number().min(0),
+    appliesTo: ALL,
+  },
+  trainChars: {
+    flag: '--train-chars <n>',
+    help: 'train on the first n characters of the training split (0: all)',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: ['charlm'],
+  },
+  trainWords: {
+    flag: '--train-words <n>',
+    help: 'train on the first n words of the training split (0: all)',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: ['wordlm'],
+  },
+  evalTokens: {
+    flag: '--eval-tokens <n>',
+    help: 'score only the first n tokens of validation and test (0: the whole splits, the default outside presets for quick runs)',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: LM,
+  },
+  trainExamples: {
+    flag: '--train-examples <n>',
+    help: 'train on the first n training images (0: all)',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: MNIST,
+  },
+  evalExamples: {
+    flag: '--eval-examples <n>',
+    help: 'score only the first n validation and test images (0: all)',
+    parse: 'int',
+    schema: countOrAll,
+    appliesTo: MNIST,
+  },
+  pixelsPerStep: {
+    flag: '--pixels-per-step <n>',
+    help: 'pixels fed per time step (1: the 784-step task of the papers; 28: row by row)',
+    parse: 'int',
+    schema: z
+      .number()
+      .int()
+      .refine((n) => n > 0 && 784 % n === 0, 'must divide 784'),
+    appliesTo: MNIST,
+  },
+  seed: {
+    flag: '--seed <n>',
+    help: 'seed of everything random: initial weights, data order, every mask',
+    parse: 'int',
+    schema: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
+    appliesTo: ALL,
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionKey = keyof typeof OPTIONS;
+export const OPTION_KEYS = Object.keys(OPTIONS) as OptionKey[];
+
+/** The value type of each option, inferred from its schema. */
+export type OptionValues = { [K in OptionKey]: z.infer<(typeof OPTIONS)[K]['schema']> };
+
+/** `seqLen` → `--seq-len`. */
+export function flagName(key: OptionKey): string {
+  return OPTIONS[key].flag.split(' ')[0]!;
+}
+
+/** Turns a command-line string into the option's value (the schema checks it afterwards). */
+export function parseOptionValue(key: OptionKey, text: string): unknown {
+  const { parse } = OPTIONS[key];
+  if (parse === 'string') return text;
+  const trimmed = text.trim();
+  // Number('') is 0 and Number('0x10') is 16: accept plain decimal notation only.
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(trimmed)) return text; // the schema rejects a string
+  return Number(trimmed);
+}

@@ -1,0 +1,101 @@
+/**
+ * The `regulab` command line (commander). Every experiment option comes from the option table
+ * (./options.ts), so `--help`, parsing and validation cannot drift apart.
+ */
+import { Command, Option } from 'commander';
+import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from './options.js';
+import { PRESETS } from '../experiments/presets.js';
+import { type Commands } from './commands.js';
+
+export const DESCRIPTIONS: Record<string, string> = {
+  compare: 'the main job: a char-level LSTM on Brown, unregularized vs Gal, Semeniuta, zoneout, weight-drop',
+  charlm: 'character-level language model (bits per character)',
+  wordlm: 'word-level language model (perplexity)',
+  smnist: 'sequential MNIST classifier (accuracy)',
+  pmnist: 'permuted MNIST classifier (accuracy)',
+};
+
+const EXIT_CODES = `Exit codes:
+  0    success
+  1    the run failed: NaN or infinite loss (the last good checkpoint is kept), or an unexpected error
+  2    usage or configuration error (unknown command or option, bad value, not a run directory)
+  3    data error (missing, truncated or malformed dataset file)
+  130  interrupted (resume with: regulab resume <run-dir>)`;
+
+/** The commander program; `commands` does the work (injected so tests can drive the parser alone). */
+export function buildProgram(commands: Commands): Command {
+  const program = new Command('regulab')
+    .description('Regulab lab: train recurrent models with and without regularizers, compare them, report')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${EXIT_CODES}`);
+
+  const run = program
+    .command('run')
+    .argument('<experiment>', `one of: ${['compare', ...EXPERIMENTS].join(', ')}`)
+    .description('train an experiment in a new run directory')
+    .option('--preset <name>', `named option bundle: ${PRESETS.join(', ')}`, 'default')
+    .option('--out <dir>', 'run directory (default: runs/<experiment>/<timestamp>-<seed>)')
+    .option('--json', 'no progress output; print one JSON summary line at the end');
+  for (const key of OPTION_KEYS) {
+    const spec = OPTIONS[key];
+    run.addOption(new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`));
+  }
+  run.addHelpText(
+    'after',
+    `\nExperiments:\n${Object.entries(DESCRIPTIONS)
+      .map(([k, v]) => `  ${k.padEnd(8)} ${v}`)
+      .join('\n')}\n\nOption values not given come from the preset.\n\n${EXIT_CODES}`,
+  );
+  run.action(async (experiment: string, raw: Record<string, unknown>) => {
+    const overrides: Partial<Record<OptionKey, unknown>> = {};
+    for (const key of OPTION_KEYS) {
+      if (raw[key] !== undefined) overrides[key] = parseOptionValue(key, String(raw[key]));
+    }
+    await commands.run(experiment, {
+      preset: raw.preset as string,
+      out: raw.out as string | undefined,
+      json: raw.json === true,
+      overrides,
+    });
+  });
+
+  program
+    .command('resume')
+    .argument('<run-dir>', 'a run directory (or a compare directory)')
+    .description('continue a run from its last checkpoint (after a crash, kill or Ctrl-C)')
+    .option('--json', 'no progress output; print one JSON summary line at the end')
+    .action(async (dir: string, o: { json?: boolean }) => commands.resume(dir, { json: o.json === true }));
+
+  program
+    .command('report')
+    .argument('<run-dirs...>', 'one or more run directories')
+    .description('write one HTML report comparing runs side by side')
+    .option(
+      '--out <file>',
+      'report file (default: report.html in the first run directory, or the compare directory)',
+    )
+    .option('--title <text>', 'report title')
+    .option('--baseline <run>', 'the run the others are compared with (dir or name)')
+    .option('--json', 'print the report path as JSON')
+    .action(async (dirs: string[], o: { out?: string; title?: string; baseline?: string; json?: boolean }) =>
+      commands.report(dirs, { out: o.out, title: o.title, baseline: o.baseline, json: o.json === true }),
+    );
+
+  program
+    .command('list')
+    .argument('[runs-dir]', 'where to look for runs', 'runs')
+    .description('list experiments, presets and the runs found under runs-dir')
+    .option('--json', 'machine-readable output')
+    .action(async (dir: string, o: { json?: boolean }) => commands.list(dir, { json: o.json === true }));
+
+  program
+    .command('bench')
+    .description("benchmark the fused kernels (the kernels' bench; its own options follow)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => commands.bench(args ?? []));
+
+  return program;
+}

@@ -1,0 +1,99 @@
+/**
+ * Presets: named bundles of option values. A run's config is its preset's values overridden by the
+ * command line. `default` is a sensible full run; `quick` is a tiny run for tests and smoke checks
+ * (seconds on one core, numbers meaningless).
+ *
+ * The LM presets score `--eval-tokens` tokens of validation and test rather than the whole splits
+ * when the whole split would dominate the run time on the tfjs CPU backend; pass `--eval-tokens 0`
+ * to score the whole splits.
+ */
+import type { ExperimentName, OptionValues } from '../cli/options.js';
+
+export const PRESETS = ['default', 'quick'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+type Values = Partial<OptionValues>;
+
+const TRAINING: Values = {
+  layers: 1,
+  patience: 5,
+  lr: 0.002,
+  optimizer: 'adam',
+  clip: 1,
+  dropout: 0,
+  recurrentDropout: 0,
+  recurrentDropoutMode: 'gal',
+  zoneoutCell: 0,
+  zoneoutHidden: 0,
+  weightDrop: 0,
+  weightDecay: 0,
+  seed: 1,
+};
+
+const LM_DEFAULT: Values = {
+  ...TRAINING,
+  data: 'brown',
+  hidden: 256,
+  embed: 64,
+  seqLen: 100,
+  batch: 32,
+  evalBatch: 64,
+  epochs: 50,
+  evalTokens: 100_000,
+};
+
+const LM_QUICK: Values = {
+  ...TRAINING,
+  data: 'brown',
+  hidden: 16,
+  embed: 8,
+  seqLen: 16,
+  batch: 8,
+  evalBatch: 8,
+  epochs: 3,
+  patience: 0,
+  evalTokens: 800,
+};
+
+const MNIST_DEFAULT: Values = {
+  ...TRAINING,
+  data: 'mnist',
+  hidden: 100,
+  batch: 64,
+  epochs: 30,
+  lr: 0.001,
+  optimizer: 'rmsprop',
+  trainExamples: 0,
+  evalExamples: 0,
+  pixelsPerStep: 1,
+};
+
+const MNIST_QUICK: Values = {
+  ...MNIST_DEFAULT,
+  hidden: 8,
+  batch: 16,
+  epochs: 2,
+  patience: 0,
+  trainExamples: 64,
+  evalExamples: 32,
+  pixelsPerStep: 28,
+};
+
+const TABLE: Record<ExperimentName, Record<PresetName, Values>> = {
+  charlm: {
+    default: { ...LM_DEFAULT, trainChars: 0 },
+    quick: { ...LM_QUICK, trainChars: 1500 },
+  },
+  wordlm: {
+    default: { ...LM_DEFAULT, embed: 200, hidden: 200, seqLen: 35, batch: 20, lr: 0.001, trainWords: 0 },
+    quick: { ...LM_QUICK, trainWords: 1500 },
+  },
+  smnist: { default: MNIST_DEFAULT, quick: MNIST_QUICK },
+  pmnist: { default: MNIST_DEFAULT, quick: MNIST_QUICK },
+};
+
+/** The option values of a preset (a copy), or undefined when the experiment has no such preset. */
+export function presetValues(experiment: ExperimentName, preset: string): Values | undefined {
+  const table = TABLE[experiment] as Record<string, Values>;
+  return Object.hasOwn(table, preset) ? { ...table[preset] } : undefined;
+}

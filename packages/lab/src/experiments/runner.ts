@@ -1,0 +1,127 @@
+/**
+ * Runs one experiment in a run directory: `startRun` creates the directory and writes
+ * `config.json`; `continueRun` (also what `regulab resume` calls) loads the data, builds the task
+ * and optimizer from `config.json`, trains from the last checkpoint, and writes `summary.json`
+ * and the run's report.
+ */
+import * as rl from 'regulab';
+import { loadMnist } from '../datasets/mnist.js';
+import { loadTextCorpus } from '../datasets/load-text-corpus.js';
+import { RunFailedError } from '../errors.js';
+import type { MetricName } from '../store/metrics-log.js';
+import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
+import { makeOptimizer } from '../train/optimizer.js';
+import type { Progress } from '../train/progress.js';
+import type { TrainingTask } from '../train/task.js';
+import { train } from '../train/trainer.js';
+import { type ExperimentConfig, type LmConfig, type MnistConfig, validateConfig } from './config.js';
+import { LmTask } from './lm-task.js';
+import { MnistTask } from './mnist-task.js';
+import { lstmImplementation } from './recurrent-layer.js';
+import { writeRunReport } from './reporting.js';
+
+export interface RunOptions {
+  progress: Progress;
+  log?: (line: string) => void;
+  /** Write report.html and plots/ at the end (default true). */
+  report?: boolean;
+  /** Problems that do not fail the run (a report that could not be written). */
+  warn?: (line: string) => void;
+}
+
+/** What `summary.json` holds and `--json` prints. */
+export interface RunSummary {
+  runDir: string;
+  experiment: string;
+  status: 'finished' | 'failed';
+  epochs: number;
+  stoppedEarly: boolean;
+  metric: MetricName;
+  bestEpoch: number;
+  /** The validation metric (and loss) at the best epoch. */
+  bestValid: number;
+  bestValidLoss: number;
+  /** The test metric at the best epoch (the restored weights). */
+  test: number;
+  kernelBackend: string;
+  lstm: string;
+  error?: string;
+}
+
+/** Creates a run directory for `config` and runs it. */
+export async function startRun(config: ExperimentConfig, dir: string, opts: RunOptions): Promise<RunSummary> {
+  const paths = runPaths(dir);
+  createRunDir(paths);
+  writeJson(paths.config, config);
+  return continueRun(dir, opts);
+}
+
+/** Trains the run in `dir` from its last checkpoint to the end. */
+export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
+  const paths = runPaths(dir);
+  const config = validateConfig(readJson(paths.config));
+  const task = await buildTask(config);
+  const optimizer = makeOptimizer(config);
+  const environment = { kernelBackend: rl.kernels.backend(), lstm: lstmImplementation() };
+  try {
+    const outcome = await train(task, optimizer, {
+      paths,
+      maxEpochs: config.epochs,
+      patience: config.patience,
+      progress: opts.progress,
+      log: opts.log,
+    });
+    const at = (split: string) =>
+      outcome.rows.find((r) => r.epoch === outcome.bestEpoch && r.split === split)!;
+    const summary: RunSummary = {
+      runDir: paths.dir,
+      experiment: config.experiment,
+      status: 'finished',
+      epochs: outcome.epochs,
+      stoppedEarly: outcome.stoppedEarly,
+      metric: task.metric,
+      bestEpoch: outcome.bestEpoch,
+      bestValid: at('valid')[task.metric]!,
+      bestValidLoss: at('valid').loss,
+      test: at('test')[task.metric]!,
+      ...environment,
+    };
+    writeJson(paths.summary, summary);
+    if (opts.report !== false) {
+      // The metrics are safe on disk: a failed report is a warning (`regulab report` can redo it).
+      await writeRunReport([paths.dir], paths.report).catch((e: Error) =>
+        opts.warn?.(`warning: the report could not be written: ${e.message}`),
+      );
+    }
+    return summary;
+  } catch (e) {
+    if (e instanceof RunFailedError) {
+      writeJson(paths.summary, {
+        runDir: paths.dir,
+        experiment: config.experiment,
+        status: 'failed',
+        error: e.message,
+        ...environment,
+      });
+    }
+    throw e;
+  } finally {
+    task.dispose();
+    optimizer.dispose();
+  }
+}
+
+async function buildTask(config: ExperimentConfig): Promise<TrainingTask> {
+  if (config.experiment === 'charlm' || config.experiment === 'wordlm') {
+    const level = config.experiment === 'charlm' ? 'char' : 'word';
+    const corpus = await loadTextCorpus(config.data, level);
+    return new LmTask(config as LmConfig, corpus);
+  }
+  const mnist = config as MnistConfig;
+  const data = await loadMnist({
+    variant: mnist.experiment === 'smnist' ? 'sequential' : 'permuted',
+    permutationSeed: mnist.seed,
+    dir: mnist.data === 'mnist' ? undefined : mnist.data,
+  });
+  return new MnistTask(mnist, data);
+}

@@ -1,0 +1,67 @@
+/**
+ * The layout of a run directory (`--out`, default `runs/<experiment>/<timestamp>-<seed>`):
+ *
+ *     config.json            the validated config (what `regulab resume` rebuilds the run from)
+ *     metrics.jsonl          one row per epoch and split (store/metrics-log.ts)
+ *     checkpoints/last.ckpt  the last completed epoch's full training state (store/checkpoint-file.ts)
+ *     summary.json           written when the run ends: status, best epoch, best validation metric
+ *     report.html, plots/    the report (reports module)
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+export interface RunPaths {
+  dir: string;
+  config: string;
+  metrics: string;
+  checkpoint: string;
+  summary: string;
+  report: string;
+}
+
+export function runPaths(dir: string): RunPaths {
+  const abs = resolve(dir);
+  return {
+    dir: abs,
+    config: join(abs, 'config.json'),
+    metrics: join(abs, 'metrics.jsonl'),
+    checkpoint: join(abs, 'checkpoints', 'last.ckpt'),
+    summary: join(abs, 'summary.json'),
+    report: join(abs, 'report.html'),
+  };
+}
+
+/** `runs/<experiment>/<UTC timestamp>-<seed>`, e.g. runs/charlm/20261122T051502Z-1. */
+export function defaultRunDir(experiment: string, seed: number, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return join('runs', experiment, `${stamp}-${seed}`);
+}
+
+/** Creates the directory tree of a new run; refuses a directory that already holds a run. */
+export function createRunDir(paths: RunPaths): void {
+  if (existsSync(paths.config)) {
+    throw new ConfigError(
+      `${paths.dir} already holds a run (use 'regulab resume ${paths.dir}' or another --out)`,
+    );
+  }
+  mkdirSync(join(paths.dir, 'checkpoints'), { recursive: true });
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Reads a JSON file of a run; a missing or unreadable file is a ConfigError naming it. */
+export function readJson(file: string): unknown {
+  if (!existsSync(file)) throw new ConfigError(`${file} does not exist (is this a run directory?)`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}

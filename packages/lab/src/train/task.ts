@@ -1,0 +1,41 @@
+/**
+ * What the trainer needs from an experiment: its layers (the weights to train and checkpoint), the
+ * batches of an epoch, the loss of one batch, and evaluation of a split. The trainer owns the loop,
+ * the optimizer, clipping, constraints, early stopping, checkpoints and metrics; a task owns data
+ * and model.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { MetricName } from '../store/metrics-log.js';
+
+export interface SplitScore {
+  /** Mean cross-entropy in nats per predicted token (or example). */
+  loss: number;
+  /** The task's headline metric (bpc, perplexity or accuracy). */
+  metric: number;
+}
+
+export interface TrainingTask {
+  readonly metric: MetricName;
+  /** Every layer that owns weights, in a fixed order (the checkpoint order). */
+  readonly layers: tf.layers.Layer[];
+  /**
+   * Starts epoch `epoch` (1-based) and returns its number of batches. The batch order is a pure
+   * function of (seed, epoch), and any state carried between batches is reset here, so an epoch
+   * replayed after a resume sees exactly the same data.
+   */
+  beginEpoch(epoch: number): number;
+  /** The mean training loss of batch `index` of the current epoch (called inside tf.variableGrads). */
+  batchLoss(index: number): tf.Scalar;
+  /** Called after the optimizer step of a batch whose loss was `loss` (finite). */
+  endBatch(loss: number): void;
+  /** The training loss and metric of the current epoch, averaged over its predicted tokens/examples. */
+  trainScore(): SplitScore;
+  /** Scores a split with the current weights, in inference mode. `tick(done, total)` reports progress. */
+  evaluate(split: 'valid' | 'test', tick?: (done: number, total: number) => void): SplitScore;
+  dispose(): void;
+}
+
+/** bpc = loss / ln 2; perplexity = exp(loss). */
+export function metricFromLoss(metric: 'bpc' | 'perplexity', loss: number): number {
+  return metric === 'bpc' ? loss / Math.LN2 : Math.exp(loss);
+}

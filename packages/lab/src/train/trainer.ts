@@ -1,0 +1,205 @@
+/**
+ * The lab's training loop (a custom loop, not `model.fit`, for exact control over state):
+ *
+ *     for each epoch e (1-based) until --epochs or early stopping:
+ *       for each batch: loss, grads = tf.variableGrads(task.batchLoss)      (NaN/∞ loss → stop)
+ *                       optimizer.applyGradients(grads)   (clipping, decoupled decay inside)
+ *                       rl.constraints.applyConstraints(weights)            (always: tfjs never does)
+ *       score train (running mean), valid and test → metrics.jsonl
+ *       early stopping on the validation loss (snapshot the best weights)
+ *       checkpoint (atomic): weights, optimizer slots, mask-stream counters, early-stopping state,
+ *                            best weights, epoch
+ *     restore the best weights
+ *
+ * Resume and exactness: the loop always starts from the run directory's checkpoint when there is
+ * one (fresh runs have none), drops the metrics rows after its epoch, and replays from the next
+ * epoch; the data order is a function of (seed, epoch) and the carried LSTM state restarts at zero
+ * each epoch, so nothing else is needed. The uninterrupted run reloads its optimizer from the
+ * checkpoint it just wrote, exactly as a resumed run does, so an optimizer whose state round trip
+ * is not bit-exact (tfjs's Adam recomputes β^t) still gives identical numbers either way.
+ */
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import * as rl from 'regulab';
+import { RunFailedError } from '../errors.js';
+import { readCheckpointFile, type StoredTensor, writeCheckpointFile } from '../store/checkpoint-file.js';
+import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-log.js';
+import type { RunPaths } from '../store/run-dir.js';
+import { type EarlyStoppingState, initialEarlyStopping, observe } from './early-stopping.js';
+import type { Progress } from './progress.js';
+import type { SplitScore, TrainingTask } from './task.js';
+import {
+  captureOptimizer,
+  captureStreams,
+  captureWeights,
+  restoreOptimizer,
+  restoreStreams,
+  restoreWeights,
+  trainableVariables,
+} from './training-state.js';
+
+export interface TrainerOptions {
+  paths: RunPaths;
+  maxEpochs: number;
+  /** Early-stopping patience in epochs (0: never stop early). */
+  patience: number;
+  progress: Progress;
+  /** One human-readable line per epoch (not called with --json). */
+  log?: (line: string) => void;
+}
+
+/** What the checkpoint's JSON header holds. */
+export interface CheckpointMeta {
+  version: 1;
+  /** Epochs completed. */
+  epoch: number;
+  finished: boolean;
+  stoppedEarly: boolean;
+  early: EarlyStoppingState;
+  streams: Record<string, number>;
+  optimizerOrder: string[];
+}
+
+export interface TrainOutcome {
+  epochs: number;
+  stoppedEarly: boolean;
+  bestEpoch: number;
+  rows: MetricRecord[];
+}
+
+export async function train(
+  task: TrainingTask,
+  optimizer: tf.Optimizer,
+  opts: TrainerOptions,
+): Promise<TrainOutcome> {
+  const { paths, progress } = opts;
+  const variables = trainableVariables(task.layers);
+  const weights = { weights: task.layers.flatMap((l) => l.weights) };
+
+  let meta: CheckpointMeta = {
+    version: 1,
+    epoch: 0,
+    finished: false,
+    stoppedEarly: false,
+    early: initialEarlyStopping(),
+    streams: {},
+    optimizerOrder: [],
+  };
+  let best = new Map<string, StoredTensor>();
+  if (existsSync(paths.checkpoint)) {
+    const ckpt = readCheckpointFile<CheckpointMeta>(paths.checkpoint);
+    meta = ckpt.meta;
+    restoreWeights(task.layers, ckpt.tensors, 'weights');
+    await restoreOptimizer(optimizer, variables, ckpt.tensors, meta.optimizerOrder);
+    restoreStreams(task.layers, meta.streams);
+    best = new Map([...ckpt.tensors].filter(([k]) => k.startsWith('best/')));
+  }
+  // Rows written after the checkpoint (a run killed mid-epoch-end) are replayed, so drop them.
+  const rows = readMetrics(paths.metrics).filter((r) => r.epoch <= meta.epoch);
+  writeMetrics(paths.metrics, rows);
+
+  for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
+    const started = performance.now();
+    const batches = task.beginEpoch(epoch);
+    progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}`);
+    try {
+      for (let i = 0; i < batches; i++) {
+        const { value, grads } = tf.variableGrads(() => task.batchLoss(i), variables);
+        const loss = value.dataSync()[0]!;
+        if (!Number.isFinite(loss)) {
+          tf.dispose([value, grads]);
+          throw diverged(
+            paths,
+            meta.epoch,
+            `epoch ${epoch}, batch ${i + 1}/${batches}: the training loss is ${loss}`,
+          );
+        }
+        optimizer.applyGradients(grads);
+        tf.dispose([value, grads]);
+        rl.constraints.applyConstraints(weights);
+        task.endBatch(loss);
+        progress.update(i + 1, task.trainScore().loss);
+      }
+    } finally {
+      progress.stop();
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    const scores = { train: task.trainScore(), valid: timed(() => task.evaluate('valid')) };
+    if (!Number.isFinite(scores.valid.score.loss)) {
+      throw diverged(paths, meta.epoch, `epoch ${epoch}: the validation loss is ${scores.valid.score.loss}`);
+    }
+    const test = timed(() => task.evaluate('test'));
+    rows.push(
+      row(task, epoch, 'train', scores.train, trainSeconds),
+      row(task, epoch, 'valid', scores.valid.score, scores.valid.seconds),
+      row(task, epoch, 'test', test.score, test.seconds),
+    );
+
+    const seen = observe(meta.early, epoch, scores.valid.score.loss, opts.patience);
+    if (seen.improved) best = captureWeights(task.layers, 'best');
+    const finished = seen.stop || epoch === opts.maxEpochs;
+    if (finished) restoreWeights(task.layers, best, 'best'); // Keras 3: restore whether or not stopped early
+    const opt = await captureOptimizer(optimizer, variables);
+    meta = {
+      version: 1,
+      epoch,
+      finished,
+      stoppedEarly: seen.stop,
+      early: seen.state,
+      streams: captureStreams(task.layers),
+      optimizerOrder: opt.order,
+    };
+    opts.log?.(
+      epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds),
+    );
+    writeMetrics(paths.metrics, rows);
+    const tensors = new Map([...captureWeights(task.layers, 'weights'), ...opt.tensors, ...best]);
+    writeCheckpointFile(paths.checkpoint, { meta, tensors });
+    await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
+  }
+  return { epochs: meta.epoch, stoppedEarly: meta.stoppedEarly, bestEpoch: meta.early.bestEpoch, rows };
+}
+
+function diverged(paths: RunPaths, lastGood: number, what: string): RunFailedError {
+  const kept =
+    lastGood > 0
+      ? `the checkpoint of epoch ${lastGood} is kept in ${paths.checkpoint}`
+      : 'no epoch had completed, so there is no checkpoint';
+  return new RunFailedError(
+    `${what}; training stopped (diverged: try a lower --lr or --clip 1). ${kept}.`,
+    paths.dir,
+  );
+}
+
+function timed(f: () => SplitScore): { score: SplitScore; seconds: number } {
+  const t0 = performance.now();
+  const score = f();
+  return { score, seconds: (performance.now() - t0) / 1000 };
+}
+
+function row(
+  task: TrainingTask,
+  epoch: number,
+  split: MetricRecord['split'],
+  s: SplitScore,
+  seconds: number,
+): MetricRecord {
+  return { epoch, split, loss: s.loss, [task.metric]: s.metric, seconds: Math.round(seconds * 1000) / 1000 };
+}
+
+function epochLine(
+  task: TrainingTask,
+  epoch: number,
+  train: SplitScore,
+  valid: SplitScore,
+  test: SplitScore,
+  improved: boolean,
+  seconds: number,
+): string {
+  const f = (s: SplitScore) =>
+    task.metric === 'accuracy' ? `${(100 * s.metric).toFixed(2)}%` : s.metric.toFixed(4);
+  return (
+    `epoch ${String(epoch).padStart(3)}  ${task.metric}: train ${f(train)}  valid ${f(valid)}${improved ? ' *' : '  '}` +
+    `  test ${f(test)}  (${seconds.toFixed(1)} s)`
+  );
+}
