@@ -1,10 +1,11 @@
 /**
- * Entry point of the WebAssembly FusedImpl, called synchronously by ../dispatch.ts.
- * Placeholder until the WebAssembly build lands (its author replaces this body): returns null,
- * so the dispatcher falls back to the reference.
+ * Entry point of the WebAssembly FusedImpl, called synchronously by ../dispatch.ts: the
+ * process-wide instance of ./impl.ts (compiled once; a helper thread where shared memory and
+ * worker threads exist).
  */
 import type { FusedImpl } from '../fused/impl.js';
+import { wasmImpl } from './impl.js';
 
 export function loadWasmImpl(): FusedImpl | null {
-  return null;
+  return wasmImpl();
 }

@@ -1,0 +1,179 @@
+/**
+ * Loads the committed WebAssembly build once per process and runs its exports on one or two
+ * threads. In Node the memory is shared and a helper worker thread (worker_threads) runs half of
+ * the rows; elsewhere (browsers: the main thread may not block in Atomics.wait) it runs on one
+ * thread. The module is compiled once and posted to the worker, which instantiates it on the same
+ * memory. With relaxed SIMD available (Node 20 needs --experimental-wasm-relaxed-simd, set here
+ * before compiling), the fused-multiply-add build is used, else the plain SIMD build.
+ */
+import { CTRL, WORKER_SOURCE } from './worker-source.js';
+import { WasmHeap } from './heap.js';
+
+/** Exports a helper thread may run (indices are the task ids). */
+export const TASKS = [
+  'lstmForward',
+  'lstmBackward',
+  'weightGrads',
+  'gruForward',
+  'gruBackward',
+  'gruWeightGrads',
+  'gemm',
+] as const;
+export type TaskName = (typeof TASKS)[number];
+
+type Exports = Record<string, (...args: number[]) => number>;
+
+const MAX_PAGES = 32768; // 2 GiB, the maximum the build declares
+
+interface NodeBits {
+  readFile(url: URL): Uint8Array;
+  setFlags(flags: string): void;
+  Worker: new (code: string, opts: object) => { unref(): void; terminate(): Promise<number> };
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+const node: NodeBits | null = isNode
+  ? {
+      readFile: (await import('node:fs')).readFileSync as unknown as (u: URL) => Uint8Array,
+      setFlags: (await import('node:v8')).setFlagsFromString,
+      Worker: (await import('node:worker_threads')).Worker as unknown as NodeBits['Worker'],
+    }
+  : null;
+
+function wasmUrl(shared: boolean, relaxed: boolean): URL {
+  const name = `regulab-kernels${shared ? '-shared' : ''}${relaxed ? '-relaxed' : ''}.wasm`;
+  return new URL(`../../wasm/bin/${name}`, import.meta.url);
+}
+
+export interface RuntimeOptions {
+  /** Use the relaxed-SIMD build when the engine supports it (default true). */
+  relaxed?: boolean;
+  /** Start the helper thread (default true where possible). */
+  threads?: boolean;
+}
+
+/** One instance of the kernels: memory, heap, exports and (maybe) a helper thread. */
+export class WasmRuntime {
+  readonly exports: Exports;
+  readonly memory: WebAssembly.Memory;
+  readonly heap: WasmHeap;
+  readonly relaxed: boolean;
+  private worker: { unref(): void; terminate(): Promise<number> } | null = null;
+  private ctrl: Int32Array | null = null;
+  private threadCount = 1;
+
+  constructor(opts: RuntimeOptions = {}) {
+    if (node === null) throw new Error('regulab wasm kernels: use loadWasmRuntime() outside Node');
+    const shared = opts.threads !== false && typeof SharedArrayBuffer !== 'undefined';
+    let relaxed = false;
+    let bytes = node.readFile(wasmUrl(shared, false));
+    if (opts.relaxed !== false) {
+      try {
+        node.setFlags('--experimental-wasm-relaxed-simd');
+      } catch {
+        // engines that know relaxed SIMD without a flag
+      }
+      const r = node.readFile(wasmUrl(shared, true));
+      if (WebAssembly.validate(r as BufferSource)) {
+        bytes = r;
+        relaxed = true;
+      }
+    }
+    const module = new WebAssembly.Module(bytes as BufferSource);
+    this.memory = new WebAssembly.Memory({
+      initial: 16,
+      maximum: MAX_PAGES,
+      shared,
+    } as WebAssembly.MemoryDescriptor);
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: wasmAbort } });
+    this.exports = instance.exports as unknown as Exports;
+    this.relaxed = relaxed;
+    this.heap = new WasmHeap(this.memory, this.exports.heapBase(), MAX_PAGES * 65536);
+    if (shared) this.startWorker(module);
+  }
+
+  private startWorker(module: WebAssembly.Module): void {
+    const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.SIZE * 4));
+    const worker = new node!.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory: this.memory, ctrl: ctrl.buffer, names: TASKS },
+    });
+    worker.unref();
+    this.worker = worker;
+    this.ctrl = ctrl;
+    this.threadCount = 2;
+  }
+
+  /** Threads that can run a task (1 or 2). */
+  maxThreads(): number {
+    return this.worker === null ? 1 : 2;
+  }
+
+  threads(): number {
+    return this.threadCount;
+  }
+
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`regulab wasm kernels: threads must be an integer ≥ 1, got ${n}`);
+    this.threadCount = Math.min(n, this.maxThreads());
+  }
+
+  /** Blocks until the helper thread has instantiated the module (it starts in the background). */
+  private waitReady(): void {
+    const c = this.ctrl!;
+    while (Atomics.load(c, CTRL.READY) === 0) Atomics.wait(c, CTRL.READY, 0, 1000);
+  }
+
+  /**
+   * Runs `task` with `mine` on this thread and, when two threads are in use and `theirs` is given,
+   * with `theirs` on the helper thread at the same time; returns when both are done.
+   */
+  run(task: TaskName, mine: number[], theirs: number[] | null): void {
+    const fn = this.exports[task];
+    if (theirs === null || this.threadCount < 2 || this.ctrl === null) {
+      fn(...mine);
+      if (theirs !== null) fn(...theirs);
+      return;
+    }
+    const c = this.ctrl;
+    this.waitReady();
+    c[CTRL.FN] = TASKS.indexOf(task);
+    for (let i = 0; i < theirs.length; i++) c[CTRL.ARGS + i] = theirs[i];
+    const seq = Atomics.add(c, CTRL.SEQ, 1) + 1;
+    Atomics.notify(c, CTRL.SEQ);
+    try {
+      fn(...mine);
+    } finally {
+      for (let spin = 0; Atomics.load(c, CTRL.DONE) !== seq; spin++) {
+        if (spin > 2000) Atomics.wait(c, CTRL.DONE, Atomics.load(c, CTRL.DONE), 10);
+      }
+    }
+    if (Atomics.exchange(c, CTRL.ERROR, 0) !== 0)
+      throw new Error(`regulab wasm kernels: ${task} failed on the helper thread`);
+  }
+
+  /** Stops the helper thread (the runtime keeps working on one thread). */
+  dispose(): void {
+    if (this.worker === null || this.ctrl === null) return;
+    this.ctrl[CTRL.FN] = -1;
+    Atomics.add(this.ctrl, CTRL.SEQ, 1);
+    Atomics.notify(this.ctrl, CTRL.SEQ);
+    void this.worker.terminate();
+    this.worker = null;
+    this.threadCount = 1;
+  }
+
+  /** A fresh Float32Array view of the whole memory (views go stale when the memory grows). */
+  f32(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
+
+  i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+}
+
+function wasmAbort(): never {
+  throw new Error('regulab wasm kernels: abort');
+}

@@ -1,0 +1,344 @@
+/**
+ * Whole-sequence LSTM, forward and backward through time, on rows [r0, r1) of the batch (rows are
+ * independent through time, so two threads each run their own rows with no synchronisation).
+ *
+ * Step k (gate order i, f, c, o; σ gate activation, φ activation; see src/reference/lstm-sequence.ts):
+ *   a = [x_k, 1]·[W; b] + ĥ_{k−1}·U,  ĥ = h ⊙ m_rec
+ *   i, f, o = σ(a_i, a_f, a_o);  g = φ(a_g) ⊙ m_cand
+ *   c̃ = f ⊙ c_{k−1} + i ⊙ g;  y = φ(c̃);  h̃ = o ⊙ y
+ *   c_k = pad(zoneout(c_{k−1}, c̃)), h_k = pad(zoneout(h_{k−1}, h̃))
+ * Backward (per element; D = incoming gradient after padding and zoneout):
+ *   dh̃ → do = dh̃ ⊙ y,  dc̃ += dh̃ ⊙ o ⊙ φ'(y)
+ *   di = dc̃ ⊙ g, df = dc̃ ⊙ c_{k−1}, dg_raw = dc̃ ⊙ i ⊙ m_cand, dc_{k−1} += dc̃ ⊙ f
+ *   da = (di σ'(i), df σ'(f), dg_raw φ'(g_raw), do σ'(o));  dh_{k−1} += (da·Uᵀ) ⊙ m_rec
+ * and after the sequence dW = [X,1]ᵀ·da (bias in the last row), dU = Ĥᵀ·da, dx = da·Wᵀ.
+ */
+import {
+  geti,
+  getp,
+  F_ACT,
+  F_ACTS,
+  F_B,
+  F_CMASK,
+  F_CS,
+  F_CSTEP,
+  F_C0,
+  F_DAP,
+  F_DCC,
+  F_DCT,
+  F_DHC,
+  F_DHH,
+  F_DHT,
+  F_DP,
+  F_DSEQ,
+  F_DU,
+  F_DW,
+  F_DX,
+  F_DXO,
+  F_GACT,
+  F_H0,
+  F_HHAT,
+  F_HP,
+  F_HS,
+  F_NP,
+  F_RMASK,
+  F_SMASK,
+  F_T,
+  F_UP,
+  F_UTP,
+  F_WP,
+  F_WTP,
+  F_XA,
+  F_YS,
+  F_ZC,
+  F_ZH,
+} from './ctx';
+import { gemm } from './gemm';
+import { vact, vdact } from './math';
+import { hasZoneout, mix, zoneoutKeep } from './zoneout';
+
+function ptr4(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 2);
+}
+
+/** Copies the initial states of rows [r0, r1) into the state sequences and ĥ_0 = h0 ⊙ m_rec. */
+export function initStates(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
+  const T = geti(ctx, F_T),
+    HP = geti(ctx, F_HP);
+  const rm = getp(ctx, F_RMASK);
+  const rowBytes = (<usize>HP) << 2;
+  for (let b = r0; b < r1; b++) {
+    const h0 = ptr4(getp(ctx, F_H0), b * HP);
+    memory.copy(ptr4(getp(ctx, F_HS), b * (T + 1) * HP), h0, rowBytes);
+    if (withCell)
+      memory.copy(ptr4(getp(ctx, F_CS), b * (T + 1) * HP), ptr4(getp(ctx, F_C0), b * HP), rowBytes);
+    if (T == 0) continue;
+    const hh = ptr4(getp(ctx, F_HHAT), b * T * HP);
+    for (let u = 0; u < HP; u += 4) {
+      let v = v128.load(h0 + ((<usize>u) << 2));
+      if (rm != 0) v = f32x4.mul(v, v128.load(ptr4(rm, b * HP + u)));
+      v128.store(hh + ((<usize>u) << 2), v);
+    }
+  }
+}
+
+function lstmCellForward(ctx: usize, b: i32, k: i32): void {
+  const T = geti(ctx, F_T),
+    HP = geti(ctx, F_HP),
+    NP = geti(ctx, F_NP);
+  const act = geti(ctx, F_ACT),
+    gact = geti(ctx, F_GACT);
+  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
+  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
+  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
+  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const cn = cp + ((<usize>HP) << 2),
+    hn = hp + ((<usize>HP) << 2);
+  const cmBase = getp(ctx, F_CMASK);
+  const cm: usize =
+    cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * geti(ctx, F_B) + b : b) * HP);
+  const rm = getp(ctx, F_RMASK);
+  const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
+  const sm = getp(ctx, F_SMASK);
+  const zc = hasZoneout(ctx, F_ZC),
+    zh = hasZoneout(ctx, F_ZH);
+  const hpB = (<usize>HP) << 2;
+  for (let u = 0; u < HP; u += 4) {
+    const o4 = (<usize>u) << 2;
+    const gi = a + o4,
+      gf = gi + hpB,
+      gg = gf + hpB,
+      go = gg + hpB;
+    const i = vact(gact, v128.load(gi)),
+      f = vact(gact, v128.load(gf)),
+      gr = vact(act, v128.load(gg)),
+      o = vact(gact, v128.load(go));
+    v128.store(gi, i);
+    v128.store(gf, f);
+    v128.store(gg, gr);
+    v128.store(go, o);
+    const g = cm != 0 ? f32x4.mul(gr, v128.load(cm + o4)) : gr;
+    const cprev = v128.load(cp + o4),
+      hprev = v128.load(hp + o4);
+    const ct = f32x4.add(f32x4.mul(f, cprev), f32x4.mul(i, g));
+    const y = vact(act, ct);
+    v128.store(ys + o4, y);
+    let c = ct,
+      h = f32x4.mul(o, y);
+    if (zc) c = mix(zoneoutKeep(ctx, F_ZC, k, b, u), cprev, c);
+    if (zh) h = mix(zoneoutKeep(ctx, F_ZH, k, b, u), hprev, h);
+    if (sm != 0) {
+      const m = f32x4.splat(load<f32>(ptr4(sm, b * T + k)));
+      c = mix(m, c, cprev);
+      h = mix(m, h, hprev);
+    }
+    v128.store(cn + o4, c);
+    v128.store(hn + o4, h);
+    if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(ptr4(rm, b * HP + u))) : h);
+  }
+}
+
+/** Forward over rows [r0, r1): the input GEMM for all steps, then the recurrence. */
+export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
+  if (r1 <= r0) return;
+  const T = geti(ctx, F_T),
+    HP = geti(ctx, F_HP),
+    NP = geti(ctx, F_NP),
+    DX = geti(ctx, F_DX);
+  const rows = r1 - r0;
+  const acts = getp(ctx, F_ACTS);
+  gemm(
+    rows * T,
+    DX,
+    ptr4(getp(ctx, F_XA), r0 * T * DX),
+    (<usize>DX) << 2,
+    4,
+    getp(ctx, F_WP),
+    0,
+    NP >> 3,
+    ptr4(acts, r0 * T * NP),
+    (<usize>NP) << 2,
+    false,
+  );
+  initStates(ctx, r0, r1, true);
+  const up = getp(ctx, F_UP),
+    hhat = getp(ctx, F_HHAT);
+  for (let k = 0; k < T; k++) {
+    gemm(
+      rows,
+      HP,
+      ptr4(hhat, (r0 * T + k) * HP),
+      (<usize>(T * HP)) << 2,
+      4,
+      up,
+      0,
+      NP >> 3,
+      ptr4(acts, (r0 * T + k) * NP),
+      (<usize>(T * NP)) << 2,
+      true,
+    );
+    for (let b = r0; b < r1; b++) lstmCellForward(ctx, b, k);
+  }
+}
+
+/** Stores da (4 units of one gate column) into the packed panels, row (b, k). */
+export function storePacked(dap: usize, BT: i32, row: i32, col: i32, v: v128): void {
+  v128.store(dap + ((<usize>(col >> 3) * <usize>BT + <usize>row) << 5) + ((<usize>(col & 7)) << 2), v);
+}
+
+function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
+  const B = geti(ctx, F_B),
+    T = geti(ctx, F_T),
+    HP = geti(ctx, F_HP),
+    NP = geti(ctx, F_NP);
+  const act = geti(ctx, F_ACT),
+    gact = geti(ctx, F_GACT);
+  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
+  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
+  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
+  const cmBase = getp(ctx, F_CMASK);
+  const cm: usize = cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * B + b : b) * HP);
+  const rm = getp(ctx, F_RMASK);
+  const sm = getp(ctx, F_SMASK);
+  const ds = ptr4(getp(ctx, F_DSEQ), (b * T + k) * HP);
+  const dhc = ptr4(getp(ctx, F_DHC), b * HP),
+    dcc = ptr4(getp(ctx, F_DCC), b * HP),
+    dhh = ptr4(getp(ctx, F_DHH), b * HP);
+  const dap = getp(ctx, F_DAP);
+  const row = b * T + k;
+  const zc = hasZoneout(ctx, F_ZC),
+    zh = hasZoneout(ctx, F_ZH);
+  const one = f32x4.splat(1);
+  const s = sm != 0 ? f32x4.splat(load<f32>(ptr4(sm, b * T + k))) : one;
+  const hpB = (<usize>HP) << 2;
+  for (let u = 0; u < HP; u += 4) {
+    const o4 = (<usize>u) << 2;
+    let dhIn = f32x4.add(v128.load(ds + o4), v128.load(dhc + o4));
+    const dr = v128.load(dhh + o4);
+    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u))) : dr);
+    const dcIn = v128.load(dcc + o4);
+    // padding: the new state got weight s, the carried one 1 − s
+    let dhz = f32x4.mul(s, dhIn),
+      dcz = f32x4.mul(s, dcIn);
+    let dhp = f32x4.mul(f32x4.sub(one, s), dhIn),
+      dcp = f32x4.mul(f32x4.sub(one, s), dcIn);
+    if (zh) {
+      const d = zoneoutKeep(ctx, F_ZH, k, b, u);
+      dhp = f32x4.add(dhp, f32x4.mul(d, dhz));
+      dhz = f32x4.mul(f32x4.sub(one, d), dhz);
+    }
+    if (zc) {
+      const d = zoneoutKeep(ctx, F_ZC, k, b, u);
+      dcp = f32x4.add(dcp, f32x4.mul(d, dcz));
+      dcz = f32x4.mul(f32x4.sub(one, d), dcz);
+    }
+    const gi = a + o4,
+      gf = gi + hpB,
+      gg = gf + hpB,
+      go = gg + hpB;
+    const i = v128.load(gi),
+      f = v128.load(gf),
+      gr = v128.load(gg),
+      o = v128.load(go);
+    const y = v128.load(ys + o4);
+    const mc = cm != 0 ? v128.load(cm + o4) : one;
+    const g = cm != 0 ? f32x4.mul(gr, mc) : gr;
+    const dct = f32x4.add(dcz, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
+    const cprev = v128.load(cp + o4);
+    const dai = f32x4.mul(f32x4.mul(dct, g), vdact(gact, i));
+    const daf = f32x4.mul(f32x4.mul(dct, cprev), vdact(gact, f));
+    const dag = f32x4.mul(f32x4.mul(f32x4.mul(dct, i), mc), vdact(act, gr));
+    const dao = f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o));
+    dcp = f32x4.add(dcp, f32x4.mul(dct, f));
+    v128.store(gi, dai);
+    v128.store(gf, daf);
+    v128.store(gg, dag);
+    v128.store(go, dao);
+    storePacked(dap, B * T, row, u, dai);
+    storePacked(dap, B * T, row, HP + u, daf);
+    storePacked(dap, B * T, row, 2 * HP + u, dag);
+    storePacked(dap, B * T, row, 3 * HP + u, dao);
+    v128.store(dhc + o4, dhp);
+    v128.store(dcc + o4, dcp);
+  }
+}
+
+/** dh0 = carried dh + dĥ ⊙ m_rec for rows [r0, r1) (after step 0). */
+export function finishDh(ctx: usize, r0: i32, r1: i32): void {
+  const HP = geti(ctx, F_HP);
+  const rm = getp(ctx, F_RMASK);
+  for (let b = r0; b < r1; b++) {
+    const dhc = ptr4(getp(ctx, F_DHC), b * HP),
+      dhh = ptr4(getp(ctx, F_DHH), b * HP);
+    for (let u = 0; u < HP; u += 4) {
+      const o4 = (<usize>u) << 2;
+      let dr = v128.load(dhh + o4);
+      if (rm != 0) dr = f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u)));
+      v128.store(dhc + o4, f32x4.add(v128.load(dhc + o4), dr));
+    }
+  }
+}
+
+/** Seeds the carried gradients of rows [r0, r1) with the gradients of the last h and c. */
+export function initCarry(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
+  const HP = geti(ctx, F_HP);
+  const bytes = (<usize>((r1 - r0) * HP)) << 2;
+  const off = (<usize>(r0 * HP)) << 2;
+  memory.copy(getp(ctx, F_DHC) + off, getp(ctx, F_DHT) + off, bytes);
+  if (withCell) memory.copy(getp(ctx, F_DCC) + off, getp(ctx, F_DCT) + off, bytes);
+  memory.fill(getp(ctx, F_DHH) + off, 0, bytes);
+}
+
+/** Backward through time over rows [r0, r1), then dx of those rows. */
+export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
+  if (r1 <= r0) return;
+  const T = geti(ctx, F_T),
+    HP = geti(ctx, F_HP),
+    NP = geti(ctx, F_NP),
+    DP = geti(ctx, F_DP);
+  const rows = r1 - r0;
+  const acts = getp(ctx, F_ACTS),
+    utp = getp(ctx, F_UTP);
+  initCarry(ctx, r0, r1, true);
+  for (let k = T - 1; k >= 0; k--) {
+    for (let b = r0; b < r1; b++) lstmCellBackward(ctx, b, k);
+    gemm(
+      rows,
+      NP,
+      ptr4(acts, (r0 * T + k) * NP),
+      (<usize>(T * NP)) << 2,
+      4,
+      utp,
+      0,
+      HP >> 3,
+      ptr4(getp(ctx, F_DHH), r0 * HP),
+      (<usize>HP) << 2,
+      false,
+    );
+  }
+  finishDh(ctx, r0, r1);
+  gemm(
+    rows * T,
+    NP,
+    ptr4(acts, r0 * T * NP),
+    (<usize>NP) << 2,
+    4,
+    getp(ctx, F_WTP),
+    0,
+    DP >> 3,
+    ptr4(getp(ctx, F_DXO), r0 * T * DP),
+    (<usize>DP) << 2,
+    false,
+  );
+}
+
+/** The weight gradients, panels [p0, p1) of da: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */
+export function weightGrads(ctx: usize, p0: i32, p1: i32): void {
+  const BT = geti(ctx, F_B) * geti(ctx, F_T),
+    HP = geti(ctx, F_HP),
+    NP = geti(ctx, F_NP),
+    DX = geti(ctx, F_DX);
+  const dap = getp(ctx, F_DAP);
+  gemm(DX, BT, getp(ctx, F_XA), 4, (<usize>DX) << 2, dap, p0, p1, getp(ctx, F_DW), (<usize>NP) << 2, false);
+  gemm(HP, BT, getp(ctx, F_HHAT), 4, (<usize>HP) << 2, dap, p0, p1, getp(ctx, F_DU), (<usize>NP) << 2, false);
+}

@@ -1,0 +1,34 @@
+/**
+ * Zoneout (Krueger et al. 2017) and padded-step carry-over, the two state updates both cells share,
+ * four units at a time, in the reference's arithmetic order:
+ *   zoneout  s = d ⊙ s_prev + (1 − d) ⊙ s_new  (d: mask, seeded draw, or the rate at inference)
+ *   padding  s = m ⊙ s + (1 − m) ⊙ s_prev      (m: the step mask of this example and step)
+ */
+import { getf, geti, getp, F_B, F_H, F_HP, Z_EXPECT, Z_MASK, Z_NONE, Z_SEEDED } from './ctx';
+import { vzoneoutKeep } from './hash';
+
+/** The keep weight d for units u..u+3 of example b at step k; zoneout field block at `f`. */
+export function zoneoutKeep(ctx: usize, f: i32, k: i32, b: i32, u: i32): v128 {
+  const mode = geti(ctx, f);
+  if (mode == Z_MASK) {
+    const B = geti(ctx, F_B),
+      HP = geti(ctx, F_HP);
+    return v128.load(getp(ctx, f + 1) + ((<usize>((k * B + b) * HP + u)) << 2));
+  }
+  if (mode == Z_EXPECT) return f32x4.splat(getf(ctx, f + 2));
+  if (mode == Z_SEEDED) {
+    const B = geti(ctx, F_B),
+      H = geti(ctx, F_H);
+    return vzoneoutKeep(<u32>geti(ctx, f + 3), <u32>((k * B + b) * H + u), geti(ctx, f + 4));
+  }
+  return f32x4.splat(0);
+}
+
+export function hasZoneout(ctx: usize, f: i32): bool {
+  return geti(ctx, f) != Z_NONE;
+}
+
+/** d ⊙ prev + (1 − d) ⊙ next */
+export function mix(d: v128, prev: v128, next: v128): v128 {
+  return f32x4.add(f32x4.mul(d, prev), f32x4.mul(f32x4.sub(f32x4.splat(1), d), next));
+}
