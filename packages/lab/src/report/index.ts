@@ -11,15 +11,29 @@
  *               of the validation metric since its best epoch that counts as overfitting (default 0.01 = 1%) }
  *   renderRunPlots(runDir, opts?): Promise<string[]>        the plots of one run into `<runDir>/plots/`
  *   readRun(runDir): RunData                                 parsed + validated config.json and metrics.jsonl
- *   summarizeRuns(runs, opts?): RunSummary[]                 best/last/test numbers per run
- *   computeConclusions(runs, summaries, opts?): string[]     sentences built from the numbers
+ *   summarizeRuns(runs, metric, opts?): RunSummary[]         best/last/test numbers per run
+ *   computeConclusions(summaries, metric, opts?): string[]   sentences built from the numbers
+ *   chooseMetric(runs, prefer?): MetricInfo                  the headline metric and its direction
  *
  * Types:
  *   MetricRow { epoch, split: 'train' | 'valid' | 'test', loss, bpc?, perplexity?, accuracy?, seconds? }
  *   RunData { dir, name, config, rows: MetricRow[] }
- *   ReportSummary { outFile, plots: string[], conclusions: string[], summaries: RunSummary[] }
+ *   ReportSummary { outFile, plots: string[], metric, conclusions: string[], summaries: RunSummary[], baseline }
  *
  * The headline metric is chosen from the rows: bpc, else perplexity (lower is better), else accuracy
  * (higher is better), else loss.
  */
-export {};
+export { writeReport, renderRunPlots, type ReportOptions, type ReportSummary } from './write-report.js';
+export { readRun, MetricRowSchema, ReportInputError, type MetricRow, type RunData } from './run-data.js';
+export {
+  summarizeRuns,
+  findBaseline,
+  configDifferences,
+  flattenConfig,
+  activeRegularizers,
+  type RunSummary,
+  type SummaryOptions,
+} from './summarize.js';
+export { computeConclusions, formatSeconds, type ConclusionOptions } from './conclusions.js';
+export { chooseMetric, metricInfo, series, type MetricInfo, type MetricName } from './metrics.js';
+export { renderSvg, svgToPng, learningCurveFigure, gapFigure, type Figure } from './charts.js';

@@ -1,0 +1,96 @@
+/**
+ * Reads a run directory as the trainer writes it: `config.json` (any JSON object) and
+ * `metrics.jsonl` (one JSON object per epoch and split, validated with a zod schema).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+import { z } from 'zod';
+
+/** One line of metrics.jsonl. Extra fields are kept. */
+export const MetricRowSchema = z
+  .object({
+    epoch: z.number().int().nonnegative(),
+    split: z.enum(['train', 'valid', 'test']),
+    loss: z.number(),
+    bpc: z.number().optional(),
+    perplexity: z.number().optional(),
+    accuracy: z.number().optional(),
+    seconds: z.number().nonnegative().optional(),
+  })
+  .passthrough();
+
+export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+export interface RunData {
+  /** Absolute path of the run directory. */
+  dir: string;
+  /** `config.name` when it is a string, else the directory name. */
+  name: string;
+  config: Record<string, unknown>;
+  /** The rows in file order; a later row for the same (epoch, split) replaces an earlier one. */
+  rows: MetricRow[];
+  /** Non-fatal problems (an unfinished last line), shown in the report. */
+  warnings: string[];
+}
+
+export class ReportInputError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ReportInputError';
+  }
+}
+
+export function readRun(runDir: string): RunData {
+  const dir = resolve(runDir);
+  if (!existsSync(dir)) throw new ReportInputError(dir, 'no such run directory');
+  const configPath = join(dir, 'config.json');
+  const metricsPath = join(dir, 'metrics.jsonl');
+  if (!existsSync(configPath)) throw new ReportInputError(configPath, 'missing (is this a run directory?)');
+  if (!existsSync(metricsPath))
+    throw new ReportInputError(metricsPath, 'missing (the run has not finished an epoch)');
+
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (err) {
+    throw new ReportInputError(configPath, `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new ReportInputError(configPath, 'must hold a JSON object');
+
+  const text = readFileSync(metricsPath, 'utf8');
+  const lines = text.split('\n');
+  const warnings: string[] = [];
+  const byKey = new Map<string, MetricRow>();
+  lines.forEach((line, k) => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (k === lines.length - 1) {
+        // No newline after it: a line being written when the run was stopped.
+        warnings.push(`${metricsPath}: ignored an unfinished last line`);
+        return;
+      }
+      throw new ReportInputError(metricsPath, `line ${k + 1} is not valid JSON: ${line.slice(0, 80)}`);
+    }
+    const parsed = MetricRowSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ReportInputError(
+        metricsPath,
+        `line ${k + 1}: field "${issue.path.join('.') || '(row)'}": ${issue.message}`,
+      );
+    }
+    byKey.set(`${parsed.data.epoch}/${parsed.data.split}`, parsed.data);
+  });
+  const rows = [...byKey.values()];
+  if (rows.length === 0) throw new ReportInputError(metricsPath, 'no metric rows');
+  const cfg = config as Record<string, unknown>;
+  return { dir, name: typeof cfg.name === 'string' ? cfg.name : basename(dir), config: cfg, rows, warnings };
+}
