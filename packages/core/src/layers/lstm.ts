@@ -237,10 +237,13 @@ export class Lstm extends RecurrentLayer {
   }
 }
 
-/** Drops null config values (tfjs writes missing options as null) so defaults apply on reload. */
+/**
+ * Layer options from a saved config: drops null values (so defaults apply) and the
+ * `customObjects` entry tfjs's deserializer adds.
+ */
 export function stripNulls(config: tf.serialization.ConfigDict): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) if (v !== null) out[k] = v;
+  for (const [k, v] of Object.entries(config)) if (v !== null && k !== 'customObjects') out[k] = v;
   return out;
 }
 

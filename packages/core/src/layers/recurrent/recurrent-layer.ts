@@ -84,7 +84,8 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       );
     }
     this.buildWeights(shape[2], shape[1] ?? null);
-    const xSpec = new tf.InputSpec({ shape: [this.stateful ? shape[0] : null, null, shape[2]] });
+    // The batch stays free even when stateful: a mismatch with the held state gets a clear error in call().
+    const xSpec = new tf.InputSpec({ shape: [null, null, shape[2]] });
     this.inputSpec = [xSpec, ...this.inputSpec.slice(1)];
     this.built = true;
   }
