@@ -1,8 +1,8 @@
 /**
  * Weight constraints: projections applied to a weight after every update.
  *
- * TensorFlow.js's constraint classes compute the right thing (checked against Keras and
- * docs/../semantics.md: MaxNorm is w·clip(‖w‖, 0, m)/(ε + ‖w‖) along `axis`, ε = 1e-7), so Regulab
+ * TensorFlow.js's constraint classes compute the right thing (checked against Keras and the
+ * reference semantics: MaxNorm is w·clip(‖w‖, 0, m)/(ε + ‖w‖) along `axis`, ε = 1e-7), so Regulab
  * re-exports them behind validating factories. What tfjs gets wrong is *when* they run: its `fit`
  * never applies them (tfjs#3345, #3979). Put `rl.callbacks.applyConstraints()` among the callbacks,
  * or call `rl.constraints.applyConstraints(model)` after each step of a custom loop.
