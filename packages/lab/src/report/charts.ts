@@ -27,8 +27,8 @@ const CONFIG = {
   padding: 8,
   view: { stroke: null },
   axis: {
-    labelFontSize: 11,
-    titleFontSize: 12,
+    labelFontSize: 12,
+    titleFontSize: 13,
     titleFontWeight: 600,
     titleColor: '#333',
     labelColor: '#555',
@@ -37,8 +37,8 @@ const CONFIG = {
     tickColor: '#999',
   },
   legend: {
-    labelFontSize: 11,
-    titleFontSize: 12,
+    labelFontSize: 12,
+    titleFontSize: 13,
     titleFontWeight: 600,
     labelLimit: 220,
     symbolStrokeWidth: 2.5,
@@ -108,7 +108,7 @@ export function learningCurveFigure(runs: RunData[], summaries: RunSummary[], me
         },
         {
           data: { values: best },
-          mark: { type: 'point', filled: true, size: 70, opacity: 1, stroke: 'white', strokeWidth: 1 },
+          mark: { type: 'point', filled: true, size: 90, opacity: 1, stroke: 'white', strokeWidth: 1 },
           encoding: { x, y, color },
         },
       ],

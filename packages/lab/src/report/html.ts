@@ -99,7 +99,7 @@ ul.conclusions { margin: 0; padding-left: 20px; }
 ul.conclusions li { margin: 4px 0; }
 figure { margin: 0 0 18px; }
 figure:last-child { margin-bottom: 0; }
-figure svg { max-width: 100%; height: auto; display: block; }
+figure svg { width: 100%; max-width: 920px; height: auto; display: block; }
 figcaption { color: #59636e; font-size: 13px; margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
 th, td { padding: 8px 10px; border-bottom: 1px solid #eaecef; text-align: left; vertical-align: top; }
