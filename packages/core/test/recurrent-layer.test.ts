@@ -155,7 +155,8 @@ describe('state', () => {
       seed: 4,
     });
     const e = emb.apply(ids) as tf.Tensor;
-    const seq = layer.apply(e, { training: true, mask: emb.computeMask(ids) }).arraySync() as number[][][];
+    const out = layer.apply(e, { training: true, mask: emb.computeMask(ids) }) as tf.Tensor;
+    const seq = out.arraySync() as number[][][];
     expect(seq[0]![3]).toEqual(seq[0]![1]);
     expect(seq[1]![3]).toEqual(seq[1]![0]);
   });
