@@ -1,1 +1,3 @@
 export const VERSION = '0.1.0';
+export * as datasets from './datasets/index.js';
+export * as report from './report/index.js';
