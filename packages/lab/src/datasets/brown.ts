@@ -3,7 +3,8 @@
  * or word-level corpus. Parsed once per process (about 0.5 s) and cached.
  *
  * Preprocessing (the same for both levels, then level-specific):
- * - Each non-empty line of a file is one sentence; tokens are separated by whitespace; the POS tag
+ * - Each non-empty line of a file is one sentence (this distribution puts every sentence in its own
+ *   blank-line-separated block, so paragraph breaks cannot be told apart and none are kept); tokens are separated by whitespace; the POS tag
  *   (everything after the last `/` of a token) is removed.
  * - Text is lowercased; the quote tokens `` and '' become `"`. Other punctuation is kept, as its own
  *   token (the corpus tokenises it so).
