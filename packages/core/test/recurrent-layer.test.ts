@@ -111,6 +111,13 @@ describe('state', () => {
     allClose(run(seg, x), y, { atol: 1e-6 }, 'after reset');
     expect(() => run(seg, tf.zeros([B + 1, T, D]))).toThrow(/resetStates\(\)/);
     expect(() => rl.layers.gru({ units: 2 }).resetStates()).toThrow(/stateful: true/);
+    const model = tf.sequential({
+      layers: [rl.layers.gru({ units: 2, stateful: true, batchInputShape: [B, T, D] })],
+    });
+    model.predict(x);
+    expect((model.layers[0] as rl.layers.Gru).getStates()).not.toBeNull();
+    model.resetStates();
+    expect((model.layers[0] as rl.layers.Gru).getStates()).toBeNull();
   });
 
   it('returnState feeds a stacked decoder (initialState) and the model trains with fit', async () => {
@@ -139,6 +146,23 @@ describe('state', () => {
     });
     const loss = hist.history.loss as number[];
     expect(loss[4]!).toBeLessThan(loss[0]!);
+  });
+
+  it('works inside tf.layers.bidirectional; the backward copy draws its own masks', () => {
+    const bi = tf.layers.bidirectional({
+      layer: rl.layers.lstm({
+        units: H,
+        returnSequences: true,
+        zoneoutCell: 0.5,
+        seed: 3,
+      }) as unknown as tf.RNN,
+      mergeMode: 'concat',
+    });
+    const x = xs();
+    expect((bi.apply(x, { training: true }) as tf.Tensor).shape).toEqual([B, T, 2 * H]);
+    const fwd = rl.layers.lstm({ units: H, seed: 3 });
+    const bwd = rl.layers.lstm({ units: H, seed: 3, goBackwards: true });
+    expect(fwd.seeds.next()).not.toBe(bwd.seeds.next());
   });
 
   it('padded steps from Embedding(maskZero) carry the state, in training too', () => {

@@ -54,7 +54,9 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       inputLength: args.inputLength,
     } as ConstructorParameters<typeof tf.layers.Layer>[0]);
     this.options = resolved;
-    this.seeds = new SeedStream(resolved.seed);
+    // A backward layer (e.g. tf.layers.bidirectional's copy, same config and seed) gets its own stream.
+    const stream = new SeedStream(resolved.seed);
+    this.seeds = resolved.goBackwards ? stream.fork('goBackwards') : stream;
     this.supportsMasking = true;
     this._stateful = resolved.stateful;
     this.inputSpec = [new tf.InputSpec({ ndim: 3 })];
