@@ -61,9 +61,3 @@ export function rowSplit(batch: number, threads: number): [number] {
   if (threads < 2 || batch < 2) return [batch];
   return [Math.min(batch, Math.max(1, Math.round(batch / 8) * 4))];
 }
-
-/** Panels [0, mid) on this thread, [mid, panels) on the helper. */
-export function panelSplit(panels: number, threads: number): [number, number] {
-  if (threads < 2) return [panels, panels];
-  return [Math.ceil(panels / 2), panels];
-}

@@ -48,6 +48,7 @@ export const F = {
   RESET_AFTER: 50,
   DAPX: 51,
   DQ: 52,
+  ONE: 53,
 } as const;
 
 /** Bytes of the context block. */

@@ -5,7 +5,7 @@
  */
 import type { FusedZoneout } from '../fused/impl.js';
 import { fmix32, zoneoutThreshold } from '../fused/zoneout-hash.js';
-import { CONTEXT_BYTES, ZONEOUT_MODE } from './context.js';
+import { CONTEXT_BYTES, F, ZONEOUT_MODE } from './context.js';
 import { putRows } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -17,6 +17,7 @@ export class Frame {
 
   constructor(readonly rt: WasmRuntime) {
     this.ctx = this.allocBytes(CONTEXT_BYTES, true);
+    this.setFloat(F.ONE, 1);
   }
 
   private allocBytes(bytes: number, zero: boolean): number {

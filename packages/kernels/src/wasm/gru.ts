@@ -1,16 +1,126 @@
+/**
+ * The whole-sequence GRU of the FusedImpl contract on the WebAssembly kernels
+ * (wasm/assembly/gru.ts), reset-before (tfjs) and reset-after (Keras). Same flow as ./lstm.ts.
+ */
 import type { GruArgs, GruForwardResult, GruGrads } from '../fused/impl.js';
-import type { WasmTape } from './frame.js';
+import { checkCommon, rowSplit } from './checks.js';
+import { commonFrame, packWeights } from './common.js';
+import { F, pad8 } from './context.js';
+import { Frame, WasmTape } from './frame.js';
+import { getGated, getInputGrads, getRows } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
-export function gruForward(_rt: WasmRuntime, _args: GruArgs, _keepTape: boolean): GruForwardResult {
-  throw new Error('todo');
+const G = 3;
+
+export function gruForward(rt: WasmRuntime, args: GruArgs, keepTape: boolean): GruForwardResult {
+  const H = args.dims.units;
+  checkCommon('gruForward', args, G, (args.resetAfter ? 2 : 1) * 3 * H);
+  const { batch: B, steps: T, inputDim: D } = args.dims;
+  const HP = pad8(H);
+  const NP = G * HP;
+  const fr = commonFrame(rt, args, G);
+  const scratch = new Frame(rt);
+  try {
+    fr.set(F.RESET_AFTER, args.resetAfter ? 1 : 0);
+    const inBias = args.bias.subarray(0, 3 * H);
+    if (args.resetAfter) {
+      fr.buffer(F.PREU, B * T * NP);
+      // the recurrent bias, gate-padded to [NP]
+      const br = new Float32Array(NP);
+      for (let g = 0; g < G; g++) br.set(args.bias.subarray(3 * H + g * H, 3 * H + (g + 1) * H), g * HP);
+      fr.put(F.BREC, br, 1, NP, NP);
+    } else {
+      fr.buffer(F.Q, B * T * HP);
+    }
+    const wp = packWeights(rt, scratch, F.WP, args.kernel, D, G, H, {
+      transposed: false,
+      kRows: D + 1,
+      extra: inBias,
+    });
+    const up = packWeights(rt, scratch, F.UP, args.recurrentKernel, H, G, H, {
+      transposed: false,
+      kRows: HP,
+    });
+    fr.set(F.WP, wp);
+    fr.set(F.UP, up);
+    const [mid] = rowSplit(B, rt.threads());
+    rt.run('gruForward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
+    fr.set(F.WP, 0);
+    fr.set(F.UP, 0);
+    const mem = rt.f32();
+    const hs = fr.at(F.HS);
+    const sequence = new Float32Array(B * T * H);
+    for (let b = 0; b < B; b++) {
+      sequence.set(getRows(mem, hs + (b * (T + 1) + 1) * HP, HP, T, H), b * T * H);
+    }
+    const h = getRows(mem, hs + T * HP, (T + 1) * HP, B, H);
+    return { sequence, h, tape: keepTape ? new WasmTape(fr) : null };
+  } catch (e) {
+    fr.release();
+    throw e;
+  } finally {
+    scratch.release();
+    if (!keepTape) fr.release();
+  }
 }
+
 export function gruBackward(
-  _rt: WasmRuntime,
-  _args: GruArgs,
-  _tape: WasmTape,
-  _d: Float32Array,
-  _dh: Float32Array,
+  rt: WasmRuntime,
+  args: GruArgs,
+  tape: WasmTape,
+  dSequence: Float32Array,
+  dh: Float32Array,
 ): GruGrads {
-  throw new Error('todo');
+  const fr = tape.take();
+  const scratch = new Frame(rt);
+  try {
+    const { batch: B, steps: T, inputDim: D, units: H } = args.dims;
+    const HP = pad8(H);
+    const NP = G * HP;
+    const DP = pad8(D);
+    if (dSequence.length !== B * T * H || dh.length !== B * H) {
+      throw new Error(
+        `gruBackward: output gradients must have the shapes of the outputs ([${B}, ${T}, ${H}], [${B}, ${H}])`,
+      );
+    }
+    fr.set(F.WTP, packWeights(rt, scratch, F.WTP, args.kernel, D, G, H, { transposed: true }));
+    fr.set(F.UTP, packWeights(rt, scratch, F.UTP, args.recurrentKernel, H, G, H, { transposed: true }));
+    fr.put(F.DSEQ, dSequence, B * T, H, HP);
+    fr.put(F.DHT, dh, B, H, HP);
+    fr.buffer(F.DAP, B * T * NP);
+    if (args.resetAfter) {
+      fr.buffer(F.DAPX, B * T * HP);
+      fr.buffer(F.DBREC, NP);
+    } else {
+      fr.buffer(F.DQ, B * HP);
+    }
+    fr.buffer(F.DXO, B * T * DP);
+    fr.buffer(F.DHC, B * HP);
+    fr.buffer(F.DHH, B * HP);
+    fr.buffer(F.DW, (D + 1) * NP);
+    fr.buffer(F.DU, HP * NP);
+    const [mid] = rowSplit(B, rt.threads());
+    rt.run('gruBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
+    const parts = rt.threads() > 1 ? 2 : 1;
+    rt.run('gruWeightGrads', [fr.ctx, 0, parts], parts > 1 ? [fr.ctx, 1, parts] : null);
+    const mem = rt.f32();
+    const dw = fr.at(F.DW);
+    const dbIn = getGated(mem, dw + D * NP, NP, 1, G, H, HP);
+    let dBias = dbIn;
+    if (args.resetAfter) {
+      dBias = new Float32Array(6 * H);
+      dBias.set(dbIn);
+      dBias.set(getGated(mem, fr.at(F.DBREC), NP, 1, G, H, HP), 3 * H);
+    }
+    return {
+      dx: getInputGrads(mem, fr.at(F.DXO), B, T, D, DP, args.goBackwards),
+      dKernel: getGated(mem, dw, NP, D, G, H, HP),
+      dRecurrentKernel: getGated(mem, fr.at(F.DU), NP, H, G, H, HP),
+      dBias,
+      dh0: getRows(mem, fr.at(F.DHC), HP, B, H),
+    };
+  } finally {
+    scratch.release();
+    fr.release();
+  }
 }

@@ -6,90 +6,12 @@
 import type { LstmArgs, LstmForwardResult, LstmGrads } from '../fused/impl.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows, putInputs, putStepMask } from './layout.js';
+import { getGated, getInputGrads, getRows } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
-import { checkArray, checkCommon, rowSplit, panelSplit } from './checks.js';
+import { checkArray, checkCommon, rowSplit } from './checks.js';
+import { commonFrame, packWeights } from './common.js';
 
 const G = 4;
-
-/** Writes dims, inputs, masks and flags shared by forward and backward into a new frame. */
-function lstmFrame(rt: WasmRuntime, args: LstmArgs): Frame {
-  const { batch: B, steps: T, inputDim: D, units: H } = args.dims;
-  const HP = pad8(H);
-  const fr = new Frame(rt);
-  const dims: [number, number][] = [
-    [F.B, B],
-    [F.T, T],
-    [F.D, D],
-    [F.H, H],
-    [F.HP, HP],
-    [F.NP, G * HP],
-    [F.DX, D + 1],
-    [F.DP, pad8(D)],
-    [F.ACT, args.activation],
-    [F.GACT, args.recurrentActivation],
-  ];
-  for (const [f, v] of dims) fr.set(f, v);
-  putInputs(rt.f32(), fr.buffer(F.XA, B * T * (D + 1)), args.x, B, T, D, args.goBackwards);
-  fr.put(F.H0, args.h0, B, H, HP);
-  fr.put(F.C0, args.c0, B, H, HP);
-  if (args.recurrentMask) fr.put(F.RMASK, args.recurrentMask, B, H, HP);
-  if (args.candidateMask) {
-    fr.put(F.CMASK, args.candidateMask, args.candidatePerStep ? T * B : B, H, HP);
-    fr.set(F.CSTEP, args.candidatePerStep ? 1 : 0);
-  }
-  fr.zoneout(F.ZC, args.zoneoutCell, T * B, H, HP);
-  fr.zoneout(F.ZH, args.zoneoutHidden, T * B, H, HP);
-  if (args.stepMask) putStepMask(rt.f32(), fr.buffer(F.SMASK, B * T), args.stepMask, B, T, args.goBackwards);
-  fr.buffer(F.ACTS, B * T * G * HP);
-  fr.buffer(F.YS, B * T * HP);
-  fr.buffer(F.CS, B * (T + 1) * HP);
-  fr.buffer(F.HS, B * (T + 1) * HP);
-  fr.buffer(F.HHAT, B * T * HP);
-  return fr;
-}
-
-/**
- * Packs a weight matrix w [rows, G·H] (tight) into the kernels' panel layout, into a buffer of
- * `fr` at `field`: as op(B) = w with K = kRows rows (rows past `rows` are zero, `extra` rows such
- * as the bias follow the matrix), or transposed (op(B)[g, r] = w[r, g], K = G·HP, N = rows).
- */
-export function packWeights(
-  rt: WasmRuntime,
-  fr: Frame,
-  field: number,
-  w: Float32Array,
-  rows: number,
-  gates: number,
-  h: number,
-  opts: { transposed: boolean; kRows?: number; extra?: Float32Array },
-): number {
-  const hp = pad8(h);
-  const np = gates * hp;
-  const tmp = rt.heap.alloc(Math.max(w.length, 1) * 4);
-  try {
-    rt.f32().set(w, tmp / 4);
-    const ld = gates * h * 4;
-    if (!opts.transposed) {
-      const k = opts.kRows ?? rows;
-      const dst = fr.buffer(field, np * k) * 4;
-      rt.exports.packB(tmp, ld, 4, rows, rows, 0, np, np, hp, h, dst, k);
-      if (k > rows) {
-        if (opts.extra) rt.f32().set(opts.extra, tmp / 4);
-        // the remaining rows: the extra row (ld 0 repeats it, only one is asked for) or zeros
-        const n = k - rows;
-        rt.exports.packB(tmp, 0, 4, n, opts.extra ? 1 : 0, 0, np, np, hp, h, dst + rows * 32, k);
-      }
-      return dst;
-    }
-    const n = pad8(rows);
-    const dst = fr.buffer(field, np * n) * 4;
-    rt.exports.packB(tmp, 4, ld, np, np, hp, n, rows, 0, h, dst, np);
-    return dst;
-  } finally {
-    rt.heap.release(tmp);
-  }
-}
 
 export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean): LstmForwardResult {
   checkCommon('lstmForward', args, G, 4 * args.dims.units);
@@ -99,7 +21,11 @@ export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean):
     checkArray('lstmForward', 'zoneoutCell.mask', args.zoneoutCell.mask, steps * batch * units);
   const { batch: B, steps: T, inputDim: D, units: H } = args.dims;
   const HP = pad8(H);
-  const fr = lstmFrame(rt, args);
+  const fr = commonFrame(rt, args, G);
+  fr.put(F.C0, args.c0, B, H, HP);
+  fr.zoneout(F.ZC, args.zoneoutCell, T * B, H, HP);
+  fr.buffer(F.YS, B * T * HP);
+  fr.buffer(F.CS, B * (T + 1) * HP);
   const scratch = new Frame(rt);
   try {
     fr.set(
@@ -170,8 +96,8 @@ export function lstmBackward(
     fr.buffer(F.DU, HP * NP);
     const [mid] = rowSplit(B, rt.threads());
     rt.run('lstmBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
-    const [p0, p1] = panelSplit(NP / 8, rt.threads());
-    rt.run('weightGrads', [fr.ctx, 0, p0], p0 < p1 ? [fr.ctx, p0, p1] : null);
+    const parts = rt.threads() > 1 ? 2 : 1;
+    rt.run('weightGrads', [fr.ctx, 0, parts], parts > 1 ? [fr.ctx, 1, parts] : null);
     const mem = rt.f32();
     const dw = fr.at(F.DW);
     return {

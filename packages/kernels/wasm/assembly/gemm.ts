@@ -101,7 +101,8 @@ function tile1(kc: i32, a: usize, csA: usize, b: usize, c: usize, acc: bool): vo
 
 /**
  * C (=|+=) A·Bp over the panels [p0, p1) of Bp (C columns 8·p0 ..). Byte strides and pointers.
- * Shapes: A [m, k] via (rsA, csA); Bp panels of [k][8] floats, panel stride k·8; C rows ldc bytes.
+ * Shapes: A [m, k] via (rsA, csA); Bp panels of [pk][8] floats (pk ≥ k: a K sub-range of a packed
+ * matrix is an offset of bp), panel p at bp + p·pk·32 bytes; C rows ldc bytes.
  */
 export function gemm(
   m: i32,
@@ -110,6 +111,7 @@ export function gemm(
   rsA: usize,
   csA: usize,
   bp: usize,
+  pk: i32,
   p0: i32,
   p1: i32,
   c: usize,
@@ -124,7 +126,7 @@ export function gemm(
     }
     return;
   }
-  const panelBytes = (<usize>k) << 5;
+  const panelBytes = (<usize>pk) << 5;
   const m4 = m & ~3;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);

@@ -4,7 +4,8 @@
  * managed by the JavaScript loader; nothing here allocates.
  */
 export { gemm, packB } from './gemm';
-export { initStates, lstmForward, lstmBackward, weightGrads } from './lstm';
+export { lstmForward, lstmBackward, weightGrads } from './lstm';
+export { gruForward, gruBackward, gruWeightGrads } from './gru';
 
 /** 1 when this build uses relaxed-SIMD fused multiply-add. */
 export function relaxed(): i32 {

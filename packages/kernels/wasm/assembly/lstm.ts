@@ -54,33 +54,9 @@ import {
   F_ZH,
 } from './ctx';
 import { gemm } from './gemm';
+import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
 import { vact, vdact } from './math';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
-
-function ptr4(base: usize, index: i32): usize {
-  return base + ((<usize>index) << 2);
-}
-
-/** Copies the initial states of rows [r0, r1) into the state sequences and ĥ_0 = h0 ⊙ m_rec. */
-export function initStates(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP);
-  const rm = getp(ctx, F_RMASK);
-  const rowBytes = (<usize>HP) << 2;
-  for (let b = r0; b < r1; b++) {
-    const h0 = ptr4(getp(ctx, F_H0), b * HP);
-    memory.copy(ptr4(getp(ctx, F_HS), b * (T + 1) * HP), h0, rowBytes);
-    if (withCell)
-      memory.copy(ptr4(getp(ctx, F_CS), b * (T + 1) * HP), ptr4(getp(ctx, F_C0), b * HP), rowBytes);
-    if (T == 0) continue;
-    const hh = ptr4(getp(ctx, F_HHAT), b * T * HP);
-    for (let u = 0; u < HP; u += 4) {
-      let v = v128.load(h0 + ((<usize>u) << 2));
-      if (rm != 0) v = f32x4.mul(v, v128.load(ptr4(rm, b * HP + u)));
-      v128.store(hh + ((<usize>u) << 2), v);
-    }
-  }
-}
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const T = geti(ctx, F_T),
@@ -154,6 +130,7 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
     (<usize>DX) << 2,
     4,
     getp(ctx, F_WP),
+    DX,
     0,
     NP >> 3,
     ptr4(acts, r0 * T * NP),
@@ -171,6 +148,7 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
       (<usize>(T * HP)) << 2,
       4,
       up,
+      HP,
       0,
       NP >> 3,
       ptr4(acts, (r0 * T + k) * NP),
@@ -179,11 +157,6 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
     );
     for (let b = r0; b < r1; b++) lstmCellForward(ctx, b, k);
   }
-}
-
-/** Stores da (4 units of one gate column) into the packed panels, row (b, k). */
-export function storePacked(dap: usize, BT: i32, row: i32, col: i32, v: v128): void {
-  v128.store(dap + ((<usize>(col >> 3) * <usize>BT + <usize>row) << 5) + ((<usize>(col & 7)) << 2), v);
 }
 
 function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
@@ -263,32 +236,6 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
   }
 }
 
-/** dh0 = carried dh + dĥ ⊙ m_rec for rows [r0, r1) (after step 0). */
-export function finishDh(ctx: usize, r0: i32, r1: i32): void {
-  const HP = geti(ctx, F_HP);
-  const rm = getp(ctx, F_RMASK);
-  for (let b = r0; b < r1; b++) {
-    const dhc = ptr4(getp(ctx, F_DHC), b * HP),
-      dhh = ptr4(getp(ctx, F_DHH), b * HP);
-    for (let u = 0; u < HP; u += 4) {
-      const o4 = (<usize>u) << 2;
-      let dr = v128.load(dhh + o4);
-      if (rm != 0) dr = f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u)));
-      v128.store(dhc + o4, f32x4.add(v128.load(dhc + o4), dr));
-    }
-  }
-}
-
-/** Seeds the carried gradients of rows [r0, r1) with the gradients of the last h and c. */
-export function initCarry(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
-  const HP = geti(ctx, F_HP);
-  const bytes = (<usize>((r1 - r0) * HP)) << 2;
-  const off = (<usize>(r0 * HP)) << 2;
-  memory.copy(getp(ctx, F_DHC) + off, getp(ctx, F_DHT) + off, bytes);
-  if (withCell) memory.copy(getp(ctx, F_DCC) + off, getp(ctx, F_DCT) + off, bytes);
-  memory.fill(getp(ctx, F_DHH) + off, 0, bytes);
-}
-
 /** Backward through time over rows [r0, r1), then dx of those rows. */
 export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
@@ -309,6 +256,7 @@ export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
       (<usize>(T * NP)) << 2,
       4,
       utp,
+      NP,
       0,
       HP >> 3,
       ptr4(getp(ctx, F_DHH), r0 * HP),
@@ -324,6 +272,7 @@ export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
     (<usize>NP) << 2,
     4,
     getp(ctx, F_WTP),
+    NP,
     0,
     DP >> 3,
     ptr4(getp(ctx, F_DXO), r0 * T * DP),
@@ -332,13 +281,42 @@ export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
   );
 }
 
-/** The weight gradients, panels [p0, p1) of da: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */
-export function weightGrads(ctx: usize, p0: i32, p1: i32): void {
+/** The weight gradients, share `part` of `parts` of the panels: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */
+export function weightGrads(ctx: usize, part: i32, parts: i32): void {
   const BT = geti(ctx, F_B) * geti(ctx, F_T),
     HP = geti(ctx, F_HP),
     NP = geti(ctx, F_NP),
     DX = geti(ctx, F_DX);
   const dap = getp(ctx, F_DAP);
-  gemm(DX, BT, getp(ctx, F_XA), 4, (<usize>DX) << 2, dap, p0, p1, getp(ctx, F_DW), (<usize>NP) << 2, false);
-  gemm(HP, BT, getp(ctx, F_HHAT), 4, (<usize>HP) << 2, dap, p0, p1, getp(ctx, F_DU), (<usize>NP) << 2, false);
+  const P = NP >> 3;
+  const p0 = (P * part) / parts,
+    p1 = (P * (part + 1)) / parts;
+  gemm(
+    DX,
+    BT,
+    getp(ctx, F_XA),
+    4,
+    (<usize>DX) << 2,
+    dap,
+    BT,
+    p0,
+    p1,
+    getp(ctx, F_DW),
+    (<usize>NP) << 2,
+    false,
+  );
+  gemm(
+    HP,
+    BT,
+    getp(ctx, F_HHAT),
+    4,
+    (<usize>HP) << 2,
+    dap,
+    BT,
+    p0,
+    p1,
+    getp(ctx, F_DU),
+    (<usize>NP) << 2,
+    false,
+  );
 }
