@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as rl from 'regulab';
+import { zoneoutMaskFromSeed } from '@regulab/kernels';
 import { allClose } from '../../../test/helpers.js';
 import { drawCallMasks, type MaskRequest } from '../src/layers/recurrent/masks.js';
 import { resolveRecurrentOptions } from '../src/layers/recurrent/options.js';
@@ -66,15 +67,25 @@ describe('mask granularity and empirical rates', () => {
 
   it('zoneout masks: per step [T, B, H] of 0/1 (no rescaling), keep-rate within 6σ, c and h independent', () => {
     const m = drawCallMasks(request({}, true, 0.5, 0.05), 5);
-    const zc = m.zoneoutCell!;
-    const zh = m.zoneoutHidden!;
-    if (zc.kind !== 'mask' || zh.kind !== 'mask') throw new Error('expected masks when training');
-    expect(zc.mask.shape).toEqual([20, 64, 16]);
-    expect(fraction(zc.mask, 1) + fraction(zc.mask, 0)).toBe(1);
-    expect(Math.abs(fraction(zc.mask, 1) - 0.5)).toBeLessThan(sixSigma(0.5, zc.mask.size));
-    expect(Math.abs(fraction(zh.mask, 1) - 0.05)).toBeLessThan(sixSigma(0.05, zh.mask.size));
-    const [a, b] = tf.unstack(zc.mask);
+    expect(m.zoneoutCell ?? m.zoneoutHidden).toBeUndefined(); // training masks travel as seeds
+    const { cell, hidden } = m.zoneoutSeeded!;
+    expect(cell!.rate).toBe(0.5);
+    expect(hidden!.rate).toBe(0.05);
+    expect(cell!.seed).not.toBe(hidden!.seed);
+    // The masks the op draws from these seeds (zoneoutMaskFromSeed, shared by every backend).
+    const zc = tf.tensor3d(zoneoutMaskFromSeed(cell!.seed, 0.5, 20, 64, 16), [20, 64, 16]);
+    const zh = tf.tensor3d(zoneoutMaskFromSeed(hidden!.seed, 0.05, 20, 64, 16), [20, 64, 16]);
+    expect(fraction(zc, 1) + fraction(zc, 0)).toBe(1);
+    expect(Math.abs(fraction(zc, 1) - 0.5)).toBeLessThan(sixSigma(0.5, zc.size));
+    expect(Math.abs(fraction(zh, 1) - 0.05)).toBeLessThan(sixSigma(0.05, zh.size));
+    const [a, b] = tf.unstack(zc);
     expect(fraction(tf.equal(a!, b!).cast('float32'), 1)).toBeLessThan(0.9); // redrawn every step
+    // A fresh call draws fresh seeds; inference 'stochastic' draws them too.
+    expect(drawCallMasks(request({}, true, 0.5, 0.05), 6).zoneoutSeeded!.cell!.seed).not.toBe(cell!.seed);
+    expect(
+      drawCallMasks(request({ zoneoutAtInference: 'stochastic' }, false, 0.5), 6).zoneoutSeeded!.cell,
+    ).toBeDefined();
+    expect(drawCallMasks(request({ zoneoutAtInference: 'off' }, false, 0.5), 6)).toEqual({});
   });
 
   it('weight-drop: one [H, 4H] mask, rate within 6σ; inference draws nothing but the zoneout expectation', () => {

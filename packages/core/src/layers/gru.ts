@@ -117,6 +117,7 @@ export class Gru extends RecurrentLayer {
       recurrentMask: masks.recurrent,
       candidateMask: masks.candidate,
       zoneoutHidden: masks.zoneoutHidden,
+      zoneoutSeeded: masks.zoneoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
       activation: this.options.activation,

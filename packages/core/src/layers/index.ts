@@ -10,4 +10,10 @@ export { embeddingDropout, EmbeddingDropout, type EmbeddingDropoutArgs } from '.
 export { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 export { lstm, Lstm, type LstmArgs } from './lstm.js';
 export { gru, Gru, type GruArgs } from './gru.js';
-export { fromTorchLstm, toTorchLstm, fromTorchGru, toTorchGru, type TorchRecurrentWeights } from './weight-transfer.js';
+export {
+  fromTorchLstm,
+  toTorchLstm,
+  fromTorchGru,
+  toTorchGru,
+  type TorchRecurrentWeights,
+} from './weight-transfer.js';

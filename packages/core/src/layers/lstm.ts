@@ -192,6 +192,7 @@ export class Lstm extends RecurrentLayer {
       candidateMask: masks.candidate,
       zoneoutCell: masks.zoneoutCell,
       zoneoutHidden: masks.zoneoutHidden,
+      zoneoutSeeded: masks.zoneoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
       activation: this.options.activation,

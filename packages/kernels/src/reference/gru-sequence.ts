@@ -17,11 +17,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GruSequenceInputs, GruSequenceOutputs } from '../types.js';
+import { materializeSeeded } from '../fused/materialize-seeded.js';
 import { applyActivation } from './activations.js';
 import { checkShapes } from './check-shapes.js';
 import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
 
-export function referenceGruSequence(inputs: GruSequenceInputs): GruSequenceOutputs {
+export function referenceGruSequence(given: GruSequenceInputs): GruSequenceOutputs {
+  // Seeded zoneout becomes mask tensors (zoneoutMaskFromSeed's, as the fast kernels draw them).
+  const { inputs, created } = materializeSeeded('gruSequence', given, given.recurrentKernel.shape[0]);
+  try {
+    return gruSequenceWithMasks(inputs);
+  } finally {
+    tf.dispose(created);
+  }
+}
+
+function gruSequenceWithMasks(inputs: GruSequenceInputs): GruSequenceOutputs {
   const { x, h0, kernel, recurrentKernel, bias, resetAfter } = inputs;
   const act = inputs.activation ?? 'tanh';
   const gateAct = inputs.recurrentActivation ?? 'sigmoid';

@@ -16,6 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LstmSequenceInputs, LstmSequenceOutputs } from '../types.js';
+import { materializeSeeded } from '../fused/materialize-seeded.js';
 import { applyActivation } from './activations.js';
 import { checkShapes } from './check-shapes.js';
 import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
@@ -34,9 +35,19 @@ export interface LstmStepHooks {
 }
 
 export function referenceLstmSequence(
-  inputs: LstmSequenceInputs,
+  given: LstmSequenceInputs,
   hooks: LstmStepHooks = {},
 ): LstmSequenceOutputs {
+  // Seeded zoneout becomes mask tensors (zoneoutMaskFromSeed's, as the fast kernels draw them).
+  const { inputs, created } = materializeSeeded('lstmSequence', given, given.recurrentKernel.shape[0]);
+  try {
+    return lstmSequenceWithMasks(inputs, hooks);
+  } finally {
+    tf.dispose(created);
+  }
+}
+
+function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks): LstmSequenceOutputs {
   const { x, h0, c0, kernel, recurrentKernel, bias } = inputs;
   const act = inputs.activation ?? 'tanh';
   const gateAct = inputs.recurrentActivation ?? 'sigmoid';

@@ -7,6 +7,10 @@
  * | Gal recurrent dropout      | [B, H], 0 or 1/(1−p) | once per call, all steps |
  * | Semeniuta (candidate)      | [T, B, H] ('step') or [B, H] ('sequence'), 0 or 1/(1−p) | per call |
  * | zoneout (cell, hidden)     | [T, B, H], 1 = keep with probability z, no rescaling | per step |
+ *
+ * Zoneout masks are not materialised here: the op receives `{rate, seed}` (`zoneoutSeeded`) and
+ * draws them with `zoneoutMaskFromSeed` (inside the fast kernels' loops; as a tensor in the
+ * reference op), so every backend sees the same masks.
  * | weight-drop (DropConnect)  | [H, G·H], 0 or 1/(1−p), shared by batch and steps | once per call |
  *
  * Masks exist only when training (zoneout 'stochastic' also draws at inference); every call of a
@@ -14,8 +18,8 @@
  * seed, so turning one technique on or off never shifts another's masks.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ZoneoutSpec } from '@regulab/kernels';
-import { bernoulliMask, invertedMask } from '../../random/bernoulli.js';
+import type { SeededZoneout, ZoneoutSpec } from '@regulab/kernels';
+import { invertedMask } from '../../random/bernoulli.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import type { ResolvedRecurrentOptions } from './options.js';
 
@@ -23,8 +27,11 @@ export interface CallMasks {
   input?: tf.Tensor2D; // [B, D]
   recurrent?: tf.Tensor2D; // [B, H]
   candidate?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
+  /** Inference expectation (the training masks travel as `zoneoutSeeded`). */
   zoneoutCell?: ZoneoutSpec;
   zoneoutHidden?: ZoneoutSpec;
+  /** Training (or 'stochastic' inference) zoneout: masks [T, B, H] drawn by the op from these seeds. */
+  zoneoutSeeded?: { cell?: SeededZoneout; hidden?: SeededZoneout };
   weightDrop?: tf.Tensor2D; // [H, G·H]
 }
 
@@ -66,23 +73,19 @@ export function drawCallMasks(req: MaskRequest, callSeed: number): CallMasks {
       seedOf('weightDrop'),
     ) as tf.Tensor2D;
   }
-  masks.zoneoutCell = zoneoutSpec(req.zoneoutCell, req, () => seedOf('zoneoutCell'));
-  masks.zoneoutHidden = zoneoutSpec(req.zoneoutHidden, req, () => seedOf('zoneoutHidden'));
-  return masks;
-}
-
-/**
- * Zoneout for one state: per-step keep masks d ~ Bernoulli(z) when training (or at inference
- * with 'stochastic'), the expectation z at inference by default, nothing with 'off' or z = 0.
- */
-function zoneoutSpec(rate: number, req: MaskRequest, seed: () => number): ZoneoutSpec | undefined {
-  if (rate === 0) return undefined;
-  const mode = req.options.zoneoutAtInference;
-  if (req.training || mode === 'stochastic') {
-    const mask = bernoulliMask([req.steps, req.batch, req.options.units], rate, seed()) as tf.Tensor3D;
-    return { kind: 'mask', mask }; // [T, B, H]
+  const random = req.training || o.zoneoutAtInference === 'stochastic';
+  if (random && (req.zoneoutCell > 0 || req.zoneoutHidden > 0)) {
+    masks.zoneoutSeeded = {};
+    if (req.zoneoutCell > 0)
+      masks.zoneoutSeeded.cell = { rate: req.zoneoutCell, seed: seedOf('zoneoutCell') };
+    if (req.zoneoutHidden > 0)
+      masks.zoneoutSeeded.hidden = { rate: req.zoneoutHidden, seed: seedOf('zoneoutHidden') };
+  } else if (o.zoneoutAtInference === 'expectation') {
+    // Inference: the expectation s_t = z·s_{t−1} + (1 − z)·s̃_t ('off': nothing).
+    if (req.zoneoutCell > 0) masks.zoneoutCell = { kind: 'expectation', rate: req.zoneoutCell };
+    if (req.zoneoutHidden > 0) masks.zoneoutHidden = { kind: 'expectation', rate: req.zoneoutHidden };
   }
-  return mode === 'off' ? undefined : { kind: 'expectation', rate };
+  return masks;
 }
 
 /** Disposes the tensors of a CallMasks. */
