@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { referenceGruSequence, referenceLstmSequence } from '@regulab/kernels';
+import { referenceGruSequence, referenceLstmSequence, zoneoutMaskFromSeed } from '@regulab/kernels';
 import type { GruSequenceInputs, LstmSequenceInputs } from '@regulab/kernels';
 import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
 
@@ -147,6 +147,30 @@ describe('referenceLstmSequence', () => {
       allClose(xAt(out.sequence, 0), h0z, { atol: 1e-6 }, 'h_0');
       const s1 = lstmStep(p, xAt(p.x, 1), h0z, c0z);
       allClose(xAt(out.sequence, 1), s1.h, { atol: 1e-6 }, 'h_1 continues from the zoned states');
+    });
+  });
+
+  it('seeded zoneout equals zoneout with the masks zoneoutMaskFromSeed draws', () => {
+    tf.tidy(() => {
+      const p = lstmInputs(8);
+      const seeded = referenceLstmSequence({
+        ...p,
+        zoneoutSeeded: { cell: { rate: 0.5, seed: 12 }, hidden: { rate: 0.3, seed: 34 } },
+      });
+      const mask = (seed: number, rate: number) => ({
+        kind: 'mask' as const,
+        mask: tf.tensor3d(zoneoutMaskFromSeed(seed, rate, T, B, H), [T, B, H]),
+      });
+      const explicit = referenceLstmSequence({
+        ...p,
+        zoneoutCell: mask(12, 0.5),
+        zoneoutHidden: mask(34, 0.3),
+      });
+      expect(Array.from(seeded.sequence.dataSync())).toEqual(Array.from(explicit.sequence.dataSync()));
+      expect(Array.from(seeded.c.dataSync())).toEqual(Array.from(explicit.c.dataSync()));
+      const g = gruInputs(true);
+      const gs = referenceGruSequence({ ...g, zoneoutSeeded: { hidden: { rate: 1, seed: 5 } } });
+      expect(Array.from(gs.h.dataSync())).toEqual(Array.from(g.h0.dataSync())); // rate 1 keeps h0
     });
   });
 
