@@ -104,6 +104,9 @@ describe('writeReport', () => {
     expect(r.conclusions[0]).toBe('Best validation BPC: 1.600 at epoch 8 of 20.');
     expect(r.conclusions.some((c) => c.startsWith('“unregularized” overfits'))).toBe(true);
     expect(r.conclusions.some((c) => c.startsWith('Against the baseline'))).toBe(false);
+    const html = readFileSync(join(dirs[0]!, 'report.html'), 'utf8');
+    expect(html).not.toContain('vs baseline');
+    expect(html).not.toContain('Config differences');
   });
 });
 
@@ -129,6 +132,21 @@ describe('report inputs and helpers', () => {
     expect(s!.best).toEqual({ epoch: 1, value: 0.65 });
     expect(s!.overfits).toBe(true); // train 0.70 → 0.85 while valid 0.65 → 0.60 (7.7% worse)
     expect(metric.format(0.6512)).toBe('65.12%');
+  });
+
+  it('test value: the test row of the best validation epoch when test is scored every epoch', () => {
+    const dir = join(tmp, 'every-epoch');
+    writeFixtureRun(tmp, { ...FIXTURE_RUNS[0]!, name: 'every-epoch', epochs: 1 });
+    const rows = [1, 2, 3].flatMap((e) => [
+      { epoch: e, split: 'train', loss: 1, bpc: 2 - 0.1 * e },
+      { epoch: e, split: 'valid', loss: 1, bpc: [1.9, 1.7, 1.8][e - 1] },
+      { epoch: e, split: 'test', loss: 1, bpc: [1.95, 1.75, 1.85][e - 1] },
+    ]);
+    writeFileSync(join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const run = readRun(dir);
+    const [s] = summarizeRuns([run], chooseMetric([run]));
+    expect(s!.best).toEqual({ epoch: 2, value: 1.7 });
+    expect(s!.test).toBe(1.75);
   });
 
   it('errors name the file, the line and the field', () => {

@@ -88,7 +88,8 @@ export function computeConclusions(
   }
   if (overfit.length === 0)
     out.push(
-      `No run overfits by more than ${((opts.overfitTolerance ?? 0.01) * 100).toFixed(1)}% of its best validation ${m}.`,
+      `${summaries.length > 1 ? 'No run overfits' : 'The run does not overfit'} (validation ${m} more than ` +
+        `${((opts.overfitTolerance ?? 0.01) * 100).toFixed(1)}% worse than its best while training ${m} improves).`,
     );
   const improving = summaries.filter((s) => s.stillImproving && s.epochs > 1);
   if (improving.length > 0)

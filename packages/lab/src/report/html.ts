@@ -44,6 +44,8 @@ function resultsTable(p: PageInput): string {
     null,
   );
   const base = p.baseline === null ? null : summaries[p.baseline]!;
+  const showBase = base !== null && summaries.length > 1;
+  const showDiff = summaries.some((s) => Object.keys(s.configDiff).length > 0);
   const rows = summaries.map((s) => {
     const badges = [
       s === top && summaries.length > 1 ? '<span class="badge best">best</span>' : '',
@@ -67,17 +69,17 @@ function resultsTable(p: PageInput): string {
   <td class="num">${s.best ? `${s.best.epoch} / ${s.epochs}` : '—'}</td>
   <td class="num">${fmt(s.trainAtBest)}</td>
   <td class="num">${fmt(s.test)}</td>
-  <td class="num">${delta}</td>
+  ${showBase ? `<td class="num">${delta}</td>` : ''}
   <td class="num">${s.seconds === null ? '—' : escapeHtml(formatSeconds(s.seconds))}</td>
-  <td class="cfg">${diff || '<span class="muted">—</span>'}</td>
+  ${showDiff ? `<td class="cfg">${diff || '<span class="muted">—</span>'}</td>` : ''}
 </tr>`;
   });
   return `<table>
 <thead><tr>
   <th scope="col">Run</th><th scope="col" class="num">Best valid ${escapeHtml(m.short)}</th>
   <th scope="col" class="num">Best epoch</th><th scope="col" class="num">Train ${escapeHtml(m.short)} there</th>
-  <th scope="col" class="num">Test ${escapeHtml(m.short)}</th><th scope="col" class="num">vs baseline</th>
-  <th scope="col" class="num">Time</th><th scope="col">Config differences</th>
+  <th scope="col" class="num">Test ${escapeHtml(m.short)}</th>${showBase ? '<th scope="col" class="num">vs baseline</th>' : ''}
+  <th scope="col" class="num">Time</th>${showDiff ? '<th scope="col">Config differences</th>' : ''}
 </tr></thead>
 <tbody>
 ${rows.join('\n')}

@@ -14,7 +14,7 @@ export interface RunSummary {
   trainAtBest: number | null;
   lastValid: { epoch: number; value: number } | null;
   lastTrain: { epoch: number; value: number } | null;
-  /** The last test row's value (the trainer scores test once, with the best weights). */
+  /** Test at the best validation epoch when the run scored test every epoch, else its last test row. */
   test: number | null;
   /** Sum of `seconds` over all rows. */
   seconds: number | null;
@@ -69,7 +69,8 @@ export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: Summary
       trainAtBest,
       lastValid,
       lastTrain,
-      test: test.at(-1)?.value ?? null,
+      test:
+        (best ? test.find((p) => p.epoch === best.epoch)?.value : undefined) ?? test.at(-1)?.value ?? null,
       seconds: secs.length ? secs.reduce((a, b) => a + b, 0) : null,
       validWorsening: worsening,
       overfits: trainImproved && worsening > tolerance,
