@@ -49,6 +49,7 @@ export const F = {
   DAPX: 51,
   DQ: 52,
   ONE: 53,
+  SCR: 54,
 } as const;
 
 /** Bytes of the context block. */

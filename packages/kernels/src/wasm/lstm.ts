@@ -27,6 +27,7 @@ export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean):
   fr.buffer(F.YS, B * T * HP);
   fr.buffer(F.CS, B * (T + 1) * HP);
   const scratch = new Frame(rt);
+  fr.set(F.SCR, scratch.buffer(F.SCR, B * G * HP) * 4);
   try {
     fr.set(
       F.WP,

@@ -53,6 +53,7 @@ export const F_RESET_AFTER: i32 = 50;
 export const F_DAPX: i32 = 51; // GRU reset-after: packed dx-side da of the h gate ([HP/8] panels)
 export const F_DQ: i32 = 52; // GRU reset-before: [B][HP] dq scratch
 export const F_ONE: i32 = 53; // the float 1.0 (an all-ones GEMM operand with stride 0)
+export const F_SCR: i32 = 54; // [B][NP] the recurrent GEMM's output of the current step
 export const FIELDS: i32 = 64;
 
 export function geti(ctx: usize, f: i32): i32 {

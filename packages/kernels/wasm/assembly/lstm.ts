@@ -38,6 +38,7 @@ import {
   F_HS,
   F_NP,
   F_RMASK,
+  F_SCR,
   F_SMASK,
   F_T,
   F_UP,
@@ -61,6 +62,7 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
+  const sa = ptr4(getp(ctx, F_SCR), b * NP) - a; // the GEMM output, as an offset from a
   const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
   const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
   const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
@@ -81,10 +83,10 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
       gf = gi + hpB,
       gg = gf + hpB,
       go = gg + hpB;
-    const i = vact(gact, v128.load(gi)),
-      f = vact(gact, v128.load(gf)),
-      gr = vact(act, v128.load(gg)),
-      o = vact(gact, v128.load(go));
+    const i = vact(gact, f32x4.add(v128.load(gi), v128.load(gi + sa))),
+      f = vact(gact, f32x4.add(v128.load(gf), v128.load(gf + sa))),
+      gr = vact(act, f32x4.add(v128.load(gg), v128.load(gg + sa))),
+      o = vact(gact, f32x4.add(v128.load(go), v128.load(go + sa)));
     v128.store(gi, i);
     v128.store(gf, f);
     v128.store(gg, gr);
@@ -147,9 +149,9 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
       HP,
       0,
       NP >> 3,
-      ptr4(acts, (r0 * T + k) * NP),
-      (<usize>(T * NP)) << 2,
-      true,
+      ptr4(getp(ctx, F_SCR), r0 * NP),
+      (<usize>NP) << 2,
+      false,
     );
     for (let b = r0; b < r1; b++) lstmCellForward(ctx, b, k);
   }
