@@ -120,7 +120,7 @@ describe('state', () => {
     expect((model.layers[0] as rl.layers.Gru).getStates()).toBeNull();
   });
 
-  it('returnState feeds a stacked decoder (initialState) and the model trains with fit', async () => {
+  it('returnState feeds a stacked decoder (initialState); the model trains with fit and round-trips', async () => {
     const enc = tf.input({ shape: [T, D] });
     const dec = tf.input({ shape: [T, D] });
     const [, h, c] = rl.layers
@@ -146,6 +146,13 @@ describe('state', () => {
     });
     const loss = hist.history.loss as number[];
     expect(loss[4]!).toBeLessThan(loss[0]!);
+    // The graph with state connections survives serialization.
+    const restored = await tf.models.modelFromJSON({
+      modelTopology: model.toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'],
+    });
+    restored.setWeights(model.getWeights());
+    const [a, b] = [model.predict(x) as tf.Tensor[], restored.predict(x) as tf.Tensor[]];
+    for (let i = 0; i < 2; i++) allClose(b[i]!, a[i]!, { atol: 1e-6 }, `restored output ${i}`);
   });
 
   it('works inside tf.layers.bidirectional; the backward copy draws its own masks', () => {
