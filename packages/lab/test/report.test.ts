@@ -149,6 +149,22 @@ describe('report inputs and helpers', () => {
     expect(s!.test).toBe(1.75);
   });
 
+  it('null values (a diverged epoch: JSON has no NaN) are accepted and left out of the numbers', () => {
+    const dir = join(tmp, 'diverged');
+    writeFixtureRun(tmp, { ...FIXTURE_RUNS[0]!, name: 'diverged', epochs: 1 });
+    const rows = [
+      { epoch: 1, split: 'train', loss: 1, bpc: 1.5 },
+      { epoch: 1, split: 'valid', loss: 1, bpc: 1.6 },
+      { epoch: 2, split: 'train', loss: null, bpc: null },
+      { epoch: 2, split: 'valid', loss: null, bpc: null },
+    ];
+    writeFileSync(join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const run = readRun(dir);
+    const [s] = summarizeRuns([run], chooseMetric([run]));
+    expect(s!.best).toEqual({ epoch: 1, value: 1.6 });
+    expect(s!.lastValid).toEqual({ epoch: 1, value: 1.6 });
+  });
+
   it('errors name the file, the line and the field', () => {
     const dir = join(tmp, 'bad');
     writeFixtureRun(tmp, { ...FIXTURE_RUNS[0]!, name: 'bad', epochs: 1 });

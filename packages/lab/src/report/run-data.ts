@@ -12,10 +12,11 @@ export const MetricRowSchema = z
   .object({
     epoch: z.number().int().nonnegative(),
     split: z.enum(['train', 'valid', 'test']),
-    loss: z.number(),
-    bpc: z.number().optional(),
-    perplexity: z.number().optional(),
-    accuracy: z.number().optional(),
+    // null: a non-finite value (JSON has no NaN/Infinity), e.g. the epoch a run diverged; not plotted.
+    loss: z.number().nullable(),
+    bpc: z.number().nullable().optional(),
+    perplexity: z.number().nullable().optional(),
+    accuracy: z.number().nullable().optional(),
     seconds: z.number().nonnegative().optional(),
   })
   .passthrough();
