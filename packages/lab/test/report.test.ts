@@ -71,8 +71,12 @@ describe('writeReport', () => {
     ]);
     for (const p of r.plots) {
       const bytes = readFileSync(p);
-      if (p.endsWith('.png')) expect(Array.from(bytes.subarray(0, 4))).toEqual(PNG_SIGNATURE);
-      else expect(bytes.toString('utf8')).toMatch(/^<svg[^>]*width="\d+"/);
+      if (p.endsWith('.png')) {
+        expect(Array.from(bytes.subarray(0, 4))).toEqual(PNG_SIGNATURE);
+        // IHDR width: twice the SVG's width (pngScale 2).
+        const svgWidth = Number(/width="(\d+)"/.exec(readFileSync(p.replace(/\.png$/, '.svg'), 'utf8'))![1]);
+        expect(bytes.readUInt32BE(16)).toBe(2 * svgWidth);
+      } else expect(bytes.toString('utf8')).toMatch(/^<svg[^>]*width="\d+"/);
     }
     const svg = readFileSync(
       r.plots.find((p) => p.endsWith('learning-curves-bpc.svg'))!,

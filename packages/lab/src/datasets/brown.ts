@@ -27,6 +27,7 @@ import { DatasetError } from './errors.js';
 import { buildCorpus, type TokenizedSplit } from './text-corpus.js';
 import type { TextCorpus } from './types.js';
 
+/** Options of `loadBrown`. */
 export interface BrownOptions {
   level: 'char' | 'word';
   /** Word level: training-split count below which a word becomes `<unk>`. Default 5. */
@@ -47,6 +48,10 @@ export function brownSplitOf(k: number): Split {
   return k % 10 === 8 ? 'valid' : k % 10 === 9 ? 'test' : 'train';
 }
 
+/**
+ * The Brown corpus at character or word level (preprocessing and split: see the module doc).
+ * Cached per process and per (level, minCount): later calls return the same object.
+ */
 export function loadBrown(opts: BrownOptions): TextCorpus {
   const minCount = opts.minCount ?? 5;
   if (opts.level !== 'char' && opts.level !== 'word')

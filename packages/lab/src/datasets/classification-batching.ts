@@ -17,6 +17,7 @@ export function shuffledIndices(n: number, seed: number, epoch: number): Uint32A
   return randomPermutation(n, mixSeeds(seed, epoch, 0x5eed));
 }
 
+/** Options of `classificationBatches`. */
 export interface ClassificationBatchOptions {
   batchSize: number;
   /** Shuffle seed (the run's seed). */
@@ -28,6 +29,7 @@ export interface ClassificationBatchOptions {
   dropLast?: boolean;
 }
 
+/** One mini-batch: copies of the rows, so the trainer may hand them to tfjs directly. */
 export interface ClassificationBatch {
   /** [size, features] row-major. */
   x: Float32Array;
@@ -38,6 +40,7 @@ export interface ClassificationBatch {
   index: number;
 }
 
+/** The batches of one epoch: random access (for resume) and iteration. */
 export interface BatchSequence extends Iterable<ClassificationBatch> {
   count: number;
   batch(index: number): ClassificationBatch;

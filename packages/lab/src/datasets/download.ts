@@ -19,12 +19,14 @@ import cliProgress from 'cli-progress';
 
 import { DatasetError } from './errors.js';
 
+/** An expected digest. */
 export interface Checksum {
   algorithm: 'md5' | 'sha1' | 'sha256';
   /** Lowercase hex digest. */
   hex: string;
 }
 
+/** Options of `downloadToCache`. */
 export interface DownloadOptions {
   url: string;
   /** Name of the file in the cache directory. */

@@ -9,17 +9,20 @@ import { gunzipSync } from 'node:zlib';
 
 import { DatasetError } from './errors.js';
 
+/** A parsed IDX array. */
 export interface IdxArray {
   dims: number[];
   /** Row-major unsigned bytes. */
   data: Uint8Array;
 }
 
+/** Reads and validates an IDX file (gzipped or not); errors name the file and the problem. */
 export function readIdx(path: string): IdxArray {
   if (!existsSync(path)) throw new DatasetError(path, 'no such file');
   return parseIdx(readFileSync(path), path);
 }
 
+/** Parses IDX bytes (gzipped or not); `file` is used in error messages. */
 export function parseIdx(raw: Uint8Array, file: string): IdxArray {
   let buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {

@@ -51,8 +51,10 @@ export interface Window {
   resetState: boolean;
 }
 
+/** State handling across windows: see the module doc. */
 export type LmEvalProtocol = 'carry' | 'reset';
 
+/** Options of `bpttWindows`. */
 export interface WindowOptions {
   /** State handling across windows (see the module doc). Default 'carry'. */
   protocol?: LmEvalProtocol;

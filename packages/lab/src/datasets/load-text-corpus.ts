@@ -15,6 +15,7 @@ import { loadPtb } from './ptb.js';
 import { loadText8 } from './text8.js';
 import type { TextCorpus } from './types.js';
 
+/** Options of `loadTextCorpus`. */
 export interface TextCorpusOptions {
   /** Brown word level: the `<unk>` threshold. */
   minCount?: number;
@@ -25,6 +26,7 @@ export interface TextCorpusOptions {
   cacheDir?: string;
 }
 
+/** Resolves the CLI's `--data` value (see the module doc) to a corpus of the given level. */
 export async function loadTextCorpus(
   spec: string,
   level: 'char' | 'word',

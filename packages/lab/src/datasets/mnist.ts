@@ -26,7 +26,9 @@ import { readIdx } from './idx.js';
 import { mixSeeds, randomPermutation } from './seeded-random.js';
 import type { ImageDataset, ImageSplit } from './types.js';
 
+/** Pixels per image (28 × 28). */
 export const MNIST_PIXELS = 784;
+/** The mirror torchvision uses (LeCun's site no longer serves the files). */
 export const MNIST_URL = 'https://ossci-datasets.s3.amazonaws.com/mnist/';
 /** The MD5s of the four gzipped files (as checked by torchvision). */
 export const MNIST_MD5: Record<string, string> = {
@@ -36,6 +38,7 @@ export const MNIST_MD5: Record<string, string> = {
   't10k-labels-idx1-ubyte.gz': 'ec29112dd5afa0611ce80d1b7f02629c',
 };
 
+/** Options of `loadMnist`. */
 export interface MnistOptions {
   /** Default 'flat'. */
   variant?: 'flat' | 'sequential' | 'permuted';
@@ -55,6 +58,12 @@ export function permutationFromSeed(n: number, seed: number): Int32Array {
   return Int32Array.from(randomPermutation(n, mixSeeds(seed, 0x9e1a7)));
 }
 
+/**
+ * MNIST in one of three variants, embedded (default) or full IDX (`dir` / `download`).
+ *
+ * Shapes: each split's x is [count, 784] row-major; inputShape is [784] (flat) or [784, 1]
+ * (sequential, permuted: 784 time steps of one pixel).
+ */
 export async function loadMnist(opts: MnistOptions = {}): Promise<ImageDataset> {
   const variant = opts.variant ?? 'flat';
   if (variant !== 'flat' && variant !== 'sequential' && variant !== 'permuted')

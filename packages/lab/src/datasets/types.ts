@@ -34,6 +34,7 @@ export interface ImageSplit {
   count: number;
 }
 
+/** An image classification set with its three splits (see mnist.ts for the split rules). */
 export interface ImageDataset {
   /** `mnist`, `smnist` or `pmnist` (prefixed `mnist-full` variants for the full IDX set). */
   name: string;

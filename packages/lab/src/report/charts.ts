@@ -11,6 +11,7 @@ import { series, type MetricInfo } from './metrics.js';
 import type { RunData } from './run-data.js';
 import type { RunSummary } from './summarize.js';
 
+/** A figure of the report: its spec and the words around it. */
 export interface Figure {
   /** File stem, e.g. `learning-curves-bpc`. */
   id: string;

@@ -7,6 +7,7 @@
 import { better, type MetricInfo } from './metrics.js';
 import type { RunSummary } from './summarize.js';
 
+/** Options of `computeConclusions`. */
 export interface ConclusionOptions {
   /** Index of the baseline run in `summaries` (null: no baseline sentences). */
   baseline?: number | null;
@@ -14,6 +15,7 @@ export interface ConclusionOptions {
   overfitTolerance?: number;
 }
 
+/** The report's conclusions, one sentence each, in reading order (see the module doc). */
 export function computeConclusions(
   summaries: RunSummary[],
   metric: MetricInfo,
@@ -123,6 +125,7 @@ export function computeConclusions(
   return out;
 }
 
+/** 42.0 s, 3 min 41 s, or 2.5 h. */
 export function formatSeconds(s: number): string {
   if (s < 120) return `${s.toFixed(1)} s`;
   const min = Math.floor(s / 60);

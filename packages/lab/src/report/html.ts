@@ -7,6 +7,7 @@ import { better, type MetricInfo } from './metrics.js';
 import type { RunData } from './run-data.js';
 import type { RunSummary } from './summarize.js';
 
+/** Everything the page shows. */
 export interface PageInput {
   title: string;
   generatedAt: Date;
@@ -19,6 +20,7 @@ export interface PageInput {
   warnings: string[];
 }
 
+/** Escapes text for HTML content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -120,6 +122,7 @@ pre { background: #f6f8fa; border-radius: 6px; padding: 10px 12px; overflow-x: a
 @media print { body { background: #fff; } section { border: none; padding: 0; } }
 `;
 
+/** The whole report page as an HTML string. */
 export function renderPage(p: PageInput): string {
   const runs = p.runs.length === 1 ? `run ${p.runs[0]!.name}` : `${p.runs.length} runs`;
   const figures = p.figures

@@ -3,8 +3,10 @@
  */
 import type { MetricRow, RunData } from './run-data.js';
 
+/** The metric fields of metrics.jsonl. */
 export type MetricName = 'bpc' | 'perplexity' | 'accuracy' | 'loss';
 
+/** How to read, compare and print one metric. */
 export interface MetricInfo {
   name: MetricName;
   /** Axis and table label, e.g. "bits per character". */
@@ -50,10 +52,12 @@ export function chooseMetric(runs: RunData[], prefer?: MetricName): MetricInfo {
   return INFO.loss;
 }
 
+/** The MetricInfo of a metric name. */
 export function metricInfo(name: MetricName): MetricInfo {
   return INFO[name];
 }
 
+/** One value of a series. */
 export interface Point {
   epoch: number;
   value: number;

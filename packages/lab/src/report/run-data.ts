@@ -21,8 +21,10 @@ export const MetricRowSchema = z
   })
   .passthrough();
 
+/** A validated metrics.jsonl row. */
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
+/** A parsed run directory. */
 export interface RunData {
   /** Absolute path of the run directory. */
   dir: string;
@@ -35,6 +37,7 @@ export interface RunData {
   warnings: string[];
 }
 
+/** A run directory that cannot be read: the message names the file and, for metrics, the line and field. */
 export class ReportInputError extends Error {
   constructor(
     readonly file: string,
@@ -45,6 +48,7 @@ export class ReportInputError extends Error {
   }
 }
 
+/** Reads and validates `config.json` and `metrics.jsonl` of a run directory. */
 export function readRun(runDir: string): RunData {
   const dir = resolve(runDir);
   if (!existsSync(dir)) throw new ReportInputError(dir, 'no such run directory');

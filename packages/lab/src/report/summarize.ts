@@ -5,6 +5,7 @@
 import { better, series, type MetricInfo } from './metrics.js';
 import type { RunData } from './run-data.js';
 
+/** The numbers of one run that the table and the conclusions use. */
 export interface RunSummary {
   name: string;
   dir: string;
@@ -28,6 +29,7 @@ export interface RunSummary {
   configDiff: Record<string, unknown>;
 }
 
+/** Options of `summarizeRuns`. */
 export interface SummaryOptions {
   /** Relative worsening of the validation metric since its best epoch that counts as overfitting. */
   overfitTolerance?: number;
@@ -36,6 +38,7 @@ export interface SummaryOptions {
 /** Keys that always differ between runs and say nothing about the experiment. */
 const NOISE_KEYS = /^(out|outDir|runDir|dir|name|timestamp|createdAt|startedAt|date|host|pid|resumedFrom)$/;
 
+/** One RunSummary per run, for the headline metric. */
 export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: SummaryOptions = {}): RunSummary[] {
   const tolerance = opts.overfitTolerance ?? 0.01;
   const diffs = configDifferences(runs.map((r) => r.config));

@@ -12,6 +12,7 @@ import { chooseMetric, type MetricInfo, type MetricName } from './metrics.js';
 import { readRun, type RunData } from './run-data.js';
 import { findBaseline, summarizeRuns, type RunSummary } from './summarize.js';
 
+/** Options of `writeReport`. */
 export interface ReportOptions {
   title?: string;
   /** The baseline run (name or directory); default: see findBaseline. */
@@ -26,6 +27,7 @@ export interface ReportOptions {
   pngScale?: number;
 }
 
+/** What `writeReport` wrote and concluded (the CLI prints it with --json). */
 export interface ReportSummary {
   outFile: string;
   /** The SVG and PNG files written. */
@@ -67,6 +69,10 @@ async function writeFigures(
   return { svgs, files };
 }
 
+/**
+ * Writes one self-contained HTML report comparing `runDirs` to `outFile` (atomically), and every
+ * figure as SVG and PNG into `opts.plotsDir` (default `<dirname(outFile)>/plots`).
+ */
 export async function writeReport(
   runDirs: string[],
   outFile: string,
