@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkGradient, expectNoLeak } from '../../../test/helpers.js';
+import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
 import { backend, setKernelBackend } from '../src/dispatch.js';
 import type { LstmArgs } from '../src/fused/impl.js';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
@@ -239,5 +239,39 @@ describe('wasm kernels: shipped binaries and selection', () => {
     expect(setKernelBackend('wasm')).toBe('wasm');
     expect(backend()).toBe('wasm');
     setKernelBackend('auto');
+  });
+});
+
+describe('wasm kernels: sgemm (dense matmul for the tfjs CPU backend)', () => {
+  it('matches tf.matMul for every transposition and odd sizes (float32: atol 1e-5 + rtol 1e-4)', () => {
+    for (const [m, k, n] of [
+      [5, 7, 3],
+      [33, 1, 17],
+      [1, 64, 50],
+      [40, 9, 8],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = tf.randomNormal(transA ? [k, m] : [m, k], 0, 1, 'float32', m + k) as tf.Tensor2D;
+          const b = tf.randomNormal(transB ? [n, k] : [k, n], 0, 1, 'float32', k + n) as tf.Tensor2D;
+          const want = tf.matMul(a, b, transA, transB);
+          const got = impl.sgemm(
+            a.dataSync() as Float32Array,
+            b.dataSync() as Float32Array,
+            m,
+            k,
+            n,
+            transA,
+            transB,
+          );
+          allClose(got, want, { atol: 1e-5, rtol: 1e-4 }, `sgemm ${m}x${k}x${n} ${transA} ${transB}`);
+          tf.dispose([a, b, want]);
+        }
+      }
+    }
+    expect(() => impl.sgemm(new Float32Array(3), new Float32Array(3), 2, 2, 2, false, false)).toThrow(
+      /must have 2·2/,
+    );
+    expect(impl.bytesInUse()).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { WasmTape } from './frame.js';
 import { gruBackward, gruForward } from './gru.js';
 import { lstmBackward, lstmForward } from './lstm.js';
 import { WasmRuntime, type RuntimeOptions } from './runtime.js';
+import { sgemm } from './sgemm.js';
 
 function asTape(op: string, tape: FusedTape): WasmTape {
   if (!(tape instanceof WasmTape)) throw new Error(`${op}: the tape was not made by the wasm impl`);
@@ -34,6 +35,17 @@ export class WasmImpl implements FusedImpl {
   gruBackward(args: GruArgs, tape: FusedTape, dSequence: Float32Array, dh: Float32Array) {
     return gruBackward(this.runtime, args, asTape('gruBackward', tape), dSequence, dh);
   }
+
+  /** C = op(A)·op(B) (see ./sgemm.ts). */
+  sgemm = (
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+  ) => sgemm(this.runtime, a, b, m, k, n, transA, transB);
 
   setThreads(n: number): void {
     this.runtime.setThreads(n);
