@@ -153,6 +153,19 @@ describe('report inputs and helpers', () => {
     expect(s!.test).toBe(1.75);
   });
 
+  it('a margin under 1% between the two best runs comes with a seed-noise caution', async () => {
+    const close = [
+      { ...FIXTURE_RUNS[0]!, name: 'a', valid: (e: number) => 2 - 0.02 * e },
+      { ...FIXTURE_RUNS[0]!, name: 'b', valid: (e: number) => 2.01 - 0.02 * e },
+    ].map((r) => writeFixtureRun(join(tmp, 'close'), r));
+    const r = await writeReport(close, join(tmp, 'close', 'report.html'));
+    // a: 1.600 at epoch 20, b: 1.610; margin 0.010 = 0.6% of 1.610.
+    expect(r.conclusions.slice(1, 3)).toEqual([
+      'It beats the runner-up, “b” (1.610), by 0.010 (0.6%).',
+      'That margin is under 1%: with one seed per run it may be within seed-to-seed variation; repeat with other seeds before concluding.',
+    ]);
+  });
+
   it('null values (a diverged epoch: JSON has no NaN) are accepted and left out of the numbers', () => {
     const dir = join(tmp, 'diverged');
     writeFixtureRun(tmp, { ...FIXTURE_RUNS[0]!, name: 'diverged', epochs: 1 });

@@ -11,6 +11,8 @@ import type { RunSummary } from './summarize.js';
 export interface ConclusionOptions {
   /** Index of the baseline run in `summaries` (null: no baseline sentences). */
   baseline?: number | null;
+  /** A relative margin between the two best runs below which the report warns about seed noise. Default 0.01. */
+  smallMargin?: number;
   /** The overfitting tolerance used by summarizeRuns, for the sentence that says none overfit. */
   overfitTolerance?: number;
 }
@@ -53,6 +55,13 @@ export function computeConclusions(
         ? `It ties with ${q(second.name)} (${fmt(second.best!.value)}).`
         : `It beats the runner-up, ${q(second.name)} (${fmt(second.best!.value)}), by ${delta(d)} (${pct(top.best!.value, second.best!.value)}).`,
     );
+    const rel = Math.abs(d) / Math.abs(second.best!.value);
+    const small = opts.smallMargin ?? 0.01;
+    if (d !== 0 && rel < small)
+      out.push(
+        `That margin is under ${(small * 100).toFixed(0)}%: with one seed per run it may be within ` +
+          'seed-to-seed variation; repeat with other seeds before concluding.',
+      );
   }
   const tested = summaries.filter((s) => s.test !== null);
   if (tested.length > 0) {

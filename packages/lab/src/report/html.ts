@@ -79,7 +79,7 @@ function resultsTable(p: PageInput): string {
   return `<table>
 <thead><tr>
   <th scope="col">Run</th><th scope="col" class="num">Best valid ${escapeHtml(m.short)}</th>
-  <th scope="col" class="num">Best epoch</th><th scope="col" class="num">Train ${escapeHtml(m.short)} there</th>
+  <th scope="col" class="num">Best epoch</th><th scope="col" class="num">Train ${escapeHtml(m.short)} at best</th>
   <th scope="col" class="num">Test ${escapeHtml(m.short)}</th>${showBase ? '<th scope="col" class="num">vs baseline</th>' : ''}
   <th scope="col" class="num">Time</th>${showDiff ? '<th scope="col">Config differences</th>' : ''}
 </tr></thead>
