@@ -19,6 +19,8 @@ export interface ReportOptions {
   baseline?: string;
   /** Relative worsening of valid since its best epoch that counts as overfitting. Default 0.01. */
   overfitTolerance?: number;
+  /** Margin between the two best runs under which a seed-noise caution is added. Default 0.01 (1%). */
+  smallMargin?: number;
   /** Where the figures go. Default `<dirname(outFile)>/plots`. */
   plotsDir?: string;
   /** Force the headline metric (default: bpc, perplexity, accuracy, loss — the first all runs have). */
@@ -87,6 +89,7 @@ export async function writeReport(
   const conclusions = computeConclusions(summaries, metric, {
     baseline,
     overfitTolerance: opts.overfitTolerance,
+    smallMargin: opts.smallMargin,
   });
   const figures = figuresFor(runs, summaries, metric);
   const out = resolve(outFile);
