@@ -105,6 +105,7 @@ figure { margin: 0 0 18px; }
 figure:last-child { margin-bottom: 0; }
 figure svg { width: 100%; max-width: 920px; height: auto; display: block; }
 figcaption { color: #59636e; font-size: 13px; margin-top: 4px; }
+.table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
 th, td { padding: 8px 10px; border-bottom: 1px solid #eaecef; text-align: left; vertical-align: top; }
 thead th { font-size: 12px; text-transform: uppercase; letter-spacing: 0.03em; color: #59636e; border-bottom: 2px solid #d0d7de; }
@@ -171,7 +172,7 @@ ${figures}
 </section>
 <section id="results">
 <h2>Results</h2>
-${resultsTable(p)}
+<div class="table-wrap">${resultsTable(p)}</div>
 </section>
 <section id="configs">
 <h2>Configurations</h2>
