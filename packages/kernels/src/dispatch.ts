@@ -7,6 +7,9 @@
  *   the same way, with a notice; `backend()` always says what actually runs).
  * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
  * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
+ * - With a fast backend that has an sgemm (native), tfjs's CPU matmul kernels are routed through
+ *   it too (./fused/cpu-kernels.ts), since the dense layers then dominate a training step;
+ *   `REGULAB_CPU_KERNELS=0` keeps tfjs's own. Switching to the reference restores tfjs's kernels.
  */
 import { availableParallelism } from 'node:os';
 import type {
@@ -17,6 +20,7 @@ import type {
   LstmSequenceOutputs,
 } from './types.js';
 import type { FusedImpl } from './fused/impl.js';
+import { installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
 import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
 import { loadNativeBinding } from './native/binding.js';
@@ -78,6 +82,8 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
     const impl = name === 'native' ? tryNative() : name === 'wasm' ? tryWasm() : null;
     if (name === 'reference' || impl !== null) {
       impl?.setThreads(envThreads());
+      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0') installCpuKernels(impl.sgemm);
+      else uninstallCpuKernels();
       return { name, impl };
     }
   }

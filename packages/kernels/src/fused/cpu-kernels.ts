@@ -1,0 +1,128 @@
+/**
+ * Speeds up tfjs's CPU backend where a Regulab training step spends its time once the recurrence
+ * is fused: dense matrix products. `installCpuKernels(sgemm)` replaces the CPU kernels of
+ * `BatchMatMul` (tf.matMul) and `_FusedMatMul` (tf.fused.matMul, used by tf.layers.dense) with
+ * ones that call a fast sgemm (the native addon's packed, threaded GEMM); their gradients are
+ * tfjs's own, which call tf.matMul again and so run on the fast kernel too.
+ *
+ * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
+ * activation other than linear and at most a bias over the last axis go the fast way; anything
+ * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Sgemm } from './impl.js';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+type Inputs = Record<string, tf.TensorInfo | undefined>;
+interface CpuBackend {
+  readSync(dataId: object): tf.TypedArray;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+}
+
+const NAMES = ['BatchMatMul', '_FusedMatMul'] as const;
+const originals = new Map<string, KernelFunc>();
+/** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
+const MIN_WORK = 32 * 32 * 32;
+
+function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
+  const v = backend.readSync(t.dataId);
+  return v instanceof Float32Array ? v : Float32Array.from(v);
+}
+
+/** C = op(A)·op(B) for rank 2/3 inputs, or null when the shapes are not ones this path serves. */
+function product(
+  sgemm: Sgemm,
+  backend: CpuBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  ta: boolean,
+  tb: boolean,
+) {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra !== rb || (ra !== 2 && ra !== 3)) return null;
+  const batchA = ra === 3 ? a.shape[0] : 1;
+  const batchB = rb === 3 ? b.shape[0] : 1;
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const m = ta ? ac : ar;
+  const k = ta ? ar : ac;
+  const n = tb ? br : bc;
+  if ((tb ? bc : br) !== k) return null; // let tfjs report the mismatch
+  const batch = Math.max(batchA, batchB);
+  if (m * n * k < MIN_WORK || m * n * k === 0) return null;
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  const out = new Float32Array(batch * m * n);
+  for (let i = 0; i < batch; i++) {
+    const ai = batchA === 1 ? av : av.subarray(i * m * k, (i + 1) * m * k);
+    const bi = batchB === 1 ? bv : bv.subarray(i * k * n, (i + 1) * k * n);
+    out.set(sgemm(ai, bi, m, k, n, ta, tb), i * m * n);
+  }
+  return { values: out, shape: ra === 3 ? [batch, m, n] : [m, n] };
+}
+
+function batchMatMul(sgemm: Sgemm): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as Inputs;
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const backend = args.backend as unknown as CpuBackend;
+    const r = product(sgemm, backend, a!, b!, transposeA, transposeB);
+    if (r === null) return originals.get('BatchMatMul')!(args);
+    return backend.makeTensorInfo(r.shape, 'float32', r.values);
+  };
+}
+
+function fusedMatMul(sgemm: Sgemm): KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Inputs;
+    const { transposeA, transposeB, activation } = args.attrs as {
+      transposeA: boolean;
+      transposeB: boolean;
+      activation?: string;
+    };
+    const backend = args.backend as unknown as CpuBackend;
+    const n = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
+    const simple =
+      (activation === undefined || activation === 'linear') &&
+      preluActivationWeights === undefined &&
+      (bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n));
+    const r = simple ? product(sgemm, backend, a!, b!, transposeA, transposeB) : null;
+    if (r === null) return originals.get('_FusedMatMul')!(args);
+    if (bias !== undefined) {
+      const bv = f32(backend, bias);
+      for (let i = 0; i < r.values.length; i += n) for (let j = 0; j < n; j++) r.values[i + j] += bv[j];
+    }
+    return backend.makeTensorInfo(r.shape, 'float32', r.values);
+  };
+}
+
+/** Routes tfjs CPU matmuls through `sgemm` (idempotent; replaces a previous install). */
+export function installCpuKernels(sgemm: Sgemm): void {
+  const make = { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
+  for (const name of NAMES) {
+    if (!originals.has(name)) {
+      const k = tf.getKernel(name, 'cpu');
+      if (k === undefined) continue; // the CPU backend is not registered
+      originals.set(name, k.kernelFunc);
+    }
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: make[name](sgemm) });
+  }
+}
+
+/** Restores tfjs's own CPU matmul kernels. */
+export function uninstallCpuKernels(): void {
+  for (const [name, kernelFunc] of originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
+  }
+  originals.clear();
+}
+
+/** Whether the fast CPU matmuls are installed. */
+export function cpuKernelsInstalled(): boolean {
+  return originals.size > 0;
+}

@@ -1,0 +1,85 @@
+/**
+ * The native CPU matmul kernels registered for tfjs: same products as tfjs's own (all transpose
+ * combinations, batched with broadcasting, fused bias, gradients), and a clean uninstall.
+ * Tolerance atol 1e-4, rtol 1e-4: sums of ≤ 70 float32 products of O(1) values in a different order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allClose } from '../../../test/helpers.js';
+import { cpuKernelsInstalled, installCpuKernels, uninstallCpuKernels } from '../src/fused/cpu-kernels.js';
+import { loadNativeBinding } from '../src/native/binding.js';
+import { nativeImpl } from '../src/native/native-impl.js';
+
+const { binding, reason } = loadNativeBinding();
+if (binding === null) console.warn(`cpu-kernels tests skipped: native addon not built (${reason})`);
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+/** Runs f with tfjs's kernels and with the native ones; returns both results as arrays. */
+function both(f: () => tf.Tensor | tf.Tensor[]): [Float32Array[], Float32Array[]] {
+  const run = () => tf.tidy(() => [f()].flat().map((t) => t.dataSync() as Float32Array));
+  uninstallCpuKernels();
+  const want = run();
+  installCpuKernels(nativeImpl(binding!).sgemm!);
+  const got = run();
+  return [got, want];
+}
+
+describe.skipIf(binding === null)('native CPU matmul kernels', () => {
+  afterAll(() => uninstallCpuKernels());
+
+  it('match tfjs for every transpose combination, batches and broadcasting', () => {
+    const a = tf.randomNormal([3, 37, 70], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([3, 70, 45], 0, 1, 'float32', 2);
+    const b1 = tf.randomNormal([1, 70, 45], 0, 1, 'float32', 3);
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const [got, want] = both(() => {
+        const x = ta ? tf.transpose(a, [0, 2, 1]) : a;
+        const y = tb ? tf.transpose(b, [0, 2, 1]) : b;
+        return [
+          tf.matMul(x, y, ta, tb),
+          tf.matMul(tf.squeeze(tf.slice(x, 0, 1)), tf.squeeze(tf.slice(y, 0, 1)), ta, tb),
+        ];
+      });
+      got.forEach((g, i) => allClose(g, want[i], TOL, `ta ${ta} tb ${tb} #${i}`));
+    }
+    const [got, want] = both(() => tf.matMul(a, b1));
+    allClose(got[0], want[0], TOL, 'broadcast batch');
+    expect(cpuKernelsInstalled()).toBe(true);
+    tf.dispose([a, b, b1]);
+  });
+
+  it('match tfjs for a dense layer forward and its gradients (fused bias)', () => {
+    const x = tf.randomNormal([64, 40], 0, 1, 'float32', 4);
+    const w = tf.randomNormal([40, 50], 0, 1, 'float32', 5);
+    const bias = tf.randomNormal([50], 0, 1, 'float32', 6);
+    const [got, want] = both(() => {
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.square(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb })));
+      return [tf.fused.matMul({ a: x, b: w, bias }), ...tf.grads(f)([x, w, bias])];
+    });
+    got.forEach((g, i) => allClose(g, want[i], { atol: 1e-3, rtol: 1e-4 }, `dense #${i}`));
+    tf.dispose([x, w, bias]);
+  });
+
+  it('leave non-float32 and activated products to tfjs, and uninstall cleanly', () => {
+    installCpuKernels(nativeImpl(binding!).sgemm!);
+    const ai = tf.ones([40, 40], 'int32') as tf.Tensor2D;
+    expect(tf.matMul(ai, ai).dtype).toBe('int32');
+    const [got, want] = both(() =>
+      tf.fused.matMul({
+        a: tf.ones([40, 40]) as tf.Tensor2D,
+        b: tf.ones([40, 40]) as tf.Tensor2D,
+        activation: 'relu',
+      }),
+    );
+    allClose(got[0], want[0], TOL, 'relu');
+    uninstallCpuKernels();
+    expect(cpuKernelsInstalled()).toBe(false);
+    ai.dispose();
+  });
+});
