@@ -66,6 +66,17 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
     tf.dispose([x, w, bias]);
   });
 
+  it('match tfjs for the embedding gradient (UnsortedSegmentSum), repeated and out-of-range ids', () => {
+    const table = tf.randomNormal([7, 5], 0, 1, 'float32', 7);
+    const ids = tf.tensor1d([0, 3, 3, 6, 1, 3, 0, 2], 'int32');
+    const [got, want] = both(() => [
+      tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, ids))))(table),
+      tf.unsortedSegmentSum(tf.ones([4, 2]), tf.tensor1d([1, 9, 1, -1], 'int32'), 3),
+    ]);
+    got.forEach((g, i) => allClose(g, want[i], TOL, `segment sum #${i}`));
+    tf.dispose([table, ids]);
+  });
+
   it('leave non-float32 and activated products to tfjs, and uninstall cleanly', () => {
     installCpuKernels(nativeImpl(binding!).sgemm!);
     const ai = tf.ones([40, 40], 'int32') as tf.Tensor2D;

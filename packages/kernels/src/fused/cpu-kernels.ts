@@ -3,7 +3,8 @@
  * is fused: dense matrix products. `installCpuKernels(sgemm)` replaces the CPU kernels of
  * `BatchMatMul` (tf.matMul) and `_FusedMatMul` (tf.fused.matMul, used by tf.layers.dense) with
  * ones that call a fast sgemm (the native addon's packed, threaded GEMM); their gradients are
- * tfjs's own, which call tf.matMul again and so run on the fast kernel too.
+ * tfjs's own, which call tf.matMul again and so run on the fast kernel too. It also replaces
+ * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear and at most a bias over the last axis go the fast way; anything
@@ -19,7 +20,7 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
 }
 
-const NAMES = ['BatchMatMul', '_FusedMatMul'] as const;
+const NAMES = ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'] as const;
 const originals = new Map<string, KernelFunc>();
 /** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
 const MIN_WORK = 32 * 32 * 32;
@@ -99,9 +100,43 @@ function fusedMatMul(sgemm: Sgemm): KernelFunc {
   };
 }
 
+/**
+ * UnsortedSegmentSum (the gradient of tf.gather, i.e. of every embedding lookup) as one pass over
+ * the rows: out[ids[i]] += x[i]. tfjs's CPU kernel builds a mask per segment (O(segments·rows)
+ * tensor ops) and took 3 s of a 50-symbol language model's step; this takes well under 1 ms.
+ */
+function unsortedSegmentSum(): KernelFunc {
+  return (args) => {
+    const { x, segmentIds } = args.inputs as Inputs;
+    const { numSegments } = args.attrs as { numSegments: number };
+    const backend = args.backend as unknown as CpuBackend;
+    if (x!.dtype !== 'float32' || x!.shape.length < 1) return originals.get('UnsortedSegmentSum')!(args);
+    const rows = x!.shape[0];
+    const width = rows === 0 ? 0 : x!.shape.reduce((a, d) => a * d, 1) / rows;
+    if (segmentIds!.shape.length !== 1 || segmentIds!.shape[0] !== rows) {
+      return originals.get('UnsortedSegmentSum')!(args);
+    }
+    const xv = backend.readSync(x!.dataId);
+    const ids = backend.readSync(segmentIds!.dataId);
+    const out = new Float32Array(numSegments * width);
+    for (let i = 0; i < rows; i++) {
+      const s = ids[i];
+      if (!(s >= 0 && s < numSegments)) continue; // tfjs drops out-of-range ids as well
+      const o = s * width;
+      const r = i * width;
+      for (let j = 0; j < width; j++) out[o + j] += xv[r + j];
+    }
+    return backend.makeTensorInfo([numSegments, ...x!.shape.slice(1)], 'float32', out);
+  };
+}
+
 /** Routes tfjs CPU matmuls through `sgemm` (idempotent; replaces a previous install). */
 export function installCpuKernels(sgemm: Sgemm): void {
-  const make = { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
+  const make = {
+    BatchMatMul: batchMatMul,
+    _FusedMatMul: fusedMatMul,
+    UnsortedSegmentSum: unsortedSegmentSum,
+  };
   for (const name of NAMES) {
     if (!originals.has(name)) {
       const k = tf.getKernel(name, 'cpu');
