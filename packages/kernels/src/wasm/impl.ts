@@ -7,7 +7,7 @@ import type { FusedImpl, GruArgs, LstmArgs, FusedTape } from '../fused/impl.js';
 import { WasmTape } from './frame.js';
 import { gruBackward, gruForward } from './gru.js';
 import { lstmBackward, lstmForward } from './lstm.js';
-import { WasmRuntime, type RuntimeOptions } from './runtime.js';
+import { loadWasmRuntime, nodeRuntime, type RuntimeOptions, type WasmRuntime } from './runtime.js';
 import { sgemm } from './sgemm.js';
 
 function asTape(op: string, tape: FusedTape): WasmTape {
@@ -79,7 +79,7 @@ let shared: WasmImpl | null = null;
  */
 export function wasmImpl(): WasmImpl {
   if (shared === null) {
-    shared = new WasmImpl(new WasmRuntime());
+    shared = new WasmImpl(nodeRuntime());
     const env = typeof process !== 'undefined' ? process.env.REGULAB_THREADS : undefined;
     if (env !== undefined && env !== '') shared.setThreads(Number(env));
   }
@@ -88,5 +88,10 @@ export function wasmImpl(): WasmImpl {
 
 /** A separate instance (own memory and helper thread), e.g. to compare builds in tests. */
 export function createWasmImpl(opts: RuntimeOptions = {}): WasmImpl {
-  return new WasmImpl(new WasmRuntime(opts));
+  return new WasmImpl(nodeRuntime(opts));
+}
+
+/** The impl anywhere, browsers included (one thread there): see loadWasmRuntime. */
+export async function loadWasmImpl(opts: RuntimeOptions = {}): Promise<WasmImpl> {
+  return new WasmImpl(await loadWasmRuntime(opts));
 }

@@ -62,24 +62,8 @@ export class WasmRuntime {
   private ctrl: Int32Array | null = null;
   private threadCount = 1;
 
-  constructor(opts: RuntimeOptions = {}) {
-    if (node === null) throw new Error('regulab wasm kernels: use loadWasmRuntime() outside Node');
-    const shared = opts.threads !== false && typeof SharedArrayBuffer !== 'undefined';
-    let relaxed = false;
-    let bytes = node.readFile(wasmUrl(shared, false));
-    if (opts.relaxed !== false) {
-      try {
-        node.setFlags('--experimental-wasm-relaxed-simd');
-      } catch {
-        // engines that know relaxed SIMD without a flag
-      }
-      const r = node.readFile(wasmUrl(shared, true));
-      if (WebAssembly.validate(r as BufferSource)) {
-        bytes = r;
-        relaxed = true;
-      }
-    }
-    const module = new WebAssembly.Module(bytes as BufferSource);
+  /** Use `nodeRuntime()` (Node, synchronous) or `loadWasmRuntime()` (anywhere, asynchronous). */
+  constructor(module: WebAssembly.Module, relaxed: boolean, shared: boolean) {
     this.memory = new WebAssembly.Memory({
       initial: 16,
       maximum: MAX_PAGES,
@@ -89,7 +73,7 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as Exports;
     this.relaxed = relaxed;
     this.heap = new WasmHeap(this.memory, this.exports.heapBase(), MAX_PAGES * 65536);
-    if (shared) this.startWorker(module);
+    if (shared && node !== null) this.startWorker(module);
   }
 
   private startWorker(module: WebAssembly.Module): void {
@@ -119,10 +103,21 @@ export class WasmRuntime {
     this.threadCount = Math.min(n, this.maxThreads());
   }
 
-  /** Blocks until the helper thread has instantiated the module (it starts in the background). */
-  private waitReady(): void {
+  /**
+   * Blocks until the helper thread has instantiated the module (it starts in the background);
+   * false, and one thread from then on, if it has not within 30 s.
+   */
+  private waitReady(): boolean {
     const c = this.ctrl!;
-    while (Atomics.load(c, CTRL.READY) === 0) Atomics.wait(c, CTRL.READY, 0, 1000);
+    const t0 = Date.now();
+    while (Atomics.load(c, CTRL.READY) === 0) {
+      if (Date.now() - t0 > 30_000) {
+        this.dispose();
+        return false;
+      }
+      Atomics.wait(c, CTRL.READY, 0, 100);
+    }
+    return true;
   }
 
   /**
@@ -137,7 +132,11 @@ export class WasmRuntime {
       return;
     }
     const c = this.ctrl;
-    this.waitReady();
+    if (!this.waitReady()) {
+      fn(...mine);
+      fn(...theirs);
+      return;
+    }
     c[CTRL.FN] = TASKS.indexOf(task);
     for (let i = 0; i < theirs.length; i++) c[CTRL.ARGS + i] = theirs[i];
     const seq = Atomics.add(c, CTRL.SEQ, 1) + 1;
@@ -172,6 +171,46 @@ export class WasmRuntime {
   i32(): Int32Array {
     return new Int32Array(this.memory.buffer);
   }
+}
+
+/**
+ * The runtime in Node, synchronously: shared memory and a helper thread unless `threads: false`,
+ * the relaxed-SIMD build where the engine accepts it (after enabling V8's flag).
+ */
+export function nodeRuntime(opts: RuntimeOptions = {}): WasmRuntime {
+  if (node === null) throw new Error('regulab wasm kernels: nodeRuntime() needs Node; use loadWasmRuntime()');
+  const shared = opts.threads !== false && typeof SharedArrayBuffer !== 'undefined';
+  let relaxed = false;
+  let bytes = node.readFile(wasmUrl(shared, false));
+  if (opts.relaxed !== false) {
+    try {
+      node.setFlags('--experimental-wasm-relaxed-simd');
+    } catch {
+      // engines that know relaxed SIMD without a flag
+    }
+    const r = node.readFile(wasmUrl(shared, true));
+    if (WebAssembly.validate(r as BufferSource)) {
+      bytes = r;
+      relaxed = true;
+    }
+  }
+  return new WasmRuntime(new WebAssembly.Module(bytes as BufferSource), relaxed, shared);
+}
+
+/**
+ * The runtime anywhere (browsers included), asynchronously: the unshared single-thread build
+ * (a browser's main thread may not block in Atomics.wait), relaxed SIMD where supported. In Node
+ * it is nodeRuntime().
+ */
+export async function loadWasmRuntime(opts: RuntimeOptions = {}): Promise<WasmRuntime> {
+  if (node !== null) return nodeRuntime(opts);
+  const load = async (relaxed: boolean) =>
+    new Uint8Array(await (await fetch(wasmUrl(false, relaxed))).arrayBuffer());
+  if (opts.relaxed !== false) {
+    const r = await load(true);
+    if (WebAssembly.validate(r)) return new WasmRuntime(await WebAssembly.compile(r), true, false);
+  }
+  return new WasmRuntime(await WebAssembly.compile(await load(false)), false, false);
 }
 
 function wasmAbort(): never {
