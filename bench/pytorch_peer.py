@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""PyTorch peer of Regulab's step benchmarks (npm run bench): one training step of the same model.
+
+Prints one JSON line: case, impl, ms_per_step (median), peak_rss_mb, threads, torch version.
+
+  charlm-step: batch 32, 50 steps, embedding 64 over 50 symbols, LSTM 256, dense 50,
+               softmax cross-entropy, Adam.
+  pmnist-step: batch 100, 784 steps, 1 input, LSTM 100, dense 10, softmax cross-entropy, RMSprop.
+  impl fused:   torch.nn.LSTM (cuDNN-style fused op; no zoneout possible).
+  impl zoneout: torch.nn.LSTMCell loop with zoneout (charlm z_c 0.5, z_h 0.05; pmnist 0.15 shared).
+
+Usage: pytorch_peer.py --case charlm-step --impl fused --threads 1 --repeats 20
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+
+CASES = {
+    "charlm-step": dict(batch=32, steps=50, vocab=50, embed=64, units=256, classes=50, zc=0.5, zh=0.05, opt="adam"),
+    "pmnist-step": dict(batch=100, steps=784, vocab=None, embed=1, units=100, classes=10, zc=0.15, zh=0.15, opt="rmsprop"),
+}
+
+
+class Model(nn.Module):
+    def __init__(self, c, impl):
+        super().__init__()
+        self.c, self.impl = c, impl
+        self.emb = nn.Embedding(c["vocab"], c["embed"]) if c["vocab"] else None
+        if impl == "fused":
+            self.rnn = nn.LSTM(c["embed"], c["units"], batch_first=True)
+        else:
+            self.cell = nn.LSTMCell(c["embed"], c["units"])
+        self.out = nn.Linear(c["units"], c["classes"])
+
+    def forward(self, x):
+        c = self.c
+        e = self.emb(x) if self.emb is not None else x  # [B, T, E]
+        if self.impl == "fused":
+            seq, _ = self.rnn(e)  # [B, T, H]
+        else:
+            B = e.shape[0]
+            h = e.new_zeros(B, c["units"])
+            s = e.new_zeros(B, c["units"])
+            outs = []
+            for t in range(e.shape[1]):
+                h_new, s_new = self.cell(e[:, t], (h, s))
+                dc = (torch.rand_like(s) < c["zc"]).float()  # 1 = keep the previous cell
+                dh = dc if c["zc"] == c["zh"] and self.emb is None else (torch.rand_like(h) < c["zh"]).float()
+                s = dc * s + (1 - dc) * s_new
+                h = dh * h + (1 - dh) * h_new
+                outs.append(h)
+            seq = torch.stack(outs, 1)
+        if self.emb is None:
+            return self.out(seq[:, -1])  # pmnist: classify from the last state
+        return self.out(seq.reshape(-1, c["units"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", required=True, choices=list(CASES))
+    ap.add_argument("--impl", required=True, choices=["fused", "zoneout"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    c = CASES[a.case]
+    model = Model(c, a.impl)
+    opt = torch.optim.Adam(model.parameters(), 1e-3) if c["opt"] == "adam" else torch.optim.RMSprop(model.parameters(), 1e-3)
+    if c["vocab"]:
+        x = torch.randint(0, c["vocab"], (c["batch"], c["steps"]))
+        y = torch.randint(0, c["classes"], (c["batch"] * c["steps"],))
+    else:
+        x = torch.rand(c["batch"], c["steps"], 1)
+        y = torch.randint(0, c["classes"], (c["batch"],))
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for i in range(a.warmup + a.repeats):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        dt = (time.perf_counter() - t0) * 1000
+        if i >= a.warmup:
+            times.append(dt)
+    print(json.dumps({
+        "case": a.case,
+        "impl": f"pytorch-{a.impl}",
+        "ms_per_step": round(statistics.median(times), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "repeats": a.repeats,
+        "threads": a.threads,
+        "torch": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+/**
+ * The step benchmarks of issue 4: one training step (forward, backward, optimizer update) of the
+ * two models the zoneout paper trains, and the matmul FLOPs of that step (for the FLOP bound).
+ */
+
+export type CaseName = 'charlm-step' | 'pmnist-step';
+
+export interface BenchCase {
+  name: CaseName;
+  batch: number;
+  steps: number;
+  /** Vocabulary (embedding input) or null for real-valued inputs (pmnist). */
+  vocab: number | null;
+  /** Embedding width, or the input width of pmnist. */
+  input: number;
+  units: number;
+  classes: number;
+  zoneoutCell: number;
+  zoneoutHidden: number;
+  optimizer: 'adam' | 'rmsprop';
+  /** Whether the loss is on every step (language model) or on the last one (classifier). */
+  everyStep: boolean;
+}
+
+export const CASES: Record<CaseName, BenchCase> = {
+  'charlm-step': {
+    name: 'charlm-step',
+    batch: 32,
+    steps: 50,
+    vocab: 50,
+    input: 64,
+    units: 256,
+    classes: 50,
+    zoneoutCell: 0.5,
+    zoneoutHidden: 0.05,
+    optimizer: 'adam',
+    everyStep: true,
+  },
+  'pmnist-step': {
+    name: 'pmnist-step',
+    batch: 100,
+    steps: 784,
+    vocab: null,
+    input: 1,
+    units: 100,
+    classes: 10,
+    zoneoutCell: 0.15,
+    zoneoutHidden: 0.15,
+    optimizer: 'rmsprop',
+    everyStep: false,
+  },
+};
+
+/**
+ * Matmul FLOPs of one training step (2·m·n·k per product; forward, and two products per matmul
+ * backward): input projection, the recurrent products, the dense head. The embedding lookup,
+ * element-wise work and the optimizer have no matmul and are left out (they are the overhead).
+ */
+export function stepMatmulFlops(c: BenchCase): number {
+  const rows = c.batch * c.steps;
+  const g = 4 * c.units;
+  const input = 2 * rows * c.input * g;
+  const recurrent = 2 * rows * c.units * g;
+  const headRows = c.everyStep ? rows : c.batch;
+  const head = 2 * headRows * c.units * c.classes;
+  return 3 * (input + recurrent + head);
+}

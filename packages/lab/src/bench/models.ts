@@ -1,0 +1,62 @@
+/**
+ * The benchmarked training step, built two ways: with Regulab's LSTM (public API: `rl.layers.lstm`
+ * with zoneout, on whichever kernel backend is active) and with tfjs-layers' `tf.layers.lstm`
+ * (no zoneout: tfjs has none). The recurrent kernels start Glorot-uniform rather than orthogonal:
+ * tfjs's orthogonal initializer takes minutes for 256 units, and the step time does not depend
+ * on the initial values. Everything else is the same tfjs code: embedding (or the raw
+ * input), a dense head, softmax cross-entropy and the optimizer's update of every weight.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as rl from 'regulab';
+import type { BenchCase } from './cases.js';
+
+export type StepFn = () => void;
+
+/** Builds the model and data of a case (with `steps` time steps) and returns one training step. */
+export function buildStep(c: BenchCase, steps: number, lstmKind: 'regulab' | 'tfjs'): StepFn {
+  const embedding = c.vocab
+    ? tf.layers.embedding({ inputDim: c.vocab, outputDim: c.input, name: 'embedding' })
+    : null;
+  const lstm =
+    lstmKind === 'regulab'
+      ? rl.layers.lstm({
+          units: c.units,
+          returnSequences: c.everyStep,
+          zoneoutCell: c.zoneoutCell,
+          zoneoutHidden: c.zoneoutHidden,
+          recurrentInitializer: 'glorotUniform',
+          seed: 1,
+        })
+      : tf.layers.lstm({
+          units: c.units,
+          returnSequences: c.everyStep,
+          recurrentActivation: 'sigmoid',
+          recurrentInitializer: 'glorotUniform',
+        });
+  const dense = tf.layers.dense({ units: c.classes, name: 'head' });
+  const optimizer = c.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.rmsprop(1e-3);
+
+  const x = c.vocab
+    ? tf.randomUniform([c.batch, steps], 0, c.vocab, 'int32', 1) // [B, T] symbols
+    : tf.randomUniform([c.batch, steps, c.input], 0, 1, 'float32', 1); // [B, T, 1] pixels
+  const rows = c.everyStep ? c.batch * steps : c.batch;
+  const labels = tf.oneHot(tf.randomUniform([rows], 0, c.classes, 'int32', 2), c.classes); // [rows, classes]
+
+  const loss = (): tf.Scalar => {
+    const e = embedding ? (embedding.apply(x) as tf.Tensor3D) : (x as tf.Tensor3D); // [B, T, E]
+    const h = lstm.apply(e, { training: true }) as tf.Tensor; // [B, T, H] or [B, H]
+    const logits = dense.apply(tf.reshape(h, [rows, c.units])) as tf.Tensor2D; // [rows, classes]
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+  };
+  tf.tidy(() => {
+    loss(); // builds the layers' weights
+  });
+  const vars = [embedding, lstm, dense]
+    .flatMap((l) => l?.trainableWeights ?? [])
+    .map((w) => w.read() as tf.Variable);
+  return () => {
+    tf.tidy(() => {
+      optimizer.minimize(loss, false, vars);
+    });
+  };
+}

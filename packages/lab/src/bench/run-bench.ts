@@ -1,0 +1,213 @@
+/**
+ * `npm run bench` / `regulab bench`: runs the step benchmarks of issue 4, each implementation in
+ * its own process (so peak RSS is its own), and prints one JSON line per implementation (--json)
+ * or a table. Each line has case, impl, ms_per_step (median) and peak_rss_mb, plus
+ * `vs_pytorch_fused` (ms ÷ pytorch-fused's ms) and, for regulab-native, `x_faster_than_tfjs`,
+ * `sgemm_gflops` (best rate of the native GEMM measured in the same run) and
+ * `step_over_flop_bound` (step time ÷ (matmul FLOPs of the step ÷ that rate)).
+ *
+ *   npm run bench -- --case charlm-step --json
+ *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { CASES, type CaseName, stepMatmulFlops } from './cases.js';
+
+export const IMPLS = [
+  'regulab-native',
+  'regulab-wasm',
+  'regulab-reference',
+  'tfjs-layers',
+  'pytorch-fused',
+  'pytorch-zoneout',
+] as const;
+type Impl = (typeof IMPLS)[number];
+type Line = Record<string, unknown> & { case?: string; impl: string; ms_per_step?: number; error?: string };
+
+const PYTHON = '/usr/bin/python3';
+const PEER = fileURLToPath(new URL('../../../../bench/pytorch_peer.py', import.meta.url));
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** How long each implementation runs: slow ones run fewer repeats and, on pmnist, fewer steps. */
+function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warmup: number; steps?: number } {
+  const slow = impl === 'regulab-reference' || impl === 'tfjs-layers';
+  if (c === 'pmnist-step') {
+    if (slow) return { repeats: 2, warmup: 1, steps: 49 }; // 1/16 of the sequence, extrapolated
+    if (impl.startsWith('pytorch')) return { repeats: Math.min(repeats, 3), warmup: 1 };
+    return { repeats: Math.min(repeats, 5), warmup: 1 };
+  }
+  return slow ? { repeats: 3, warmup: 1 } : { repeats, warmup: 3 };
+}
+
+function lastJson(stdout: string): Line | null {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const l of lines) {
+    if (!l.startsWith('{')) continue;
+    try {
+      return JSON.parse(l) as Line;
+    } catch {
+      // not ours
+    }
+  }
+  return null;
+}
+
+function runWorker(args: string[], threads: number): Line {
+  const r = spawnSync(process.execPath, [WORKER, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, REGULAB_THREADS: String(threads) },
+    maxBuffer: 1 << 24,
+  });
+  return (
+    lastJson(r.stdout ?? '') ?? {
+      impl: args[args.indexOf('--impl') + 1],
+      error: (r.stderr ?? '').slice(-300),
+    }
+  );
+}
+
+function runPeer(c: CaseName, impl: Impl, repeats: number, warmup: number): Line {
+  if (!existsSync(PYTHON)) return { case: c, impl, error: `${PYTHON} not found` };
+  const which = impl === 'pytorch-fused' ? 'fused' : 'zoneout';
+  let best: Line | null = null;
+  // PyTorch's best thread setting on 2 cores is 1 torch thread (OpenBLAS keeps its own); try both.
+  for (const threads of [1, 2]) {
+    const r = spawnSync(
+      PYTHON,
+      [
+        PEER,
+        '--case',
+        c,
+        '--impl',
+        which,
+        '--threads',
+        String(threads),
+        '--repeats',
+        String(repeats),
+        '--warmup',
+        String(warmup),
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    const line = lastJson(r.stdout ?? '');
+    if (line === null)
+      return { case: c, impl, error: (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? 'no output' };
+    if (best === null || (line.ms_per_step ?? Infinity) < (best.ms_per_step ?? Infinity)) best = line;
+  }
+  return best!;
+}
+
+export interface BenchOptions {
+  cases: CaseName[];
+  impls: Impl[];
+  repeats: number;
+  threads: number;
+  json: boolean;
+}
+
+/** Runs the benchmarks and returns the lines (also printed). */
+export function runBenchWith(o: BenchOptions, print: (s: string) => void = console.log): Line[] {
+  const all: Line[] = [];
+  const sgemm = o.impls.includes('regulab-native') ? runWorker(['--impl', 'sgemm'], o.threads) : null;
+  for (const c of o.cases) {
+    const lines: Line[] = [];
+    for (const impl of o.impls) {
+      const p = plan(c, impl, o.repeats);
+      const line = impl.startsWith('pytorch')
+        ? runPeer(c, impl, p.repeats, p.warmup)
+        : runWorker(
+            [
+              '--case',
+              c,
+              '--impl',
+              impl,
+              '--repeats',
+              String(p.repeats),
+              '--warmup',
+              String(p.warmup),
+            ].concat(p.steps ? ['--steps', String(p.steps)] : []),
+            o.threads,
+          );
+      lines.push({ ...line, case: c, impl });
+      if (!o.json) print(`  ${c} ${impl}: ${line.error ?? `${line.ms_per_step} ms`}`);
+    }
+    addRatios(c, lines, sgemm);
+    all.push(...lines);
+  }
+  if (o.json) for (const l of all) print(JSON.stringify(l));
+  else print(table(all));
+  return all;
+}
+
+function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
+  const ms = (impl: string) => lines.find((l) => l.impl === impl && l.error === undefined)?.ms_per_step;
+  const torch = ms('pytorch-fused');
+  const tfjs = ms('tfjs-layers');
+  for (const l of lines) {
+    if (l.ms_per_step === undefined) continue;
+    if (torch !== undefined) l.vs_pytorch_fused = round(l.ms_per_step / torch, 3);
+    if (l.impl === 'regulab-native') {
+      if (tfjs !== undefined) l.x_faster_than_tfjs = round(tfjs / l.ms_per_step, 1);
+      const rate = sgemm?.sgemm_gflops as number | undefined;
+      if (rate) {
+        const boundMs = stepMatmulFlops(CASES[c]) / (rate * 1e6);
+        l.sgemm_gflops = rate;
+        l.flop_bound_ms = round(boundMs, 2);
+        l.step_over_flop_bound = round(l.ms_per_step / boundMs, 2);
+      }
+    }
+  }
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+function table(lines: Line[]): string {
+  const head =
+    '| case | impl | ms/step | peak RSS MB | × pytorch-fused | notes |\n| --- | --- | --- | --- | --- | --- |';
+  const rows = lines.map((l) => {
+    const notes = [
+      l.extrapolated,
+      l.threads !== undefined ? `torch threads ${String(l.threads)}` : undefined,
+      l.x_faster_than_tfjs !== undefined
+        ? `${String(l.x_faster_than_tfjs)}× faster than tfjs-layers`
+        : undefined,
+      l.step_over_flop_bound !== undefined
+        ? `step ÷ FLOP bound ${String(l.step_over_flop_bound)}`
+        : undefined,
+      l.error,
+    ].filter(Boolean);
+    return `| ${l.case} | ${l.impl} | ${l.ms_per_step ?? '–'} | ${String(l.peak_rss_mb ?? '–')} | ${String(l.vs_pytorch_fused ?? '–')} | ${notes.join('; ')} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+/** Parses bench arguments (as `npm run bench -- …` passes them) and runs. */
+export function runBench(argv: string[]): Line[] {
+  const cmd = new Command('bench')
+    .option('--case <name>', 'charlm-step | pmnist-step | all', 'all')
+    .option('--impl <list>', `comma-separated subset of ${IMPLS.join(', ')}`, IMPLS.join(','))
+    .option('--repeats <n>', 'timed steps per implementation (median reported)', '20')
+    .option('--threads <n>', 'kernel threads for Regulab (REGULAB_THREADS)', '2')
+    .option('--json', 'one JSON line per implementation', false)
+    .exitOverride();
+  cmd.parse(argv, { from: 'user' });
+  const opts = cmd.opts<{ case: string; impl: string; repeats: string; threads: string; json: boolean }>();
+  const cases = opts.case === 'all' ? (Object.keys(CASES) as CaseName[]) : [opts.case as CaseName];
+  for (const c of cases)
+    if (!(c in CASES)) throw new Error(`bench: unknown case ${c} (charlm-step, pmnist-step, all)`);
+  const impls = opts.impl.split(',').map((s) => s.trim()) as Impl[];
+  for (const i of impls)
+    if (!IMPLS.includes(i)) throw new Error(`bench: unknown impl ${i} (${IMPLS.join(', ')})`);
+  return runBenchWith({
+    cases,
+    impls,
+    repeats: Number(opts.repeats),
+    threads: Number(opts.threads),
+    json: opts.json,
+  });
+}

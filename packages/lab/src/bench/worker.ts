@@ -1,0 +1,61 @@
+/**
+ * Runs one implementation of one benchmark case in this process and prints one JSON line
+ * (a separate process per implementation, so peak RSS is each one's own).
+ *
+ *   node dist/bench/worker.js --case charlm-step --impl regulab-native --repeats 20 --warmup 3 [--steps 50]
+ *   node dist/bench/worker.js --impl sgemm      (best native sgemm rate, GFLOP/s)
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as rl from 'regulab';
+import { CASES, type CaseName } from './cases.js';
+import { timeSteps } from './measure.js';
+import { buildStep } from './models.js';
+import { sgemmRate } from './sgemm.js';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  if (fallback === undefined) throw new Error(`bench worker: --${name} is required`);
+  return fallback;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  const impl = arg('impl');
+  if (impl === 'sgemm') {
+    console.log(JSON.stringify({ impl, ...sgemmRate() }));
+    return;
+  }
+  const c = CASES[arg('case') as CaseName];
+  if (!c) throw new Error(`bench worker: unknown case ${arg('case')}`);
+  const steps = Number(arg('steps', String(c.steps)));
+  const want = impl === 'regulab-native' ? 'native' : impl === 'regulab-wasm' ? 'wasm' : 'reference';
+  const got = rl.kernels.setKernelBackend(want);
+  if (impl.startsWith('regulab-') && got !== want) {
+    console.log(JSON.stringify({ case: c.name, impl, error: `${want} kernels unavailable (got ${got})` }));
+    return;
+  }
+  const step = buildStep(c, steps, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
+  const t = await timeSteps(step, Number(arg('repeats', '10')), Number(arg('warmup', '2')));
+  const scale = c.steps / steps;
+  console.log(
+    JSON.stringify({
+      case: c.name,
+      impl,
+      ms_per_step: round(t.msPerStep * scale),
+      peak_rss_mb: round(t.peakRssMb),
+      repeats: t.repeats,
+      ...(scale !== 1 ? { steps_run: steps, extrapolated: `×${scale} from ${steps} steps` } : {}),
+      kernels: rl.kernels.fusedImpl()?.describe() ?? 'reference (tfjs ops)',
+    }),
+  );
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+main().catch((e: unknown) => {
+  console.log(JSON.stringify({ impl: process.argv[process.argv.indexOf('--impl') + 1], error: String(e) }));
+  process.exitCode = 1;
+});
