@@ -2,7 +2,7 @@
 // (B = 32, T = 50, D = 64, H = 256, zoneout 0.5/0.05 seeded) and the GEMM rate on the recurrent
 // shape. Needs the compiled package: `npm run build` first, then
 //   node packages/kernels/wasm/bench.mjs [--threads 1|2] [--plain] [--reps 10]
-// Prints one JSON line per measurement (median over reps).
+// Prints one JSON line per measurement (median over reps): wall and CPU time (all threads).
 import { createWasmImpl } from '../dist/wasm/impl.js';
 
 const argv = process.argv.slice(2);
@@ -45,15 +45,19 @@ function timeLstm(B, T, D, H) {
   const dh = new Float32Array(B * H);
   const fwd = [];
   const bwd = [];
+  const cpu = [];
   for (let r = 0; r < reps + 2; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = impl.lstmForward(args, true);
     const t1 = performance.now();
     impl.lstmBackward(args, out.tape, dSeq, dh, dh);
     const t2 = performance.now();
+    const c = process.cpuUsage(c0);
     if (r >= 2) {
       fwd.push(t1 - t0);
       bwd.push(t2 - t1);
+      cpu.push((c.user + c.system) / 1000);
     }
   }
   const flops = 2 * B * T * 4 * H * (D + H) * 3; // forward, input+recurrent grads, weight grads
@@ -65,6 +69,9 @@ function timeLstm(B, T, D, H) {
       fwd_ms: +median(fwd).toFixed(2),
       bwd_ms: +median(bwd).toFixed(2),
       total_ms: +ms.toFixed(2),
+      // CPU time of all threads: on a loaded machine wall time says little, CPU time ÷ threads
+      // is what a quiet machine would show (plus the synchronisation)
+      cpu_ms: +median(cpu).toFixed(2),
       gflops: +(flops / ms / 1e6).toFixed(1),
     }),
   );
