@@ -7,8 +7,8 @@
  *   the same way, with a notice; `backend()` always says what actually runs).
  * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
  * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
- * - With a fast backend that has an sgemm (native), tfjs's CPU matmul kernels are routed through
- *   it too (./fused/cpu-kernels.ts), since the dense layers then dominate a training step;
+ * - With a fast backend that has an sgemm (native), tfjs's CPU matmul (and broadcasting
+ *   arithmetic) kernels are routed through it too (./fused/cpu-kernels.ts), since the dense layers then dominate a training step;
  *   `REGULAB_CPU_KERNELS=0` keeps tfjs's own. Switching to the reference restores tfjs's kernels.
  */
 import { availableParallelism } from 'node:os';
@@ -82,7 +82,7 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
     const impl = name === 'native' ? tryNative() : name === 'wasm' ? tryWasm() : null;
     if (name === 'reference' || impl !== null) {
       impl?.setThreads(envThreads());
-      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0') installCpuKernels(impl.sgemm);
+      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0') installCpuKernels(impl.sgemm, impl.binary);
       else uninstallCpuKernels();
       return { name, impl };
     }

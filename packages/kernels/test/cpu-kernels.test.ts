@@ -19,7 +19,7 @@ function both(f: () => tf.Tensor | tf.Tensor[]): [Float32Array[], Float32Array[]
   const run = () => tf.tidy(() => [f()].flat().map((t) => t.dataSync() as Float32Array));
   uninstallCpuKernels();
   const want = run();
-  installCpuKernels(nativeImpl(binding!).sgemm!);
+  installCpuKernels(nativeImpl(binding!).sgemm!, nativeImpl(binding!).binary);
   const got = run();
   return [got, want];
 }
@@ -77,8 +77,25 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
     tf.dispose([table, ids]);
   });
 
+  it('match tfjs for broadcasting Add, Sub, Multiply, RealDiv (every served pattern and one that is not)', () => {
+    const big = tf.randomNormal([40, 70], 0, 1, 'float32', 8);
+    const others = [
+      tf.randomNormal([40, 70], 0, 1, 'float32', 9), // same shape
+      tf.scalar(1.7), // scalar
+      tf.randomNormal([40, 1], 0, 1, 'float32', 10), // one value per row
+      tf.randomNormal([70], 0, 1, 'float32', 11), // one repeated row
+      tf.randomNormal([1, 70], 0, 1, 'float32', 12),
+      tf.randomNormal([2, 40, 70], 0, 1, 'float32', 13), // not served (batch broadcast): tfjs's kernel
+    ];
+    const ops = [tf.add, tf.sub, tf.mul, tf.div];
+    const [got, want] = both(() => others.flatMap((o) => ops.flatMap((op) => [op(big, o), op(o, big)])));
+    got.forEach((g, i) => allClose(g, want[i], { atol: 1e-6, rtol: 1e-6 }, `arithmetic #${i}`));
+    tf.dispose([big, ...others]);
+  });
+
   it('leave non-float32 and activated products to tfjs, and uninstall cleanly', () => {
-    installCpuKernels(nativeImpl(binding!).sgemm!);
+    installCpuKernels(nativeImpl(binding!).sgemm!, nativeImpl(binding!).binary);
+    expect(tf.add(tf.ones([64, 64], 'int32'), tf.ones([64, 64], 'int32')).dtype).toBe('int32');
     const ai = tf.ones([40, 40], 'int32') as tf.Tensor2D;
     expect(tf.matMul(ai, ai).dtype).toBe('int32');
     const [got, want] = both(() =>

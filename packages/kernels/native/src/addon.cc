@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common.h"
+#include "elementwise.h"
 #include "thread_pool.h"
 
 using namespace regulab;
@@ -156,6 +157,17 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// binary(op, mode, a, b, out, m): see elementwise.h.
+static Napi::Value Binary(const Napi::CallbackInfo& info) {
+  int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
+  const float* a = info[2].As<Napi::Float32Array>().Data();
+  const float* b = info[3].As<Napi::Float32Array>().Data();
+  Napi::Float32Array out = info[4].As<Napi::Float32Array>();
+  long m = info[5].As<Napi::Number>().Int64Value();
+  binary(op, mode, a, b, out.Data(), (long)out.ElementLength(), m < 1 ? 1 : m);
+  return info.Env().Undefined();
+}
+
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
   if (n < 1) n = 1;
@@ -180,6 +192,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gruForward", Napi::Function::New(env, GruForward));
   exports.Set("gruBackward", Napi::Function::New(env, GruBackward));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("isa", Napi::Function::New(env, Isa));

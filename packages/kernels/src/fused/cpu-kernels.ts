@@ -11,7 +11,7 @@
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Sgemm } from './impl.js';
+import type { BinaryOp, Sgemm } from './impl.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Inputs = Record<string, tf.TensorInfo | undefined>;
@@ -20,7 +20,9 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
 }
 
-const NAMES = ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'] as const;
+const ARITHMETIC = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+/** Below this many elements tfjs's own arithmetic is as fast (no call overhead). */
+const MIN_ELEMENTS = 2048;
 const originals = new Map<string, KernelFunc>();
 /** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
 const MIN_WORK = 32 * 32 * 32;
@@ -130,25 +132,80 @@ function unsortedSegmentSum(): KernelFunc {
   };
 }
 
-/** Routes tfjs CPU matmuls through `sgemm` (idempotent; replaces a previous install). */
-export function installCpuKernels(sgemm: Sgemm): void {
-  const make = {
-    BatchMatMul: batchMatMul,
-    _FusedMatMul: fusedMatMul,
-    UnsortedSegmentSum: unsortedSegmentSum,
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * The broadcast pattern of a op b (see BinaryOp) and the row length m, or null when it is not one
+ * of: same shape, a scalar side, one value per row ([..., N, M] with [..., N, 1]), one repeated
+ * row ([..., M] with [M] or [1, M]).
+ */
+function pattern(
+  as: readonly number[],
+  bs: readonly number[],
+): { mode: number; m: number; shape: number[] } | null {
+  const sizeA = as.reduce((p, d) => p * d, 1);
+  const sizeB = bs.reduce((p, d) => p * d, 1);
+  if (sameShape(as, bs)) return { mode: 0, m: 1, shape: [...as] };
+  if (sizeB === 1 && bs.length <= as.length) return { mode: 1, m: 1, shape: [...as] };
+  if (sizeA === 1 && as.length <= bs.length) return { mode: 2, m: 1, shape: [...bs] };
+  const perRow = (big: readonly number[], small: readonly number[]) =>
+    big.length >= 2 &&
+    small.length === big.length &&
+    small[small.length - 1] === 1 &&
+    sameShape(big.slice(0, -1), small.slice(0, -1));
+  const repeated = (big: readonly number[], small: readonly number[]) => {
+    const core = small.slice(small.findIndex((d) => d !== 1));
+    return small.length <= big.length && core.length === 1 && core[0] === big[big.length - 1];
   };
-  for (const name of NAMES) {
-    if (!originals.has(name)) {
-      const k = tf.getKernel(name, 'cpu');
-      if (k === undefined) continue; // the CPU backend is not registered
-      originals.set(name, k.kernelFunc);
-    }
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: make[name](sgemm) });
+  const last = (s: readonly number[]) => s[s.length - 1];
+  if (perRow(as, bs)) return { mode: 3, m: last(as), shape: [...as] };
+  if (perRow(bs, as)) return { mode: 4, m: last(bs), shape: [...bs] };
+  if (repeated(as, bs)) return { mode: 5, m: last(as), shape: [...as] };
+  if (repeated(bs, as)) return { mode: 6, m: last(bs), shape: [...bs] };
+  return null;
+}
+
+function arithmetic(name: keyof typeof ARITHMETIC, binary: BinaryOp): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as Inputs;
+    const backend = args.backend as unknown as CpuBackend;
+    const p = a!.dtype === 'float32' && b!.dtype === 'float32' ? pattern(a!.shape, b!.shape) : null;
+    const size = p === null ? 0 : p.shape.reduce((q, d) => q * d, 1);
+    if (p === null || size < MIN_ELEMENTS) return originals.get(name)!(args);
+    const out = new Float32Array(size);
+    binary(ARITHMETIC[name], p.mode, f32(backend, a!), f32(backend, b!), out, p.m);
+    return backend.makeTensorInfo(p.shape, 'float32', out);
+  };
+}
+
+function replace(name: string, kernelFunc: KernelFunc): void {
+  if (!originals.has(name)) {
+    const k = tf.getKernel(name, 'cpu');
+    if (k === undefined) return; // the CPU backend is not registered
+    originals.set(name, k.kernelFunc);
+  }
+  tf.unregisterKernel(name, 'cpu');
+  tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
+}
+
+/**
+ * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass and, with
+ * `binary`, broadcasting Add/Sub/Multiply/RealDiv through it (idempotent; replaces an install).
+ */
+export function installCpuKernels(sgemm: Sgemm, binary?: BinaryOp): void {
+  uninstallCpuKernels();
+  replace('BatchMatMul', batchMatMul(sgemm));
+  replace('_FusedMatMul', fusedMatMul(sgemm));
+  replace('UnsortedSegmentSum', unsortedSegmentSum());
+  if (binary) {
+    for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
+      replace(name, arithmetic(name, binary));
   }
 }
 
-/** Restores tfjs's own CPU matmul kernels. */
+/** Restores tfjs's own CPU kernels. */
 export function uninstallCpuKernels(): void {
   for (const [name, kernelFunc] of originals) {
     tf.unregisterKernel(name, 'cpu');
@@ -157,7 +214,7 @@ export function uninstallCpuKernels(): void {
   originals.clear();
 }
 
-/** Whether the fast CPU matmuls are installed. */
+/** Whether the fast CPU kernels are installed. */
 export function cpuKernelsInstalled(): boolean {
   return originals.size > 0;
 }

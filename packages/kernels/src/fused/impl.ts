@@ -131,6 +131,20 @@ export type Sgemm = (
   transB: boolean,
 ) => Float32Array;
 
+/**
+ * out = a op b (op 0 add, 1 sub, 2 mul, 3 div) over out.length elements; mode says how a and b
+ * broadcast: 0 same shape, 1 b scalar, 2 a scalar, 3 b one value per row of m, 4 a one value per
+ * row of m, 5 b one row of m repeated, 6 a one row of m repeated.
+ */
+export type BinaryOp = (
+  op: number,
+  mode: number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  m: number,
+) => void;
+
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
@@ -153,4 +167,6 @@ export interface FusedImpl {
   describe(): string;
   /** Optional dense matmul, used to speed up tfjs's CPU MatMul kernels (./cpu-kernels.ts). */
   sgemm?: Sgemm;
+  /** Optional broadcasting arithmetic, used for tfjs's CPU Add/Sub/Multiply/RealDiv kernels. */
+  binary?: BinaryOp;
 }

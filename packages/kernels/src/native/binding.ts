@@ -23,6 +23,7 @@ export interface NativeBinding {
     ta: boolean,
     tb: boolean,
   ): void;
+  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
   setThreads(n: number): void;
   threads(): number;
   isa(): string;

@@ -209,6 +209,7 @@ export function nativeImpl(
       addon.sgemm(a, b, c, m, k, n, transA, transB);
       return c;
     },
+    binary: (op, mode, a, b, out, m) => addon.binary(op, mode, a, b, out, m),
     isa: () => addon.isa(),
     setIsa: (name: string) => addon.setIsa(name),
   };
