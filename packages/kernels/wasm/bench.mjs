@@ -77,7 +77,8 @@ function timeLstm(B, T, D, H) {
   );
 }
 
-timeLstm(32, 50, 64, 256);
+timeLstm(32, 50, 64, 256); // charlm-step
+if (argv.includes('--pmnist')) timeLstm(100, 784, 1, 100); // pmnist-step
 // The recurrent GEMM alone: [32, 256]·[256, 1024] per step is what the forward loop runs T times
 // (measured through the sgemm-shaped forward of a D = 1 LSTM would include elementwise work, so
 // time the exported GEMM directly on the runtime).
