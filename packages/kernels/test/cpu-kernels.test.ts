@@ -93,6 +93,19 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
     tf.dispose([big, ...others]);
   });
 
+  it('match tfjs for slices of every kind (inner, middle and outer axes, -1 sizes)', () => {
+    // Every slice has ≥ 2048 elements, so the fast kernel (not tfjs's) serves it.
+    const x = tf.randomNormal([8, 9, 300], 0, 1, 'float32', 14);
+    const [got, want] = both(() => [
+      tf.slice(x, [0, 8, 0], [-1, 1, -1]),
+      tf.slice(x, [1, 2, 3], [6, 5, 280]),
+      tf.slice(x, [2, 0, 0], [2, -1, -1]),
+      tf.slice(x, [0, 0, 10], [8, 9, 250]),
+    ]);
+    got.forEach((g, i) => allClose(g, want[i], { atol: 0, rtol: 0 }, `slice #${i}`));
+    x.dispose();
+  });
+
   it('leave non-float32 and activated products to tfjs, and uninstall cleanly', () => {
     installCpuKernels(nativeImpl(binding!).sgemm!, nativeImpl(binding!).binary);
     expect(tf.add(tf.ones([64, 64], 'int32'), tf.ones([64, 64], 'int32')).dtype).toBe('int32');

@@ -132,6 +132,40 @@ function unsortedSegmentSum(): KernelFunc {
   };
 }
 
+/**
+ * Slice as contiguous runs copied with TypedArray.set (tfjs's CPU kernel copies a strided slice
+ * element by element through a TensorBuffer: 45 ms for the last step of a [32, 50, 256] sequence).
+ */
+function slice(): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const { begin, size } = args.attrs as { begin: number[]; size: number[] };
+    const backend = args.backend as unknown as CpuBackend;
+    const shape = x!.shape;
+    const rank = shape.length;
+    const sz = shape.map((d, i) => (size[i] === -1 ? d - begin[i] : size[i]));
+    const total = sz.reduce((p, d) => p * d, 1);
+    if (x!.dtype !== 'float32' || rank === 0 || total < MIN_ELEMENTS || begin.length !== rank) {
+      return originals.get('Slice')!(args);
+    }
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+    let k = rank - 1;
+    let run = 1;
+    while (k >= 0 && begin[k] === 0 && sz[k] === shape[k]) run *= shape[k--];
+    if (k >= 0) run *= sz[k]; // the partial dimension is one contiguous run per outer index
+    const xv = f32(backend, x!);
+    const out = new Float32Array(total);
+    const idx = new Array<number>(Math.max(k, 0)).fill(0); // multi-index over dimensions 0..k−1
+    for (let o = 0; o < total; o += run) {
+      let offset = k >= 0 ? begin[k] * strides[k] : 0;
+      for (let d = 0; d < idx.length; d++) offset += (begin[d] + idx[d]) * strides[d];
+      out.set(xv.subarray(offset, offset + run), o);
+      for (let d = idx.length - 1; d >= 0 && ++idx[d] === sz[d]; d--) idx[d] = 0;
+    }
+    return backend.makeTensorInfo(sz, 'float32', out);
+  };
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -199,6 +233,7 @@ export function installCpuKernels(sgemm: Sgemm, binary?: BinaryOp): void {
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
+  replace('Slice', slice());
   if (binary) {
     for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
       replace(name, arithmetic(name, binary));
