@@ -124,6 +124,51 @@ describe('wasm kernels: finite-difference gradients', () => {
   }
 });
 
+describe('wasm kernels: one-step sequences (finite differences; the reference cannot differentiate T = 1)', () => {
+  const TOL = { atol: 2e-3, rtol: 2e-2 };
+  const o: CaseOptions = {
+    batch: 2,
+    steps: 1,
+    dim: 3,
+    units: 5,
+    zoneout: 'expectation',
+    candidate: 'sequence',
+  };
+
+  it('LSTM and both GRUs: x, h0 and the recurrent kernel', () => {
+    const c = lstmCase(o);
+    const lossL = (patch: Partial<typeof c>) => {
+      const r = fusedLstmSequence(impl, { ...c, ...patch });
+      return tf.add(tf.sum(tf.square(r.sequence)), tf.sum(r.c)) as tf.Scalar;
+    };
+    checkGradient((x) => lossL({ x: x as tf.Tensor3D }), c.x, TOL, 1e-2, 'LSTM dx');
+    checkGradient((h) => lossL({ h0: h as tf.Tensor2D }), c.h0, TOL, 1e-2, 'LSTM dh0');
+    checkGradient(
+      (u) => lossL({ recurrentKernel: u as tf.Tensor2D }),
+      c.recurrentKernel,
+      TOL,
+      1e-2,
+      'LSTM dU',
+    );
+    tf.dispose(caseTensors(c));
+    for (const resetAfter of [false, true]) {
+      const g = gruCase(o, resetAfter);
+      const lossG = (patch: Partial<typeof g>) =>
+        tf.sum(tf.square(fusedGruSequence(impl, { ...g, ...patch }).sequence)) as tf.Scalar;
+      checkGradient((x) => lossG({ x: x as tf.Tensor3D }), g.x, TOL, 1e-2, `GRU ${resetAfter} dx`);
+      checkGradient((h) => lossG({ h0: h as tf.Tensor2D }), g.h0, TOL, 1e-2, `GRU ${resetAfter} dh0`);
+      checkGradient(
+        (u) => lossG({ recurrentKernel: u as tf.Tensor2D }),
+        g.recurrentKernel,
+        TOL,
+        1e-2,
+        `GRU ${resetAfter} dU`,
+      );
+      tf.dispose(caseTensors(g));
+    }
+  });
+});
+
 describe('wasm kernels: no leaks', () => {
   it('leaves no tensor and no WebAssembly memory behind over 1,000 training steps', async () => {
     const c = lstmCase({ batch: 2, steps: 3, dim: 2, units: 4, zoneout: 'seeded' });
