@@ -12,4 +12,8 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
+// Started by `compare` as a worker: stop when the parent goes away (even if it was SIGKILLed),
+// so no orphan keeps writing to a run directory that a `regulab resume` is about to take over.
+if (process.send) process.on('disconnect', () => process.exit(130));
+
 process.exitCode = await main(process.argv.slice(2));

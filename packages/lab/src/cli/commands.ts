@@ -25,12 +25,13 @@ export interface RunArgs {
   preset: string;
   out: string | undefined;
   json: boolean;
+  workers: number | undefined;
   overrides: Partial<Record<OptionKey, unknown>>;
 }
 
 export interface Commands {
   run(experiment: string, args: RunArgs): Promise<void>;
-  resume(dir: string, args: { json: boolean }): Promise<void>;
+  resume(dir: string, args: { json: boolean; workers?: number; report?: boolean }): Promise<void>;
   report(
     dirs: string[],
     args: { out?: string; title?: string; baseline?: string; json: boolean },
@@ -49,7 +50,7 @@ export function commands(io: Io): Commands {
     io.stdout(json ? JSON.stringify(summary) : human);
 
   return {
-    async run(experiment, { preset, out, json, overrides }) {
+    async run(experiment, { preset, out, json, workers, overrides }) {
       if (experiment === 'compare') {
         const config = resolveCompare(preset, overrides);
         const dir = out ?? defaultRunDir('compare', config.variants[0]!.config.seed);
@@ -59,10 +60,11 @@ export function commands(io: Io): Commands {
             'note: the fused kernels are not available, so the tfjs reference path runs a smaller model on less data',
           );
         }
-        const s = await startCompare(config, dir, runOptions(json));
+        const s = await startCompare(config, dir, { ...runOptions(json), workers });
         finish(json, s, compareTable(s));
         return;
       }
+      if (workers !== undefined) throw new ConfigError('--workers applies to compare only');
       const config = resolveConfig(experiment, preset, overrides);
       const dir = out ?? defaultRunDir(experiment, config.seed);
       if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
@@ -74,15 +76,15 @@ export function commands(io: Io): Commands {
       );
     },
 
-    async resume(dir, { json }) {
+    async resume(dir, { json, workers, report }) {
       if (!existsSync(runPaths(dir).config))
         throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
       if (isCompareDir(dir)) {
-        const s = await continueCompare(dir, runOptions(json));
+        const s = await continueCompare(dir, { ...runOptions(json), workers });
         finish(json, s, compareTable(s));
         return;
       }
-      const s = await continueRun(dir, runOptions(json));
+      const s = await continueRun(dir, { ...runOptions(json), report });
       finish(
         json,
         s,

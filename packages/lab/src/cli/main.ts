@@ -16,12 +16,7 @@ const processIo: Io = {
 /** Runs `regulab <argv>` and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const json = argv.includes('--json');
-  const program = buildProgram(commands(io))
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout(s.replace(/\n$/, '')),
-      writeErr: (s) => io.stderr(s.replace(/\n$/, '')),
-    });
+  const program = buildProgram(commands(io), io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -169,6 +169,13 @@ export const OPTIONS = {
     schema: countOrAll,
     appliesTo: ['wordlm'],
   },
+  minCount: {
+    flag: '--min-count <n>',
+    help: 'words seen fewer than n times in the training split become <unk> (Brown only)',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: ['wordlm'],
+  },
   evalTokens: {
     flag: '--eval-tokens <n>',
     help: 'score only the first n tokens of validation and test (0: the whole splits, the default outside presets for quick runs)',

@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from './options.js';
 import { PRESETS } from '../experiments/presets.js';
-import { type Commands } from './commands.js';
+import type { Commands, Io } from './commands.js';
+import { ConfigError } from '../errors.js';
 
 export const DESCRIPTIONS: Record<string, string> = {
   compare: 'the main job: a char-level LSTM on Brown, unregularized vs Gal, Semeniuta, zoneout, weight-drop',
@@ -23,8 +24,14 @@ const EXIT_CODES = `Exit codes:
   130  interrupted (resume with: regulab resume <run-dir>)`;
 
 /** The commander program; `commands` does the work (injected so tests can drive the parser alone). */
-export function buildProgram(commands: Commands): Command {
+export function buildProgram(commands: Commands, io: Io): Command {
+  // exitOverride and configureOutput first: subcommands copy these settings when they are created.
   const program = new Command('regulab')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s.replace(/\n$/, '')),
+      writeErr: (s) => io.stderr(s.replace(/\n$/, '')),
+    })
     .description('Regulab lab: train recurrent models with and without regularizers, compare them, report')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${EXIT_CODES}`);
@@ -35,7 +42,8 @@ export function buildProgram(commands: Commands): Command {
     .description('train an experiment in a new run directory')
     .option('--preset <name>', `named option bundle: ${PRESETS.join(', ')}`, 'default')
     .option('--out <dir>', 'run directory (default: runs/<experiment>/<timestamp>-<seed>)')
-    .option('--json', 'no progress output; print one JSON summary line at the end');
+    .option('--json', 'no progress output; print one JSON summary line at the end')
+    .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)');
   for (const key of OPTION_KEYS) {
     const spec = OPTIONS[key];
     run.addOption(new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`));
@@ -55,6 +63,7 @@ export function buildProgram(commands: Commands): Command {
       preset: raw.preset as string,
       out: raw.out as string | undefined,
       json: raw.json === true,
+      workers: parseWorkers(raw.workers),
       overrides,
     });
   });
@@ -64,7 +73,11 @@ export function buildProgram(commands: Commands): Command {
     .argument('<run-dir>', 'a run directory (or a compare directory)')
     .description('continue a run from its last checkpoint (after a crash, kill or Ctrl-C)')
     .option('--json', 'no progress output; print one JSON summary line at the end')
-    .action(async (dir: string, o: { json?: boolean }) => commands.resume(dir, { json: o.json === true }));
+    .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)')
+    .option('--no-report', 'do not write report.html at the end')
+    .action(async (dir: string, o: { json?: boolean; workers?: string; report: boolean }) =>
+      commands.resume(dir, { json: o.json === true, workers: parseWorkers(o.workers), report: o.report }),
+    );
 
   program
     .command('report')
@@ -98,4 +111,12 @@ export function buildProgram(commands: Commands): Command {
     .action(async (args: string[]) => commands.bench(args ?? []));
 
   return program;
+}
+
+function parseWorkers(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`--workers: must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
 }

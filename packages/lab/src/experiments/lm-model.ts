@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import type { LmConfig } from './config.js';
+import { embeddingLookup } from './embedding-lookup.js';
 import { lstmLayer } from './recurrent-layer.js';
 
 /** [h, c] of one layer, each [B, H]. */
@@ -55,6 +56,7 @@ export class LmModel {
     });
     // Build every layer now, so the weights exist before the first checkpoint restore.
     tf.tidy(() => {
+      this.embedding.apply(tf.zeros([1, 1], 'int32'));
       this.forward(tf.zeros([1, 1], 'int32') as tf.Tensor2D, this.zeroState(1), false);
     });
   }
@@ -74,14 +76,16 @@ export class LmModel {
     state: readonly LstmState[],
     training: boolean,
   ): { logits: tf.Tensor2D; state: LstmState[] } {
-    let x = this.embedding.apply(inputs) as tf.Tensor3D; // [B, T, embed]
+    const [B, T] = inputs.shape;
+    const table = this.embedding.weights[0]!.read() as tf.Tensor2D; // [V, embed]
+    let x = tf.reshape(embeddingLookup(table, tf.reshape(inputs, [B * T])), [B, T, -1]) as tf.Tensor3D; // [B, T, embed]
     const next: LstmState[] = [];
     this.lstms.forEach((lstm, l) => {
       const [seq, h, c] = lstm.apply(x, { initialState: [...state[l]!], training }) as tf.Tensor[];
       x = seq as tf.Tensor3D; // [B, T, H]
       next.push([h as tf.Tensor2D, c as tf.Tensor2D]);
     });
-    const [B, T, H] = x.shape;
+    const H = x.shape[2];
     const logits = this.output.apply(tf.reshape(x, [B * T, H])) as tf.Tensor2D; // [B·T, V]
     return { logits, state: next };
   }

@@ -1,23 +1,20 @@
 /**
- * The runner's one call into the reports module: `writeReport(runDirs, outFile, opts)`.
+ * The lab's one call into the reports module. A report problem caused by its input (a run
+ * directory without metrics) is a usage error for the CLI.
  */
-import * as report from '../report/index.js';
+import { ConfigError } from '../errors.js';
+import { ReportInputError, writeReport, type ReportOptions } from '../report/index.js';
 
-type WriteReport = (
-  runDirs: string[],
-  outFile: string,
-  opts?: { title?: string; baseline?: string },
-) => Promise<unknown>;
-
-/** Writes the HTML report (and plots/) of one or more runs. */
+/** Writes the HTML report (and plots/) of one or more runs; returns the conclusions it drew. */
 export async function writeRunReport(
   runDirs: string[],
   outFile: string,
-  opts: { title?: string; baseline?: string } = {},
-): Promise<void> {
-  const write = (report as unknown as { writeReport?: WriteReport }).writeReport;
-  if (typeof write !== 'function') {
-    throw new Error('the reports module (packages/lab/src/report) does not export writeReport yet');
+  opts: ReportOptions = {},
+): Promise<string[]> {
+  try {
+    return (await writeReport(runDirs, outFile, opts)).conclusions;
+  } catch (e) {
+    if (e instanceof ReportInputError) throw new ConfigError(e.message);
+    throw e;
   }
-  await write(runDirs, outFile, opts);
 }

@@ -114,7 +114,11 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
 async function buildTask(config: ExperimentConfig): Promise<TrainingTask> {
   if (config.experiment === 'charlm' || config.experiment === 'wordlm') {
     const level = config.experiment === 'charlm' ? 'char' : 'word';
-    const corpus = await loadTextCorpus(config.data, level);
+    const corpus = await loadTextCorpus(
+      config.data,
+      level,
+      'minCount' in config ? { minCount: config.minCount } : {},
+    );
     return new LmTask(config as LmConfig, corpus);
   }
   const mnist = config as MnistConfig;

@@ -163,8 +163,8 @@ export async function train(
 function diverged(paths: RunPaths, lastGood: number, what: string): RunFailedError {
   const kept =
     lastGood > 0
-      ? `the checkpoint of epoch ${lastGood} is kept in ${paths.checkpoint}`
-      : 'no epoch had completed, so there is no checkpoint';
+      ? `The checkpoint of epoch ${lastGood} is kept in ${paths.checkpoint}`
+      : 'No epoch had completed, so there is no checkpoint';
   return new RunFailedError(
     `${what}; training stopped (diverged: try a lower --lr or --clip 1). ${kept}.`,
     paths.dir,
