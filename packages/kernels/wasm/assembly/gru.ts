@@ -53,7 +53,7 @@ import {
   F_ZH,
 } from './ctx';
 import { gemm } from './gemm';
-import { vact, vdact } from './math';
+import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
 import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
 
@@ -87,6 +87,8 @@ function cellAfter(ctx: usize, b: i32, k: i32): void {
     NP = geti(ctx, F_NP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
+  const gs = gact == ACT_SIGMOID,
+    ts = act == ACT_TANH; // the common case, inlined
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
   const pu = ptr4(getp(ctx, F_PREU), (b * T + k) * NP);
   const br = getp(ctx, F_BREC);
@@ -95,13 +97,13 @@ function cellAfter(ctx: usize, b: i32, k: i32): void {
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
-    const z = vact(gact, f32x4.add(v128.load(a + o), f32x4.add(v128.load(pu + o), v128.load(br + o))));
-    const r = vact(
-      gact,
-      f32x4.add(v128.load(a + g + o), f32x4.add(v128.load(pu + g + o), v128.load(br + g + o))),
-    );
+    const zIn = f32x4.add(v128.load(a + o), f32x4.add(v128.load(pu + o), v128.load(br + o)));
+    const z = gs ? vsigmoid(zIn) : vact(gact, zIn);
+    const rIn = f32x4.add(v128.load(a + g + o), f32x4.add(v128.load(pu + g + o), v128.load(br + g + o)));
+    const r = gs ? vsigmoid(rIn) : vact(gact, rIn);
     const uh = f32x4.add(v128.load(pu + 2 * g + o), v128.load(br + 2 * g + o));
-    const hr = vact(act, f32x4.add(v128.load(a + 2 * g + o), f32x4.mul(r, uh)));
+    const hrIn = f32x4.add(v128.load(a + 2 * g + o), f32x4.mul(r, uh));
+    const hr = ts ? vtanh(hrIn) : vact(act, hrIn);
     v128.store(a + o, z);
     v128.store(a + g + o, r);
     v128.store(a + 2 * g + o, hr);
@@ -117,14 +119,17 @@ function cellBefore1(ctx: usize, b: i32, k: i32): void {
     HP = geti(ctx, F_HP),
     NP = geti(ctx, F_NP);
   const gact = geti(ctx, F_GACT);
+  const gs = gact == ACT_SIGMOID;
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
   const hh = ptr4(getp(ctx, F_HHAT), (b * T + k) * HP);
   const q = ptr4(getp(ctx, F_Q), (b * T + k) * HP);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
-    const z = vact(gact, v128.load(a + o));
-    const r = vact(gact, v128.load(a + g + o));
+    const zIn = v128.load(a + o);
+    const z = gs ? vsigmoid(zIn) : vact(gact, zIn);
+    const rIn = v128.load(a + g + o);
+    const r = gs ? vsigmoid(rIn) : vact(gact, rIn);
     v128.store(a + o, z);
     v128.store(a + g + o, r);
     v128.store(q + o, f32x4.mul(r, v128.load(hh + o)));
@@ -137,13 +142,15 @@ function cellBefore2(ctx: usize, b: i32, k: i32): void {
     HP = geti(ctx, F_HP),
     NP = geti(ctx, F_NP);
   const act = geti(ctx, F_ACT);
+  const ts = act == ACT_TANH;
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
   const cm = candMask(ctx, b, k);
   const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
-    const hr = vact(act, v128.load(a + 2 * g + o));
+    const hrIn = v128.load(a + 2 * g + o);
+    const hr = ts ? vtanh(hrIn) : vact(act, hrIn);
     v128.store(a + 2 * g + o, hr);
     const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
     finishState(ctx, b, k, u, v128.load(a + o), hh, v128.load(hp + o));

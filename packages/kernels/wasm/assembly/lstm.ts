@@ -52,7 +52,7 @@ import {
 } from './ctx';
 import { gemm } from './gemm';
 import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
-import { vact, vdact } from './math';
+import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
@@ -61,6 +61,8 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
     NP = geti(ctx, F_NP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
+  const gs = gact == ACT_SIGMOID,
+    ts = act == ACT_TANH; // the common case, inlined
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
   const sa = ptr4(getp(ctx, F_SCR), b * NP) - a; // the GEMM output, as an offset from a
   const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
@@ -83,10 +85,14 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
       gf = gi + hpB,
       gg = gf + hpB,
       go = gg + hpB;
-    const i = vact(gact, f32x4.add(v128.load(gi), v128.load(gi + sa))),
-      f = vact(gact, f32x4.add(v128.load(gf), v128.load(gf + sa))),
-      gr = vact(act, f32x4.add(v128.load(gg), v128.load(gg + sa))),
-      o = vact(gact, f32x4.add(v128.load(go), v128.load(go + sa)));
+    const iIn = f32x4.add(v128.load(gi), v128.load(gi + sa)),
+      fIn = f32x4.add(v128.load(gf), v128.load(gf + sa)),
+      grIn = f32x4.add(v128.load(gg), v128.load(gg + sa)),
+      oIn = f32x4.add(v128.load(go), v128.load(go + sa));
+    const i = gs ? vsigmoid(iIn) : vact(gact, iIn),
+      f = gs ? vsigmoid(fIn) : vact(gact, fIn),
+      gr = ts ? vtanh(grIn) : vact(act, grIn),
+      o = gs ? vsigmoid(oIn) : vact(gact, oIn);
     v128.store(gi, i);
     v128.store(gf, f);
     v128.store(gg, gr);
@@ -95,7 +101,7 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
     const cprev = v128.load(cp + o4),
       hprev = v128.load(hp + o4);
     const ct = f32x4.add(f32x4.mul(f, cprev), f32x4.mul(i, g));
-    const y = vact(act, ct);
+    const y = ts ? vtanh(ct) : vact(act, ct);
     v128.store(ys + o4, y);
     let c = ct,
       h = f32x4.mul(o, y);
