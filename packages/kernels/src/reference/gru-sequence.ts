@@ -20,7 +20,19 @@ import type { GruSequenceInputs, GruSequenceOutputs } from '../types.js';
 import { materializeSeeded } from '../fused/materialize-seeded.js';
 import { applyActivation } from './activations.js';
 import { checkShapes } from './check-shapes.js';
-import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
+import {
+  biasBlocks,
+  broadcastRows,
+  carryPadded,
+  gateBlocks,
+  inputProjections,
+  maskSteps,
+  processingOrder,
+  stackOutputs,
+  stepColumns,
+  zoneoutStep,
+  zoneoutSteps,
+} from './state-update.js';
 
 export function referenceGruSequence(given: GruSequenceInputs): GruSequenceOutputs {
   // Seeded zoneout becomes mask tensors (zoneoutMaskFromSeed's, as the fast kernels draw them).
@@ -44,46 +56,43 @@ function gruSequenceWithMasks(inputs: GruSequenceInputs): GruSequenceOutputs {
     ['bias', bias.shape, resetAfter ? [2, 3 * units] : [3 * units]],
     ['h0', h0.shape, [batch, units]],
   ]);
+  const back = inputs.goBackwards === true;
 
   return tf.tidy(() => {
     const [inBias, recBias] = resetAfter
-      ? (tf.unstack(bias, 0) as tf.Tensor1D[]) // 2 × [3H]
+      ? (tf.unstack(bias) as tf.Tensor1D[]) // 2 × [3H]
       : [bias as tf.Tensor1D, undefined];
-    const xw = tf.reshape(
-      tf.add(tf.matMul(tf.reshape(x, [batch * steps, dim]), kernel), inBias), // [B·T, 3H]
-      [batch, steps, 3 * units],
-    ) as tf.Tensor3D; // [B, T, 3H]
-    const { inputs: xs, keeps } = stepsOf(xw, inputs.stepMask, inputs.goBackwards === true);
-    const [uzr, uh] = tf.split(recurrentKernel, [2 * units, units], 1); // [H, 2H], [H, H]
+    const xw = inputProjections(x, gateBlocks(kernel, 3), biasBlocks(inBias!, 3)).map((g) =>
+      processingOrder(g, back),
+    ); // 3 × T × [B, H]: x_z, x_r, x_h
+    const [uz, ur, uh] = gateBlocks(recurrentKernel, 3); // 3 × [H, H] (transposed)
+    const br = recBias ? biasBlocks(recBias, 3).map((bg) => broadcastRows(bg, batch)) : undefined; // 3 × [B, H]
+    const keeps = processingOrder(stepColumns(inputs.stepMask, steps), back);
+    const cand = maskSteps(inputs.candidateMask, steps);
+    const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
+    const rec = (v: tf.Tensor2D, w: tf.Tensor2D, j: number) => {
+      const m = tf.matMul(v, w, false, true); // [B, H]
+      return br ? tf.add(m, br[j]!) : m;
+    };
 
     let h = h0; // [B, H]
     const outputs: tf.Tensor2D[] = [];
     for (let k = 0; k < steps; k++) {
       h = tf.tidy(() => {
-        const hIn = inputs.recurrentMask ? tf.mul(h, inputs.recurrentMask) : h; // [B, H]
-        const [xzr, xh] = tf.split(xs[k], [2 * units, units], 1); // [B, 2H], [B, H]
-        let candidate: tf.Tensor; // [B, H] before φ
-        let zr: tf.Tensor; // [B, 2H] before σ
-        if (recBias !== undefined) {
-          const u = tf.add(tf.matMul(hIn, recurrentKernel), recBias); // [B, 3H]
-          const [u_zr, u_h] = tf.split(u, [2 * units, units], 1);
-          zr = tf.add(xzr, u_zr);
-          const r = applyActivation(gateAct, tf.slice(zr, [0, units], [batch, units]));
-          candidate = tf.add(xh, tf.mul(r, u_h));
-        } else {
-          zr = tf.add(xzr, tf.matMul(hIn, uzr));
-          const r = applyActivation(gateAct, tf.slice(zr, [0, units], [batch, units]));
-          candidate = tf.add(xh, tf.matMul(tf.mul(r, hIn), uh));
-        }
-        const z = applyActivation(gateAct, tf.slice(zr, [0, 0], [batch, units])); // [B, H]
-        let hh = applyActivation(act, candidate); // h̃ [B, H]
-        if (inputs.candidateMask) hh = tf.mul(hh, stepSlice(inputs.candidateMask, k));
+        const hIn = inputs.recurrentMask ? (tf.mul(h, inputs.recurrentMask) as tf.Tensor2D) : h; // [B, H]
+        const z = applyActivation(gateAct, tf.add(xw[0]![k]!, rec(hIn, uz!, 0))); // [B, H]
+        const r = applyActivation(gateAct, tf.add(xw[1]![k]!, rec(hIn, ur!, 1))); // [B, H]
+        const recurrentH = resetAfter
+          ? tf.mul(r, rec(hIn, uh!, 2)) // r ⊙ (U_h·ĥ + b'_h)
+          : rec(tf.mul(r, hIn) as tf.Tensor2D, uh!, 2); // U_h·(r ⊙ ĥ)
+        let hh = applyActivation(act, tf.add(xw[2]![k]!, recurrentH)); // h̃ [B, H]
+        const m = cand[k];
+        if (m) hh = tf.mul(hh, m);
         const hNew = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D; // [B, H]
-        return carryPadded(keeps[k], h, zoneoutStep(inputs.zoneoutHidden, k, h, hNew));
+        return carryPadded(keeps[k], h, zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew));
       });
       outputs.push(h);
     }
-    const sequence = steps === 0 ? tf.zeros([batch, 0, units]) : tf.stack(outputs, 1); // [B, T, H]
-    return { sequence: sequence as tf.Tensor3D, h: tf.clone(h) };
+    return { sequence: stackOutputs(outputs, batch, units), h: tf.clone(h) };
   });
 }

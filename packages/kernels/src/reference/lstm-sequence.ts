@@ -19,18 +19,31 @@ import type { LstmSequenceInputs, LstmSequenceOutputs } from '../types.js';
 import { materializeSeeded } from '../fused/materialize-seeded.js';
 import { applyActivation } from './activations.js';
 import { checkShapes } from './check-shapes.js';
-import { carryPadded, stepSlice, stepsOf, zoneoutStep } from './state-update.js';
+import {
+  biasBlocks,
+  broadcastRows,
+  carryPadded,
+  gateBlocks,
+  inputProjections,
+  maskSteps,
+  processingOrder,
+  stackOutputs,
+  stepColumns,
+  zoneoutStep,
+  zoneoutSteps,
+} from './state-update.js';
 
 /**
  * Optional per-step transforms for normalised LSTMs (layer norm, recurrent batch norm), applied
  * by the layer that owns their parameters; k is the processing step. With hooks the step is
  *   a = normInput(k, x_t·W) + normRecurrent(k, ĥ·U) + b,  h̃ = o ⊙ φ(normCell(k, c̃))
  * and the carried cell stays un-normalised. The fast kernels do not take hooks: only this
- * reference op does. Shapes: [B, 4H] for the two projections, [B, H] for the cell.
+ * reference op does. Shapes: the projections arrive as 4 × [B, H] (gates i, f, c, o; together
+ * the [B, 4H] pre-activation) and must be returned so; the cell is [B, H].
  */
 export interface LstmStepHooks {
-  normInput?: (k: number, xw: tf.Tensor2D) => tf.Tensor2D;
-  normRecurrent?: (k: number, hu: tf.Tensor2D) => tf.Tensor2D;
+  normInput?: (k: number, xw: tf.Tensor2D[]) => tf.Tensor2D[];
+  normRecurrent?: (k: number, hu: tf.Tensor2D[]) => tf.Tensor2D[];
   normCell?: (k: number, c: tf.Tensor2D) => tf.Tensor2D;
 }
 
@@ -51,53 +64,61 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
   const { x, h0, c0, kernel, recurrentKernel, bias } = inputs;
   const act = inputs.activation ?? 'tanh';
   const gateAct = inputs.recurrentActivation ?? 'sigmoid';
-  const [batch, steps, dim] = x.shape;
+  const [batch, steps] = x.shape;
   const units = recurrentKernel.shape[0];
   checkLstmShapes(inputs, units);
+  const back = inputs.goBackwards === true;
 
   return tf.tidy(() => {
     const { normInput, normRecurrent, normCell } = hooks;
     const biasPerStep = normInput !== undefined || normRecurrent !== undefined;
-    // The input projection for all steps in one matmul (with the bias, unless a hook must see W·x alone).
-    const xFlat = tf.matMul(tf.reshape(x, [batch * steps, dim]), kernel); // [B·T, 4H]
-    const xw = tf.reshape(biasPerStep ? xFlat : tf.add(xFlat, bias), [
-      batch,
-      steps,
-      4 * units,
-    ]) as tf.Tensor3D;
-    const { inputs: xs, keeps } = stepsOf(xw, inputs.stepMask, inputs.goBackwards === true);
+    const b = biasBlocks(bias, 4); // 4 × [H]
+    const bRows = biasPerStep ? b.map((bg) => broadcastRows(bg, batch)) : []; // 4 × [B, H]
+    const u = gateBlocks(recurrentKernel, 4); // 4 × [H, H] (transposed)
+    // Input projections for all steps at once (with the bias, unless a hook must see W·x alone).
+    const xw = inputProjections(x, gateBlocks(kernel, 4), biasPerStep ? undefined : b).map((g) =>
+      processingOrder(g, back),
+    ); // 4 × T × [B, H]
+    const keeps = processingOrder(stepColumns(inputs.stepMask, steps), back);
+    const cand = maskSteps(inputs.candidateMask, steps);
+    const dc = zoneoutSteps(inputs.zoneoutCell, steps);
+    const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
 
     let h = h0; // [B, H]
     let c = c0; // [B, H]
     const outputs: tf.Tensor2D[] = [];
     for (let k = 0; k < steps; k++) {
       const next = tf.tidy(() => {
-        const hIn = inputs.recurrentMask ? tf.mul(h, inputs.recurrentMask) : h; // [B, H]
-        const xk = xs[k] as tf.Tensor2D; // [B, 4H]
-        const hu = tf.matMul(hIn, recurrentKernel) as tf.Tensor2D; // [B, 4H]
+        const hIn = inputs.recurrentMask ? (tf.mul(h, inputs.recurrentMask) as tf.Tensor2D) : h; // [B, H]
+        const xk = xw.map((g) => g[k]!); // 4 × [B, H]
+        const hu = u.map((ug) => tf.matMul(hIn, ug, false, true) as tf.Tensor2D); // 4 × [B, H]
         const a = biasPerStep
-          ? tf.add(tf.add(normInput ? normInput(k, xk) : xk, normRecurrent ? normRecurrent(k, hu) : hu), bias)
-          : tf.add(xk, hu); // [B, 4H]
-        const [ai, af, ag, ao] = tf.split(a, 4, 1); // 4 × [B, H]
-        const i = applyActivation(gateAct, ai);
-        const f = applyActivation(gateAct, af);
-        let g = applyActivation(act, ag);
-        if (inputs.candidateMask) g = tf.mul(g, stepSlice(inputs.candidateMask, k));
-        const o = applyActivation(gateAct, ao);
+          ? zip3(normInput ? normInput(k, xk) : xk, normRecurrent ? normRecurrent(k, hu) : hu, bRows)
+          : xk.map((xg, g) => tf.add(xg, hu[g]!));
+        const i = applyActivation(gateAct, a[0]!);
+        const f = applyActivation(gateAct, a[1]!);
+        let g = applyActivation(act, a[2]!);
+        const m = cand[k];
+        if (m) g = tf.mul(g, m);
+        const o = applyActivation(gateAct, a[3]!);
         const cNew = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D; // c̃ [B, H]
         const cOut = normCell ? normCell(k, cNew) : cNew; // [B, H]
         const hNew = tf.mul(o, applyActivation(act, cOut)) as tf.Tensor2D; // h̃ [B, H]
-        const cZ = zoneoutStep(inputs.zoneoutCell, k, c, cNew);
-        const hZ = zoneoutStep(inputs.zoneoutHidden, k, h, hNew);
+        const cZ = zoneoutStep(inputs.zoneoutCell, dc[k], c, cNew);
+        const hZ = zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew);
         return { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
       });
       h = next.h;
       c = next.c;
       outputs.push(h);
     }
-    const sequence = steps === 0 ? tf.zeros([batch, 0, units]) : (tf.stack(outputs, 1) as tf.Tensor3D); // [B, T, H]
-    return { sequence: sequence as tf.Tensor3D, h: tf.clone(h), c: tf.clone(c) };
+    return { sequence: stackOutputs(outputs, batch, units), h: tf.clone(h), c: tf.clone(c) };
   });
+}
+
+/** x_g + h_g + b_g per gate. */
+function zip3(xs: tf.Tensor2D[], hs: tf.Tensor2D[], bs: tf.Tensor2D[]): tf.Tensor[] {
+  return xs.map((xg, g) => tf.add(tf.add(xg, hs[g]!), bs[g]!));
 }
 
 function checkLstmShapes(inputs: LstmSequenceInputs, units: number): void {

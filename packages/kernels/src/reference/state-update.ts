@@ -1,22 +1,26 @@
 /**
- * The two state updates every fused recurrent op shares: zoneout and padded-step carry-over.
- * Both are convex mixes of the previous state and the new one, written so that a keep-weight of
- * exactly 1 (or a padding weight of exactly 0) returns the previous state bit for bit.
+ * Pieces every reference recurrent op shares: the time-major per-step slicing, the per-gate weight
+ * blocks, zoneout and padded-step carry-over.
+ *
+ * Layout note (speed): tfjs's CPU backend slices along a non-leading axis element by element
+ * (`tf.split(a, 4, 1)` on [32, 512] or `tf.unstack(x, 1)` on [B, T, F] cost milliseconds to
+ * seconds), while slicing along the leading axis is a memory copy. So the ops go time-major once
+ * ([T, B, F]), keep one weight block per gate (no per-step gate split), and unstack on axis 0 only.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ZoneoutSpec } from '../types.js';
 
 /**
- * Zoneout (Krueger et al. 2017) of one state at processing step k.
+ * Zoneout (Krueger et al. 2017) of one state at one step.
  *
- * Training (`mask`): s_t = d_t ⊙ s_{t−1} + (1 − d_t) ⊙ s̃_t, d_t = mask[k] ∈ {0, 1}, no rescaling.
+ * Training (`d`, this step's mask slice): s_t = d ⊙ s_{t−1} + (1 − d) ⊙ s̃_t, d ∈ {0, 1}, no rescaling.
  * Inference (`expectation`): s_t = z·s_{t−1} + (1 − z)·s̃_t.
  *
- * Shapes: prev, next [B, H]; a training mask [T, B, H] (one [B, H] slice per step). Returns [B, H].
+ * Shapes: prev, next, d [B, H]. Returns [B, H].
  */
 export function zoneoutStep(
   spec: ZoneoutSpec | undefined,
-  k: number,
+  d: tf.Tensor2D | undefined,
   prev: tf.Tensor2D,
   next: tf.Tensor2D,
 ): tf.Tensor2D {
@@ -25,8 +29,7 @@ export function zoneoutStep(
     if (spec.rate === 0) return next;
     return tf.add(tf.mul(prev, spec.rate), tf.mul(next, 1 - spec.rate));
   }
-  const d = stepSlice(spec.mask, k); // [B, H]
-  return tf.add(tf.mul(d, prev), tf.mul(tf.sub(1, d), next));
+  return tf.add(tf.mul(d!, prev), tf.mul(tf.sub(1, d!), next));
 }
 
 /**
@@ -39,29 +42,82 @@ export function carryPadded(keep: tf.Tensor | undefined, prev: tf.Tensor2D, next
   return tf.add(tf.mul(keep, next), tf.mul(tf.sub(1, keep), prev));
 }
 
-/** The [B, H] slice k of a per-step mask [T, B, H]; a [B, H] mask (per sequence) is returned as is. */
-export function stepSlice(mask: tf.Tensor2D | tf.Tensor3D, k: number): tf.Tensor2D {
-  if (mask.rank === 2) return mask as tf.Tensor2D;
-  const [, b, h] = (mask as tf.Tensor3D).shape;
-  return tf.reshape(tf.slice(mask, [k, 0, 0], [1, b, h]), [b, h]);
+/**
+ * The transposed gate blocks of a kernel: m [R, G·H] → G × [H, R] (block g = columns g·H..(g+1)·H−1,
+ * transposed), for `tf.matMul(a, block, false, true)`. One transpose per call instead of a
+ * strided split per step.
+ */
+export function gateBlocks(m: tf.Tensor2D, gates: number): tf.Tensor2D[] {
+  const [rows, cols] = m.shape;
+  const units = cols / gates;
+  return tf.unstack(tf.reshape(tf.transpose(m), [gates, units, rows])) as tf.Tensor2D[];
 }
 
 /**
- * Splits a whole-sequence tensor [B, T, F] into T per-step slices [B, F] in processing order
- * (reversed when goBackwards), and the step mask [B, T] into matching [B, 1] columns.
+ * A row vector repeated over `count` rows, [H] → [count, H], as a rank-1 matmul: tfjs's CPU
+ * binary ops take a per-element index path whenever operand shapes differ (the gradient too),
+ * so adding a pre-expanded bias is many times faster than letting tfjs broadcast it.
  */
-export function stepsOf(
+export function broadcastRows(v: tf.Tensor1D, count: number): tf.Tensor2D {
+  return tf.matMul(tf.ones([count, 1]), tf.reshape(v, [1, -1]));
+}
+
+/** A bias [G·H] split into G × [H] (contiguous, so cheap). */
+export function biasBlocks(bias: tf.Tensor1D, gates: number): tf.Tensor1D[] {
+  return tf.unstack(tf.reshape(bias, [gates, bias.shape[0] / gates])) as tf.Tensor1D[];
+}
+
+/** In processing order: a copy of `items`, reversed when goBackwards (never reverse tf.unstack's own array: the tape holds it). */
+export function processingOrder<T>(items: T[], goBackwards: boolean): T[] {
+  const copy = [...items];
+  return goBackwards ? copy.reverse() : copy;
+}
+
+/**
+ * The per-gate input projections for every step, time-major: x [B, T, D] → G arrays of T × [B, H]
+ * (in input-time order), each x_t·W_g (+ b_g when `bias` is given).
+ */
+export function inputProjections(
   x: tf.Tensor3D,
-  stepMask: tf.Tensor2D | undefined,
-  goBackwards: boolean,
-): { inputs: tf.Tensor2D[]; keeps: (tf.Tensor2D | undefined)[] } {
-  // Copy before reversing: tf.unstack's result array is the gradient tape's record of its outputs.
-  const slices = [...(tf.unstack(x, 1) as tf.Tensor2D[])]; // T × [B, F]
-  const columns: (tf.Tensor2D | undefined)[] =
-    stepMask === undefined
-      ? slices.map(() => undefined)
-      : tf.unstack(stepMask, 1).map((m) => tf.expandDims(m, 1) as tf.Tensor2D); // T × [B, 1]
-  const inputs = goBackwards ? slices.reverse() : slices;
-  const keeps = goBackwards ? columns.reverse() : columns;
-  return { inputs, keeps };
+  kernelBlocks: tf.Tensor2D[],
+  bias: tf.Tensor1D[] | undefined,
+): tf.Tensor2D[][] {
+  const [batch, steps, dim] = x.shape;
+  const xt = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, dim]); // [T·B, D], time-major
+  return kernelBlocks.map((w, g) => {
+    const units = w.shape[0];
+    const proj = tf.matMul(xt, w, false, true); // [T·B, H]
+    const withBias = bias ? tf.add(proj, broadcastRows(bias[g]!, steps * batch)) : proj;
+    return tf.unstack(tf.reshape(withBias, [steps, batch, units])) as tf.Tensor2D[]; // T × [B, H]
+  });
+}
+
+/** Per-step slices of a mask: [T, B, H] → T × [B, H]; a [B, H] mask repeats; undefined stays undefined. */
+export function maskSteps(
+  mask: tf.Tensor2D | tf.Tensor3D | undefined,
+  steps: number,
+): (tf.Tensor2D | undefined)[] {
+  if (mask === undefined) return new Array<undefined>(steps).fill(undefined);
+  if (mask.rank === 2) return new Array<tf.Tensor2D>(steps).fill(mask as tf.Tensor2D);
+  return [...(tf.unstack(mask) as tf.Tensor2D[])];
+}
+
+/** Per-step zoneout masks (processing order is the mask's own order), or undefineds. */
+export function zoneoutSteps(spec: ZoneoutSpec | undefined, steps: number): (tf.Tensor2D | undefined)[] {
+  return maskSteps(spec?.kind === 'mask' ? spec.mask : undefined, steps);
+}
+
+/** The step mask [B, T] as T columns [B, 1] in input-time order, or undefineds. */
+export function stepColumns(stepMask: tf.Tensor2D | undefined, steps: number): (tf.Tensor2D | undefined)[] {
+  if (stepMask === undefined) return new Array<undefined>(steps).fill(undefined);
+  const [batch] = stepMask.shape;
+  return (tf.unstack(tf.transpose(stepMask)) as tf.Tensor1D[]).map(
+    (m) => tf.reshape(m, [batch, 1]) as tf.Tensor2D,
+  );
+}
+
+/** Stacks the per-step outputs T × [B, H] into [B, T, H]. */
+export function stackOutputs(outputs: tf.Tensor2D[], batch: number, units: number): tf.Tensor3D {
+  if (outputs.length === 0) return tf.zeros([batch, 0, units]);
+  return tf.transpose(tf.stack(outputs), [1, 0, 2]) as tf.Tensor3D; // [T, B, H] → [B, T, H]
 }

@@ -14,7 +14,7 @@
  *   use the last step's statistics. γ starts at 0.1 (the paper's advice); N_c alone has a shift β_c
  *   (the gates' bias b carries theirs). Moving averages: m ← μ·m + (1 − μ)·stat, μ = momentum.
  *
- * Shapes: projections [B, 4H], cell [B, H]; γ_x, γ_h [4H], γ_c, β_c [H]; moving statistics
+ * Shapes: projections 4 × [B, H] (one block per gate), cell [B, H]; γ_x, γ_h [4H], γ_c, β_c [H]; moving statistics
  * [maxSteps, 4H] (x, h) and [maxSteps, H] (c). ε = 1e-3 (Keras's default for both).
  * This path runs in the tfjs reference op (fast kernels do not take norm hooks).
  */
@@ -78,13 +78,17 @@ export function lstmNormHooks(
   training: boolean,
   momentum: number,
 ): LstmNormCall {
+  const perGate = (v: tf.LayerVariable) => tf.unstack(tf.reshape(v.read(), [4, -1])); // 4 × [H]
+  const gammaX = perGate(w.gammaX);
+  const gammaH = perGate(w.gammaH);
   if (kind === 'layer') {
-    const gates = scope === 'gate' ? 4 : 1;
+    const ln = scope === 'fused' ? layerNormFused : layerNormPerGate;
     return {
       hooks: {
-        normInput: (_k, v) => layerNorm(v, gates, w.gammaX.read()),
-        normRecurrent: (_k, v) => layerNorm(v, gates, w.gammaH.read()),
-        normCell: (_k, c) => tf.add(layerNorm(c, 1, w.gammaC.read()), w.betaC.read()),
+        normInput: (_k, v) => ln(v, gammaX),
+        normRecurrent: (_k, v) => ln(v, gammaH),
+        normCell: (_k, c) =>
+          tf.add(layerNormPerGate([c], [w.gammaC.read()])[0]!, rows(w.betaC.read(), c.shape[0])),
       },
       finish: () => undefined,
     };
@@ -96,22 +100,41 @@ export function lstmNormHooks(
     C: new Map(),
   };
   const maxSteps = moving.meanX.shape[0] as number;
-  const bn = (which: 'X' | 'H' | 'C', k: number, v: tf.Tensor2D, gamma: tf.Tensor): tf.Tensor2D => {
-    const row = Math.min(k, maxSteps - 1);
+  // Batch norm of the blocks v (4 gates or the cell) at step k, per feature over the batch.
+  const bn = (which: 'X' | 'H' | 'C', k: number, v: tf.Tensor2D[], gamma: tf.Tensor[]): tf.Tensor2D[] => {
     if (training) {
-      const { mean, variance } = tf.moments(v, 0); // [F], [F]
-      if (k < maxSteps) stats[which].set(k, [tf.keep(tf.clone(mean)), tf.keep(tf.clone(variance))]);
-      return normalize(v, mean, variance, gamma);
+      const m = v.map(batchMoments); // per block: [1, H], [1, H]
+      if (k < maxSteps) {
+        const mean = tf.reshape(
+          tf.concat(
+            m.map((s) => s.mean),
+            1,
+          ),
+          [-1],
+        ); // [F]
+        const variance = tf.reshape(
+          tf.concat(
+            m.map((s) => s.variance),
+            1,
+          ),
+          [-1],
+        ); // [F]
+        stats[which].set(k, [tf.keep(tf.clone(mean)), tf.keep(tf.clone(variance))]);
+      }
+      return v.map((vg, g) => normalize(vg, m[g]!.mean, m[g]!.variance, gamma[g]!));
     }
-    const mean = tf.squeeze(tf.slice(moving[`mean${which}`].read(), [row, 0], [1, -1]), [0]); // [F]
-    const variance = tf.squeeze(tf.slice(moving[`var${which}`].read(), [row, 0], [1, -1]), [0]); // [F]
-    return normalize(v, mean, variance, gamma);
+    const row = Math.min(k, maxSteps - 1);
+    const read = (variable: tf.LayerVariable) =>
+      tf.unstack(tf.reshape(tf.slice(variable.read(), [row, 0], [1, -1]), [v.length, -1])); // blocks × [H]
+    const mean = read(moving[`mean${which}`]);
+    const variance = read(moving[`var${which}`]);
+    return v.map((vg, g) => normalize(vg, mean[g]!, variance[g]!, gamma[g]!));
   };
   return {
     hooks: {
-      normInput: (k, v) => bn('X', k, v, w.gammaX.read()),
-      normRecurrent: (k, v) => bn('H', k, v, w.gammaH.read()),
-      normCell: (k, c) => tf.add(bn('C', k, c, w.gammaC.read()), w.betaC.read()),
+      normInput: (k, v) => bn('X', k, v, gammaX),
+      normRecurrent: (k, v) => bn('H', k, v, gammaH),
+      normCell: (k, c) => tf.add(bn('C', k, [c], [w.gammaC.read()])[0]!, rows(w.betaC.read(), c.shape[0])),
     },
     finish: () => {
       for (const which of ['X', 'H', 'C'] as const) {
@@ -137,16 +160,51 @@ export function lstmNormHooks(
   };
 }
 
-/** Layer norm over the last axis, split into `groups` equal groups. Shapes: v [B, F], gamma [F] → [B, F]. */
-function layerNorm(v: tf.Tensor2D, groups: number, gamma: tf.Tensor): tf.Tensor2D {
-  const [b, f] = v.shape;
-  const g = tf.reshape(v, [b, groups, f / groups]); // [B, G, F/G]
-  const { mean, variance } = tf.moments(g, 2, true); // [B, G, 1]
-  const normed = tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, NORM_EPSILON)));
-  return tf.mul(tf.reshape(normed, [b, f]), gamma);
+/**
+ * Reductions and broadcasting as matmuls: tfjs's CPU backend takes a per-element index path for
+ * any binary op whose operand shapes differ — including the gradients of `sum` and `moments` —
+ * which is tens of times slower than same-shape ops. Rank-1 matmuls do the same work fast.
+ */
+function rows(v: tf.Tensor, batch: number): tf.Tensor2D {
+  return tf.matMul(tf.ones([batch, 1]), tf.reshape(v, [1, -1])); // [H] or [1, H] → [B, H]
+}
+function columns(v: tf.Tensor, units: number): tf.Tensor2D {
+  return tf.matMul(tf.reshape(v, [-1, 1]), tf.ones([1, units])); // [B] or [B, 1] → [B, H]
+}
+function rowSums(v: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(v, tf.ones([v.shape[1], 1])); // [B, H] → [B, 1]
+}
+/** Per-feature batch mean and (biased) variance. Shapes: v [B, H] → [1, H], [1, H]. */
+export function batchMoments(v: tf.Tensor2D): { mean: tf.Tensor2D; variance: tf.Tensor2D } {
+  const batch = v.shape[0];
+  const ones = tf.ones([1, batch]);
+  const mean = tf.div(tf.matMul(ones, v), batch) as tf.Tensor2D; // [1, H]
+  const variance = tf.div(tf.matMul(ones, tf.square(tf.sub(v, rows(mean, batch)))), batch) as tf.Tensor2D;
+  return { mean, variance };
 }
 
-/** γ ⊙ (v − mean)/√(var + ε). Shapes: v [B, F]; mean, variance, gamma [F]. */
+/**
+ * Layer norm with statistics over all blocks together (the fused [B, 4H] pre-activation).
+ * Shapes: v G × [B, H], gamma G × [H] → G × [B, H].
+ */
+function layerNormFused(v: tf.Tensor2D[], gamma: tf.Tensor[]): tf.Tensor2D[] {
+  const [batch, units] = v[0]!.shape;
+  const n = v.length * units;
+  const mean = columns(tf.div(tf.addN(v.map(rowSums)), n), units); // [B, H]
+  const centered = v.map((vg) => tf.sub(vg, mean) as tf.Tensor2D);
+  const variance = tf.div(tf.addN(centered.map((cg) => rowSums(tf.square(cg)))), n); // [B, 1]
+  const scale = columns(tf.rsqrt(tf.add(variance, NORM_EPSILON)), units); // [B, H]
+  return centered.map((cg, g) => tf.mul(tf.mul(cg, scale), rows(gamma[g]!, batch)) as tf.Tensor2D);
+}
+
+/** Layer norm with statistics per block. Shapes: v G × [B, H], gamma G × [H] → G × [B, H]. */
+function layerNormPerGate(v: tf.Tensor2D[], gamma: tf.Tensor[]): tf.Tensor2D[] {
+  return v.map((vg, g) => layerNormFused([vg], [gamma[g]!])[0]!);
+}
+
+/** γ ⊙ (v − mean)/√(var + ε). Shapes: v [B, H]; mean, variance [1, H] or [H]; gamma [H]. */
 function normalize(v: tf.Tensor2D, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor): tf.Tensor2D {
-  return tf.mul(tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, NORM_EPSILON))), gamma);
+  const batch = v.shape[0];
+  const scale = tf.mul(tf.rsqrt(tf.add(tf.reshape(variance, [-1]), NORM_EPSILON)), gamma); // [H]
+  return tf.mul(tf.sub(v, rows(mean, batch)), rows(scale, batch)) as tf.Tensor2D;
 }
