@@ -41,10 +41,19 @@ export class RunFailedError extends Error {
   }
 }
 
+/** The run was stopped from outside (its parent `compare` process went away, Ctrl-C). */
+export class InterruptedError extends Error {
+  constructor(runDir: string) {
+    super(`${runDir}: interrupted; resume it with 'regulab resume ${runDir}'`);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** The exit code an error stands for (unknown errors count as a failed run). */
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof ConfigError) return ExitCode.usage;
   if (error instanceof Error && error.name === 'RegulabConfigError') return ExitCode.usage;
   if (error instanceof DatasetError) return ExitCode.data;
+  if (error instanceof InterruptedError) return ExitCode.interrupted;
   return ExitCode.runFailed;
 }

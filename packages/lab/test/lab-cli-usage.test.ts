@@ -2,12 +2,12 @@
  * The command line's contract, driven in-process through `main` (no training here): help generated
  * from the option table, and usage/config/data errors that name the culprit with their exit codes.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { OPTION_KEYS, OPTIONS } from '../src/cli/options.js';
+import { flagName, OPTION_KEYS, OPTIONS } from '../src/cli/options.js';
 import { ExitCode } from '../src/errors.js';
 import { resolveConfig, validateConfig } from '../src/experiments/config.js';
 
@@ -39,6 +39,14 @@ describe('regulab --help', () => {
     for (const e of ['compare', 'charlm', 'wordlm', 'smnist', 'pmnist']) expect(r.out).toContain(e);
     expect(r.out).toContain('--preset');
     expect(r.out).toContain('--json');
+  });
+});
+
+describe('README', () => {
+  it('documents every option of the table and every exit code', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const key of OPTION_KEYS) expect(readme, flagName(key)).toContain(`\`${flagName(key)} `);
+    for (const code of Object.values(ExitCode)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
 });
 

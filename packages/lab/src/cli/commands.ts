@@ -45,6 +45,7 @@ export function commands(io: Io): Commands {
     progress: progressBar(!json),
     log: json ? undefined : io.stdout,
     warn: io.stderr,
+    interrupted: orphaned,
   });
   const finish = (json: boolean, summary: object, human: string) =>
     io.stdout(json ? JSON.stringify(summary) : human);
@@ -123,14 +124,16 @@ export function commands(io: Io): Commands {
 
     async bench(argv) {
       // The kernels' bench (packages/lab/src/bench), loaded only when asked for.
-      const bench = (await import(new URL('../bench/index.js', import.meta.url).href)) as {
-        runBench?: (argv: string[]) => Promise<unknown>;
-      };
-      if (typeof bench.runBench !== 'function') throw new Error('the bench module does not export runBench');
-      await bench.runBench(argv);
+      const { runBench } = await import('../bench/run-bench.js');
+      runBench(argv);
     },
   };
 }
+
+// A `compare` worker (started with an IPC channel) stops as soon as its parent is gone: checked
+// before every batch, since a disconnect event would wait for the end of the epoch.
+const parentPid = process.ppid;
+const orphaned = process.send ? () => process.ppid !== parentPid : undefined;
 
 interface RunListing {
   dir: string;

@@ -178,7 +178,7 @@ export const OPTIONS = {
   },
   evalTokens: {
     flag: '--eval-tokens <n>',
-    help: 'score only the first n tokens of validation and test (0: the whole splits, the default outside presets for quick runs)',
+    help: 'score only the first n tokens of validation and test (0: the whole splits; compare and quick use a slice to keep CPU runs short)',
     parse: 'int',
     schema: countOrAll,
     appliesTo: LM,

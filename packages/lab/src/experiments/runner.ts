@@ -23,6 +23,8 @@ import { writeRunReport } from './reporting.js';
 export interface RunOptions {
   progress: Progress;
   log?: (line: string) => void;
+  /** Polled before every batch: true stops the run at once, its last checkpoint intact. */
+  interrupted?: () => boolean;
   /** Write report.html and plots/ at the end (default true). */
   report?: boolean;
   /** Problems that do not fail the run (a report that could not be written). */
@@ -70,6 +72,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       patience: config.patience,
       progress: opts.progress,
       log: opts.log,
+      interrupted: opts.interrupted,
     });
     const at = (split: string) =>
       outcome.rows.find((r) => r.epoch === outcome.bestEpoch && r.split === split)!;

@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
-import { RunFailedError } from '../errors.js';
+import { InterruptedError, RunFailedError } from '../errors.js';
 import { readCheckpointFile, type StoredTensor, writeCheckpointFile } from '../store/checkpoint-file.js';
 import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-log.js';
 import type { RunPaths } from '../store/run-dir.js';
@@ -46,6 +46,8 @@ export interface TrainerOptions {
   progress: Progress;
   /** One human-readable line per epoch (not called with --json). */
   log?: (line: string) => void;
+  /** Polled before every batch; true aborts the run (InterruptedError) without touching its files. */
+  interrupted?: () => boolean;
 }
 
 /** What the checkpoint's JSON header holds. */
@@ -104,6 +106,7 @@ export async function train(
     progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}`);
     try {
       for (let i = 0; i < batches; i++) {
+        if (opts.interrupted?.()) throw new InterruptedError(paths.dir);
         const { value, grads } = tf.variableGrads(() => task.batchLoss(i), variables);
         const loss = value.dataSync()[0]!;
         if (!Number.isFinite(loss)) {

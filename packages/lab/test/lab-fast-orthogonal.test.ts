@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { FastOrthogonal } from '../src/experiments/fast-orthogonal.js';
+import { allClose } from '../../../test/helpers.js';
+
+describe('FastOrthogonal', () => {
+  it('gives orthonormal rows (wide) or columns (tall): WWᵀ = I or WᵀW = I to 1e-5', () => {
+    const wide = new FastOrthogonal({ seed: 3 }).apply([8, 32]); // like a recurrent kernel [H, 4H]
+    allClose(tf.matMul(wide, wide, false, true), tf.eye(8), { atol: 1e-5, rtol: 0 }, 'W Wᵀ');
+    const tall = new FastOrthogonal({ seed: 3, gain: 2 }).apply([4, 3, 5]); // rows = 12 ≥ cols = 5
+    const flat = tf.reshape(tall, [12, 5]);
+    allClose(
+      tf.matMul(flat, flat, true, false),
+      tf.mul(tf.eye(5), 4),
+      { atol: 1e-5, rtol: 0 },
+      'WᵀW = gain²·I',
+    );
+  });
+
+  it('is reproducible under a seed and differs across seeds', () => {
+    const a = new FastOrthogonal({ seed: 11 }).apply([6, 24]).dataSync();
+    const b = new FastOrthogonal({ seed: 11 }).apply([6, 24]).dataSync();
+    const c = new FastOrthogonal({ seed: 12 }).apply([6, 24]).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+
+  it('spans the same space as tfjs orthogonal would: Q·diag(sign R) of the seeded Gaussian draw', () => {
+    // For a square matrix, W = Q with positive-diagonal R: Wᵀ·A must be upper triangular with a
+    // positive diagonal, where A is the seeded Gaussian (drawn as rows, i.e. Aᵀ here).
+    const seed = 5;
+    const w = new FastOrthogonal({ seed }).apply([5, 5]); // rows = cols: W = Q
+    const a = tf.transpose(tf.randomNormal([5, 5], 0, 1, 'float32', seed)); // columns a_j
+    const r = tf.matMul(w, a, true, false).arraySync() as number[][];
+    for (let i = 0; i < 5; i++) {
+      expect(r[i]![i]!).toBeGreaterThan(0);
+      for (let j = 0; j < i; j++) expect(Math.abs(r[i]![j]!)).toBeLessThan(1e-5);
+    }
+  });
+});
