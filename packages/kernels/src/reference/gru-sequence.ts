@@ -67,7 +67,7 @@ function gruSequenceWithMasks(inputs: GruSequenceInputs): GruSequenceOutputs {
     ); // 3 × T × [B, H]: x_z, x_r, x_h
     const [uz, ur, uh] = gateBlocks(recurrentKernel, 3); // 3 × [H, H] (transposed)
     const br = recBias ? biasBlocks(recBias, 3).map((bg) => broadcastRows(bg, batch)) : undefined; // 3 × [B, H]
-    const keeps = processingOrder(stepColumns(inputs.stepMask, steps), back);
+    const keeps = processingOrder(stepColumns(inputs.stepMask, steps, units), back);
     const cand = maskSteps(inputs.candidateMask, steps);
     const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
     const rec = (v: tf.Tensor2D, w: tf.Tensor2D, j: number) => {

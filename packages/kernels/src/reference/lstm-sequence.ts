@@ -79,7 +79,7 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
     const xw = inputProjections(x, gateBlocks(kernel, 4), biasPerStep ? undefined : b).map((g) =>
       processingOrder(g, back),
     ); // 4 × T × [B, H]
-    const keeps = processingOrder(stepColumns(inputs.stepMask, steps), back);
+    const keeps = processingOrder(stepColumns(inputs.stepMask, steps, units), back);
     const cand = maskSteps(inputs.candidateMask, steps);
     const dc = zoneoutSteps(inputs.zoneoutCell, steps);
     const dh = zoneoutSteps(inputs.zoneoutHidden, steps);

@@ -35,7 +35,7 @@ export function zoneoutStep(
 /**
  * Padded steps carry the state over: s_t = m ⊙ s̃_t + (1 − m) ⊙ s_{t−1} with m ∈ {0, 1} per example.
  *
- * Shapes: keep [B, 1] (the step-mask column for this step) or undefined (no padding); prev, next [B, H].
+ * Shapes: keep [B, H] (this step's mask, from stepColumns) or undefined (no padding); prev, next [B, H].
  */
 export function carryPadded(keep: tf.Tensor | undefined, prev: tf.Tensor2D, next: tf.Tensor2D): tf.Tensor2D {
   if (keep === undefined) return next;
@@ -107,12 +107,19 @@ export function zoneoutSteps(spec: ZoneoutSpec | undefined, steps: number): (tf.
   return maskSteps(spec?.kind === 'mask' ? spec.mask : undefined, steps);
 }
 
-/** The step mask [B, T] as T columns [B, 1] in input-time order, or undefineds. */
-export function stepColumns(stepMask: tf.Tensor2D | undefined, steps: number): (tf.Tensor2D | undefined)[] {
+/**
+ * The step mask [B, T] as T per-step keep masks [B, H] (each example's 0/1 repeated over its
+ * units, so the carry-over multiplies same-shape tensors) in input-time order, or undefineds.
+ */
+export function stepColumns(
+  stepMask: tf.Tensor2D | undefined,
+  steps: number,
+  units: number,
+): (tf.Tensor2D | undefined)[] {
   if (stepMask === undefined) return new Array<undefined>(steps).fill(undefined);
-  const [batch] = stepMask.shape;
+  const ones = tf.ones([1, units]);
   return (tf.unstack(tf.transpose(stepMask)) as tf.Tensor1D[]).map(
-    (m) => tf.reshape(m, [batch, 1]) as tf.Tensor2D,
+    (m) => tf.matMul(tf.reshape(m, [-1, 1]), ones) as tf.Tensor2D,
   );
 }
 

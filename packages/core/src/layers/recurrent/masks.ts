@@ -102,5 +102,9 @@ export function disposeMasks(m: CallMasks): void {
  */
 export function applySequenceMask(x: tf.Tensor3D, mask: tf.Tensor2D | undefined): tf.Tensor3D {
   if (mask === undefined) return x;
-  return tf.mul(x, tf.expandDims(mask, 1)); // [B, T, D] ⊙ [B, 1, D]
+  const [batch, steps] = x.shape;
+  // The mask repeated over time by a batched rank-1 matmul, then a same-shape multiply: tfjs's
+  // CPU backend broadcasts ([B, T, D] ⊙ [B, 1, D]) element by element, many times slower.
+  const repeated = tf.matMul(tf.ones([batch, steps, 1]), tf.expandDims(mask, 1)); // [B, T, D]
+  return tf.mul(x, repeated);
 }

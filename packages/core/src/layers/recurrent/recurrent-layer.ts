@@ -188,10 +188,8 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
         this.pendingPenalty = previous ? (tf.keep(tf.add(previous, penalty)) as tf.Scalar) : penalty;
         if (previous) tf.dispose([previous, penalty]);
       }
-      const last =
-        steps === 0
-          ? finals[0]!
-          : (tf.squeeze(tf.slice(sequence, [0, steps - 1, 0], [-1, 1, -1]), [1]) as tf.Tensor2D);
+      // The last output is the final h (after zoneout and padding carry-over).
+      const last = this.options.returnState ? tf.clone(finals[0]!) : finals[0]!;
       const output = this.options.returnSequences ? sequence : last;
       return this.options.returnState ? [output, ...finals] : output;
     });
