@@ -14,6 +14,10 @@ process.on('SIGINT', () => {
 
 // Started by `compare` as a worker: stop when the parent goes away (even if it was SIGKILLed),
 // so no orphan keeps writing to a run directory that a `regulab resume` is about to take over.
-if (process.send) process.on('disconnect', () => process.exit(130));
+// The channel must not keep this process alive once the command is done (hence unref).
+if (process.send) {
+  process.on('disconnect', () => process.exit(130));
+  process.channel?.unref();
+}
 
 process.exitCode = await main(process.argv.slice(2));

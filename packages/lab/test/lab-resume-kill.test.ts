@@ -86,4 +86,20 @@ describe('resume after SIGKILL', () => {
     };
     expect(strip(last.stdout)).toEqual(strip(whole.stdout));
   }, 240_000);
+
+  it('compare trains its variants in worker processes that exit when done, and resumes as a whole', async () => {
+    expect(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`).toBe(true);
+    const dir = join(mkdtempSync(join(tmpdir(), 'regulab-compare-')), 'c');
+    const r = await start(['run', 'compare', '--preset', 'quick', '--workers', '2', '--out', dir, '--json'])
+      .done;
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(summary.runs).toHaveLength(5);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    for (const run of summary.runs) expect(metrics(join(dir, run.name))).toHaveLength(6); // 2 epochs × 3 splits
+    // Resuming a finished compare job trains nothing and gives the same summary.
+    const again = await start(['resume', dir, '--json']).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!)).toEqual(summary);
+  }, 240_000);
 });
