@@ -9,8 +9,10 @@ static inline void cpu_relax() {}
 
 namespace regulab {
 
-// About 20-50 µs of spinning before a waiter sleeps.
-static constexpr int kSpin = 20000;
+// A waiter spins briefly (a few µs), then yields its core for a while (on a shared machine this
+// lets a descheduled partner run), then sleeps.
+static constexpr int kSpin = 4000;
+static constexpr int kYield = 200;
 
 void SpinBarrier::wait() {
   if (n_ <= 1) return;
@@ -27,6 +29,10 @@ void SpinBarrier::wait() {
   for (int i = 0; i < kSpin; i++) {
     if (phase_.load(std::memory_order_acquire) != ph) return;
     cpu_relax();
+  }
+  for (int i = 0; i < kYield; i++) {
+    if (phase_.load(std::memory_order_acquire) != ph) return;
+    std::this_thread::yield();
   }
   std::unique_lock<std::mutex> lk(m_);
   sleepers_.fetch_add(1, std::memory_order_seq_cst);
