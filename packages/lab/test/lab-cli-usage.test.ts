@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { flagName, OPTION_KEYS, OPTIONS } from '../src/cli/options.js';
 import { ExitCode } from '../src/errors.js';
@@ -39,6 +39,23 @@ describe('regulab --help', () => {
     for (const e of ['compare', 'charlm', 'wordlm', 'smnist', 'pmnist']) expect(r.out).toContain(e);
     expect(r.out).toContain('--preset');
     expect(r.out).toContain('--json');
+  });
+});
+
+describe('regulab bench', () => {
+  it("hands its arguments to the kernels' bench (its own --help, exit 0)", async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const r = await cli('bench', '--help');
+      expect(r.code).toBe(ExitCode.ok);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toMatch(/Usage: bench[\s\S]*--case/);
   });
 });
 

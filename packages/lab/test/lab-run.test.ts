@@ -67,6 +67,18 @@ describe('regulab run <experiment> --preset quick --json', () => {
     expect(existsSync(join(out, 'checkpoints', 'last.ckpt'))).toBe(true);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
 
+    // `report` writes a side-by-side report; `list` finds the run.
+    const notRun = await cli('report', out, join(out, 'checkpoints'));
+    expect(notRun.code).toBe(ExitCode.usage);
+    expect(notRun.err).toContain('is not a run directory (no metrics.jsonl)');
+    const one = await cli('report', out, '--out', join(out, 'again.html'), '--json');
+    expect(one.code, one.err).toBe(ExitCode.ok);
+    expect(JSON.parse(one.lines[0]!)).toEqual({ report: join(out, 'again.html') });
+    const list = await cli('list', join(out, '..'), '--json');
+    expect(JSON.parse(list.lines[0]!).runs).toEqual([
+      { dir: out, experiment: 'charlm', status: 'finished', epochs: 3 },
+    ]);
+
     // Resuming a finished run trains nothing and reports the same result.
     const again = await cli('resume', out, '--json', '--no-report');
     expect(again.code, again.err).toBe(ExitCode.ok);

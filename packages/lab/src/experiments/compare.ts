@@ -86,7 +86,7 @@ export function compareBase(preset: string, backend: string): Partial<OptionValu
     lr: 0.005,
     clip: 1,
     patience: 3,
-    epochs: 25,
+    epochs: 40,
   };
   return backend !== 'reference'
     ? { ...shared, hidden: 128, embed: 32, trainChars: 30_000, evalTokens: 10_000, evalBatch: 50 }
