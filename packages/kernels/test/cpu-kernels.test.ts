@@ -106,6 +106,29 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
     x.dispose();
   });
 
+  it('match tfjs for row gathers, 2-D transposes and leading-axis sums (and fall back otherwise)', () => {
+    const table = tf.randomNormal([50, 64], 0, 1, 'float32', 15);
+    const ids = tf.tensor2d(
+      [
+        3, 0, 49, 3, 7, 7, 12, 1, 0, 2, 5, 9, 11, 30, 31, 48, 3, 3, 2, 1, 0, 0, 6, 6, 8, 44, 45, 46, 47, 1, 2,
+        3,
+      ],
+      [4, 8],
+      'int32',
+    );
+    const m = tf.randomNormal([3, 60, 50], 0, 1, 'float32', 16);
+    const [got, want] = both(() => [
+      tf.gather(table, ids),
+      tf.transpose(tf.reshape(m, [180, 50])),
+      tf.sum(m, [0, 1]),
+      tf.sum(m, 0, true),
+      tf.sum(m, -1), // not a leading axis: tfjs's kernel
+      tf.gather(table, tf.tensor1d([1, 2], 'int32'), 1), // axis 1: tfjs's kernel
+    ]);
+    got.forEach((g, i) => allClose(g, want[i], { atol: 1e-4, rtol: 1e-5 }, `data #${i}`));
+    tf.dispose([table, ids, m]);
+  });
+
   it('leave non-float32 and activated products to tfjs, and uninstall cleanly', () => {
     installCpuKernels(nativeImpl(binding!).sgemm!, nativeImpl(binding!).binary);
     expect(tf.add(tf.ones([64, 64], 'int32'), tf.ones([64, 64], 'int32')).dtype).toBe('int32');

@@ -4,13 +4,15 @@
  * `BatchMatMul` (tf.matMul) and `_FusedMatMul` (tf.fused.matMul, used by tf.layers.dense) with
  * ones that call a fast sgemm (the native addon's packed, threaded GEMM); their gradients are
  * tfjs's own, which call tf.matMul again and so run on the fast kernel too. It also replaces
- * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop.
+ * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop, `Slice` with contiguous
+ * copies, and GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear and at most a bias over the last axis go the fast way; anything
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
 import type { BinaryOp, Sgemm } from './impl.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -234,6 +236,18 @@ export function installCpuKernels(sgemm: Sgemm, binary?: BinaryOp): void {
   replace('_FusedMatMul', fusedMatMul(sgemm));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
   replace('Slice', slice());
+  replace(
+    'GatherV2',
+    gatherKernel(() => originals.get('GatherV2')!),
+  );
+  replace(
+    'Transpose',
+    transposeKernel(() => originals.get('Transpose')!),
+  );
+  replace(
+    'Sum',
+    sumKernel(() => originals.get('Sum')!),
+  );
   if (binary) {
     for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
       replace(name, arithmetic(name, binary));

@@ -1,0 +1,95 @@
+/**
+ * Data-movement and reduction kernels for tfjs's CPU backend where its generic versions cost more
+ * than the whole fused LSTM in a language model's step: row gathers (embedding lookups), 2-D
+ * transposes and sums over leading axes (bias gradients). Each serves float32 and the common
+ * case, and hands anything else to tfjs's own kernel (`fallback`). Installed by ./cpu-kernels.ts.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+type Inputs = Record<string, tf.TensorInfo | undefined>;
+interface CpuBackend {
+  readSync(dataId: object): tf.TypedArray;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+}
+const MIN_ELEMENTS = 2048;
+
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/** GatherV2 on axis 0 (batchDims 0): out[i] = x[indices[i]], rows copied with TypedArray.set. */
+export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
+  return (args) => {
+    const { x, indices } = args.inputs as Inputs;
+    const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+    const backend = args.backend as unknown as CpuBackend;
+    const rows = x!.shape[0];
+    const width = x!.shape.length === 0 ? 0 : size(x!.shape) / Math.max(rows, 1);
+    const n = size(indices!.shape);
+    if (
+      x!.dtype !== 'float32' ||
+      axis !== 0 ||
+      batchDims !== 0 ||
+      x!.shape.length < 1 ||
+      n * width < MIN_ELEMENTS
+    ) {
+      return fallback()(args);
+    }
+    const xv = backend.readSync(x!.dataId) as Float32Array;
+    const ids = backend.readSync(indices!.dataId);
+    const out = new Float32Array(n * width);
+    for (let i = 0; i < n; i++) {
+      const r = ids[i];
+      if (!(r >= 0 && r < rows)) return fallback()(args); // let tfjs raise its error
+      out.set(xv.subarray(r * width, (r + 1) * width), i * width);
+    }
+    return backend.makeTensorInfo([...indices!.shape, ...x!.shape.slice(1)], 'float32', out);
+  };
+}
+
+/** Transpose of a 2-D float32 tensor (perm [1, 0]), in cache-friendly 32×32 blocks. */
+export function transposeKernel(fallback: () => KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const { perm } = args.attrs as { perm: number[] };
+    const backend = args.backend as unknown as CpuBackend;
+    if (x!.dtype !== 'float32' || x!.shape.length !== 2 || perm[0] !== 1 || size(x!.shape) < MIN_ELEMENTS) {
+      return fallback()(args);
+    }
+    const [m, n] = x!.shape;
+    const xv = backend.readSync(x!.dataId) as Float32Array;
+    const out = new Float32Array(m * n);
+    for (let i0 = 0; i0 < m; i0 += 32) {
+      for (let j0 = 0; j0 < n; j0 += 32) {
+        const i1 = Math.min(m, i0 + 32);
+        const j1 = Math.min(n, j0 + 32);
+        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * m + i] = xv[i * n + j];
+      }
+    }
+    return backend.makeTensorInfo([n, m], 'float32', out);
+  };
+}
+
+/** Sum over the leading axes 0..k−1 of a float32 tensor (e.g. a bias gradient), row by row. */
+export function sumKernel(fallback: () => KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const backend = args.backend as unknown as CpuBackend;
+    const rank = x!.shape.length;
+    const axes = [
+      ...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a))),
+    ].sort();
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (x!.dtype !== 'float32' || !leading || size(x!.shape) < MIN_ELEMENTS) return fallback()(args);
+    const width = size(x!.shape.slice(axes.length));
+    const rows = size(x!.shape) / width;
+    const xv = backend.readSync(x!.dataId) as Float32Array;
+    const out = new Float32Array(width);
+    for (let r = 0; r < rows; r++) {
+      const o = r * width;
+      for (let j = 0; j < width; j++) out[j] += xv[o + j];
+    }
+    const shape = keepDims ? x!.shape.map((d, i) => (i < axes.length ? 1 : d)) : x!.shape.slice(axes.length);
+    return backend.makeTensorInfo(shape, 'float32', out);
+  };
+}
