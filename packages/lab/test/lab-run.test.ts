@@ -3,7 +3,8 @@
  * checking the run directory's files and field names, --json output, resume of a finished run and
  * the NaN stop.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +79,16 @@ describe('regulab run <experiment> --preset quick --json', () => {
     expect(JSON.parse(list.lines[0]!).runs).toEqual([
       { dir: out, experiment: 'charlm', status: 'finished', epochs: 3 },
     ]);
+
+    // One process per run directory: a live owner's lock refuses a second resume, a stale one is taken over.
+    writeFileSync(join(out, 'lock'), String(process.ppid));
+    const busy = await cli('resume', out, '--json');
+    expect(busy.code).toBe(ExitCode.usage);
+    expect(busy.err).toContain(`is in use by process ${process.ppid}`);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // a process that has exited
+    writeFileSync(join(out, 'lock'), String(dead));
+    expect((await cli('resume', out, '--json', '--no-report')).code).toBe(ExitCode.ok);
+    expect(existsSync(join(out, 'lock'))).toBe(false);
 
     // Resuming a finished run trains nothing and reports the same result.
     const again = await cli('resume', out, '--json', '--no-report');

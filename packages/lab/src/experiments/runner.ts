@@ -10,6 +10,7 @@ import { loadTextCorpus } from '../datasets/load-text-corpus.js';
 import { RunFailedError } from '../errors.js';
 import type { MetricName } from '../store/metrics-log.js';
 import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
+import { lockRunDir } from '../store/run-lock.js';
 import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
 import type { TrainingTask } from '../train/task.js';
@@ -62,7 +63,11 @@ export async function startRun(config: ExperimentConfig, dir: string, opts: RunO
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   const config = validateConfig(readJson(paths.config));
-  const task = await buildTask(config);
+  const unlock = lockRunDir(paths.dir);
+  const task = await buildTask(config).catch((e: unknown) => {
+    unlock();
+    throw e;
+  });
   const optimizer = makeOptimizer(config);
   const environment = { kernelBackend: rl.kernels.backend(), lstm: lstmImplementation() };
   try {
@@ -111,6 +116,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
   } finally {
     task.dispose();
     optimizer.dispose();
+    unlock();
   }
 }
 
