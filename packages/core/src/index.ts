@@ -11,6 +11,7 @@ export * as regularizers from './regularizers/index.js';
 export * as optimizers from './optimizers/index.js';
 export * as callbacks from './callbacks/index.js';
 export * as constraints from './constraints/index.js';
+export * as initializers from './initializers/index.js';
 export * as functional from './functional/index.js';
 export * as kernels from '@regulab/kernels';
 export { SeedStream } from './random/seed-stream.js';

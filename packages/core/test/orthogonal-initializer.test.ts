@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { FastOrthogonal } from '../src/experiments/fast-orthogonal.js';
+import * as rl from 'regulab';
 import { allClose } from '../../../test/helpers.js';
 
-describe('FastOrthogonal', () => {
+describe('rl.initializers.orthogonal', () => {
   it('gives orthonormal rows (wide) or columns (tall): WWᵀ = I or WᵀW = I to 1e-5', () => {
-    const wide = new FastOrthogonal({ seed: 3 }).apply([8, 32]); // like a recurrent kernel [H, 4H]
+    const wide = rl.initializers.orthogonal({ seed: 3 }).apply([8, 32]); // like a recurrent kernel [H, 4H]
     allClose(tf.matMul(wide, wide, false, true), tf.eye(8), { atol: 1e-5, rtol: 0 }, 'W Wᵀ');
-    const tall = new FastOrthogonal({ seed: 3, gain: 2 }).apply([4, 3, 5]); // rows = 12 ≥ cols = 5
+    const tall = rl.initializers.orthogonal({ seed: 3, gain: 2 }).apply([4, 3, 5]); // rows = 12 ≥ cols = 5
     const flat = tf.reshape(tall, [12, 5]);
     allClose(
       tf.matMul(flat, flat, true, false),
@@ -18,9 +18,9 @@ describe('FastOrthogonal', () => {
   });
 
   it('is reproducible under a seed and differs across seeds', () => {
-    const a = new FastOrthogonal({ seed: 11 }).apply([6, 24]).dataSync();
-    const b = new FastOrthogonal({ seed: 11 }).apply([6, 24]).dataSync();
-    const c = new FastOrthogonal({ seed: 12 }).apply([6, 24]).dataSync();
+    const a = rl.initializers.orthogonal({ seed: 11 }).apply([6, 24]).dataSync();
+    const b = rl.initializers.orthogonal({ seed: 11 }).apply([6, 24]).dataSync();
+    const c = rl.initializers.orthogonal({ seed: 12 }).apply([6, 24]).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
     expect(Array.from(c)).not.toEqual(Array.from(a));
   });
@@ -29,7 +29,7 @@ describe('FastOrthogonal', () => {
     // For a square matrix, W = Q with positive-diagonal R: Wᵀ·A must be upper triangular with a
     // positive diagonal, where A is the seeded Gaussian (drawn as rows, i.e. Aᵀ here).
     const seed = 5;
-    const w = new FastOrthogonal({ seed }).apply([5, 5]); // rows = cols: W = Q
+    const w = rl.initializers.orthogonal({ seed }).apply([5, 5]); // rows = cols: W = Q
     const a = tf.transpose(tf.randomNormal([5, 5], 0, 1, 'float32', seed)); // columns a_j
     const r = tf.matMul(w, a, true, false).arraySync() as number[][];
     for (let i = 0; i < 5; i++) {

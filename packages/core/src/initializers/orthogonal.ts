@@ -13,8 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export class FastOrthogonal extends tf.serialization.Serializable {
-  static readonly className = 'regulab>FastOrthogonal';
+export class Orthogonal extends tf.serialization.Serializable {
+  static readonly className = 'RegulabOrthogonal';
   readonly gain: number;
   readonly seed: number | undefined;
 
@@ -25,7 +25,8 @@ export class FastOrthogonal extends tf.serialization.Serializable {
   }
 
   apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
-    if (shape.length < 2) throw new Error(`FastOrthogonal: shape must have rank ≥ 2, got [${shape}]`);
+    if (shape.length < 2)
+      throw new Error(`rl.initializers.orthogonal: shape must have rank ≥ 2, got [${shape}]`);
     const cols = shape[shape.length - 1]!;
     const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const n = Math.max(rows, cols);
@@ -64,4 +65,12 @@ export class FastOrthogonal extends tf.serialization.Serializable {
     return { gain: this.gain, seed: this.seed ?? null };
   }
 }
-tf.serialization.registerClass(FastOrthogonal);
+tf.serialization.registerClass(Orthogonal);
+
+/** `rl.initializers.orthogonal({ gain?, seed? })`: the fast orthogonal initializer above. */
+export function orthogonal(
+  args: { gain?: number; seed?: number } = {},
+): ReturnType<typeof tf.initializers.zeros> {
+  // tfjs does not export its Initializer base class; ours has the same apply/getConfig surface.
+  return new Orthogonal(args) as unknown as ReturnType<typeof tf.initializers.zeros>;
+}

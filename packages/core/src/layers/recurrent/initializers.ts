@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RegulabConfigError } from '../../util/validate.js';
+import { Orthogonal } from '../../initializers/orthogonal.js';
 
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 export interface SerializedInitializer {
@@ -21,7 +22,8 @@ const NAMED: Record<string, SeededFactory> = {
   heNormal: (a) => tf.initializers.heNormal(a),
   leCunUniform: (a) => tf.initializers.leCunUniform(a),
   leCunNormal: (a) => tf.initializers.leCunNormal(a),
-  orthogonal: (a) => tf.initializers.orthogonal({ gain: 1, ...a }),
+  // Same distribution as tf.initializers.orthogonal, milliseconds instead of minutes for 256 units.
+  orthogonal: (a) => new Orthogonal({ gain: 1, ...a }) as unknown as Initializer,
   zeros: () => tf.initializers.zeros(),
   ones: () => tf.initializers.ones(),
 };

@@ -1,0 +1,2 @@
+// Public namespace rl.initializers.
+export { Orthogonal, orthogonal } from './orthogonal.js';
