@@ -1,7 +1,7 @@
 /**
  * Agreement of a fast fused backend with the tfjs reference (same inputs, same masks): outputs and
  * the gradients of a random linear loss of every output with respect to every input. Shared by the
- * backend test files (the helpers of fused-native.test.ts, in one place).
+ * backend test files (native and WebAssembly).
  *
  * Tolerances (float32): outputs atol 1e-5 + rtol 1e-4. Both sides round each product and sum in
  * float32; a recurrent step sums ≤ 4·33 products of O(1) values, so per-step rounding differences
