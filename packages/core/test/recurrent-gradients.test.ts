@@ -83,4 +83,28 @@ describe('GRU gradients (training)', () => {
     ['weight-drop, reset-after', { units: H, weightDrop: 0.4, resetAfter: true }],
   ];
   for (const [what, args] of cases) it(what, () => check(rl.layers.gru({ seed: 3, ...args })));
+  for (const resetAfter of [false, true]) {
+    const variant = resetAfter ? 'reset-after' : 'reset-before';
+    const gru = (args: Partial<rl.layers.GruArgs>) =>
+      rl.layers.gru({ units: H, resetAfter, seed: 3, ...args });
+    it(`layer norm ('fused'), ${variant}`, () => check(gru({ normalization: 'layer' })));
+    it(`layer norm ('gate'), ${variant}`, () =>
+      check(gru({ normalization: 'layer', layerNormScope: 'gate' })));
+    it(`recurrent batch norm (training statistics), ${variant}`, () =>
+      check(gru({ normalization: 'batch' }), true, { atol: 5e-3, rtol: 3e-2 }, 1e-2));
+    it(`recurrent batch norm (inference, moving statistics), ${variant}`, () =>
+      check(gru({ normalization: 'batch' }), false));
+  }
+  it('layer norm with Gal dropout and zoneout, reset-after', () =>
+    check(
+      rl.layers.gru({
+        units: H,
+        resetAfter: true,
+        normalization: 'layer',
+        dropout: 0.3,
+        recurrentDropout: 0.3,
+        zoneout: 0.3,
+        seed: 3,
+      }),
+    ));
 });

@@ -303,7 +303,11 @@ describe('errors', () => {
       () => rl.layers.lstm({ units: 2, normalization: 'group' as 'layer' }),
       /normalization/,
     ],
-    ['GRU normalization', () => rl.layers.gru({ units: 2, normalization: 'layer' as 'none' }), /LSTM-only/],
+    [
+      'unknown GRU normalization',
+      () => rl.layers.gru({ units: 2, normalization: 'group' as 'layer' }),
+      /rl\.layers\.gru: option 'normalization' must be one of 'none', 'layer', 'batch', got "group"/,
+    ],
     [
       'typo in an option',
       () => rl.layers.lstm({ units: 2, zoneout_cell: 0.5 } as rl.layers.LstmArgs),

@@ -16,4 +16,4 @@ export { zoneoutMaskFromSeed } from './fused/zoneout-hash.js';
 export const VERSION = '0.1.0';
 // The tfjs-ops reference ops, for layers that need what the fast kernels do not offer (norm hooks).
 export { referenceLstmSequence, type LstmStepHooks } from './reference/lstm-sequence.js';
-export { referenceGruSequence } from './reference/gru-sequence.js';
+export { referenceGruSequence, type GruStepHooks } from './reference/gru-sequence.js';

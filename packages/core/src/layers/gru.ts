@@ -8,35 +8,45 @@
  *
  * Regularizers: `dropout` (Gal input mask), `recurrentDropout` 'gal' (mask on h_{t−1} where it
  * enters U) or 'semeniuta' (mask on h̃), `zoneout` (one rate for h, Krueger et al.), `weightDrop`
- * (DropConnect on U), `normStabilizer`. Normalization is LSTM-only in this release.
+ * (DropConnect on U), `normalization` 'layer' | 'batch' of W·x_t and U·h_{t−1} (Ba et al.; Cooijmans et
+ * al.; ./recurrent/gru-normalization.ts has the variant), `normStabilizer`.
  *
  * Shapes: x [B, T, D] → [B, T, H] or [B, H]; returnState adds h [B, H]. Weights as tf.layers.gru:
  * kernel [D, 3H], recurrent_kernel [H, 3H], bias [3H] (reset-before) or [2, 3H] (reset-after: row 0
- * input bias, row 1 recurrent bias, as Keras stores it, so Keras-default GRU weights load).
+ * input bias, row 1 recurrent bias, as Keras stores it, so Keras-default GRU weights load); with
+ * normalization also gamma_x, gamma_h [3H] (+ moving statistics [normMaxSteps, 3H] for 'batch').
  *
- * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default.
+ * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default;
+ * batch norm uses the per-step moving statistics. Without normalization the sequence runs in
+ * `gruSequence` from @regulab/kernels (native, wasm or reference); with it, in the tfjs reference
+ * op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gruSequence } from '@regulab/kernels';
+import { gruSequence, type GruSequenceInputs, referenceGruSequence } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { type InitializerSpec, resolveInitializer, serializeInitializer } from './recurrent/initializers.js';
+import { buildGruNorm, type GruNormWeights, gruNormHooks } from './recurrent/gru-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
   checkKnownOptions,
+  type LayerNormScope,
+  NORM_OPTIONS,
+  type Normalization,
+  type NormOptions,
   type RecurrentOptions,
+  resolveNormOptions,
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
 import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
+import { normStepsAtBuild } from './recurrent/step-normalization.js';
 import { stripNulls } from './lstm.js';
 
-export interface GruArgs extends RecurrentOptions {
+export interface GruArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of h (permuted MNIST: 0.15). */
   zoneout?: number;
   /** Keras's reset-after GRU (bias [2, 3H]); default false, as tfjs. */
   resetAfter?: boolean;
-  /** Only 'none' for the GRU (accepted so configs shared with the LSTM validate clearly). */
-  normalization?: 'none';
 }
 
 export class Gru extends RecurrentLayer {
@@ -45,14 +55,19 @@ export class Gru extends RecurrentLayer {
   protected readonly gates = 3;
   readonly zoneout: number;
   readonly resetAfter: boolean;
+  readonly normalization: Normalization;
+  readonly layerNormScope: LayerNormScope;
+  readonly normMaxSteps: number | null;
+  readonly normMomentum: number;
   private readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
   kernel: tf.LayerVariable | null = null; // [D, 3H]
   recurrentKernel: tf.LayerVariable | null = null; // [H, 3H]
   bias: tf.LayerVariable | null = null; // [3H] or [2, 3H]
+  private norm: GruNormWeights | null = null;
 
   constructor(args: GruArgs) {
     const owner = 'rl.layers.gru';
-    checkKnownOptions(owner, args ?? {}, ['zoneout', 'resetAfter', 'normalization']);
+    checkKnownOptions(owner, args ?? {}, ['zoneout', 'resetAfter', ...NORM_OPTIONS]);
     super(owner, args, resolveRecurrentOptions(owner, args));
     this.zoneout = resolveZoneout(owner, 'zoneout', args.zoneout);
     if (args.resetAfter !== undefined && typeof args.resetAfter !== 'boolean') {
@@ -60,11 +75,11 @@ export class Gru extends RecurrentLayer {
         `${owner}: option 'resetAfter' must be a boolean, got ${String(args.resetAfter)}`,
       );
     }
-    if (args.normalization !== undefined && args.normalization !== 'none') {
-      throw new RegulabConfigError(
-        `${owner}: option 'normalization' must be 'none' for the GRU (layer/batch norm are LSTM-only), got ${JSON.stringify(args.normalization)}`,
-      );
-    }
+    const norm = resolveNormOptions(owner, args);
+    this.normalization = norm.normalization;
+    this.layerNormScope = norm.layerNormScope;
+    this.normMaxSteps = norm.normMaxSteps;
+    this.normMomentum = norm.normMomentum;
     this.resetAfter = args.resetAfter ?? false;
     this.initializerSpecs = {
       kernel: args.kernelInitializer ?? 'glorotUniform',
@@ -79,7 +94,7 @@ export class Gru extends RecurrentLayer {
     return { cell: 0, hidden: this.zoneout };
   }
 
-  protected buildWeights(inputDim: number): void {
+  protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
     const seed = this.options.seed ?? undefined;
     const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
@@ -98,6 +113,13 @@ export class Gru extends RecurrentLayer {
     );
     const biasShape = this.resetAfter ? [2, 3 * units] : [3 * units];
     this.bias = this.addWeight('bias', biasShape, 'float32', init('bias', 3));
+    if (this.normalization !== 'none') {
+      const where = `${this.owner} '${this.name}'`;
+      const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
+      this.norm = buildGruNorm(this.normalization, units, maxSteps, (name, shape, initializer, trainable) =>
+        this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
+      );
+    }
   }
 
   protected runSequence(
@@ -105,9 +127,10 @@ export class Gru extends RecurrentLayer {
     states: tf.Tensor2D[],
     masks: CallMasks,
     stepMask: tf.Tensor2D | undefined,
+    training: boolean,
   ): SequenceResult {
     const rawRecurrent = this.recurrentKernel!.read() as tf.Tensor2D; // [H, 3H]
-    const out = gruSequence({
+    const inputs: GruSequenceInputs = {
       x,
       h0: states[0]!,
       kernel: this.kernel!.read() as tf.Tensor2D,
@@ -122,7 +145,20 @@ export class Gru extends RecurrentLayer {
       goBackwards: this.options.goBackwards,
       activation: this.options.activation,
       recurrentActivation: this.options.recurrentActivation,
-    });
+    };
+    if (this.normalization === 'none') {
+      const out = gruSequence(inputs);
+      return { sequence: out.sequence, states: [out.h] };
+    }
+    const norm = gruNormHooks(
+      this.normalization,
+      this.layerNormScope,
+      this.norm!,
+      training,
+      this.normMomentum,
+    );
+    const out = referenceGruSequence(inputs, norm.hooks);
+    norm.finish();
     return { sequence: out.sequence, states: [out.h] };
   }
 
@@ -131,6 +167,10 @@ export class Gru extends RecurrentLayer {
       ...super.getConfig(),
       zoneout: this.zoneout,
       resetAfter: this.resetAfter,
+      normalization: this.normalization,
+      layerNormScope: this.layerNormScope,
+      normMaxSteps: this.normMaxSteps,
+      normMomentum: this.normMomentum,
       kernelInitializer: serializeInitializer(this.initializerSpecs.kernel),
       recurrentInitializer: serializeInitializer(this.initializerSpecs.recurrent),
       biasInitializer: serializeInitializer(this.initializerSpecs.bias),

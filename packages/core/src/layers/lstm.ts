@@ -23,47 +23,34 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { lstmSequence, referenceLstmSequence, type LstmSequenceInputs } from '@regulab/kernels';
-import { checkOneOf, RegulabConfigError } from '../util/validate.js';
+import { RegulabConfigError } from '../util/validate.js';
 import { type InitializerSpec, resolveInitializer, serializeInitializer } from './recurrent/initializers.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
   checkKnownOptions,
   type LayerNormScope,
+  NORM_OPTIONS,
   type Normalization,
+  type NormOptions,
   type RecurrentOptions,
+  resolveNormOptions,
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
 import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
-import { checkNonNegative } from '../util/validate.js';
+import { normStepsAtBuild } from './recurrent/step-normalization.js';
 
-export interface LstmArgs extends RecurrentOptions {
+export interface LstmArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of the cell: c_t keeps c_{t−1} with this probability (char PTB: 0.5). */
   zoneoutCell?: number;
   /** Zoneout probability of the hidden state (char PTB: 0.05). */
   zoneoutHidden?: number;
-  /** 'none' (default), 'layer' (layer-norm LSTM) or 'batch' (recurrent batch norm). */
-  normalization?: Normalization;
-  /** Layer norm statistics over all 4H pre-activations ('fused', Ba et al.; default) or per gate. */
-  layerNormScope?: LayerNormScope;
-  /** Batch norm: steps with their own statistics (default: the input length known at build). */
-  normMaxSteps?: number;
-  /** Batch norm: momentum of the moving statistics (default 0.99). */
-  normMomentum?: number;
   /** Forget-gate bias initialised to 1 (default true, as Keras; the zoneout paper's setting). */
   unitForgetBias?: boolean;
 }
 
-const LSTM_OPTIONS = [
-  'zoneoutCell',
-  'zoneoutHidden',
-  'normalization',
-  'layerNormScope',
-  'normMaxSteps',
-  'normMomentum',
-  'unitForgetBias',
-] as const;
+const LSTM_OPTIONS = ['zoneoutCell', 'zoneoutHidden', ...NORM_OPTIONS, 'unitForgetBias'] as const;
 
 export class Lstm extends RecurrentLayer {
   static className = 'RegulabLSTM';
@@ -88,27 +75,11 @@ export class Lstm extends RecurrentLayer {
     super(owner, args, resolveRecurrentOptions(owner, args));
     this.zoneoutCell = resolveZoneout(owner, 'zoneoutCell', args.zoneoutCell);
     this.zoneoutHidden = resolveZoneout(owner, 'zoneoutHidden', args.zoneoutHidden);
-    this.normalization = checkOneOf(owner, 'normalization', args.normalization ?? 'none', [
-      'none',
-      'layer',
-      'batch',
-    ]);
-    this.layerNormScope = checkOneOf(owner, 'layerNormScope', args.layerNormScope ?? 'fused', [
-      'fused',
-      'gate',
-    ]);
-    this.normMaxSteps = args.normMaxSteps ?? null;
-    if (this.normMaxSteps !== null && !(Number.isInteger(this.normMaxSteps) && this.normMaxSteps > 0)) {
-      throw new RegulabConfigError(
-        `${owner}: option 'normMaxSteps' must be a positive integer, got ${String(args.normMaxSteps)}`,
-      );
-    }
-    this.normMomentum = checkNonNegative(owner, 'normMomentum', args.normMomentum ?? 0.99);
-    if (this.normMomentum >= 1) {
-      throw new RegulabConfigError(
-        `${owner}: option 'normMomentum' must be in [0, 1), got ${this.normMomentum}`,
-      );
-    }
+    const norm = resolveNormOptions(owner, args);
+    this.normalization = norm.normalization;
+    this.layerNormScope = norm.layerNormScope;
+    this.normMaxSteps = norm.normMaxSteps;
+    this.normMomentum = norm.normMomentum;
     if (args.unitForgetBias !== undefined && typeof args.unitForgetBias !== 'boolean') {
       throw new RegulabConfigError(
         `${owner}: option 'unitForgetBias' must be a boolean, got ${String(args.unitForgetBias)}`,
@@ -157,18 +128,10 @@ export class Lstm extends RecurrentLayer {
       );
     }
     if (this.normalization !== 'none') {
-      const maxSteps = this.normMaxSteps ?? steps;
-      if (this.normalization === 'batch' && maxSteps == null) {
-        throw new RegulabConfigError(
-          `${this.owner} '${this.name}': normalization 'batch' keeps statistics per step: set 'normMaxSteps' or give the input a known length`,
-        );
-      }
-      this.norm = buildLstmNorm(
-        this.normalization,
-        units,
-        maxSteps ?? 1,
-        (name, shape, initializer, trainable) =>
-          this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
+      const where = `${this.owner} '${this.name}'`;
+      const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
+      this.norm = buildLstmNorm(this.normalization, units, maxSteps, (name, shape, initializer, trainable) =>
+        this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
       );
     }
   }

@@ -169,6 +169,48 @@ export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): Res
   };
 }
 
+/** The normalisation options both layers take (docs/recurrent.md: each layer's variant). */
+export interface NormOptions {
+  /** 'none' (default), 'layer' (layer norm, Ba et al.) or 'batch' (recurrent batch norm, Cooijmans et al.). */
+  normalization?: Normalization;
+  /** Layer norm statistics over all the projection's gate blocks ('fused'; default) or per gate. */
+  layerNormScope?: LayerNormScope;
+  /** Batch norm: steps with their own statistics (default: the input length known at build). */
+  normMaxSteps?: number;
+  /** Batch norm: momentum of the moving statistics (default 0.99). */
+  normMomentum?: number;
+}
+
+export const NORM_OPTIONS = ['normalization', 'layerNormScope', 'normMaxSteps', 'normMomentum'] as const;
+
+export interface ResolvedNormOptions {
+  normalization: Normalization;
+  layerNormScope: LayerNormScope;
+  normMaxSteps: number | null;
+  normMomentum: number;
+}
+
+/** Validates and defaults the normalisation options. */
+export function resolveNormOptions(owner: string, o: NormOptions): ResolvedNormOptions {
+  const normalization = checkOneOf(owner, 'normalization', o.normalization ?? 'none', [
+    'none',
+    'layer',
+    'batch',
+  ]);
+  const layerNormScope = checkOneOf(owner, 'layerNormScope', o.layerNormScope ?? 'fused', ['fused', 'gate']);
+  const normMaxSteps = o.normMaxSteps ?? null;
+  if (normMaxSteps !== null && !(Number.isInteger(normMaxSteps) && normMaxSteps > 0)) {
+    throw new RegulabConfigError(
+      `${owner}: option 'normMaxSteps' must be a positive integer, got ${String(o.normMaxSteps)}`,
+    );
+  }
+  const normMomentum = checkNonNegative(owner, 'normMomentum', o.normMomentum ?? 0.99);
+  if (normMomentum >= 1) {
+    throw new RegulabConfigError(`${owner}: option 'normMomentum' must be in [0, 1), got ${normMomentum}`);
+  }
+  return { normalization, layerNormScope, normMaxSteps, normMomentum };
+}
+
 /** A zoneout rate: a probability in [0, 1] (1 keeps the state forever). */
 export function resolveZoneout(owner: string, option: string, value: unknown): number {
   return checkProbability(owner, option, value ?? 0);
