@@ -7,7 +7,7 @@ import { checkCommon, rowSplit } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows } from './layout.js';
+import { getGated, getInputGrads, getRows, getStateHistory } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
 const G = 3;
@@ -49,11 +49,7 @@ export function gruForward(rt: WasmRuntime, args: GruArgs, keepTape: boolean): G
     fr.set(F.UP, 0);
     const mem = rt.f32();
     const hs = fr.at(F.HS);
-    const sequence = new Float32Array(B * T * H);
-    for (let b = 0; b < B; b++) {
-      sequence.set(getRows(mem, hs + (b * (T + 1) + 1) * HP, HP, T, H), b * T * H);
-    }
-    const h = getRows(mem, hs + T * HP, (T + 1) * HP, B, H);
+    const { sequence, last: h } = getStateHistory(mem, hs, B, T, H, HP);
     return { sequence, h, tape: keepTape ? new WasmTape(fr) : null };
   } catch (e) {
     fr.release();

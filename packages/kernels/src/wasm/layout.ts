@@ -41,6 +41,25 @@ export function getRows(
 }
 
 /**
+ * A state history [B][T + 1][HP] in memory (row 0 of each example is the initial state) → the
+ * sequence [B, T, H] of states after each step and the last state [B, H], as tight arrays.
+ */
+export function getStateHistory(
+  mem: Float32Array,
+  src: number,
+  b: number,
+  t: number,
+  h: number,
+  hp: number,
+): { sequence: Float32Array; last: Float32Array } {
+  const sequence = new Float32Array(b * t * h);
+  for (let bi = 0; bi < b; bi++) {
+    sequence.set(getRows(mem, src + (bi * (t + 1) + 1) * hp, hp, t, h), bi * t * h);
+  }
+  return { sequence, last: getRows(mem, src + t * hp, (t + 1) * hp, b, h) };
+}
+
+/**
  * x [B, T, D] → [B][T][D + 1] with a trailing 1, in processing order (reversed in time for goBackwards).
  */
 export function putInputs(

@@ -6,7 +6,7 @@
 import type { LstmArgs, LstmForwardResult, LstmGrads } from '../fused/impl.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows } from './layout.js';
+import { getGated, getInputGrads, getRows, getStateHistory } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 import { checkArray, checkCommon, rowSplit } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
@@ -45,11 +45,7 @@ export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean):
     rt.run('lstmForward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
     const mem = rt.f32();
     const hs = fr.at(F.HS);
-    const sequence = new Float32Array(B * T * H);
-    for (let b = 0; b < B; b++) {
-      sequence.set(getRows(mem, hs + (b * (T + 1) + 1) * HP, HP, T, H), b * T * H);
-    }
-    const h = getRows(mem, hs + T * HP, (T + 1) * HP, B, H);
+    const { sequence, last: h } = getStateHistory(mem, hs, B, T, H, HP);
     const c = getRows(mem, fr.at(F.CS) + T * HP, (T + 1) * HP, B, H);
     fr.set(F.WP, 0);
     fr.set(F.UP, 0);
