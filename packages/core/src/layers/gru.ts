@@ -24,7 +24,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { gruSequence, type GruSequenceInputs, referenceGruSequence } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
-import { type InitializerSpec, resolveInitializer, serializeInitializer } from './recurrent/initializers.js';
 import { buildGruNorm, type GruNormWeights, gruNormHooks } from './recurrent/gru-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
@@ -40,7 +39,6 @@ import {
 } from './recurrent/options.js';
 import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
 import { normStepsAtBuild } from './recurrent/step-normalization.js';
-import { stripNulls } from './lstm.js';
 
 export interface GruArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of h (permuted MNIST: 0.15). */
@@ -59,10 +57,6 @@ export class Gru extends RecurrentLayer {
   readonly layerNormScope: LayerNormScope;
   readonly normMaxSteps: number | null;
   readonly normMomentum: number;
-  private readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
-  kernel: tf.LayerVariable | null = null; // [D, 3H]
-  recurrentKernel: tf.LayerVariable | null = null; // [H, 3H]
-  bias: tf.LayerVariable | null = null; // [3H] or [2, 3H]
   private norm: GruNormWeights | null = null;
 
   constructor(args: GruArgs) {
@@ -81,13 +75,6 @@ export class Gru extends RecurrentLayer {
     this.normMaxSteps = norm.normMaxSteps;
     this.normMomentum = norm.normMomentum;
     this.resetAfter = args.resetAfter ?? false;
-    this.initializerSpecs = {
-      kernel: args.kernelInitializer ?? 'glorotUniform',
-      recurrent: args.recurrentInitializer ?? 'orthogonal',
-      bias: args.biasInitializer ?? 'zeros',
-    };
-    for (const [k, spec] of Object.entries(this.initializerSpecs))
-      resolveInitializer(owner, `${k}Initializer`, spec);
   }
 
   protected zoneoutRates(): { cell: number; hidden: number } {
@@ -96,23 +83,9 @@ export class Gru extends RecurrentLayer {
 
   protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
-    const seed = this.options.seed ?? undefined;
-    const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
-      resolveInitializer(
-        this.owner,
-        `${k}Initializer`,
-        this.initializerSpecs[k],
-        seed === undefined ? undefined : seed + salt,
-      );
-    this.kernel = this.addWeight('kernel', [inputDim, 3 * units], 'float32', init('kernel', 1));
-    this.recurrentKernel = this.addWeight(
-      'recurrent_kernel',
-      [units, 3 * units],
-      'float32',
-      init('recurrent', 2),
-    );
+    const biasInit = this.addKernels(inputDim);
     const biasShape = this.resetAfter ? [2, 3 * units] : [3 * units];
-    this.bias = this.addWeight('bias', biasShape, 'float32', init('bias', 3));
+    this.bias = this.addWeight('bias', biasShape, 'float32', biasInit);
     if (this.normalization !== 'none') {
       const where = `${this.owner} '${this.name}'`;
       const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
@@ -171,17 +144,7 @@ export class Gru extends RecurrentLayer {
       layerNormScope: this.layerNormScope,
       normMaxSteps: this.normMaxSteps,
       normMomentum: this.normMomentum,
-      kernelInitializer: serializeInitializer(this.initializerSpecs.kernel),
-      recurrentInitializer: serializeInitializer(this.initializerSpecs.recurrent),
-      biasInitializer: serializeInitializer(this.initializerSpecs.bias),
     } as tf.serialization.ConfigDict;
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(stripNulls(config)) as T;
   }
 }
 

@@ -24,7 +24,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { lstmSequence, referenceLstmSequence, type LstmSequenceInputs } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
-import { type InitializerSpec, resolveInitializer, serializeInitializer } from './recurrent/initializers.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
@@ -63,10 +62,6 @@ export class Lstm extends RecurrentLayer {
   readonly normMaxSteps: number | null;
   readonly normMomentum: number;
   readonly unitForgetBias: boolean;
-  private readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
-  kernel: tf.LayerVariable | null = null; // [D, 4H]
-  recurrentKernel: tf.LayerVariable | null = null; // [H, 4H]
-  bias: tf.LayerVariable | null = null; // [4H]
   private norm: LstmNormWeights | null = null;
 
   constructor(args: LstmArgs) {
@@ -86,14 +81,6 @@ export class Lstm extends RecurrentLayer {
       );
     }
     this.unitForgetBias = args.unitForgetBias ?? true;
-    this.initializerSpecs = {
-      kernel: args.kernelInitializer ?? 'glorotUniform',
-      recurrent: args.recurrentInitializer ?? 'orthogonal',
-      bias: args.biasInitializer ?? 'zeros',
-    };
-    // Resolve now so a bad initializer fails at construction.
-    for (const [k, spec] of Object.entries(this.initializerSpecs))
-      resolveInitializer(owner, `${k}Initializer`, spec);
   }
 
   protected zoneoutRates(): { cell: number; hidden: number } {
@@ -102,22 +89,8 @@ export class Lstm extends RecurrentLayer {
 
   protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
-    const seed = this.options.seed ?? undefined;
-    const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
-      resolveInitializer(
-        this.owner,
-        `${k}Initializer`,
-        this.initializerSpecs[k],
-        seed === undefined ? undefined : seed + salt,
-      );
-    this.kernel = this.addWeight('kernel', [inputDim, 4 * units], 'float32', init('kernel', 1));
-    this.recurrentKernel = this.addWeight(
-      'recurrent_kernel',
-      [units, 4 * units],
-      'float32',
-      init('recurrent', 2),
-    );
-    this.bias = this.addWeight('bias', [4 * units], 'float32', init('bias', 3));
+    const biasInit = this.addKernels(inputDim);
+    this.bias = this.addWeight('bias', [4 * units], 'float32', biasInit);
     if (this.unitForgetBias) {
       // The forget block starts at 1 (Jozefowicz et al. 2015), the rest from biasInitializer.
       const b = this.bias.read();
@@ -187,28 +160,8 @@ export class Lstm extends RecurrentLayer {
       normMaxSteps: this.normMaxSteps,
       normMomentum: this.normMomentum,
       unitForgetBias: this.unitForgetBias,
-      kernelInitializer: serializeInitializer(this.initializerSpecs.kernel),
-      recurrentInitializer: serializeInitializer(this.initializerSpecs.recurrent),
-      biasInitializer: serializeInitializer(this.initializerSpecs.bias),
     } as tf.serialization.ConfigDict;
   }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(stripNulls(config)) as T;
-  }
-}
-
-/**
- * Layer options from a saved config: drops null values (so defaults apply) and the
- * `customObjects` entry tfjs's deserializer adds.
- */
-export function stripNulls(config: tf.serialization.ConfigDict): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) if (v !== null && k !== 'customObjects') out[k] = v;
-  return out;
 }
 
 /** Creates an `rl.layers.lstm` layer (see Lstm). */

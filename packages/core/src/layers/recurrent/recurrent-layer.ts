@@ -17,6 +17,7 @@ import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
 import { type CallMasks, applySequenceMask, drawCallMasks } from './masks.js';
 import { normStabilizerPenalty } from './norm-stabilizer.js';
+import { type InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
 import type { RecurrentOptions, ResolvedRecurrentOptions } from './options.js';
 
 export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -35,6 +36,11 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   protected abstract readonly numStates: number;
   /** Gate blocks in the kernels: 4 (LSTM) or 3 (GRU). */
   protected abstract readonly gates: number;
+  /** The three weight initializers as given (names or instances), for build and getConfig. */
+  protected readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
+  kernel: tf.LayerVariable | null = null; // [D, G·H]
+  recurrentKernel: tf.LayerVariable | null = null; // [H, G·H]
+  bias: tf.LayerVariable | null = null; // [G·H] (GRU reset-after: [2, G·H])
   private states_: tf.Tensor2D[] | null = null;
   private staleStates: tf.Tensor[] = [];
   private pendingPenalty: tf.Scalar | null = null;
@@ -61,6 +67,38 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
     this._stateful = resolved.stateful;
     this.inputSpec = [new tf.InputSpec({ ndim: 3 })];
     if (resolved.normStabilizer > 0) this.addLoss(() => this.takePenalty());
+    this.initializerSpecs = {
+      kernel: args.kernelInitializer ?? 'glorotUniform',
+      recurrent: args.recurrentInitializer ?? 'orthogonal',
+      bias: args.biasInitializer ?? 'zeros',
+    };
+    // Resolve now so a bad initializer fails at construction.
+    for (const [k, spec] of Object.entries(this.initializerSpecs))
+      resolveInitializer(owner, `${k}Initializer`, spec);
+  }
+
+  /**
+   * Creates `kernel` [D, G·H] and `recurrent_kernel` [H, G·H] (tfjs names and layout) and returns
+   * the bias initializer. A seeded layer seeds each initializer with its own offset of the seed.
+   */
+  protected addKernels(inputDim: number): ReturnType<typeof resolveInitializer> {
+    const width = this.gates * this.options.units;
+    const seed = this.options.seed ?? undefined;
+    const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
+      resolveInitializer(
+        this.owner,
+        `${k}Initializer`,
+        this.initializerSpecs[k],
+        seed === undefined ? undefined : seed + salt,
+      );
+    this.kernel = this.addWeight('kernel', [inputDim, width], 'float32', init('kernel', 1));
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [this.options.units, width],
+      'float32',
+      init('recurrent', 2),
+    );
+    return init('bias', 3);
   }
 
   /** Zoneout rates of this layer's states (cell, hidden). */
@@ -242,10 +280,24 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       zoneoutAtInference: o.zoneoutAtInference,
       weightDrop: o.weightDrop,
       normStabilizer: o.normStabilizer,
+      kernelInitializer: serializeInitializer(
+        this.initializerSpecs.kernel,
+      ) as tf.serialization.ConfigDictValue,
+      recurrentInitializer: serializeInitializer(
+        this.initializerSpecs.recurrent,
+      ) as tf.serialization.ConfigDictValue,
+      biasInitializer: serializeInitializer(this.initializerSpecs.bias) as tf.serialization.ConfigDictValue,
       activation: o.activation,
       recurrentActivation: o.recurrentActivation,
       seed: o.seed,
     };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(stripNulls(config)) as T;
   }
 
   /** The queued norm-stabilizer penalty of the last training call(s), handed to the loss once. */
@@ -303,6 +355,16 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
     if (this.states_) this.staleStates.push(...this.states_);
     this.states_ = finals.map((s) => tf.keep(tf.clone(s)) as tf.Tensor2D);
   }
+}
+
+/**
+ * Layer options from a saved config: drops null values (so defaults apply) and the
+ * `customObjects` entry tfjs's deserializer adds.
+ */
+export function stripNulls(config: tf.serialization.ConfigDict): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== null && k !== 'customObjects') out[k] = v;
+  return out;
 }
 
 function firstShape(inputShape: Shape | Shape[]): Shape {
