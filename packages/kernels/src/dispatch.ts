@@ -7,9 +7,11 @@
  *   the same way, with a notice; `backend()` always says what actually runs).
  * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
  * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
- * - With a fast backend that has an sgemm (native), tfjs's CPU matmul (and broadcasting
- *   arithmetic) kernels are routed through it too (./fused/cpu-kernels.ts), since the dense layers then dominate a training step;
+ * - With a fast backend (native or wasm), tfjs's CPU matmul, arithmetic, element-wise math,
+ *   reduction and data-movement kernels are routed through fast versions too
+ *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step;
  *   `REGULAB_CPU_KERNELS=0` keeps tfjs's own. Switching to the reference restores tfjs's kernels.
+ * - `fusedOptimizerUpdate()` gives Regulab's optimizers their one-pass update on the CPU backend.
  */
 import { availableParallelism } from 'node:os';
 import type {
@@ -19,7 +21,9 @@ import type {
   LstmSequenceInputs,
   LstmSequenceOutputs,
 } from './types.js';
-import type { FusedImpl } from './fused/impl.js';
+import * as tf from '@tensorflow/tfjs';
+import type { FusedImpl, OptimizerUpdate } from './fused/impl.js';
+import { jsOptimizerUpdate } from './fused/js-elementwise.js';
 import { installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
 import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
@@ -82,7 +86,8 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
     const impl = name === 'native' ? tryNative() : name === 'wasm' ? tryWasm() : null;
     if (name === 'reference' || impl !== null) {
       impl?.setThreads(envThreads());
-      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0') installCpuKernels(impl.sgemm, impl.binary);
+      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0')
+        installCpuKernels(impl.sgemm, impl.binary, impl.unary);
       else uninstallCpuKernels();
       return { name, impl };
     }
@@ -100,6 +105,17 @@ function current(): Resolved {
     resolved = resolve(valid ? env : 'auto');
   }
   return resolved;
+}
+
+/**
+ * The one-pass optimizer step (OptimizerUpdate) for variables on tfjs's CPU backend: the fast
+ * impl's (native), or plain JavaScript with the wasm impl; null with the reference kernels or on
+ * any other tfjs backend, where optimizers use tfjs ops.
+ */
+export function fusedOptimizerUpdate(): OptimizerUpdate | null {
+  const { impl } = current();
+  if (impl === null || tf.getBackend() !== 'cpu') return null;
+  return impl.optimizerUpdate ?? jsOptimizerUpdate;
 }
 
 /** The implementation the fused ops use in this process. */

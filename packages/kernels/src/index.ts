@@ -2,6 +2,7 @@ export type * from './types.js';
 export {
   backend,
   fusedImpl,
+  fusedOptimizerUpdate,
   gruSequence,
   kernelNotice,
   kernelThreads,
@@ -10,7 +11,8 @@ export {
   setKernelThreads,
 } from './dispatch.js';
 export type * from './fused/impl.js';
-export { ACTIVATION_CODE } from './fused/impl.js';
+export { ACTIVATION_CODE, OPTIMIZER_KIND, UNARY_CODE } from './fused/impl.js';
+export { jsBinary, jsOptimizerUpdate, jsUnary } from './fused/js-elementwise.js';
 export { zoneoutMaskFromSeed } from './fused/zoneout-hash.js';
 
 export const VERSION = '0.1.0';

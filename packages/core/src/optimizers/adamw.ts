@@ -3,6 +3,7 @@
  * Regularization", ICLR 2019), as PyTorch `torch.optim.AdamW` and Keras `AdamW` implement it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { OPTIMIZER_KIND } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import {
   type DecoupledWeightDecayArgs,
@@ -10,6 +11,7 @@ import {
   type Slots,
   argsFromConfig,
 } from './decoupled-weight-decay.js';
+import type { FusedStep } from './fused-update.js';
 
 export interface AdamWArgs extends DecoupledWeightDecayArgs {
   /** Decay of the first-moment estimate. Default 0.9. */
@@ -33,7 +35,8 @@ export interface AdamWArgs extends DecoupledWeightDecayArgs {
  *
  * Shapes: m and v have each variable's shape. State: `getWeights()` gives `iter` then
  * `<variable>/m`, `<variable>/v`. A `tf.Optimizer`: use it in `model.compile({ optimizer })` or
- * `optimizer.minimize(f)`; it serializes (`getConfig`, registered as `RegulabAdamW`).
+ * `optimizer.minimize(f)`; it serializes (`getConfig`, registered as `RegulabAdamW`). On tfjs's
+ * CPU backend with Regulab's fast kernels each variable is updated in one pass (./fused-update.ts).
  */
 export class AdamW extends DecoupledWeightDecayOptimizer {
   static readonly className = 'RegulabAdamW';
@@ -56,6 +59,23 @@ export class AdamW extends DecoupledWeightDecayOptimizer {
 
   protected get slotNames(): readonly string[] {
     return ['m', 'v'];
+  }
+
+  protected override fusedStep(lr: number, step: number): FusedStep {
+    const t = step + 1;
+    return {
+      kind: OPTIMIZER_KIND.adam,
+      params: [
+        lr,
+        this.beta1,
+        1 - this.beta1,
+        this.beta2,
+        1 - this.beta2,
+        this.epsilon,
+        1 - this.beta1 ** t,
+        1 - this.beta2 ** t,
+      ],
+    };
   }
 
   protected updateVariable(
@@ -107,4 +127,16 @@ function checkBeta(option: string, value: unknown): number {
  */
 export function adamw(args: AdamWArgs): AdamW {
   return new AdamW(args);
+}
+
+/**
+ * Adam (Kingma & Ba, ICLR 2015): AdamW with weightDecay 0, the same update as `tf.train.adam`
+ * with ε = 1e-8 by default, in one pass per variable on the CPU backend (see `AdamW`).
+ *
+ * ```ts
+ * model.compile({ optimizer: rl.optimizers.adam({ learningRate: 1e-3 }), loss });
+ * ```
+ */
+export function adam(args: Omit<AdamWArgs, 'weightDecay' | 'exclude'>): AdamW {
+  return new AdamW({ ...args, weightDecay: 0 });
 }

@@ -1,5 +1,5 @@
 // Public namespace rl.optimizers: each module adds its own export line here.
-export { adamw, AdamW, type AdamWArgs } from './adamw.js';
+export { adam, adamw, AdamW, type AdamWArgs } from './adamw.js';
 export { sgdw, SGDW, type SGDWArgs } from './sgdw.js';
 export { clipped, ClippedOptimizer } from './clipped.js';
 export {

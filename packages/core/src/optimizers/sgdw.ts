@@ -3,6 +3,7 @@
  * (Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019).
  */
 import * as tf from '@tensorflow/tfjs';
+import { OPTIMIZER_KIND } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import {
   type DecoupledWeightDecayArgs,
@@ -10,6 +11,7 @@ import {
   type Slots,
   argsFromConfig,
 } from './decoupled-weight-decay.js';
+import type { FusedStep } from './fused-update.js';
 
 export interface SGDWArgs extends DecoupledWeightDecayArgs {
   /** Momentum μ in [0, 1). Default 0 (plain SGD, no state). */
@@ -63,6 +65,10 @@ export class SGDW extends DecoupledWeightDecayOptimizer {
 
   protected get slotNames(): readonly string[] {
     return this.momentum > 0 ? ['momentum'] : [];
+  }
+
+  protected override fusedStep(lr: number): FusedStep {
+    return { kind: OPTIMIZER_KIND.sgd, params: [lr, this.momentum, this.nesterov ? 1 : 0] };
   }
 
   protected updateVariable(variable: tf.Variable, g: tf.Tensor, slots: Slots, lr: number): void {

@@ -4,9 +4,11 @@
 //   ints  Int32Array  [B, T, D, H, goBackwards, act, ract, candPerStep, zcMode, zhMode, zcSeed, zhSeed, resetAfter]
 //   floats Float64Array [zcRate, zhRate]
 //   bufs  Array of Float32Array | null in the order of src/native/binding.ts
-//   sgemm(a, b, c, m, k, n, transA, transB), setThreads(n), threads(), isa(), setIsa(name) → bool
+//   sgemm(a, b, c, m, k, n, transA, transB), binary(...), unary(op, x, out),
+//   optimizerUpdate(kind, w, g, s0, s1, params), setThreads(n), threads(), isa(), setIsa(name) → bool
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -168,6 +170,30 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// unary(op, x, out): out = f(x) (op codes: UNARY_CODE of src/fused/impl.ts).
+static Napi::Value Unary(const Napi::CallbackInfo& info) {
+  int op = info[0].As<Napi::Number>().Int32Value();
+  Napi::Float32Array x = info[1].As<Napi::Float32Array>();
+  Napi::Float32Array out = info[2].As<Napi::Float32Array>();
+  long n = (long)std::min(x.ElementLength(), out.ElementLength());
+  isa().unary(op, x.Data(), out.Data(), n);
+  return info.Env().Undefined();
+}
+
+// optimizerUpdate(kind, w, g, s0 | null, s1 | null, params): one variable's step, in place.
+static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+  int kind = info[0].As<Napi::Number>().Int32Value();
+  Napi::Float32Array w = info[1].As<Napi::Float32Array>();
+  const float* g = info[2].As<Napi::Float32Array>().Data();
+  auto slot = [&](int i) -> float* {
+    Napi::Value v = info[i];
+    return v.IsNull() || v.IsUndefined() ? nullptr : v.As<Napi::Float32Array>().Data();
+  };
+  const double* p = info[5].As<Napi::Float64Array>().Data();
+  isa().optimizer_update(kind, w.Data(), g, slot(3), slot(4), (long)w.ElementLength(), p);
+  return info.Env().Undefined();
+}
+
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
   if (n < 1) n = 1;
@@ -193,6 +219,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gruBackward", Napi::Function::New(env, GruBackward));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("isa", Napi::Function::New(env, Isa));

@@ -53,6 +53,10 @@ struct IsaTable {
   void (*lstm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1);
   void (*gru_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
   void (*gru_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
+  // y = f(x) over n floats (op codes: UNARY_CODE of src/fused/impl.ts).
+  void (*unary)(int op, const float* x, float* y, long n);
+  // One optimizer step of one variable in place (kinds and scalars: see kernels.inc).
+  void (*optimizer_update)(int kind, float* w, const float* g, float* s0, float* s1, long n, const double* p);
 };
 
 const IsaTable* isa_avx512();

@@ -1,6 +1,6 @@
 /**
  * Data-movement and reduction kernels for tfjs's CPU backend where its generic versions cost more
- * than the whole fused LSTM in a language model's step: row gathers (embedding lookups), 2-D
+ * than the whole fused LSTM in a language model's step: row gathers (embedding lookups),
  * transposes and sums over leading axes (bias gradients). Each serves float32 and the common
  * case, and hands anything else to tfjs's own kernel (`fallback`). Installed by ./cpu-kernels.ts.
  */
@@ -46,26 +46,52 @@ export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
   };
 }
 
-/** Transpose of a 2-D float32 tensor (perm [1, 0]), in cache-friendly 32×32 blocks. */
+/**
+ * Transpose of a float32 tensor: a copy for the identity permutation (tfjs's layers emit those),
+ * 32×32 blocks for 2-D, and for any other permutation a walk over the output in order with the
+ * input's stride on the innermost output axis. tfjs's kernel computes a multi-index array per
+ * element (~14 MB of garbage per language-model step).
+ */
 export function transposeKernel(fallback: () => KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as Inputs;
     const { perm } = args.attrs as { perm: number[] };
     const backend = args.backend as unknown as CpuBackend;
-    if (x!.dtype !== 'float32' || x!.shape.length !== 2 || perm[0] !== 1 || size(x!.shape) < MIN_ELEMENTS) {
-      return fallback()(args);
+    const shape = x!.shape;
+    const rank = shape.length;
+    if (x!.dtype !== 'float32' || perm.length !== rank || size(shape) < MIN_ELEMENTS) return fallback()(args);
+    const xv = backend.readSync(x!.dataId);
+    if (!(xv instanceof Float32Array)) return fallback()(args);
+    const outShape = perm.map((p) => shape[p]);
+    if (perm.every((p, i) => p === i)) return backend.makeTensorInfo(outShape, 'float32', xv.slice());
+    const out = new Float32Array(xv.length);
+    if (rank === 2) {
+      const [m, n] = shape;
+      for (let i0 = 0; i0 < m; i0 += 32) {
+        for (let j0 = 0; j0 < n; j0 += 32) {
+          const i1 = Math.min(m, i0 + 32);
+          const j1 = Math.min(n, j0 + 32);
+          for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * m + i] = xv[i * n + j];
+        }
+      }
+      return backend.makeTensorInfo(outShape, 'float32', out);
     }
-    const [m, n] = x!.shape;
-    const xv = backend.readSync(x!.dataId) as Float32Array;
-    const out = new Float32Array(m * n);
-    for (let i0 = 0; i0 < m; i0 += 32) {
-      for (let j0 = 0; j0 < n; j0 += 32) {
-        const i1 = Math.min(m, i0 + 32);
-        const j1 = Math.min(n, j0 + 32);
-        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * m + i] = xv[i * n + j];
+    const inStrides = shape.map((_, i) => size(shape.slice(i + 1)));
+    const stride = perm.map((p) => inStrides[p]); // input step per output axis
+    const inner = outShape[rank - 1];
+    const innerStride = stride[rank - 1];
+    const idx = new Array<number>(rank - 1).fill(0);
+    let base = 0; // input offset of the current output row
+    for (let o = 0; o < out.length; o += inner) {
+      for (let j = 0, s = base; j < inner; j++, s += innerStride) out[o + j] = xv[s];
+      for (let d = rank - 2; d >= 0; d--) {
+        base += stride[d];
+        if (++idx[d] < outShape[d]) break;
+        base -= stride[d] * outShape[d];
+        idx[d] = 0;
       }
     }
-    return backend.makeTensorInfo([n, m], 'float32', out);
+    return backend.makeTensorInfo(outShape, 'float32', out);
   };
 }
 

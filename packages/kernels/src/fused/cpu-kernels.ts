@@ -5,7 +5,9 @@
  * ones that call a fast sgemm (the native addon's packed, threaded GEMM); their gradients are
  * tfjs's own, which call tf.matMul again and so run on the fast kernel too. It also replaces
  * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop, `Slice` with contiguous
- * copies, and GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts.
+ * copies, GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts, element-wise
+ * math (Exp, Log, Sqrt, …) and last-axis Max / Min / Sum with ./cpu-math-kernels.ts, and broadcasting
+ * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts).
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear and at most a bias over the last axis go the fast way; anything
@@ -13,7 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
-import type { BinaryOp, Sgemm } from './impl.js';
+import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
+import type { BinaryOp, Sgemm, UnaryOp } from './impl.js';
+import { jsBinary, jsUnary } from './js-elementwise.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Inputs = Record<string, tf.TensorInfo | undefined>;
@@ -227,10 +231,12 @@ function replace(name: string, kernelFunc: KernelFunc): void {
 }
 
 /**
- * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass and, with
- * `binary`, broadcasting Add/Sub/Multiply/RealDiv through it (idempotent; replaces an install).
+ * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
+ * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
+ * (plain-JS loops when not given), last-axis Max/Min/Sum and transposes through single passes
+ * (idempotent; replaces an install).
  */
-export function installCpuKernels(sgemm: Sgemm, binary?: BinaryOp): void {
+export function installCpuKernels(sgemm: Sgemm, binary: BinaryOp = jsBinary, unary: UnaryOp = jsUnary): void {
   uninstallCpuKernels();
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm));
@@ -244,14 +250,23 @@ export function installCpuKernels(sgemm: Sgemm, binary?: BinaryOp): void {
     'Transpose',
     transposeKernel(() => originals.get('Transpose')!),
   );
+  const leadingSum = sumKernel(() => originals.get('Sum')!);
   replace(
     'Sum',
-    sumKernel(() => originals.get('Sum')!),
+    lastAxisReduction('Sum', () => leadingSum),
   );
-  if (binary) {
-    for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
-      replace(name, arithmetic(name, binary));
-  }
+  for (const name of ['Max', 'Min'] as const)
+    replace(
+      name,
+      lastAxisReduction(name, () => originals.get(name)!),
+    );
+  for (const name of UNARY_KERNELS)
+    replace(
+      name,
+      unaryKernel(name, unary, () => originals.get(name)!),
+    );
+  for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
+    replace(name, arithmetic(name, binary));
 }
 
 /** Restores tfjs's own CPU kernels. */

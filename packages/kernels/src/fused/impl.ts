@@ -145,6 +145,47 @@ export type BinaryOp = (
   m: number,
 ) => void;
 
+/** Op codes of UnaryOp (native/src/kernels.inc and ./js-elementwise.ts). */
+export const UNARY_CODE = {
+  Exp: 0,
+  Log: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+  Abs: 6,
+  Reciprocal: 7,
+  Sigmoid: 8,
+  Tanh: 9,
+  Relu: 10,
+} as const;
+export type UnaryName = keyof typeof UNARY_CODE;
+
+/** out[i] = f(x[i]) for i < min(x.length, out.length); f chosen by its UNARY_CODE. */
+export type UnaryOp = (op: number, x: Float32Array, out: Float32Array) => void;
+
+/** Kinds of OptimizerUpdate. */
+export const OPTIMIZER_KIND = { adam: 0, sgd: 1 } as const;
+
+/**
+ * One optimizer step of one variable, in place: w, s0 and s1 are overwritten, g is read.
+ * params[0] is lr·λ (decoupled weight decay, 0 for none), then by kind:
+ *
+ *     adam: [lr·λ, lr, β1, 1 − β1, β2, 1 − β2, ε, 1 − β1^t, 1 − β2^t], s0 = m, s1 = v
+ *           w ← w(1 − lr·λ); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²
+ *           w ← w − lr·(m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + ε)
+ *     sgd:  [lr·λ, lr, μ, nesterov (0 | 1)], s0 = momentum buffer b or null, s1 null
+ *           w ← w(1 − lr·λ); b ← μ·b + g; w ← w − lr·(nesterov ? g + μ·b : b)   (b = g without s0)
+ */
+export type OptimizerUpdate = (
+  kind: number,
+  w: Float32Array,
+  g: Float32Array,
+  s0: Float32Array | null,
+  s1: Float32Array | null,
+  params: Float64Array,
+) => void;
+
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
@@ -169,4 +210,8 @@ export interface FusedImpl {
   sgemm?: Sgemm;
   /** Optional broadcasting arithmetic, used for tfjs's CPU Add/Sub/Multiply/RealDiv kernels. */
   binary?: BinaryOp;
+  /** Optional element-wise math, used for tfjs's CPU Exp, Log, Sqrt, … kernels. */
+  unary?: UnaryOp;
+  /** Optional fused optimizer step, used by Regulab's optimizers on tfjs's CPU backend. */
+  optimizerUpdate?: OptimizerUpdate;
 }

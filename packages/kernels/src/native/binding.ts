@@ -24,6 +24,15 @@ export interface NativeBinding {
     tb: boolean,
   ): void;
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  optimizerUpdate(
+    kind: number,
+    w: Float32Array,
+    g: Float32Array,
+    s0: Float32Array | null,
+    s1: Float32Array | null,
+    params: Float64Array,
+  ): void;
   setThreads(n: number): void;
   threads(): number;
   isa(): string;

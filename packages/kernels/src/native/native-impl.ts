@@ -210,6 +210,8 @@ export function nativeImpl(
       return c;
     },
     binary: (op, mode, a, b, out, m) => addon.binary(op, mode, a, b, out, m),
+    unary: (op, x, out) => addon.unary(op, x, out),
+    optimizerUpdate: (kind, w, g, s0, s1, params) => addon.optimizerUpdate(kind, w, g, s0, s1, params),
     isa: () => addon.isa(),
     setIsa: (name: string) => addon.setIsa(name),
   };

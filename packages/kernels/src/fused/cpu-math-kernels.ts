@@ -1,0 +1,88 @@
+/**
+ * Element-wise math and innermost-axis reductions for tfjs's CPU backend: Exp, Log, Neg, Sqrt,
+ * Rsqrt, Square, Abs, Reciprocal, Sigmoid, Tanh, Relu through a UnaryOp (native SIMD, or the plain
+ * loops of ./js-elementwise.ts), and Max / Min / Sum over the last axis. In a language model's step
+ * these are softmax cross-entropy (max, exp, sum, log) and tf.train's optimizer updates (square,
+ * sqrt); tfjs's generic unary loop costs 15–25 ns per element (Sqrt boxes every value), and its
+ * reductions allocate per call what a single pass does not need.
+ *
+ * Float32 inputs of at least MIN_ELEMENTS elements go this way; anything else runs tfjs's kernel.
+ * Installed by ./cpu-kernels.ts.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { UNARY_CODE, type UnaryName, type UnaryOp } from './impl.js';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+type Inputs = Record<string, tf.TensorInfo | undefined>;
+interface CpuBackend {
+  readSync(dataId: object): tf.TypedArray;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+}
+const MIN_ELEMENTS = 2048;
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+export const UNARY_KERNELS = Object.keys(UNARY_CODE) as UnaryName[];
+
+/** The CPU kernel of one unary op through `unary`. */
+export function unaryKernel(name: UnaryName, unary: UnaryOp, fallback: () => KernelFunc): KernelFunc {
+  const code = UNARY_CODE[name];
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const backend = args.backend as unknown as CpuBackend;
+    const xv = x!.dtype === 'float32' ? backend.readSync(x!.dataId) : null;
+    if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
+    const out = new Float32Array(xv.length);
+    unary(code, xv, out);
+    return backend.makeTensorInfo([...x!.shape], 'float32', out);
+  };
+}
+
+export type ReductionName = 'Max' | 'Min' | 'Sum';
+
+function reduceRows(name: ReductionName, xv: Float32Array, rows: number, width: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let r = 0, o = 0; r < rows; r++, o += width) {
+    let acc = name === 'Sum' ? 0 : xv[o];
+    if (name === 'Sum') for (let j = 0; j < width; j++) acc += xv[o + j];
+    else if (name === 'Max')
+      for (let j = 1; j < width; j++) {
+        const v = xv[o + j];
+        if (v > acc || v !== v) acc = v; // NaN wins, as in tfjs
+      }
+    else
+      for (let j = 1; j < width; j++) {
+        const v = xv[o + j];
+        if (v < acc || v !== v) acc = v;
+      }
+    out[r] = acc;
+  }
+  return out;
+}
+
+/**
+ * Max, Min or Sum of a float32 tensor over its last axis only (e.g. the row maxima and sums of
+ * softmax), one pass per row. Other axes go to `fallback` (./cpu-data-kernels.ts sums leading axes).
+ */
+export function lastAxisReduction(name: ReductionName, fallback: () => KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const attrs = args.attrs as {
+      axis?: number | number[];
+      reductionIndices?: number | number[];
+      keepDims: boolean;
+    };
+    const backend = args.backend as unknown as CpuBackend;
+    const rank = x!.shape.length;
+    const raw = attrs.reductionIndices ?? attrs.axis;
+    const axes = raw == null ? [] : (Array.isArray(raw) ? raw : [raw]).map((a) => (a < 0 ? a + rank : a));
+    const last = rank >= 1 && axes.length > 0 && axes.every((a) => a === rank - 1);
+    const width = rank >= 1 ? x!.shape[rank - 1] : 0;
+    if (x!.dtype !== 'float32' || !last || width === 0 || size(x!.shape) < MIN_ELEMENTS)
+      return fallback()(args);
+    const xv = backend.readSync(x!.dataId);
+    if (!(xv instanceof Float32Array)) return fallback()(args);
+    const out = reduceRows(name, xv, xv.length / width, width);
+    const shape = attrs.keepDims ? [...x!.shape.slice(0, -1), 1] : x!.shape.slice(0, -1);
+    return backend.makeTensorInfo(shape, 'float32', out);
+  };
+}
