@@ -149,11 +149,10 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   int m = info[3].As<Napi::Number>().Int32Value(), k = info[4].As<Napi::Number>().Int32Value();
   int n = info[5].As<Napi::Number>().Int32Value();
   bool ta = info[6].As<Napi::Boolean>().Value(), tb = info[7].As<Napi::Boolean>().Value();
-  std::vector<float> at;
   if (ta) {
-    at.resize((size_t)m * k);
-    transpose(k, m, A, m, at.data());
-    A = at.data();
+    float* at = scratch(10, (size_t)m * k);
+    transpose(k, m, A, m, at);
+    A = at;
   }
   gemm(m, n, k, A, k, B, tb ? k : n, tb, C, n, false, pool());
   return info.Env().Undefined();

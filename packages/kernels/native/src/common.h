@@ -41,6 +41,13 @@ struct SeqCtx {
   int time_of(int k) const { return goBackwards ? T - 1 - k : k; }
 };
 
+// Per-thread float storage kept across calls, one buffer per slot (grow-only). A per-call buffer
+// of megabytes would be fresh pages on every call, and first-touch page faults cost more than the
+// kernels themselves on the machines measured (~1.5 ms per MB in a 2-core VM). The contents are
+// stale: every user writes a buffer before reading it. Slots 0–9 belong to the drivers (one call at
+// a time per thread), 10 to the sgemm entry point, 11 to the GEMM's packing (pool threads).
+float* scratch(int slot, size_t n);
+
 // Routines compiled once per instruction set (kernels.inc).
 struct IsaTable {
   const char* name;
@@ -76,8 +83,9 @@ size_t packed_size(int K, int N, int nr);
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
           bool accumulate, Pool& pool);
 
-// out[K×M] = in[M×K]ᵀ (in has row stride ld), optionally scaling row r... (plain transpose).
+// out[K×M] = in[M×K]ᵀ (in has row stride ld); the pool version splits the output rows.
 void transpose(int M, int K, const float* in, int ld, float* out);
+void transpose(int M, int K, const float* in, int ld, float* out, Pool& pool);
 
 void lstm_forward(SeqCtx& c, Pool& pool);
 void lstm_backward(SeqCtx& c, Pool& pool);

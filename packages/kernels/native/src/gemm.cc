@@ -9,6 +9,13 @@
 
 namespace regulab {
 
+float* scratch(int slot, size_t n) {
+  thread_local std::vector<float> store[12];
+  std::vector<float>& v = store[slot];
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
 size_t packed_size(int K, int N, int nr) { return (size_t)((N + nr - 1) / nr) * nr * (size_t)K; }
 
 void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr) {
@@ -29,19 +36,31 @@ void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int 
   }
 }
 
-void transpose(int M, int K, const float* in, int ld, float* out) {
+// Output rows [p_lo, p_hi) of the transpose, in 32×32 blocks.
+static void transpose_rows(int M, int p_lo, int p_hi, const float* in, int ld, float* out) {
   const int bs = 32;
   for (int i0 = 0; i0 < M; i0 += bs)
-    for (int p0 = 0; p0 < K; p0 += bs)
+    for (int p0 = p_lo; p0 < p_hi; p0 += bs)
       for (int i = i0; i < std::min(M, i0 + bs); i++)
-        for (int p = p0; p < std::min(K, p0 + bs); p++) out[(size_t)p * M + i] = in[(size_t)i * ld + p];
+        for (int p = p0; p < std::min(p_hi, p0 + bs); p++) out[(size_t)p * M + i] = in[(size_t)i * ld + p];
+}
+
+void transpose(int M, int K, const float* in, int ld, float* out) { transpose_rows(M, 0, K, in, ld, out); }
+
+void transpose(int M, int K, const float* in, int ld, float* out, Pool& pool) {
+  if (pool.size() == 1 || (size_t)M * K < 65536) return transpose(M, K, in, ld, out);
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range(K, nt, tid, 32, lo, hi);
+    transpose_rows(M, lo, hi, in, ld, out);
+  });
 }
 
 static constexpr int KC = 256;
 
 // Single-threaded product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of nr).
 static void gemm_block(int m0, int m1, int n0, int n1, int K, const float* A, int lda, const float* B, int ldb,
-                       bool transB, float* C, int ldc, bool accumulate, std::vector<float>& buf) {
+                       bool transB, float* C, int ldc, bool accumulate) {
   const IsaTable& t = isa();
   const int nr = t.nr, N = n1 - n0;
   if (N <= 0 || m1 <= m0) return;
@@ -50,18 +69,18 @@ static void gemm_block(int m0, int m1, int n0, int n1, int K, const float* A, in
       for (int i = m0; i < m1; i++) std::fill(C + (size_t)i * ldc + n0, C + (size_t)i * ldc + n1, 0.f);
     return;
   }
-  buf.resize(packed_size(KC, N, nr));
+  float* buf = scratch(11, packed_size(KC, N, nr));
   for (int p0 = 0; p0 < K; p0 += KC) {
     int kc = std::min(KC, K - p0);
     const float* Bs = transB ? B + (size_t)n0 * ldb + p0 : B + (size_t)p0 * ldb + n0;
-    pack_b(kc, N, Bs, ldb, transB, buf.data(), nr);
+    pack_b(kc, N, Bs, ldb, transB, buf, nr);
     bool acc = accumulate || p0 > 0;
     const int rows = 64;  // a row block of A stays in L1 while it sweeps the packed panels
     for (int i0 = m0; i0 < m1; i0 += rows) {
       int mi = std::min(rows, m1 - i0);
       for (int q = 0; q * nr < N; q++) {
         int nv = std::min(nr, N - q * nr);
-        t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, buf.data() + (size_t)q * kc * nr,
+        t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, buf + (size_t)q * kc * nr,
                 C + (size_t)i0 * ldc + n0 + q * nr, ldc, acc, nv);
       }
     }
@@ -75,19 +94,17 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   const double flops = 2.0 * M * N * (double)K;
   const bool split_n = N >= 2 * nr * threads;
   if (threads == 1 || flops < 2e5) {
-    std::vector<float> buf;
-    gemm_block(0, M, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+    gemm_block(0, M, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate);
     return;
   }
   pool.run([&](int tid, int nt) {
-    std::vector<float> buf;
     int lo, hi;
     if (split_n) {
       split_range(N, nt, tid, nr, lo, hi);
-      gemm_block(0, M, lo, hi, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+      gemm_block(0, M, lo, hi, K, A, lda, B, ldb, transB, C, ldc, accumulate);
     } else {
       split_range(M, nt, tid, 8, lo, hi);
-      gemm_block(lo, hi, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate, buf);
+      gemm_block(lo, hi, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate);
     }
   });
 }

@@ -12,18 +12,17 @@ void gru_forward(SeqCtx& c, Pool& pool) {
   std::vector<float> rowBias(c.bias, c.bias + G3);  // input bias (+ recurrent z, r bias when reset-after)
   if (c.resetAfter)
     for (int j = 0; j < 2 * H; j++) rowBias[j] += c.bias[G3 + j];
-  std::vector<float> xs = step_major_x(c);
+  const float* xs = step_major_x(c, scratch(0, TB * D));
   for (size_t r = 0; r < TB; r++) std::copy(rowBias.begin(), rowBias.end(), c.gates + r * G3);
-  gemm((int)TB, G3, D, xs.data(), D, c.W, G3, false, c.gates, G3, true, pool);
+  gemm((int)TB, G3, D, xs, D, c.W, G3, false, c.gates, G3, true, pool);
   std::copy(c.h0, c.h0 + (size_t)B * H, c.HS);
   const size_t ps = packed_size(H, H, t.nr);
-  std::vector<float> up(3 * ps);
-  for (int g = 0; g < 3; g++) pack_b(H, H, c.U + g * H, G3, false, up.data() + g * ps, t.nr);
-  std::vector<float> hh;
+  float* up = scratch(1, 3 * ps);
+  for (int g = 0; g < 3; g++) pack_b(H, H, c.U + g * H, G3, false, up + g * ps, t.nr);
   if (c.recMask) {
-    hh.resize(2 * (size_t)B * H);
-    c.hhat[0] = hh.data();
-    c.hhat[1] = hh.data() + (size_t)B * H;
+    float* hh = scratch(2, 2 * (size_t)B * H);
+    c.hhat[0] = hh;
+    c.hhat[1] = hh + (size_t)B * H;
     for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
   pool.run([&](int tid, int nt) {
@@ -34,18 +33,18 @@ void gru_forward(SeqCtx& c, Pool& pool) {
       float* gk = c.gates + (size_t)k * B * G3;
       float* uk = c.UH + (size_t)k * B * H;
       if (j1 > j0)
-        for (int g = 0; g < 2; g++) gate_panels(t, B, H, A, H, up.data() + g * ps, H, j0, j1, H, gk + g * H, G3, true);
+        for (int g = 0; g < 2; g++) gate_panels(t, B, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G3, true);
       if (c.resetAfter) {
         if (j1 > j0) {
           for (int b = 0; b < B; b++) std::copy(c.bias + G3 + 2 * H + j0, c.bias + G3 + 2 * H + j1, uk + (size_t)b * H + j0);
-          gate_panels(t, B, H, A, H, up.data() + 2 * ps, H, j0, j1, H, uk, H, true);
+          gate_panels(t, B, H, A, H, up + 2 * ps, H, j0, j1, H, uk, H, true);
           for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
         }
       } else {
         for (int b = 0; b < B && j1 > j0; b++) t.gru_fwd_point(c, k, b, j0, j1, 0);
         pool.barrier();  // q = r ⊙ ĥ complete
         if (j1 > j0) {
-          gate_panels(t, B, H, uk, H, up.data() + 2 * ps, H, j0, j1, H, gk + 2 * H, G3, true);
+          gate_panels(t, B, H, uk, H, up + 2 * ps, H, j0, j1, H, gk + 2 * H, G3, true);
           for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
         }
       }
@@ -60,15 +59,15 @@ void gru_backward(SeqCtx& c, Pool& pool) {
   const IsaTable& t = isa();
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
-  std::vector<float> work(4 * BH);
-  c.dH = work.data();
-  c.dHp = work.data() + BH;
-  c.tmp = work.data() + 2 * BH;
-  c.tmp2 = work.data() + 3 * BH;
+  float* work = scratch(0, 4 * BH);
+  c.dH = work;
+  c.dHp = work + BH;
+  c.tmp = work + 2 * BH;
+  c.tmp2 = work + 3 * BH;
   init_dh(c);
-  std::vector<float> ut(packed_size(G3, H, t.nr));  // Uᵀ [3H, H] packed once
-  pack_b(G3, H, c.U, G3, true, ut.data(), t.nr);
-  const float* utH = ut.data() + (size_t)2 * H * t.nr;  // its rows 2H..3H (U_hᵀ)
+  float* ut = scratch(1, packed_size(G3, H, t.nr));  // Uᵀ [3H, H] packed once
+  pack_b(G3, H, c.U, G3, true, ut, t.nr);
+  const float* utH = ut + (size_t)2 * H * t.nr;  // its rows 2H..3H (U_hᵀ)
   pool.run([&](int tid, int nt) {
     int j0, j1;
     split_range(H, nt, tid, t.nr, j0, j1);
@@ -80,7 +79,7 @@ void gru_backward(SeqCtx& c, Pool& pool) {
       pool.barrier();
       if (c.resetAfter) {
         if (mine) {
-          gate_panels(t, B, 2 * H, gk, G3, ut.data(), G3, j0, j1, H, c.tmp, H, false);
+          gate_panels(t, B, 2 * H, gk, G3, ut, G3, j0, j1, H, c.tmp, H, false);
           gate_panels(t, B, H, uk, H, utH, G3, j0, j1, H, c.tmp, H, true);
           finish_dh(c, k, j0, j1);
         }
@@ -91,7 +90,7 @@ void gru_backward(SeqCtx& c, Pool& pool) {
         }
         pool.barrier();
         if (mine) {
-          gate_panels(t, B, 2 * H, gk, G3, ut.data(), G3, j0, j1, H, c.tmp, H, false);
+          gate_panels(t, B, 2 * H, gk, G3, ut, G3, j0, j1, H, c.tmp, H, false);
           finish_dh(c, k, j0, j1);
         }
       }
@@ -99,22 +98,22 @@ void gru_backward(SeqCtx& c, Pool& pool) {
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
-  std::vector<float> xs = step_major_x(c);
-  std::vector<float> xst((size_t)D * TB);
-  transpose((int)TB, D, xs.data(), D, xst.data());
-  gemm(D, G3, (int)TB, xst.data(), (int)TB, da, G3, false, c.dW, G3, false, pool);
-  std::vector<float> hst = masked_states_t(c);
-  gemm(H, 2 * H, (int)TB, hst.data(), (int)TB, da, G3, false, c.dU, G3, false, pool);
+  const float* xs = step_major_x(c, scratch(2, TB * D));
+  float* xst = scratch(3, (size_t)D * TB);
+  transpose((int)TB, D, xs, D, xst);
+  gemm(D, G3, (int)TB, xst, (int)TB, da, G3, false, c.dW, G3, false, pool);
+  const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
+  gemm(H, 2 * H, (int)TB, hst, (int)TB, da, G3, false, c.dU, G3, false, pool);
   if (c.resetAfter) {
-    gemm(H, H, (int)TB, hst.data(), (int)TB, c.UH, H, false, c.dU + 2 * H, G3, false, pool);  // UH holds ∂u_h
+    gemm(H, H, (int)TB, hst, (int)TB, c.UH, H, false, c.dU + 2 * H, G3, false, pool);  // UH holds ∂u_h
   } else {
-    std::vector<float> qt((size_t)H * TB);
-    transpose((int)TB, H, c.UH, H, qt.data());  // UH holds q = r ⊙ ĥ
-    gemm(H, H, (int)TB, qt.data(), (int)TB, da + 2 * H, G3, false, c.dU + 2 * H, G3, false, pool);
+    float* qt = scratch(6, (size_t)H * TB);
+    transpose((int)TB, H, c.UH, H, qt);  // UH holds q = r ⊙ ĥ
+    gemm(H, H, (int)TB, qt, (int)TB, da + 2 * H, G3, false, c.dU + 2 * H, G3, false, pool);
   }
-  std::vector<float> dxs(TB * D);
-  gemm((int)TB, D, G3, da, G3, c.W, G3, true, dxs.data(), D, false, pool);
-  scatter_dx(c, dxs.data());
+  float* dxs = scratch(7, TB * D);
+  gemm((int)TB, D, G3, da, G3, c.W, G3, true, dxs, D, false, pool);
+  scatter_dx(c, dxs);
   column_sums((int)TB, G3, da, G3, c.db);
   if (c.resetAfter) {
     column_sums((int)TB, 2 * H, da, G3, c.db + G3);

@@ -8,13 +8,12 @@
 
 namespace regulab {
 
-// Step-major copy of x: XS[(k·B + b)·D + d] = x[b, t(k), d] (the input processing step k consumes).
-inline std::vector<float> step_major_x(const SeqCtx& c) {
-  std::vector<float> xs((size_t)c.T * c.B * c.D);
+// Step-major copy of x into xs [T·B, D]: xs[(k·B + b)·D + d] = x[b, t(k), d] (the input step k consumes).
+inline float* step_major_x(const SeqCtx& c, float* xs) {
   for (int k = 0; k < c.T; k++)
     for (int b = 0; b < c.B; b++) {
       const float* s = c.x + ((size_t)b * c.T + c.time_of(k)) * c.D;
-      std::copy(s, s + c.D, xs.begin() + ((size_t)k * c.B + b) * c.D);
+      std::copy(s, s + c.D, xs + ((size_t)k * c.B + b) * c.D);
     }
   return xs;
 }
@@ -46,16 +45,18 @@ inline void column_sums(int rows, int n, const float* m, int ld, float* out) {
   }
 }
 
-// Ĥᵀ [H, T·B]: the Gal-masked states entering each step, transposed for the weight gradient.
-inline std::vector<float> masked_states_t(const SeqCtx& c) {
+// Ĥᵀ [H, T·B] into out: the Gal-masked states entering each step, transposed for the weight
+// gradient (tmp [T·B, H] holds the masked states when there is a recurrent mask).
+inline float* masked_states_t(const SeqCtx& c, float* tmp, float* out, Pool& pool) {
   const size_t TB = (size_t)c.T * c.B;
-  std::vector<float> hs(c.HS, c.HS + TB * c.H);
-  if (c.recMask)
+  const float* hs = c.HS;
+  if (c.recMask) {
     for (size_t r = 0; r < TB; r++)
-      for (int j = 0; j < c.H; j++) hs[r * c.H + j] *= c.recMask[(r % c.B) * c.H + j];
-  std::vector<float> t(TB * c.H);
-  transpose((int)TB, c.H, hs.data(), c.H, t.data());
-  return t;
+      for (int j = 0; j < c.H; j++) tmp[r * c.H + j] = c.HS[r * c.H + j] * c.recMask[(r % c.B) * c.H + j];
+    hs = tmp;
+  }
+  transpose((int)TB, c.H, hs, c.H, out, pool);
+  return out;
 }
 
 // dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for units [j0, j1): ∂h_k complete.

@@ -58,55 +58,128 @@ export const jsUnary: UnaryOp = (op, x, out) => {
   loop(x, out, Math.min(x.length, out.length));
 };
 
-type BinaryLoop = (a: Float32Array, b: Float32Array, o: Float32Array, m: number) => void;
+// Broadcast patterns of BinaryOp, each a function whose loop per op is written out: a shared loop
+// calling the op as a closure would be megamorphic in V8 (7× slower once a second op has run).
+type BinaryLoop = (op: number, a: Float32Array, b: Float32Array, o: Float32Array, m: number) => void;
 
-/** The seven broadcast patterns of BinaryOp for one scalar operation. */
-function binaryLoops(f: (x: number, y: number) => number): readonly BinaryLoop[] {
-  // Each pattern is its own closure over f; V8 inlines f into each (one f per set of loops).
-  return [
-    (a, b, o) => {
-      for (let i = 0; i < o.length; i++) o[i] = f(a[i], b[i]);
-    },
-    (a, b, o) => {
-      const s = b[0];
-      for (let i = 0; i < o.length; i++) o[i] = f(a[i], s);
-    },
-    (a, b, o) => {
-      const s = a[0];
-      for (let i = 0; i < o.length; i++) o[i] = f(s, b[i]);
-    },
-    (a, b, o, m) => {
-      for (let r = 0, i = 0; i < o.length; r++) {
-        const s = b[r];
-        for (let j = 0; j < m; j++, i++) o[i] = f(a[i], s);
+const sameShape: BinaryLoop = (op, a, b, o) => {
+  const n = o.length;
+  switch (op) {
+    case 0:
+      for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
+      return;
+    case 1:
+      for (let i = 0; i < n; i++) o[i] = a[i] - b[i];
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) o[i] = a[i] * b[i];
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) o[i] = a[i] / b[i];
+      return;
+  }
+};
+
+const bScalar: BinaryLoop = (op, a, b, o) => {
+  const n = o.length;
+  const s = b[0];
+  switch (op) {
+    case 0:
+      for (let i = 0; i < n; i++) o[i] = a[i] + s;
+      return;
+    case 1:
+      for (let i = 0; i < n; i++) o[i] = a[i] - s;
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) o[i] = a[i] * s;
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) o[i] = a[i] / s;
+      return;
+  }
+};
+
+const aScalar: BinaryLoop = (op, a, b, o) => {
+  const n = o.length;
+  const s = a[0];
+  switch (op) {
+    case 0:
+      for (let i = 0; i < n; i++) o[i] = s + b[i];
+      return;
+    case 1:
+      for (let i = 0; i < n; i++) o[i] = s - b[i];
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) o[i] = s * b[i];
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) o[i] = s / b[i];
+      return;
+  }
+};
+
+/** b (or a, when `aSide`) holds one value per row of m: index i uses element ⌊i / m⌋. */
+function perRow(aSide: boolean): BinaryLoop {
+  return (op, a, b, o, m) => {
+    const rows = o.length / m;
+    const row = aSide ? a : b;
+    const full = aSide ? b : a;
+    for (let r = 0; r < rows; r++) {
+      const s = row[r];
+      const o0 = r * m;
+      const o1 = o0 + m;
+      if (aSide) {
+        if (op === 0) for (let i = o0; i < o1; i++) o[i] = s + full[i];
+        else if (op === 1) for (let i = o0; i < o1; i++) o[i] = s - full[i];
+        else if (op === 2) for (let i = o0; i < o1; i++) o[i] = s * full[i];
+        else for (let i = o0; i < o1; i++) o[i] = s / full[i];
+      } else {
+        if (op === 0) for (let i = o0; i < o1; i++) o[i] = full[i] + s;
+        else if (op === 1) for (let i = o0; i < o1; i++) o[i] = full[i] - s;
+        else if (op === 2) for (let i = o0; i < o1; i++) o[i] = full[i] * s;
+        else for (let i = o0; i < o1; i++) o[i] = full[i] / s;
       }
-    },
-    (a, b, o, m) => {
-      for (let r = 0, i = 0; i < o.length; r++) {
-        const s = a[r];
-        for (let j = 0; j < m; j++, i++) o[i] = f(s, b[i]);
-      }
-    },
-    (a, b, o, m) => {
-      for (let i = 0; i < o.length;) for (let j = 0; j < m; j++, i++) o[i] = f(a[i], b[j]);
-    },
-    (a, b, o, m) => {
-      for (let i = 0; i < o.length;) for (let j = 0; j < m; j++, i++) o[i] = f(a[j], b[i]);
-    },
-  ];
+    }
+  };
 }
 
-const BINARY_LOOPS: readonly (readonly BinaryLoop[])[] = [
-  binaryLoops((x, y) => x + y),
-  binaryLoops((x, y) => x - y),
-  binaryLoops((x, y) => x * y),
-  binaryLoops((x, y) => x / y),
+/** b (or a, when `aSide`) is one row of m repeated: index i uses element i mod m. */
+function repeatedRow(aSide: boolean): BinaryLoop {
+  return (op, a, b, o, m) => {
+    const row = aSide ? a : b;
+    const full = aSide ? b : a;
+    for (let o0 = 0; o0 < o.length; o0 += m) {
+      if (aSide) {
+        if (op === 0) for (let j = 0; j < m; j++) o[o0 + j] = row[j] + full[o0 + j];
+        else if (op === 1) for (let j = 0; j < m; j++) o[o0 + j] = row[j] - full[o0 + j];
+        else if (op === 2) for (let j = 0; j < m; j++) o[o0 + j] = row[j] * full[o0 + j];
+        else for (let j = 0; j < m; j++) o[o0 + j] = row[j] / full[o0 + j];
+      } else {
+        if (op === 0) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] + row[j];
+        else if (op === 1) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] - row[j];
+        else if (op === 2) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] * row[j];
+        else for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] / row[j];
+      }
+    }
+  };
+}
+
+// Indexed by BinaryOp's mode.
+const BINARY_LOOPS: readonly BinaryLoop[] = [
+  sameShape,
+  bScalar,
+  aScalar,
+  perRow(false),
+  perRow(true),
+  repeatedRow(false),
+  repeatedRow(true),
 ];
 
 export const jsBinary: BinaryOp = (op, mode, a, b, out, m) => {
-  const loop = BINARY_LOOPS[op]?.[mode];
-  if (loop === undefined) throw new Error(`binary: unknown op ${op} or mode ${mode}`);
-  loop(a, b, out, Math.max(1, m));
+  const loop = BINARY_LOOPS[mode];
+  if (loop === undefined || !(op >= 0 && op <= 3))
+    throw new Error(`binary: unknown op ${op} or mode ${mode}`);
+  loop(op, a, b, out, Math.max(1, m));
 };
 
 export const jsOptimizerUpdate: OptimizerUpdate = (kind, w, g, s0, s1, p) => {

@@ -16,6 +16,7 @@ import type {
   LstmGrads,
 } from '../fused/impl.js';
 import type { NativeBinding } from './binding.js';
+import { BufferPool } from './buffer-pool.js';
 
 const ZONE_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as const;
 
@@ -109,6 +110,9 @@ function gruInputs(a: GruArgs): (Float32Array | null)[] {
 export function nativeImpl(
   addon: NativeBinding,
 ): FusedImpl & { isa(): string; setIsa(name: string): boolean } {
+  // Tape buffers go back to the pool once the backward call has consumed them (a tape is single
+  // use: backward overwrites the gates with their gradients) or at once when no tape is kept.
+  const pool = new BufferPool(512 * 2 ** 20);
   return {
     name: 'native',
     lstmForward(a: LstmArgs, keepTape: boolean): LstmForwardResult {
@@ -117,13 +121,14 @@ export function nativeImpl(
       const h = new Float32Array(B * H);
       const c = new Float32Array(B * H);
       const tape: LstmTape = {
-        gates: new Float32Array(T * B * 4 * H),
-        hs: new Float32Array((T + 1) * B * H),
-        cs: new Float32Array((T + 1) * B * H),
-        pc: new Float32Array(T * B * H),
+        gates: pool.take(T * B * 4 * H),
+        hs: pool.take((T + 1) * B * H),
+        cs: pool.take((T + 1) * B * H),
+        pc: pool.take(T * B * H),
       };
       const { ints, floats } = scalars(a, a.zoneoutCell, false);
       addon.lstmForward(ints, floats, [...lstmInputs(a), seq, h, c, tape.gates, tape.hs, tape.cs, tape.pc]);
+      if (!keepTape) pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
       return { sequence: seq, h, c, tape: keepTape ? tape : null };
     },
     lstmBackward(
@@ -160,6 +165,7 @@ export function nativeImpl(
         g.dh0,
         g.dc0,
       ]);
+      pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
       return g;
     },
     gruForward(a: GruArgs, keepTape: boolean): GruForwardResult {
@@ -167,12 +173,13 @@ export function nativeImpl(
       const seq = new Float32Array(B * T * H);
       const h = new Float32Array(B * H);
       const tape: GruTape = {
-        gates: new Float32Array(T * B * 3 * H),
-        hs: new Float32Array((T + 1) * B * H),
-        uh: new Float32Array(T * B * H),
+        gates: pool.take(T * B * 3 * H),
+        hs: pool.take((T + 1) * B * H),
+        uh: pool.take(T * B * H),
       };
       const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
       addon.gruForward(ints, floats, [...gruInputs(a), seq, h, tape.gates, tape.hs, tape.uh]);
+      if (!keepTape) pool.give(tape.gates, tape.hs, tape.uh);
       return { sequence: seq, h, tape: keepTape ? tape : null };
     },
     gruBackward(a: GruArgs, t: FusedTape, dSeq: Float32Array, dh: Float32Array): GruGrads {
@@ -199,6 +206,7 @@ export function nativeImpl(
         g.dBias,
         g.dh0,
       ]);
+      pool.give(tape.gates, tape.hs, tape.uh);
       return g;
     },
     setThreads: (n: number) => addon.setThreads(n),
