@@ -10,13 +10,15 @@ export interface Tolerance {
   atol?: number;
   /** Relative tolerance (of the expected value). */
   rtol?: number;
+  /** Count NaN as close to NaN (numpy's equal_nan). Equal infinities are always close. */
+  equalNan?: boolean;
 }
 
 /** Asserts |actual − expected| ≤ atol + rtol·|expected| element-wise (numpy's allclose), with a useful message. */
 export function allClose(
   actual: tf.Tensor | ArrayLike<number> | number,
   expected: tf.Tensor | ArrayLike<number> | number,
-  { atol = 1e-5, rtol = 1e-4 }: Tolerance = {},
+  { atol = 1e-5, rtol = 1e-4, equalNan = false }: Tolerance = {},
   what = 'value',
 ): void {
   const a = toArray(actual);
@@ -28,6 +30,7 @@ export function allClose(
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < a.length; i++) {
+    if (a[i] === e[i] || (equalNan && Number.isNaN(a[i]) && Number.isNaN(e[i]))) continue;
     const excess = Math.abs(a[i] - e[i]) - (atol + rtol * Math.abs(e[i]));
     if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
       worst = i;

@@ -114,7 +114,9 @@ function current(): Resolved {
  */
 export function fusedOptimizerUpdate(): OptimizerUpdate | null {
   const { impl } = current();
-  if (impl === null || tf.getBackend() !== 'cpu') return null;
+  if (impl === null) return null;
+  if (tf.getBackend() === undefined) void tf.engine().backend; // initializes the default backend
+  if (tf.getBackend() !== 'cpu') return null;
   return impl.optimizerUpdate ?? jsOptimizerUpdate;
 }
 

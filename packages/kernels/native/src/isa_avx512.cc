@@ -4,7 +4,7 @@
 #define ISA_NS avx512
 #define ISA_NAME "avx512"
 #define VW 16
-#define MR 8
+#define MR 12
 #include "kernels.inc"
 const regulab::IsaTable* regulab::isa_avx512() { return &regulab::avx512::table; }
 #else
