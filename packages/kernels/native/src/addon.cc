@@ -152,7 +152,7 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   bool ta = info[6].As<Napi::Boolean>().Value(), tb = info[7].As<Napi::Boolean>().Value();
   if (ta) {
     float* at = scratch(10, (size_t)m * k);
-    transpose(k, m, A, m, at);
+    transpose(k, m, A, m, at, pool());
     A = at;
   }
   gemm(m, n, k, A, k, B, tb ? k : n, tb, C, n, false, pool());

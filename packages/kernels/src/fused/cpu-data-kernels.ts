@@ -40,7 +40,8 @@ export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
     for (let i = 0; i < n; i++) {
       const r = ids[i];
       if (!(r >= 0 && r < rows)) return fallback()(args); // let tfjs raise its error
-      out.set(xv.subarray(r * width, (r + 1) * width), i * width);
+      // A plain loop: a subarray object per row is garbage the next scavenge must sweep.
+      for (let j = 0, s = r * width, o = i * width; j < width; j++) out[o + j] = xv[s + j];
     }
     return backend.makeTensorInfo([...indices!.shape, ...x!.shape.slice(1)], 'float32', out);
   };

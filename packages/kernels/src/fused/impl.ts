@@ -119,7 +119,8 @@ export interface GruGrads {
 
 /**
  * C = op(A)·op(B) with op(A) [M, K], op(B) [K, N], C [M, N] (all row-major, contiguous). With
- * transA, A is stored [K, M]; with transB, B is stored [N, K].
+ * transA, A is stored [K, M]; with transB, B is stored [N, K]. Writes into `out` when given (an
+ * impl may ignore it) and returns C.
  */
 export type Sgemm = (
   a: Float32Array,
@@ -129,6 +130,7 @@ export type Sgemm = (
   n: number,
   transA: boolean,
   transB: boolean,
+  out?: Float32Array,
 ) => Float32Array;
 
 /**

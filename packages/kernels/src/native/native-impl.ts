@@ -212,8 +212,8 @@ export function nativeImpl(
     setThreads: (n: number) => addon.setThreads(n),
     threads: () => addon.threads(),
     describe: () => `native ${addon.isa()}, ${addon.threads()} thread${addon.threads() === 1 ? '' : 's'}`,
-    sgemm(a, b, m, k, n, transA, transB) {
-      const c = new Float32Array(m * n);
+    sgemm(a, b, m, k, n, transA, transB, out) {
+      const c = out !== undefined && out.length === m * n ? out : new Float32Array(m * n);
       addon.sgemm(a, b, c, m, k, n, transA, transB);
       return c;
     },

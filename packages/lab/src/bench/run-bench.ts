@@ -30,7 +30,12 @@ const PYTHON = '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('../../../../bench/pytorch_peer.py', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
-/** How long each implementation runs: slow ones run fewer repeats and, on pmnist, fewer steps. */
+/**
+ * How long each implementation runs: slow ones run fewer repeats and, on pmnist, fewer steps. Fast
+ * ones warm up for 20 steps on charlm-step: a process's first ~30 steps run slower (JIT tiers,
+ * and the allocator's heap still growing: fresh pages fault on first touch) — 34 → 21 ms median
+ * over steps 0–10 vs 30–80 for regulab-native — and training runs in the steady state.
+ */
 function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warmup: number; steps?: number } {
   const slow = impl === 'regulab-reference' || impl === 'tfjs-layers';
   if (c === 'pmnist-step') {
@@ -38,7 +43,7 @@ function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warm
     if (impl.startsWith('pytorch')) return { repeats: Math.min(repeats, 3), warmup: 1 };
     return { repeats: Math.min(repeats, 5), warmup: 1 };
   }
-  return slow ? { repeats: 3, warmup: 1 } : { repeats, warmup: 3 };
+  return slow ? { repeats: 3, warmup: 1 } : { repeats, warmup: 20 };
 }
 
 function lastJson(stdout: string): Line | null {
