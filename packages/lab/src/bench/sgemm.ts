@@ -22,7 +22,7 @@ export function sgemmRate(): { sgemm_gflops: number; shapes: Record<string, numb
     const b = Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 11) / 11);
     const c = impl.sgemm(a, b, m, k, n, false, false);
     let fastest = Infinity;
-    for (const t0 = performance.now(); performance.now() - t0 < 400; ) {
+    for (const t0 = performance.now(); performance.now() - t0 < 400;) {
       const t = performance.now();
       impl.sgemm(a, b, m, k, n, false, false, c);
       fastest = Math.min(fastest, performance.now() - t);
