@@ -151,6 +151,17 @@ export function setKernelThreads(n: number): void {
   current().impl?.setThreads(n);
 }
 
+/** The reference always builds the sequence; with sequenceOutput false it is replaced by [B, 0, H]. */
+function withoutSequence<T extends { sequence: tf.Tensor3D }>(
+  inputs: { sequenceOutput?: boolean },
+  out: T,
+): T {
+  if (inputs.sequenceOutput !== false) return out;
+  const [b, , h] = out.sequence.shape;
+  out.sequence.dispose();
+  return { ...out, sequence: tf.zeros([b, 0, h]) as tf.Tensor3D };
+}
+
 /** Whole-sequence LSTM forward; differentiable with respect to x, h0, c0, kernel, recurrentKernel and bias. */
 export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
   const { impl } = current();
@@ -159,7 +170,7 @@ export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
   if (impl !== null && batch * steps * dim * units > 0) return fusedLstmSequence(impl, inputs);
   const m = materializeSeeded('lstmSequence', inputs, units);
   try {
-    return referenceLstmSequence(m.inputs);
+    return withoutSequence(inputs, referenceLstmSequence(m.inputs));
   } finally {
     m.created.forEach((t) => t.dispose());
   }
@@ -173,7 +184,7 @@ export function gruSequence(inputs: GruSequenceInputs): GruSequenceOutputs {
   if (impl !== null && batch * steps * dim * units > 0) return fusedGruSequence(impl, inputs);
   const m = materializeSeeded('gruSequence', inputs, units);
   try {
-    return referenceGruSequence(m.inputs);
+    return withoutSequence(inputs, referenceGruSequence(m.inputs));
   } finally {
     m.created.forEach((t) => t.dispose());
   }

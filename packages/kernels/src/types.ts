@@ -51,6 +51,12 @@ export interface RecurrentSequenceOptions {
   stepMask?: tf.Tensor2D;
   /** Process the sequence from t = T−1 down to 0 (outputs stay in processing order, as tfjs/Keras do). */
   goBackwards?: boolean;
+  /**
+   * Default true. False: the caller reads only the final states, so `sequence` is returned empty
+   * ([B, 0, H]) and never materialized (a classifier over 784 steps saves a [B, T, H] output, and
+   * tfjs's zero gradient of it, per call).
+   */
+  sequenceOutput?: boolean;
   /** Activation of the candidate (and, for the LSTM, of the cell before the output gate). Default 'tanh'. */
   activation?: SequenceActivation;
   /** Activation of the gates (LSTM i, f, o; GRU z, r). Default 'sigmoid'. */

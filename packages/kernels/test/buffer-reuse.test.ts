@@ -31,6 +31,7 @@ function lstmArgs(B: number, T: number, D: number, H: number, seed: number): Lst
     zoneoutCell: { mode: 'seeded', rate: 0.4, seed: seed + 9 },
     stepMask: null,
     goBackwards: false,
+    sequenceOutput: true,
     activation: 2,
     recurrentActivation: 1,
   };

@@ -9,6 +9,7 @@
  * atol 1e-4 + rtol 1e-3: backward through time sums T·B such terms again (observed ≤ 2e-5).
  */
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import { allClose } from '../../../test/helpers.js';
 import { materializeSeeded } from '../src/fused/materialize-seeded.js';
 import { referenceGruSequence } from '../src/reference/gru-sequence.js';
@@ -19,7 +20,7 @@ import type {
   LstmSequenceInputs,
   LstmSequenceOutputs,
 } from '../src/types.js';
-import type { CaseOptions } from './fused-cases.js';
+import { type CaseOptions, caseTensors, gruCase, lstmCase } from './fused-cases.js';
 
 export const OUT_TOL = { atol: 1e-5, rtol: 1e-4 };
 export const GRAD_TOL = { atol: 1e-4, rtol: 1e-3 };
@@ -142,4 +143,53 @@ export function forwardOnly(
 
 export function prefix(r: Record<string, Float32Array>, p: string): Record<string, Float32Array> {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}.${k}`, v]));
+}
+
+/**
+ * With sequenceOutput false the op returns an empty [B, 0, H] sequence; the final states and the
+ * gradients of a loss on them must equal those of the reference with the full sequence.
+ */
+export function expectFinalStatesOnly(lstm: Lstm, gru: Gru, label: string): void {
+  const o: CaseOptions = { batch: 4, steps: 6, dim: 3, units: 9, zoneout: 'seeded', stepMask: true };
+  const finalsAndGrads = (run: () => { h: tf.Tensor; c?: tf.Tensor }, xs: tf.Tensor[]) =>
+    tf.tidy(() => {
+      const f = () => {
+        const r = run();
+        return (r.c ? tf.add(tf.sum(tf.mul(r.h, 1.5)), tf.sum(r.c)) : tf.sum(tf.mul(r.h, 1.5))) as tf.Scalar;
+      };
+      const { value, grads } = tf.variableGrads(f, xs as tf.Variable[]);
+      return [value, ...Object.values(grads)].map((t) => Float32Array.from(t.dataSync()));
+    });
+  const c = lstmCase(o);
+  const vars = [tf.variable(c.kernel), tf.variable(c.recurrentKernel), tf.variable(c.bias)];
+  const withVars = (seq: boolean) => ({
+    ...c,
+    kernel: vars[0] as tf.Tensor2D,
+    recurrentKernel: vars[1] as tf.Tensor2D,
+    bias: vars[2] as tf.Tensor1D,
+    sequenceOutput: seq,
+  });
+  const short = lstm(withVars(false));
+  expect(short.sequence.shape, label).toEqual([4, 0, 9]);
+  tf.dispose([short.sequence, short.h, short.c]);
+  const got = finalsAndGrads(() => lstm(withVars(false)), vars);
+  const want = finalsAndGrads(() => refLstm(withVars(true)), vars);
+  got.forEach((g, i) => expectAgree({ v: g }, { v: want[i] }, `${label} lstm final-state #${i}`));
+  tf.dispose([...vars, ...caseTensors(c)]);
+
+  for (const resetAfter of [false, true]) {
+    const g = gruCase(o, resetAfter);
+    const gv = [tf.variable(g.kernel), tf.variable(g.recurrentKernel), tf.variable(g.bias)];
+    const gin = (seq: boolean) => ({
+      ...g,
+      kernel: gv[0] as tf.Tensor2D,
+      recurrentKernel: gv[1] as tf.Tensor2D,
+      bias: gv[2] as tf.Tensor1D,
+      sequenceOutput: seq,
+    });
+    const gg = finalsAndGrads(() => gru(gin(false)), gv);
+    const gw = finalsAndGrads(() => refGru(gin(true)), gv);
+    gg.forEach((a, i) => expectAgree({ v: a }, { v: gw[i] }, `${label} gru resetAfter ${resetAfter} #${i}`));
+    tf.dispose([...gv, ...caseTensors(g)]);
+  }
 }

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { lstmSequence, setKernelBackend } from '../src/dispatch.js';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
@@ -20,6 +21,7 @@ import {
   OPTIONS,
   SIZES,
   expectAgree,
+  expectFinalStatesOnly,
   forwardOnly,
   gruRun,
   lstmRun,
@@ -105,5 +107,51 @@ describe.skipIf(impl === null)('native kernels: threads and instruction sets', (
       impl!.setIsa('best');
       tf.dispose([...caseTensors(c), ...caseTensors(g)]);
     }
+  });
+});
+
+describe.skipIf(impl === null)('native kernels: batch split and final-state-only calls', () => {
+  it('split the batch over 2 threads (B 50): agree with the reference, bit-identical to 1 thread', () => {
+    // B ≥ 2·MR·threads rows and few units: each thread runs every step of its rows (split_rows).
+    const cases: CaseOptions[] = [
+      { batch: 50, steps: 5, dim: 3, units: 20 },
+      {
+        batch: 50,
+        steps: 4,
+        dim: 2,
+        units: 37,
+        zoneout: 'seeded',
+        recurrentMask: true,
+        stepMask: true,
+        goBackwards: true,
+      },
+      { batch: 49, steps: 3, dim: 1, units: 100, zoneout: 'mask', candidate: 'step' },
+    ];
+    const before = impl!.threads();
+    try {
+      for (const o of cases) {
+        const c = lstmCase(o);
+        impl!.setThreads(2);
+        const two = lstmRun(nativeLstm, c);
+        expectAgree(two, lstmRun(refLstm, c), `rows ${JSON.stringify(o)}`);
+        impl!.setThreads(1);
+        const one = lstmRun(nativeLstm, c);
+        for (const k of Object.keys(one))
+          expect(Array.from(two[k]), `${k} ${JSON.stringify(o)}`).toEqual(Array.from(one[k]));
+        tf.dispose(caseTensors(c));
+      }
+    } finally {
+      impl!.setThreads(before);
+    }
+  });
+
+  it('without sequenceOutput return an empty sequence and the same states and gradients', () => {
+    expectFinalStatesOnly(nativeLstm, nativeGru, 'native');
+    setKernelBackend('reference'); // the dispatcher's reference path drops the sequence too
+    const c = lstmCase({ batch: 2, steps: 3, dim: 2, units: 5 });
+    const out = lstmSequence({ ...c, sequenceOutput: false });
+    setKernelBackend('auto');
+    expect(out.sequence.shape).toEqual([2, 0, 5]);
+    tf.dispose([out.sequence, out.h, out.c, ...caseTensors(c)]);
   });
 });

@@ -10,6 +10,7 @@ import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
 import { caseTensors, gruCase, lstmCase } from './fused-cases.js';
 import {
+  expectFinalStatesOnly,
   type Gru,
   type Lstm,
   expectAgree,
@@ -58,4 +59,10 @@ describe('wasm fused GRU matches the reference', () => {
       });
     }
   }
+});
+
+describe('wasm fused ops without sequenceOutput', () => {
+  it('return an empty sequence and the same states and gradients as the reference', () => {
+    expectFinalStatesOnly(wasmLstm, wasmGru, 'wasm');
+  });
 });

@@ -223,6 +223,7 @@ function rawArgs(): LstmArgs {
     zoneoutHidden: { mode: 'none' },
     stepMask: null,
     goBackwards: false,
+    sequenceOutput: true,
     activation: 2,
     recurrentActivation: 1,
   };

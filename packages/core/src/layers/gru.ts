@@ -116,6 +116,7 @@ export class Gru extends RecurrentLayer {
       zoneoutSeeded: masks.zoneoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
+      sequenceOutput: this.needsSequence(training),
       activation: this.options.activation,
       recurrentActivation: this.options.recurrentActivation,
     };

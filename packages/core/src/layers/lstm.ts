@@ -131,6 +131,7 @@ export class Lstm extends RecurrentLayer {
       zoneoutSeeded: masks.zoneoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
+      sequenceOutput: this.needsSequence(training),
       activation: this.options.activation,
       recurrentActivation: this.options.recurrentActivation,
     };

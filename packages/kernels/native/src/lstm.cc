@@ -1,7 +1,8 @@
 // Whole-sequence LSTM forward and backward through time (math: fused/impl.ts and the reference).
 // Each thread owns a range of units for all four gates, so one barrier per step suffices: the
-// recurrent matmul of a thread's units is followed at once by their element-wise cell update
-// (which also adds the bias). The weight gradients are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives
+// input projection x_k·W and the recurrent product h·U of a thread's units (both with their
+// weights packed once per call) are followed at once by their element-wise cell update (which
+// also adds the bias); the gate pre-activations of a step stay in cache until the update. The weight gradients are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives
 // ∂U, ∂W and ∂b with the pre-activation gradients ∂a [T·B, 4H] packed once.
 #include "seq_util.h"
 
@@ -12,17 +13,42 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
   const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
   const size_t TB = (size_t)T * B;
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  gemm((int)TB, G4, D, xs, D, c.W, G4, false, c.gates, G4, false, pool);  // x_t·W for every step
   std::copy(c.h0, c.h0 + (size_t)B * H, c.HS);
   std::copy(c.c0, c.c0 + (size_t)B * H, c.CS);
-  const size_t ps = packed_size(H, H, t.nr);
-  float* up = scratch(1, 4 * ps);  // U packed once per call, one block per gate
-  for (int g = 0; g < 4; g++) pack_b(H, H, c.U + g * H, G4, false, up + g * ps, t.nr);
   if (c.recMask) {
     float* hh = scratch(2, 2 * (size_t)B * H);
     c.hhat[0] = hh;
     c.hhat[1] = hh + (size_t)B * H;
     for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
+  }
+  if (split_rows(t, B, H, pool.size())) {
+    float* up = scratch(1, packed_size(H, G4, t.nr));  // U and W packed whole: a thread does all units
+    float* wp = scratch(3, packed_size(D, G4, t.nr));
+    pack_b(H, G4, c.U, G4, false, up, t.nr);
+    pack_b(D, G4, c.W, G4, false, wp, t.nr);
+    pool.run([&](int tid, int nt) {
+      int b0, b1;
+      split_range(B, nt, tid, 1, b0, b1);
+      const int M = b1 - b0;
+      for (int k = 0; k < T && M > 0; k++) {
+        const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)b0 * H;
+        float* gk = c.gates + ((size_t)k * B + b0) * G4;
+        gate_panels(t, M, D, xs + ((size_t)k * B + b0) * D, D, wp, D, 0, G4, G4, gk, G4, false);  // x_k·W
+        gate_panels(t, M, H, A, H, up, H, 0, G4, G4, gk, G4, true);                              // + h·U
+        for (int b = b0; b < b1; b++) t.lstm_fwd_point(c, k, b, 0, H);
+      }
+    });
+    write_sequence(c);
+    std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
+    std::copy(c.CS + TB * H, c.CS + TB * H + (size_t)B * H, c.cT);
+    return;
+  }
+  const size_t ps = packed_size(H, H, t.nr), pw = packed_size(D, H, t.nr);
+  float* up = scratch(1, 4 * ps);  // U packed once per call, one block per gate
+  float* wp = scratch(3, 4 * pw);  // W likewise
+  for (int g = 0; g < 4; g++) {
+    pack_b(H, H, c.U + g * H, G4, false, up + g * ps, t.nr);
+    pack_b(D, H, c.W + g * H, G4, false, wp + g * pw, t.nr);
   }
   pool.run([&](int tid, int nt) {
     int j0, j1;
@@ -31,7 +57,11 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
       const float* A = c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H;
       float* gk = c.gates + (size_t)k * B * G4;
       if (j1 > j0) {
-        for (int g = 0; g < 4; g++) gate_panels(t, B, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G4, true);
+        const float* xk = xs + (size_t)k * B * D;  // [B, D]
+        for (int g = 0; g < 4; g++) {
+          gate_panels(t, B, D, xk, D, wp + g * pw, D, j0, j1, H, gk + g * H, G4, false);  // x_k·W
+          gate_panels(t, B, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G4, true);    // + h·U
+        }
         for (int b = 0; b < B; b++) t.lstm_fwd_point(c, k, b, j0, j1);
       }
       pool.barrier();
@@ -55,7 +85,19 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   std::copy(c.dcT, c.dcT + BH, c.dC);
   float* ut = scratch(1, packed_size(G4, H, t.nr));  // Uᵀ [4H, H] packed once
   pack_b(G4, H, c.U, G4, true, ut, t.nr);
+  const bool by_rows = split_rows(t, B, H, pool.size());
   pool.run([&](int tid, int nt) {
+    if (by_rows) {  // every step of this thread's rows, no barrier
+      int b0, b1;
+      split_range(B, nt, tid, 1, b0, b1);
+      for (int k = T - 1; k >= 0 && b1 > b0; k--) {
+        for (int b = b0; b < b1; b++) t.lstm_bwd_point(c, k, b, 0, H);
+        gate_panels(t, b1 - b0, G4, c.gates + ((size_t)k * B + b0) * G4, G4, ut, G4, 0, H, H, c.tmp + (size_t)b0 * H,
+                    H, false);
+        finish_dh(c, k, 0, H, b0, b1);
+      }
+      return;
+    }
     int j0, j1;
     split_range(H, nt, tid, t.nr, j0, j1);
     for (int k = T - 1; k >= 0; k--) {

@@ -27,8 +27,9 @@ inline void scatter_dx(const SeqCtx& c, const float* dxs) {
     }
 }
 
-// sequence[b, k] = HS[k + 1][b].
+// sequence[b, k] = HS[k + 1][b] (nothing without a sequence output).
 inline void write_sequence(const SeqCtx& c) {
+  if (c.seq == nullptr) return;
   for (int k = 0; k < c.T; k++)
     for (int b = 0; b < c.B; b++) {
       const float* s = c.HS + ((size_t)(k + 1) * c.B + b) * c.H;
@@ -59,23 +60,34 @@ inline float* masked_states_t(const SeqCtx& c, float* tmp, float* out, Pool& poo
   return out;
 }
 
-// dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for units [j0, j1): ∂h_k complete.
-inline void finish_dh(const SeqCtx& c, int k, int j0, int j1) {
-  for (int b = 0; b < c.B; b++) {
+// dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for rows [b0, b1) and units [j0, j1):
+// ∂h_k complete.
+inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0 = 0, int b1 = -1) {
+  if (b1 < 0) b1 = c.B;
+  for (int b = b0; b < b1; b++) {
     float* dh = c.dH + (size_t)b * c.H;
     const float* dhp = c.dHp + (size_t)b * c.H;
     const float* mm = c.tmp + (size_t)b * c.H;
     const float* m = c.recMask ? c.recMask + (size_t)b * c.H : nullptr;
-    const float* ds = k > 0 ? c.dSeq + ((size_t)b * c.T + (k - 1)) * c.H : nullptr;
+    const float* ds = k > 0 && c.dSeq ? c.dSeq + ((size_t)b * c.T + (k - 1)) * c.H : nullptr;
     for (int j = j0; j < j1; j++) dh[j] = dhp[j] + (m ? mm[j] * m[j] : mm[j]) + (ds ? ds[j] : 0.f);
   }
 }
 
-// dH = dhT + dSeq[:, T − 1].
+// Whether the recurrence splits the batch over the threads (each runs every step of its rows, no
+// barrier at all: rows are independent) rather than the units (a barrier per step). Rows win when
+// each thread gets enough of them for full micro-tiles and the units would split into few panels
+// (pmnist: B 100, H 100 → 50 rows each instead of 64 + 36 units with a barrier per step).
+inline bool split_rows(const IsaTable& t, int B, int H, int threads) {
+  return threads > 1 && B >= 2 * t.mr * threads && H <= 2 * t.nr * threads * 2;
+}
+
+// dH = dhT + dSeq[:, T − 1] (dSeq null: no sequence output, its gradient is 0).
 inline void init_dh(const SeqCtx& c) {
   for (int b = 0; b < c.B; b++)
     for (int j = 0; j < c.H; j++)
-      c.dH[(size_t)b * c.H + j] = c.dhT[(size_t)b * c.H + j] + c.dSeq[((size_t)b * c.T + c.T - 1) * c.H + j];
+      c.dH[(size_t)b * c.H + j] =
+          c.dhT[(size_t)b * c.H + j] + (c.dSeq ? c.dSeq[((size_t)b * c.T + c.T - 1) * c.H + j] : 0.f);
 }
 
 // C[rows, cols of gate g in units [j0, j1)] (+)= A · (packed gate panels).

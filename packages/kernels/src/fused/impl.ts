@@ -66,6 +66,8 @@ export interface FusedCommonArgs {
   /** Padding mask [B, T] (1 real step, 0 padded: state carried over); null = no padding. */
   stepMask: Float32Array | null;
   goBackwards: boolean;
+  /** False: `sequence` may come back empty and backward gets an empty dSequence (its gradient is 0). */
+  sequenceOutput: boolean;
   /** ACTIVATION_CODE of the candidate (and of the LSTM cell before the output gate). */
   activation: number;
   /** ACTIVATION_CODE of the gates. */

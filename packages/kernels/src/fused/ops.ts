@@ -87,9 +87,17 @@ function commonArgs(
     zoneoutHidden: zoneoutOf(op, 'zoneoutHidden', inputs.zoneoutHidden, inputs.zoneoutSeeded?.hidden),
     stepMask: inputs.stepMask ? f32(op, 'stepMask', inputs.stepMask) : null,
     goBackwards: inputs.goBackwards === true,
+    sequenceOutput: inputs.sequenceOutput !== false,
     activation: ACTIVATION_CODE[inputs.activation ?? 'tanh'],
     recurrentActivation: ACTIVATION_CODE[inputs.recurrentActivation ?? 'sigmoid'],
   };
+}
+
+/** The sequence output: [B, T, H], or [B, 0, H] without sequenceOutput (whatever the impl returned). */
+function sequenceTensor(args: FusedCommonArgs, values: Float32Array): tf.Tensor3D {
+  const { batch, steps, units } = args.dims;
+  if (!args.sequenceOutput) return tf.tensor3d(new Float32Array(0), [batch, 0, units]);
+  return tf.tensor3d(values, [batch, steps, units]);
 }
 
 /** The differentiable whole-sequence LSTM of an impl. */
@@ -119,7 +127,7 @@ export function fusedLstmSequence(impl: FusedImpl, inputs: LstmSequenceInputs): 
       const r = impl.lstmForward(args, keepTape);
       tape = r.tape;
       return [
-        tf.tensor3d(r.sequence, [batch, steps, units]),
+        sequenceTensor(args, r.sequence),
         tf.tensor2d(r.h, [batch, units]),
         tf.tensor2d(r.c, [batch, units]),
       ];
@@ -165,7 +173,7 @@ export function fusedGruSequence(impl: FusedImpl, inputs: GruSequenceInputs): Gr
     forwardFunc: () => {
       const r = impl.gruForward(args, keepTape);
       tape = r.tape;
-      return [tf.tensor3d(r.sequence, [batch, steps, units]), tf.tensor2d(r.h, [batch, units])];
+      return [sequenceTensor(args, r.sequence), tf.tensor2d(r.h, [batch, units])];
     },
     backwardsFunc: (dys) => {
       if (tape === null) throw new Error(`${op}: gradient requested but no tape was kept (single use)`);

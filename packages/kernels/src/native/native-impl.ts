@@ -106,6 +106,11 @@ function gruInputs(a: GruArgs): (Float32Array | null)[] {
   ];
 }
 
+/** An empty sequence (or its empty gradient) goes to the addon as null: not written, or read as 0. */
+function orNull(a: Float32Array): Float32Array | null {
+  return a.length === 0 ? null : a;
+}
+
 /** Wraps a loaded addon as a FusedImpl. */
 export function nativeImpl(
   addon: NativeBinding,
@@ -117,7 +122,7 @@ export function nativeImpl(
     name: 'native',
     lstmForward(a: LstmArgs, keepTape: boolean): LstmForwardResult {
       const { batch: B, steps: T, units: H } = a.dims;
-      const seq = new Float32Array(B * T * H);
+      const seq = new Float32Array(a.sequenceOutput ? B * T * H : 0);
       const h = new Float32Array(B * H);
       const c = new Float32Array(B * H);
       const tape: LstmTape = {
@@ -127,7 +132,16 @@ export function nativeImpl(
         pc: pool.take(T * B * H),
       };
       const { ints, floats } = scalars(a, a.zoneoutCell, false);
-      addon.lstmForward(ints, floats, [...lstmInputs(a), seq, h, c, tape.gates, tape.hs, tape.cs, tape.pc]);
+      addon.lstmForward(ints, floats, [
+        ...lstmInputs(a),
+        orNull(seq),
+        h,
+        c,
+        tape.gates,
+        tape.hs,
+        tape.cs,
+        tape.pc,
+      ]);
       if (!keepTape) pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
       return { sequence: seq, h, c, tape: keepTape ? tape : null };
     },
@@ -155,7 +169,7 @@ export function nativeImpl(
         tape.hs,
         tape.cs,
         tape.pc,
-        dSeq,
+        orNull(dSeq),
         dh,
         dc,
         g.dx,
@@ -170,7 +184,7 @@ export function nativeImpl(
     },
     gruForward(a: GruArgs, keepTape: boolean): GruForwardResult {
       const { batch: B, steps: T, units: H } = a.dims;
-      const seq = new Float32Array(B * T * H);
+      const seq = new Float32Array(a.sequenceOutput ? B * T * H : 0);
       const h = new Float32Array(B * H);
       const tape: GruTape = {
         gates: pool.take(T * B * 3 * H),
@@ -178,7 +192,7 @@ export function nativeImpl(
         uh: pool.take(T * B * H),
       };
       const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
-      addon.gruForward(ints, floats, [...gruInputs(a), seq, h, tape.gates, tape.hs, tape.uh]);
+      addon.gruForward(ints, floats, [...gruInputs(a), orNull(seq), h, tape.gates, tape.hs, tape.uh]);
       if (!keepTape) pool.give(tape.gates, tape.hs, tape.uh);
       return { sequence: seq, h, tape: keepTape ? tape : null };
     },
@@ -198,7 +212,7 @@ export function nativeImpl(
         tape.gates,
         tape.hs,
         tape.uh,
-        dSeq,
+        orNull(dSeq),
         dh,
         g.dx,
         g.dKernel,

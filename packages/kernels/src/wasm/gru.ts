@@ -74,14 +74,15 @@ export function gruBackward(
     const HP = pad8(H);
     const NP = G * HP;
     const DP = pad8(D);
-    if (dSequence.length !== B * T * H || dh.length !== B * H) {
+    if ((dSequence.length !== B * T * H && dSequence.length !== 0) || dh.length !== B * H) {
       throw new Error(
         `gruBackward: output gradients must have the shapes of the outputs ([${B}, ${T}, ${H}], [${B}, ${H}])`,
       );
     }
     fr.set(F.WTP, packWeights(rt, scratch, F.WTP, args.kernel, D, G, H, { transposed: true }));
     fr.set(F.UTP, packWeights(rt, scratch, F.UTP, args.recurrentKernel, H, G, H, { transposed: true }));
-    fr.put(F.DSEQ, dSequence, B * T, H, HP);
+    // Without sequenceOutput the sequence's gradient comes empty: it is zero.
+    fr.put(F.DSEQ, dSequence.length === 0 ? new Float32Array(B * T * H) : dSequence, B * T, H, HP);
     fr.put(F.DHT, dh, B, H, HP);
     fr.buffer(F.DAP, B * T * NP);
     if (args.resetAfter) {

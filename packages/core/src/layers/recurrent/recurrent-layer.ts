@@ -108,6 +108,11 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   protected abstract buildWeights(inputDim: number, steps: number | null): void;
 
   /** Runs the fused op on the (input-dropped) sequence. All tensors are the call's to dispose. */
+  /** Whether a call needs h for every step (the output, or the norm stabilizer's penalty). */
+  protected needsSequence(training: boolean): boolean {
+    return this.options.returnSequences || (training && this.options.normStabilizer > 0);
+  }
+
   protected abstract runSequence(
     x: tf.Tensor3D,
     states: tf.Tensor2D[],
