@@ -112,7 +112,7 @@ describe.skipIf(impl === null)('native kernels: threads and instruction sets', (
 
 describe.skipIf(impl === null)('native kernels: batch split and final-state-only calls', () => {
   it('split the batch over 2 threads (B 50): agree with the reference, bit-identical to 1 thread', () => {
-    // B ≥ 2·MR·threads rows and few units: each thread runs every step of its rows (split_rows).
+    // B ≥ 4·threads: each thread runs every step of its rows (split_rows); B 5 above splits units.
     const cases: CaseOptions[] = [
       { batch: 50, steps: 5, dim: 3, units: 20 },
       {

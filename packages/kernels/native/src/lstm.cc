@@ -21,7 +21,7 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
     c.hhat[1] = hh + (size_t)B * H;
     for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
-  if (split_rows(t, B, H, pool.size())) {
+  if (split_rows(B, pool.size())) {
     float* up = scratch(1, packed_size(H, G4, t.nr));  // U and W packed whole: a thread does all units
     float* wp = scratch(3, packed_size(D, G4, t.nr));
     pack_b(H, G4, c.U, G4, false, up, t.nr);
@@ -85,7 +85,7 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   std::copy(c.dcT, c.dcT + BH, c.dC);
   float* ut = scratch(1, packed_size(G4, H, t.nr));  // Uᵀ [4H, H] packed once
   pack_b(G4, H, c.U, G4, true, ut, t.nr);
-  const bool by_rows = split_rows(t, B, H, pool.size());
+  const bool by_rows = split_rows(B, pool.size());
   pool.run([&](int tid, int nt) {
     if (by_rows) {  // every step of this thread's rows, no barrier
       int b0, b1;
