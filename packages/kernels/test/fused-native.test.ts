@@ -111,7 +111,7 @@ describe.skipIf(impl === null)('native kernels: threads and instruction sets', (
 });
 
 describe.skipIf(impl === null)('native kernels: batch split and final-state-only calls', () => {
-  it('split the batch over 2 threads (B 50): agree with the reference, bit-identical to 1 thread', () => {
+  it('split the batch over 2 threads (B 50, LSTM and both GRUs): agree with the reference, bit-identical to 1 thread', () => {
     // B ≥ 4·threads: each thread runs every step of its rows (split_rows); B 5 above splits units.
     const cases: CaseOptions[] = [
       { batch: 50, steps: 5, dim: 3, units: 20 },
@@ -139,6 +139,17 @@ describe.skipIf(impl === null)('native kernels: batch split and final-state-only
         for (const k of Object.keys(one))
           expect(Array.from(two[k]), `${k} ${JSON.stringify(o)}`).toEqual(Array.from(one[k]));
         tf.dispose(caseTensors(c));
+        for (const resetAfter of [false, true]) {
+          const g = gruCase(o, resetAfter);
+          impl!.setThreads(2);
+          const gTwo = gruRun(nativeGru, g);
+          expectAgree(gTwo, gruRun(refGru, g), `gru rows resetAfter ${resetAfter} ${JSON.stringify(o)}`);
+          impl!.setThreads(1);
+          const gOne = gruRun(nativeGru, g);
+          for (const k of Object.keys(gOne))
+            expect(Array.from(gTwo[k]), `gru ${k}`).toEqual(Array.from(gOne[k]));
+          tf.dispose(caseTensors(g));
+        }
       }
     } finally {
       impl!.setThreads(before);

@@ -1,6 +1,7 @@
 // Whole-sequence GRU forward and backward through time, reset-before (tfjs) and reset-after
-// (Keras). As for the LSTM each thread owns a range of units; reset-before needs a second barrier
-// per step because the candidate's matmul consumes r ⊙ ĥ of every unit.
+// (Keras). As for the LSTM each thread owns a range of batch rows (no synchronisation) or, for
+// small batches, of units; then reset-before needs a second barrier per step because the
+// candidate's matmul consumes r ⊙ ĥ of every unit.
 #include "seq_util.h"
 
 namespace regulab {
@@ -25,30 +26,32 @@ void gru_forward(SeqCtx& c, Pool& pool) {
     c.hhat[1] = hh + (size_t)B * H;
     for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
+  const bool by_rows = split_rows(B, pool.size());
   pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(H, nt, tid, t.nr, j0, j1);
+    const Part p = part(by_rows, B, H, H, t.nr, tid, nt);
+    const int M = p.b1 - p.b0, j0 = p.u0, j1 = p.u1;
+    const bool mine = M > 0 && j1 > j0;
     for (int k = 0; k < T; k++) {
-      const float* A = c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H;
-      float* gk = c.gates + (size_t)k * B * G3;
-      float* uk = c.UH + (size_t)k * B * H;
-      if (j1 > j0)
-        for (int g = 0; g < 2; g++) gate_panels(t, B, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G3, true);
+      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)p.b0 * H;
+      float* gk = c.gates + ((size_t)k * B + p.b0) * G3;
+      float* uk = c.UH + ((size_t)k * B + p.b0) * H;
+      if (mine)
+        for (int g = 0; g < 2; g++) gate_panels(t, M, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G3, true);
       if (c.resetAfter) {
-        if (j1 > j0) {
-          for (int b = 0; b < B; b++) std::copy(c.bias + G3 + 2 * H + j0, c.bias + G3 + 2 * H + j1, uk + (size_t)b * H + j0);
-          gate_panels(t, B, H, A, H, up + 2 * ps, H, j0, j1, H, uk, H, true);
-          for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
+        if (mine) {
+          for (int b = 0; b < M; b++) std::copy(c.bias + G3 + 2 * H + j0, c.bias + G3 + 2 * H + j1, uk + (size_t)b * H + j0);
+          gate_panels(t, M, H, A, H, up + 2 * ps, H, j0, j1, H, uk, H, true);
+          for (int b = p.b0; b < p.b1; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
         }
       } else {
-        for (int b = 0; b < B && j1 > j0; b++) t.gru_fwd_point(c, k, b, j0, j1, 0);
-        pool.barrier();  // q = r ⊙ ĥ complete
-        if (j1 > j0) {
-          gate_panels(t, B, H, uk, H, up + 2 * ps, H, j0, j1, H, gk + 2 * H, G3, true);
-          for (int b = 0; b < B; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
+        for (int b = p.b0; b < p.b1 && mine; b++) t.gru_fwd_point(c, k, b, j0, j1, 0);
+        if (!by_rows) pool.barrier();  // q = r ⊙ ĥ complete
+        if (mine) {
+          gate_panels(t, M, H, uk, H, up + 2 * ps, H, j0, j1, H, gk + 2 * H, G3, true);
+          for (int b = p.b0; b < p.b1; b++) t.gru_fwd_point(c, k, b, j0, j1, 1);
         }
       }
-      pool.barrier();
+      if (!by_rows) pool.barrier();
     }
   });
   write_sequence(c);
@@ -68,30 +71,32 @@ void gru_backward(SeqCtx& c, Pool& pool) {
   float* ut = scratch(1, packed_size(G3, H, t.nr));  // Uᵀ [3H, H] packed once
   pack_b(G3, H, c.U, G3, true, ut, t.nr);
   const float* utH = ut + (size_t)2 * H * t.nr;  // its rows 2H..3H (U_hᵀ)
+  const bool by_rows = split_rows(B, pool.size());
   pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(H, nt, tid, t.nr, j0, j1);
-    const bool mine = j1 > j0;
+    const Part p = part(by_rows, B, H, H, t.nr, tid, nt);
+    const int M = p.b1 - p.b0, j0 = p.u0, j1 = p.u1;
+    const bool mine = M > 0 && j1 > j0;
+    float* tmp = c.tmp + (size_t)p.b0 * H;
     for (int k = T - 1; k >= 0; k--) {
-      float* gk = c.gates + (size_t)k * B * G3;
-      float* uk = c.UH + (size_t)k * B * H;
-      for (int b = 0; b < B && mine; b++) t.gru_bwd_point(c, k, b, j0, j1, 0);
-      pool.barrier();
+      float* gk = c.gates + ((size_t)k * B + p.b0) * G3;
+      float* uk = c.UH + ((size_t)k * B + p.b0) * H;
+      for (int b = p.b0; b < p.b1 && mine; b++) t.gru_bwd_point(c, k, b, j0, j1, 0);
+      if (!by_rows) pool.barrier();
       if (c.resetAfter) {
         if (mine) {
-          gate_panels(t, B, 2 * H, gk, G3, ut, G3, j0, j1, H, c.tmp, H, false);
-          gate_panels(t, B, H, uk, H, utH, G3, j0, j1, H, c.tmp, H, true);
-          finish_dh(c, k, j0, j1);
+          gate_panels(t, M, 2 * H, gk, G3, ut, G3, j0, j1, H, tmp, H, false);
+          gate_panels(t, M, H, uk, H, utH, G3, j0, j1, H, tmp, H, true);
+          finish_dh(c, k, j0, j1, p.b0, p.b1);
         }
       } else {
         if (mine) {
-          gate_panels(t, B, H, gk + 2 * H, G3, utH, G3, j0, j1, H, c.tmp, H, false);  // dq
-          for (int b = 0; b < B; b++) t.gru_bwd_point(c, k, b, j0, j1, 1);
+          gate_panels(t, M, H, gk + 2 * H, G3, utH, G3, j0, j1, H, tmp, H, false);  // dq
+          for (int b = p.b0; b < p.b1; b++) t.gru_bwd_point(c, k, b, j0, j1, 1);
         }
-        pool.barrier();
+        if (!by_rows) pool.barrier();
         if (mine) {
-          gate_panels(t, B, 2 * H, gk, G3, ut, G3, j0, j1, H, c.tmp, H, false);
-          finish_dh(c, k, j0, j1);
+          gate_panels(t, M, 2 * H, gk, G3, ut, G3, j0, j1, H, tmp, H, false);
+          finish_dh(c, k, j0, j1, p.b0, p.b1);
         }
       }
     }

@@ -1,8 +1,9 @@
 // Whole-sequence LSTM forward and backward through time (math: fused/impl.ts and the reference).
-// Each thread owns a range of units for all four gates, so one barrier per step suffices: the
-// input projection x_k·W and the recurrent product h·U of a thread's units (both with their
-// weights packed once per call) are followed at once by their element-wise cell update (which
-// also adds the bias); the gate pre-activations of a step stay in cache until the update. The weight gradients are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives
+// A thread owns either a range of batch rows with every unit (no synchronisation at all: rows are
+// independent) or, for small batches, a range of units in all four gates (one barrier per step);
+// see split_rows. Either way the input projection x_k·W and the recurrent product h·U of its part
+// (weights packed once per call) are followed at once by its element-wise cell update (which also
+// adds the bias), while the gate pre-activations of the step are in cache. The weight gradients are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives
 // ∂U, ∂W and ∂b with the pre-activation gradients ∂a [T·B, 4H] packed once.
 #include "seq_util.h"
 
@@ -21,50 +22,32 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
     c.hhat[1] = hh + (size_t)B * H;
     for (size_t i = 0; i < (size_t)B * H; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
-  if (split_rows(B, pool.size())) {
-    float* up = scratch(1, packed_size(H, G4, t.nr));  // U and W packed whole: a thread does all units
-    float* wp = scratch(3, packed_size(D, G4, t.nr));
-    pack_b(H, G4, c.U, G4, false, up, t.nr);
-    pack_b(D, G4, c.W, G4, false, wp, t.nr);
-    pool.run([&](int tid, int nt) {
-      int b0, b1;
-      split_range(B, nt, tid, 1, b0, b1);
-      const int M = b1 - b0;
-      for (int k = 0; k < T && M > 0; k++) {
-        const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)b0 * H;
-        float* gk = c.gates + ((size_t)k * B + b0) * G4;
-        gate_panels(t, M, D, xs + ((size_t)k * B + b0) * D, D, wp, D, 0, G4, G4, gk, G4, false);  // x_k·W
-        gate_panels(t, M, H, A, H, up, H, 0, G4, G4, gk, G4, true);                              // + h·U
-        for (int b = b0; b < b1; b++) t.lstm_fwd_point(c, k, b, 0, H);
-      }
-    });
-    write_sequence(c);
-    std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
-    std::copy(c.CS + TB * H, c.CS + TB * H + (size_t)B * H, c.cT);
-    return;
-  }
-  const size_t ps = packed_size(H, H, t.nr), pw = packed_size(D, H, t.nr);
-  float* up = scratch(1, 4 * ps);  // U packed once per call, one block per gate
-  float* wp = scratch(3, 4 * pw);  // W likewise
-  for (int g = 0; g < 4; g++) {
-    pack_b(H, H, c.U + g * H, G4, false, up + g * ps, t.nr);
-    pack_b(D, H, c.W + g * H, G4, false, wp + g * pw, t.nr);
+  // Rows mode: U and W packed whole (one block of 4H columns), a thread takes rows and all units.
+  // Units mode: one block per gate (H columns each), a thread takes a range of units in every gate.
+  const bool by_rows = split_rows(B, pool.size());
+  const int nb = by_rows ? 1 : 4, bw = by_rows ? G4 : H;
+  const size_t ps = packed_size(H, bw, t.nr), pw = packed_size(D, bw, t.nr);
+  float* up = scratch(1, nb * ps);
+  float* wp = scratch(3, nb * pw);
+  for (int g = 0; g < nb; g++) {
+    pack_b(H, bw, c.U + g * bw, G4, false, up + g * ps, t.nr);
+    pack_b(D, bw, c.W + g * bw, G4, false, wp + g * pw, t.nr);
   }
   pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(H, nt, tid, t.nr, j0, j1);
+    const Part p = part(by_rows, B, H, bw, t.nr, tid, nt);
+    const int M = p.b1 - p.b0;
     for (int k = 0; k < T; k++) {
-      const float* A = c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H;
-      float* gk = c.gates + (size_t)k * B * G4;
-      if (j1 > j0) {
-        const float* xk = xs + (size_t)k * B * D;  // [B, D]
-        for (int g = 0; g < 4; g++) {
-          gate_panels(t, B, D, xk, D, wp + g * pw, D, j0, j1, H, gk + g * H, G4, false);  // x_k·W
-          gate_panels(t, B, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G4, true);    // + h·U
+      if (M > 0 && p.u1 > p.u0) {
+        const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)p.b0 * H;
+        const float* xk = xs + ((size_t)k * B + p.b0) * D;  // [M, D]
+        float* gk = c.gates + ((size_t)k * B + p.b0) * G4;
+        for (int g = 0; g < nb; g++) {
+          gate_panels(t, M, D, xk, D, wp + g * pw, D, p.c0, p.c1, bw, gk + g * bw, G4, false);  // x_k·W
+          gate_panels(t, M, H, A, H, up + g * ps, H, p.c0, p.c1, bw, gk + g * bw, G4, true);    // + h·U
         }
-        for (int b = 0; b < B; b++) t.lstm_fwd_point(c, k, b, j0, j1);
+        for (int b = p.b0; b < p.b1; b++) t.lstm_fwd_point(c, k, b, p.u0, p.u1);
       }
-      pool.barrier();
+      if (!by_rows) pool.barrier();
     }
   });
   write_sequence(c);
@@ -87,25 +70,16 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   pack_b(G4, H, c.U, G4, true, ut, t.nr);
   const bool by_rows = split_rows(B, pool.size());
   pool.run([&](int tid, int nt) {
-    if (by_rows) {  // every step of this thread's rows, no barrier
-      int b0, b1;
-      split_range(B, nt, tid, 1, b0, b1);
-      for (int k = T - 1; k >= 0 && b1 > b0; k--) {
-        for (int b = b0; b < b1; b++) t.lstm_bwd_point(c, k, b, 0, H);
-        gate_panels(t, b1 - b0, G4, c.gates + ((size_t)k * B + b0) * G4, G4, ut, G4, 0, H, H, c.tmp + (size_t)b0 * H,
-                    H, false);
-        finish_dh(c, k, 0, H, b0, b1);
-      }
-      return;
-    }
-    int j0, j1;
-    split_range(H, nt, tid, t.nr, j0, j1);
+    const Part p = part(by_rows, B, H, H, t.nr, tid, nt);
+    const int M = p.b1 - p.b0;
+    const bool mine = M > 0 && p.u1 > p.u0;
     for (int k = T - 1; k >= 0; k--) {
-      for (int b = 0; b < B && j1 > j0; b++) t.lstm_bwd_point(c, k, b, j0, j1);
-      pool.barrier();  // every gate gradient of step k is written
-      if (j1 > j0) {
-        gate_panels(t, B, G4, c.gates + (size_t)k * B * G4, G4, ut, G4, j0, j1, H, c.tmp, H, false);
-        finish_dh(c, k, j0, j1);
+      for (int b = p.b0; b < p.b1 && mine; b++) t.lstm_bwd_point(c, k, b, p.u0, p.u1);
+      if (!by_rows) pool.barrier();  // every gate gradient of step k is written
+      if (mine) {
+        const float* da = c.gates + ((size_t)k * B + p.b0) * G4;
+        gate_panels(t, M, G4, da, G4, ut, G4, p.u0, p.u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+        finish_dh(c, k, p.u0, p.u1, p.b0, p.b1);
       }
     }
   });

@@ -81,6 +81,24 @@ inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0 = 0, int b1
 // thread would stream all of U for two rows; pmnist (B 100, H 100): forward 39 vs 83 ms.
 inline bool split_rows(int B, int threads) { return threads > 1 && B >= 4 * threads; }
 
+// A thread's share of a step: rows [b0, b1), units [u0, u1) of the element-wise work, and columns
+// [c0, c1) of each packed weight block of width bw (rows mode: all of them; units mode: its units,
+// aligned to whole panels of nr columns).
+struct Part {
+  int b0, b1, u0, u1, c0, c1;
+};
+inline Part part(bool by_rows, int B, int H, int bw, int nr, int tid, int nt) {
+  Part p{0, B, 0, H, 0, bw};
+  if (by_rows) {
+    split_range(B, nt, tid, 1, p.b0, p.b1);
+  } else {
+    split_range(H, nt, tid, nr, p.u0, p.u1);
+    p.c0 = p.u0;
+    p.c1 = p.u1;
+  }
+  return p;
+}
+
 // dH = dhT + dSeq[:, T − 1] (dSeq null: no sequence output, its gradient is 0).
 inline void init_dh(const SeqCtx& c) {
   for (int b = 0; b < c.B; b++)

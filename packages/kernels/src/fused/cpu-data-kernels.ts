@@ -4,17 +4,7 @@
  * transposes and sums over leading axes (bias gradients). Each serves float32 and the common
  * case, and hands anything else to tfjs's own kernel (`fallback`). Installed by ./cpu-kernels.ts.
  */
-import type * as tf from '@tensorflow/tfjs';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type Inputs = Record<string, tf.TensorInfo | undefined>;
-interface CpuBackend {
-  readSync(dataId: object): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
-}
-const MIN_ELEMENTS = 2048;
-
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
 
 /** GatherV2 on axis 0 (batchDims 0): out[i] = x[indices[i]], rows copied with TypedArray.set. */
 export function gatherKernel(fallback: () => KernelFunc): KernelFunc {

@@ -14,21 +14,13 @@
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS } from './cpu-backend.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
 import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
 import type { BinaryOp, Sgemm, UnaryOp } from './impl.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type Inputs = Record<string, tf.TensorInfo | undefined>;
-interface CpuBackend {
-  readSync(dataId: object): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
-}
-
 const ARITHMETIC = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
-/** Below this many elements tfjs's own arithmetic is as fast (no call overhead). */
-const MIN_ELEMENTS = 2048;
 const originals = new Map<string, KernelFunc>();
 /** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
 const MIN_WORK = 32 * 32 * 32;

@@ -9,17 +9,8 @@
  * Float32 inputs of at least MIN_ELEMENTS elements go this way; anything else runs tfjs's kernel.
  * Installed by ./cpu-kernels.ts.
  */
-import type * as tf from '@tensorflow/tfjs';
+import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
 import { UNARY_CODE, type UnaryName, type UnaryOp } from './impl.js';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type Inputs = Record<string, tf.TensorInfo | undefined>;
-interface CpuBackend {
-  readSync(dataId: object): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
-}
-const MIN_ELEMENTS = 2048;
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 export const UNARY_KERNELS = Object.keys(UNARY_CODE) as UnaryName[];
 

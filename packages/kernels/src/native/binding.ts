@@ -5,6 +5,7 @@
  * the addon fails to load, so callers fall back instead of failing.
  */
 import { createRequire } from 'node:module';
+import type { OptimizerUpdate } from '../fused/impl.js';
 import { fileURLToPath } from 'node:url';
 
 /** The raw addon (see native/src/addon.cc for the argument layout). */
@@ -25,14 +26,7 @@ export interface NativeBinding {
   ): void;
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
-  optimizerUpdate(
-    kind: number,
-    w: Float32Array,
-    g: Float32Array,
-    s0: Float32Array | null,
-    s1: Float32Array | null,
-    params: Float64Array,
-  ): void;
+  optimizerUpdate: OptimizerUpdate;
   setThreads(n: number): void;
   threads(): number;
   isa(): string;

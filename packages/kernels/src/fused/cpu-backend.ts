@@ -1,0 +1,20 @@
+/**
+ * What the CPU kernels of ./cpu-kernels.ts, ./cpu-data-kernels.ts and ./cpu-math-kernels.ts see of
+ * tfjs's CPU backend (its typings keep these private), and the size below which tfjs's own kernel
+ * is as fast as a call into ours.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export type KernelFunc = tf.KernelConfig['kernelFunc'];
+export type Inputs = Record<string, tf.TensorInfo | undefined>;
+
+export interface CpuBackend {
+  readSync(dataId: object): tf.TypedArray;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+}
+
+/** Below this many elements tfjs's own kernel is as fast (no call overhead). */
+export const MIN_ELEMENTS = 2048;
+
+/** Number of elements of a shape. */
+export const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
