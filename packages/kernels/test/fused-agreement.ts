@@ -160,15 +160,20 @@ export function expectFinalStatesOnly(lstm: Lstm, gru: Gru, label: string): void
       const { value, grads } = tf.variableGrads(f, xs as tf.Variable[]);
       return [value, ...Object.values(grads)].map((t) => Float32Array.from(t.dataSync()));
     });
+  // The case with its weights as variables (the gradients' targets) and sequenceOutput set.
+  const weightsOf = <C extends LstmSequenceInputs | GruSequenceInputs>(c: C) => {
+    const vars = [tf.variable(c.kernel), tf.variable(c.recurrentKernel), tf.variable(c.bias)];
+    const inputs = (seq: boolean): C => ({
+      ...c,
+      kernel: vars[0] as tf.Tensor2D,
+      recurrentKernel: vars[1] as tf.Tensor2D,
+      bias: vars[2] as C['bias'],
+      sequenceOutput: seq,
+    });
+    return { vars, inputs };
+  };
   const c = lstmCase(o);
-  const vars = [tf.variable(c.kernel), tf.variable(c.recurrentKernel), tf.variable(c.bias)];
-  const withVars = (seq: boolean) => ({
-    ...c,
-    kernel: vars[0] as tf.Tensor2D,
-    recurrentKernel: vars[1] as tf.Tensor2D,
-    bias: vars[2] as tf.Tensor1D,
-    sequenceOutput: seq,
-  });
+  const { vars, inputs: withVars } = weightsOf(c);
   const short = lstm(withVars(false));
   expect(short.sequence.shape, label).toEqual([4, 0, 9]);
   tf.dispose([short.sequence, short.h, short.c]);
@@ -179,14 +184,7 @@ export function expectFinalStatesOnly(lstm: Lstm, gru: Gru, label: string): void
 
   for (const resetAfter of [false, true]) {
     const g = gruCase(o, resetAfter);
-    const gv = [tf.variable(g.kernel), tf.variable(g.recurrentKernel), tf.variable(g.bias)];
-    const gin = (seq: boolean) => ({
-      ...g,
-      kernel: gv[0] as tf.Tensor2D,
-      recurrentKernel: gv[1] as tf.Tensor2D,
-      bias: gv[2] as tf.Tensor1D,
-      sequenceOutput: seq,
-    });
+    const { vars: gv, inputs: gin } = weightsOf(g);
     const gg = finalsAndGrads(() => gru(gin(false)), gv);
     const gw = finalsAndGrads(() => refGru(gin(true)), gv);
     gg.forEach((a, i) => expectAgree({ v: a }, { v: gw[i] }, `${label} gru resetAfter ${resetAfter} #${i}`));
