@@ -124,6 +124,7 @@ export class Gru extends RecurrentLayer {
       const out = gruSequence(inputs);
       return { sequence: out.sequence, states: [out.h] };
     }
+    this.noteNormalizationFallback(this.normalization);
     const norm = gruNormHooks(
       this.normalization,
       this.layerNormScope,

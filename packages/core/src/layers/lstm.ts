@@ -139,6 +139,7 @@ export class Lstm extends RecurrentLayer {
       const out = lstmSequence(inputs);
       return { sequence: out.sequence, states: [out.h, out.c] };
     }
+    this.noteNormalizationFallback(this.normalization);
     const norm = lstmNormHooks(
       this.normalization,
       this.layerNormScope,

@@ -13,6 +13,7 @@
  * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
  */
 import * as tf from '@tensorflow/tfjs';
+import { backend as kernelBackend, kernelNotice } from '@regulab/kernels';
 import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
 import { type CallMasks, applySequenceMask, drawCallMasks } from './masks.js';
@@ -108,6 +109,18 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   protected abstract buildWeights(inputDim: number, steps: number | null): void;
 
   /** Runs the fused op on the (input-dropped) sequence. All tensors are the call's to dispose. */
+  /**
+   * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
+   * fast kernels are loaded: the fused kernels have no normalization inside.
+   */
+  protected noteNormalizationFallback(normalization: string): void {
+    if (kernelBackend() === 'reference') return;
+    kernelNotice(
+      `${this.owner}: normalization '${normalization}' runs on the tfjs reference kernels, not the ` +
+        `${kernelBackend()} ones (the fused kernels have no normalization inside); expect it to be slower`,
+    );
+  }
+
   /** Whether a call needs h for every step (the output, or the norm stabilizer's penalty). */
   protected needsSequence(training: boolean): boolean {
     return this.options.returnSequences || (training && this.options.normStabilizer > 0);
