@@ -21,6 +21,7 @@ struct Zone {
 struct SeqCtx {
   int B = 0, T = 0, D = 0, H = 0, G = 4;  // G: gates (4 LSTM, 3 GRU)
   const float *x = nullptr, *W = nullptr, *U = nullptr, *bias = nullptr, *h0 = nullptr, *c0 = nullptr;
+  const float* rowBias = nullptr;  // GRU: the bias the cell update adds to x·W + h·U [3H] (see gru.cc)
   const float *recMask = nullptr, *candMask = nullptr, *stepMask = nullptr;
   bool candPerStep = false, goBackwards = false, resetAfter = false;
   int act = 2, ract = 1;

@@ -1,7 +1,8 @@
 // Whole-sequence GRU forward and backward through time, reset-before (tfjs) and reset-after
-// (Keras). As for the LSTM each thread owns a range of batch rows (no synchronisation) or, for
-// small batches, of units; then reset-before needs a second barrier per step because the
-// candidate's matmul consumes r ⊙ ĥ of every unit.
+// (Keras). As for the LSTM the input projection and the recurrent products run inside the step
+// loop and the cell update adds the bias; each thread owns a range of batch rows (no
+// synchronisation) or, for small batches, of units; then reset-before needs a second barrier per
+// step because the candidate's matmul consumes r ⊙ ĥ of every unit.
 #include "seq_util.h"
 
 namespace regulab {
@@ -13,13 +14,16 @@ void gru_forward(SeqCtx& c, Pool& pool) {
   std::vector<float> rowBias(c.bias, c.bias + G3);  // input bias (+ recurrent z, r bias when reset-after)
   if (c.resetAfter)
     for (int j = 0; j < 2 * H; j++) rowBias[j] += c.bias[G3 + j];
+  c.rowBias = rowBias.data();  // added by the cell update
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  for (size_t r = 0; r < TB; r++) std::copy(rowBias.begin(), rowBias.end(), c.gates + r * G3);
-  gemm((int)TB, G3, D, xs, D, c.W, G3, false, c.gates, G3, true, pool);
   std::copy(c.h0, c.h0 + (size_t)B * H, c.HS);
-  const size_t ps = packed_size(H, H, t.nr);
-  float* up = scratch(1, 3 * ps);
-  for (int g = 0; g < 3; g++) pack_b(H, H, c.U + g * H, G3, false, up + g * ps, t.nr);
+  const size_t ps = packed_size(H, H, t.nr), pw = packed_size(D, H, t.nr);
+  float* up = scratch(1, 3 * ps);  // U and W packed once per call, one block per gate
+  float* wp = scratch(3, 3 * pw);
+  for (int g = 0; g < 3; g++) {
+    pack_b(H, H, c.U + g * H, G3, false, up + g * ps, t.nr);
+    pack_b(D, H, c.W + g * H, G3, false, wp + g * pw, t.nr);
+  }
   if (c.recMask) {
     float* hh = scratch(2, 2 * (size_t)B * H);
     c.hhat[0] = hh;
@@ -35,8 +39,11 @@ void gru_forward(SeqCtx& c, Pool& pool) {
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)p.b0 * H;
       float* gk = c.gates + ((size_t)k * B + p.b0) * G3;
       float* uk = c.UH + ((size_t)k * B + p.b0) * H;
-      if (mine)
+      if (mine) {
+        const float* xk = xs + ((size_t)k * B + p.b0) * D;  // [M, D]
+        for (int g = 0; g < 3; g++) gate_panels(t, M, D, xk, D, wp + g * pw, D, j0, j1, H, gk + g * H, G3, false);
         for (int g = 0; g < 2; g++) gate_panels(t, M, H, A, H, up + g * ps, H, j0, j1, H, gk + g * H, G3, true);
+      }
       if (c.resetAfter) {
         if (mine) {
           for (int b = 0; b < M; b++) std::copy(c.bias + G3 + 2 * H + j0, c.bias + G3 + 2 * H + j1, uk + (size_t)b * H + j0);
