@@ -50,7 +50,6 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
       if (!by_rows) pool.barrier();
     }
   });
-  write_sequence(c);
   std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
   std::copy(c.CS + TB * H, c.CS + TB * H + (size_t)B * H, c.cT);
 }
@@ -92,11 +91,15 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   const float* xs = step_major_x(c, scratch(2, TB * D));
   transpose((int)TB, D, xs, D, at + (size_t)H * TB, pool);
   std::fill(at + (size_t)(H + D) * TB, at + (size_t)KA * TB, 1.0f);
-  float* dwu = scratch(5, (size_t)KA * G4);  // [∂U; ∂W; ∂b]
+  // [∂U; ∂W; ∂b]: straight into the outputs when they are consecutive (native-impl.ts makes them so).
+  const bool together = c.dW == c.dU + (size_t)H * G4 && c.db == c.dW + (size_t)D * G4;
+  float* dwu = together ? c.dU : scratch(5, (size_t)KA * G4);
   gemm(KA, G4, (int)TB, at, (int)TB, da, G4, false, dwu, G4, false, pool);
-  std::copy(dwu, dwu + (size_t)H * G4, c.dU);
-  std::copy(dwu + (size_t)H * G4, dwu + (size_t)(H + D) * G4, c.dW);
-  std::copy(dwu + (size_t)(H + D) * G4, dwu + (size_t)KA * G4, c.db);
+  if (!together) {
+    std::copy(dwu, dwu + (size_t)H * G4, c.dU);
+    std::copy(dwu + (size_t)H * G4, dwu + (size_t)(H + D) * G4, c.dW);
+    std::copy(dwu + (size_t)(H + D) * G4, dwu + (size_t)KA * G4, c.db);
+  }
   float* dxs = scratch(6, TB * D);
   gemm((int)TB, D, G4, da, G4, c.W, G4, true, dxs, D, false, pool);
   scatter_dx(c, dxs);

@@ -27,16 +27,6 @@ inline void scatter_dx(const SeqCtx& c, const float* dxs) {
     }
 }
 
-// sequence[b, k] = HS[k + 1][b] (nothing without a sequence output).
-inline void write_sequence(const SeqCtx& c) {
-  if (c.seq == nullptr) return;
-  for (int k = 0; k < c.T; k++)
-    for (int b = 0; b < c.B; b++) {
-      const float* s = c.HS + ((size_t)(k + 1) * c.B + b) * c.H;
-      std::copy(s, s + c.H, c.seq + ((size_t)b * c.T + k) * c.H);
-    }
-}
-
 // out[j] = Σ_r M[r, j] over `rows` rows of stride ld (columns [0, n)), in a fixed order.
 inline void column_sums(int rows, int n, const float* m, int ld, float* out) {
   std::fill(out, out + n, 0.f);

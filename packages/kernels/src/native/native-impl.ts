@@ -154,11 +154,14 @@ export function nativeImpl(
     ): LstmGrads {
       const tape = t as LstmTape;
       const { batch: B, steps: T, inputDim: D, units: H } = a.dims;
+      // ∂U, ∂W, ∂b as consecutive views of one buffer: the kernel's single [Ĥᵀ; Xᵀ; 1ᵀ]·∂a
+      // product then writes them in place, on all threads (no copy pass).
+      const w = new Float32Array((H + D + 1) * 4 * H);
       const g: LstmGrads = {
         dx: new Float32Array(B * T * D),
-        dKernel: new Float32Array(D * 4 * H),
-        dRecurrentKernel: new Float32Array(H * 4 * H),
-        dBias: new Float32Array(4 * H),
+        dKernel: w.subarray(H * 4 * H, (H + D) * 4 * H),
+        dRecurrentKernel: w.subarray(0, H * 4 * H),
+        dBias: w.subarray((H + D) * 4 * H),
         dh0: new Float32Array(B * H),
         dc0: new Float32Array(B * H),
       };
