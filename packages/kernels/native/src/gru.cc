@@ -78,6 +78,8 @@ void gru_backward(SeqCtx& c, Pool& pool) {
   pack_b(G3, H, c.U, G3, true, ut, t.nr);
   const float* utH = ut + (size_t)2 * H * t.nr;  // its rows 2H..3H (U_hᵀ)
   const bool by_rows = split_rows(B, pool.size());
+  float* wt = scratch(7, packed_size(G3, D, t.nr));  // Wᵀ [3H, D] packed once, for ∂x (as the LSTM)
+  pack_b(G3, D, c.W, G3, true, wt, t.nr);
   pool.run([&](int tid, int nt) {
     const Part p = part(by_rows, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, j0 = p.u0, j1 = p.u1;
@@ -105,8 +107,10 @@ void gru_backward(SeqCtx& c, Pool& pool) {
           finish_dh(c, k, j0, j1, p.b0, p.b1);
         }
       }
+      if (by_rows && mine) dx_rows(t, c, 3, wt, k, p.b0, p.b1);  // this step's gate gradients are complete
     }
   });
+  if (!by_rows) dx_all(t, c, 3, wt, pool);
   std::copy(c.dH, c.dH + BH, c.dh0);
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
   const float* xs = step_major_x(c, scratch(2, TB * D));
@@ -122,9 +126,6 @@ void gru_backward(SeqCtx& c, Pool& pool) {
     transpose((int)TB, H, c.UH, H, qt);  // UH holds q = r ⊙ ĥ
     gemm(H, H, (int)TB, qt, (int)TB, da + 2 * H, G3, false, c.dU + 2 * H, G3, false, pool);
   }
-  float* dxs = scratch(7, TB * D);
-  gemm((int)TB, D, G3, da, G3, c.W, G3, true, dxs, D, false, pool);
-  scatter_dx(c, dxs);
   column_sums((int)TB, G3, da, G3, c.db);
   if (c.resetAfter) {
     column_sums((int)TB, 2 * H, da, G3, c.db + G3);

@@ -73,11 +73,6 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   // ∂a_k is in cache, units mode after it.
   float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D] packed once
   pack_b(G4, D, c.W, G4, true, wt, t.nr);
-  auto dx_of = [&](int k, int b0, int b1) {
-    if (D > 0 && b1 > b0)
-      gate_panels(t, b1 - b0, G4, c.gates + ((size_t)k * B + b0) * G4, G4, wt, G4, 0, D, D,
-                  c.dx + ((size_t)b0 * T + c.time_of(k)) * D, T * D, false);
-  };
   pool.run([&](int tid, int nt) {
     const Part p = part(by_rows, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0;
@@ -89,7 +84,7 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
         const float* da = c.gates + ((size_t)k * B + p.b0) * G4;
         gate_panels(t, M, G4, da, G4, ut, G4, p.u0, p.u1, H, c.tmp + (size_t)p.b0 * H, H, false);
         finish_dh(c, k, p.u0, p.u1, p.b0, p.b1);
-        if (by_rows) dx_of(k, p.b0, p.b1);
+        if (by_rows) dx_rows(t, c, 4, wt, k, p.b0, p.b1);
       }
     }
   });
@@ -111,13 +106,7 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
     std::copy(dwu + (size_t)H * G4, dwu + (size_t)(H + D) * G4, c.dW);
     std::copy(dwu + (size_t)(H + D) * G4, dwu + (size_t)KA * G4, c.db);
   }
-  if (!by_rows) {
-    pool.run([&](int tid, int nt) {
-      int k0, k1;
-      split_range(T, nt, tid, 1, k0, k1);
-      for (int k = k0; k < k1; k++) dx_of(k, 0, B);
-    });
-  }
+  if (!by_rows) dx_all(t, c, 4, wt, pool);
 }
 
 }  // namespace regulab

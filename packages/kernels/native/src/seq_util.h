@@ -18,15 +18,6 @@ inline float* step_major_x(const SeqCtx& c, float* xs) {
   return xs;
 }
 
-// dx[b, t(k)] = dXS[k·B + b].
-inline void scatter_dx(const SeqCtx& c, const float* dxs) {
-  for (int k = 0; k < c.T; k++)
-    for (int b = 0; b < c.B; b++) {
-      const float* s = dxs + ((size_t)k * c.B + b) * c.D;
-      std::copy(s, s + c.D, c.dx + ((size_t)b * c.T + c.time_of(k)) * c.D);
-    }
-}
-
 // out[j] = Σ_r M[r, j] over `rows` rows of stride ld (columns [0, n)), in a fixed order.
 inline void column_sums(int rows, int n, const float* m, int ld, float* out) {
   std::fill(out, out + n, 0.f);
@@ -105,6 +96,24 @@ inline void gate_panels(const IsaTable& t, int M, int K, const float* A, int lda
     int nv = std::min(t.nr, H - q * t.nr);
     t.panel(M, K, A, lda, packed + (size_t)q * kfull * t.nr, C + q * t.nr, ldc, acc, nv);
   }
+}
+
+// ∂x of step k for rows [b0, b1): dx[b, t(k)] = ∂a_k[b] · Wᵀ (G gates, Wᵀ packed [G·H, D]),
+// straight into dx (rows of stride T·D), one full-K product per row whoever computes it.
+inline void dx_rows(const IsaTable& t, const SeqCtx& c, int G, const float* wt, int k, int b0, int b1) {
+  if (c.D == 0 || b1 <= b0) return;
+  const int GH = G * c.H;
+  gate_panels(t, b1 - b0, GH, c.gates + ((size_t)k * c.B + b0) * GH, GH, wt, GH, 0, c.D, c.D,
+              c.dx + ((size_t)b0 * c.T + c.time_of(k)) * c.D, c.T * c.D, false);
+}
+
+// ∂x of every step after the loop, steps split over the pool (units mode).
+inline void dx_all(const IsaTable& t, const SeqCtx& c, int G, const float* wt, Pool& pool) {
+  pool.run([&](int tid, int nt) {
+    int k0, k1;
+    split_range(c.T, nt, tid, 1, k0, k1);
+    for (int k = k0; k < k1; k++) dx_rows(t, c, G, wt, k, 0, c.B);
+  });
 }
 
 }  // namespace regulab
