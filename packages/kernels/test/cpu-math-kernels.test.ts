@@ -192,7 +192,18 @@ describe('transpose kernel', () => {
       ...perms4.map((p) => tf.transpose(x4, p)),
     ]);
     got.forEach((g, i) => allClose(g, want[i], EXACT, `transpose #${i}`));
-    tf.dispose([x2, x3, x4]);
+    // The identity permutation shares the input's storage (as Reshape does): it must be released
+    // with the last tensor that holds it, and the input must outlive the output.
+    installCpuKernels((a) => a, jsBinary, jsUnary);
+    const before = tf.memory();
+    const same = tf.transpose(x2, [0, 1]);
+    x2.dispose();
+    expect(Array.from(same.dataSync()).slice(0, 3)).toEqual(Array.from(want[1]).slice(0, 3));
+    same.dispose();
+    expect(tf.memory().numBytes).toBe(before.numBytes - 70 * 45 * 4);
+    expect(tf.memory().numTensors).toBe(before.numTensors - 1);
+    uninstallCpuKernels();
+    tf.dispose([x3, x4]);
   });
 });
 

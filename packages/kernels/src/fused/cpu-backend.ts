@@ -11,6 +11,8 @@ export type Inputs = Record<string, tf.TensorInfo | undefined>;
 export interface CpuBackend {
   readSync(dataId: object): tf.TypedArray;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
+  /** One more tensor shares dataId (how tfjs's Reshape returns its input's storage). */
+  incRef(dataId: object): void;
 }
 
 /** Below this many elements tfjs's own kernel is as fast (no call overhead). */

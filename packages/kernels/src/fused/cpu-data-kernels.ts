@@ -38,7 +38,8 @@ export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
 }
 
 /**
- * Transpose of a float32 tensor: a copy for the identity permutation (tfjs's layers emit those),
+ * Transpose of a float32 tensor: the input's own storage, shared as tfjs's Reshape shares it, for
+ * the identity permutation (tfjs's layers emit those),
  * 32×32 blocks for 2-D, and for any other permutation a walk over the output in order with the
  * input's stride on the innermost output axis. tfjs's kernel computes a multi-index array per
  * element (~14 MB of garbage per language-model step).
@@ -54,7 +55,10 @@ export function transposeKernel(fallback: () => KernelFunc): KernelFunc {
     const xv = backend.readSync(x!.dataId);
     if (!(xv instanceof Float32Array)) return fallback()(args);
     const outShape = perm.map((p) => shape[p]);
-    if (perm.every((p, i) => p === i)) return backend.makeTensorInfo(outShape, 'float32', xv.slice());
+    if (perm.every((p, i) => p === i)) {
+      backend.incRef(x!.dataId);
+      return { dataId: x!.dataId, shape: outShape, dtype: 'float32' };
+    }
     const out = new Float32Array(xv.length);
     if (rank === 2) {
       const [m, n] = shape;
