@@ -92,7 +92,10 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   const int nr = isa().nr;
   const int threads = pool.size();
   const double flops = 2.0 * M * N * (double)K;
-  const bool split_n = N >= 2 * nr * threads;
+  // Columns keep each thread's packed B small; rows (for tall outputs) let each thread touch its
+  // own pages of C, so first-touch page faults of a fresh output proceed in parallel (with columns
+  // both threads fault the same pages, one waiting on the other).
+  const bool split_n = N >= 2 * nr * threads && M < 2 * N;
   if (threads == 1 || flops < 2e5) {
     gemm_block(0, M, 0, N, K, A, lda, B, ldb, transB, C, ldc, accumulate);
     return;
