@@ -1,5 +1,5 @@
 /**
- * The one-pass optimizer update (optimizers/fused-update.ts) that rl.optimizers.adamw / adam / sgdw
+ * The one-pass optimizer update (optimizers/fused-update.ts) that rl.optimizers.adamw / adam / sgdw / rmsprop
  * use on tfjs's CPU backend with fast kernels: same trajectory as their tfjs-op path (the reference
  * kernels turn the fused path off), native and plain-JS kernels agree, in-place writes never reach
  * a tensor that shares the storage, and nothing leaks.
@@ -46,6 +46,11 @@ const optimizers: [string, () => tf.Optimizer][] = [
     'sgdw nesterov',
     () => rl.optimizers.sgdw({ learningRate: 1e-3, weightDecay: 0, momentum: 0.9, nesterov: true }),
   ],
+  ['rmsprop', () => rl.optimizers.rmsprop({ learningRate: 1e-3 })],
+  [
+    'rmsprop momentum + decay',
+    () => rl.optimizers.rmsprop({ learningRate: 1e-3, momentum: 0.9, weightDecay: 0.01 }),
+  ],
 ];
 
 describe('fused optimizer update', () => {
@@ -59,7 +64,7 @@ describe('fused optimizer update', () => {
     allClose(fused, ops, { atol: 1e-5, rtol: 1e-5 }, 'fused vs tfjs ops');
   });
 
-  it('native and plain-JS kernels agree on every kind (Adam with decay, SGD with and without momentum)', () => {
+  it('native and plain-JS kernels agree on every kind (Adam with decay, SGD and RMSProp with and without momentum)', () => {
     const impl = rl.kernels.fusedImpl();
     if (impl?.optimizerUpdate === undefined) return; // no native addon here: the JS kernel is the one in use
     const n = 10_000;
@@ -75,6 +80,8 @@ describe('fused optimizer update', () => {
       [OPTIMIZER_KIND.sgd, [0, 0.1, 0, 0], false, false],
       [OPTIMIZER_KIND.sgd, [1e-3, 0.1, 0.9, 0], true, false],
       [OPTIMIZER_KIND.sgd, [1e-3, 0.1, 0.9, 1], true, false],
+      [OPTIMIZER_KIND.rmsprop, [1e-3, 0.1, 0.9, 0.1, 1e-7, 0], true, false],
+      [OPTIMIZER_KIND.rmsprop, [1e-3, 0.1, 0.9, 0.1, 1e-7, 0.9], true, true],
     ];
     for (const [kind, p, hasS0, hasS1] of cases) {
       const state = () => ({
@@ -87,13 +94,39 @@ describe('fused optimizer update', () => {
       const b = state();
       impl.optimizerUpdate(kind, a.w, g, a.s0, a.s1, Float64Array.from(p));
       jsOptimizerUpdate(kind, b.w, g, b.s0, b.s1, Float64Array.from(p));
-      allClose(a.w, b.w, { atol: 1e-7, rtol: 1e-6 }, `kind ${kind} w`);
-      if (a.s0) allClose(a.s0, b.s0!, { atol: 1e-7, rtol: 1e-6 }, `kind ${kind} s0`);
-      if (a.s1) allClose(a.s1, b.s1!, { atol: 1e-7, rtol: 1e-6 }, `kind ${kind} s1`);
+      // O(1) values: float32 intermediates (native) vs float64 ones (JS) differ by ~1 ulp of 1.
+      const tol = { atol: 3e-7, rtol: 1e-6 };
+      allClose(a.w, b.w, tol, `kind ${kind} w`);
+      if (a.s0) allClose(a.s0, b.s0!, tol, `kind ${kind} s0`);
+      if (a.s1) allClose(a.s1, b.s1!, tol, `kind ${kind} s1`);
     }
     expect(() =>
       jsOptimizerUpdate(7, new Float32Array(1), new Float32Array(1), null, null, new Float64Array(4)),
     ).toThrow(/unknown kind/);
+  });
+
+  it('rmsprop follows tf.train.rmsprop step for step (λ 0; momentum 0 and 0.9) and round-trips its config', () => {
+    for (const momentum of [0, 0.9]) {
+      const ours = train(() => rl.optimizers.rmsprop({ learningRate: 1e-3, momentum }), 30);
+      const theirs = train(() => tf.train.rmsprop(1e-3, 0.9, momentum), 30);
+      allClose(ours, theirs, { atol: 1e-5, rtol: 1e-5 }, `rmsprop momentum ${momentum}`);
+    }
+    const opt = rl.optimizers.rmsprop({
+      learningRate: 0.01,
+      rho: 0.95,
+      momentum: 0.5,
+      epsilon: 1e-6,
+      weightDecay: 0.1,
+    });
+    const back = rl.optimizers.RMSProp.fromConfig(rl.optimizers.RMSProp, opt.getConfig());
+    expect(back.getConfig()).toEqual(opt.getConfig());
+    expect(() => rl.optimizers.rmsprop({ learningRate: 0.1, rho: 1 })).toThrow(
+      /'rho' must be a number in \[0, 1\)/,
+    );
+    expect(() => rl.optimizers.rmsprop({ learningRate: 0.1, epsilon: 0 })).toThrow(/'epsilon'/);
+    expect(() => rl.optimizers.rmsprop(null as unknown as { learningRate: number })).toThrow(
+      /options object/,
+    );
   });
 
   it('never writes storage another tensor shares: the initial value and a clone keep their values', () => {

@@ -1,6 +1,7 @@
 // Public namespace rl.optimizers: each module adds its own export line here.
 export { adam, adamw, AdamW, type AdamWArgs } from './adamw.js';
 export { sgdw, SGDW, type SGDWArgs } from './sgdw.js';
+export { rmsprop, RMSProp, type RMSPropArgs } from './rmsprop.js';
 export { clipped, ClippedOptimizer } from './clipped.js';
 export {
   DecoupledWeightDecayOptimizer,

@@ -192,7 +192,7 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 // optimizerUpdate(kind, w, g, s0 | null, s1 | null, params): one variable's step, in place.
 static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   int kind = info[0].As<Napi::Number>().Int32Value();
-  if (kind < 0 || kind > 1) {
+  if (kind < 0 || kind > 2) {
     Napi::Error::New(info.Env(), "optimizerUpdate: unknown kind " + std::to_string(kind)).ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }

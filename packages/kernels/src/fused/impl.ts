@@ -169,7 +169,7 @@ export type UnaryName = keyof typeof UNARY_CODE;
 export type UnaryOp = (op: number, x: Float32Array, out: Float32Array) => void;
 
 /** Kinds of OptimizerUpdate. */
-export const OPTIMIZER_KIND = { adam: 0, sgd: 1 } as const;
+export const OPTIMIZER_KIND = { adam: 0, sgd: 1, rmsprop: 2 } as const;
 
 /**
  * One optimizer step of one variable, in place: w, s0 and s1 are overwritten, g is read.
@@ -180,6 +180,9 @@ export const OPTIMIZER_KIND = { adam: 0, sgd: 1 } as const;
  *           w ← w − lr·(m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + ε)
  *     sgd:  [lr·λ, lr, μ, nesterov (0 | 1)], s0 = momentum buffer b or null, s1 null
  *           w ← w(1 − lr·λ); b ← μ·b + g; w ← w − lr·(nesterov ? g + μ·b : b)   (b = g without s0)
+ *     rmsprop (TensorFlow's, as tf.train.rmsprop): [lr·λ, lr, ρ, 1 − ρ, ε, μ], s0 = ms, s1 = mom or null
+ *           w ← w(1 − lr·λ); ms ← ρ·ms + (1 − ρ)·g²; d ← lr·g / sqrt(ms + ε)
+ *           mom ← μ·mom + d (with s1); w ← w − (s1 ? mom : d)
  */
 export type OptimizerUpdate = (
   kind: number,

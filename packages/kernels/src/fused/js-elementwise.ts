@@ -231,6 +231,19 @@ export const jsOptimizerUpdate: OptimizerUpdate = (kind, w, g, s0, s1, p) => {
       }
       w[i] = w[i] * keep - lr * d;
     }
+  } else if (kind === 2) {
+    if (s0 === null) throw new Error('optimizerUpdate: rmsprop needs its ms slot');
+    const [rho, a, eps, mu] = Array.from(p.subarray(2, 6), Math.fround);
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const ms = (s0[i] = rho * s0[i] + a * gi * gi);
+      let d = (lr * gi) / Math.sqrt(ms + eps);
+      if (s1 !== null) {
+        s1[i] = mu * s1[i] + d;
+        d = s1[i];
+      }
+      w[i] = w[i] * keep - d;
+    }
   } else {
     throw new Error(`optimizerUpdate: unknown kind ${kind}`);
   }
