@@ -12,7 +12,7 @@
  * with or without Regulab.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError } from '../util/validate.js';
+import { RegulabConfigError, checkPositive } from '../util/validate.js';
 
 /** tfjs's constraint base class (not exported under a type name by @tensorflow/tfjs). */
 export type Constraint = ReturnType<typeof tf.constraints.nonNeg>;
@@ -78,15 +78,6 @@ export function minMaxNorm(
 /** Non-negativity (Keras `NonNeg`): w ← max(w, 0). */
 export function nonNeg(): Constraint {
   return tf.constraints.nonNeg();
-}
-
-function checkPositive(owner: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RegulabConfigError(
-      `${owner}: option '${option}' must be a finite number > 0, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function checkNonNegativeNumber(owner: string, option: string, value: unknown): number {

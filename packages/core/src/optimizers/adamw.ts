@@ -4,12 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_KIND } from '@regulab/kernels';
-import { RegulabConfigError } from '../util/validate.js';
+import { checkPositive, checkRate } from '../util/validate.js';
 import {
   type DecoupledWeightDecayArgs,
   DecoupledWeightDecayOptimizer,
   type Slots,
-  argsFromConfig,
 } from './decoupled-weight-decay.js';
 import type { FusedStep } from './fused-update.js';
 
@@ -46,15 +45,9 @@ export class AdamW extends DecoupledWeightDecayOptimizer {
 
   constructor(args: AdamWArgs) {
     super('rl.optimizers.adamw', args);
-    this.beta1 = checkBeta('beta1', args.beta1 ?? 0.9);
-    this.beta2 = checkBeta('beta2', args.beta2 ?? 0.999);
-    const epsilon = args.epsilon ?? 1e-8;
-    if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
-      throw new RegulabConfigError(
-        `rl.optimizers.adamw: option 'epsilon' must be a finite number > 0, got ${String(epsilon)}`,
-      );
-    }
-    this.epsilon = epsilon;
+    this.beta1 = checkRate('rl.optimizers.adamw', 'beta1', args.beta1 ?? 0.9);
+    this.beta2 = checkRate('rl.optimizers.adamw', 'beta2', args.beta2 ?? 0.999);
+    this.epsilon = checkPositive('rl.optimizers.adamw', 'epsilon', args.epsilon ?? 1e-8);
   }
 
   protected get slotNames(): readonly string[] {
@@ -99,24 +92,8 @@ export class AdamW extends DecoupledWeightDecayOptimizer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(argsFromConfig<AdamWArgs>(config));
-  }
 }
 tf.serialization.registerClass(AdamW);
-
-function checkBeta(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new RegulabConfigError(
-      `rl.optimizers.adamw: option '${option}' must be a number in [0, 1), got ${String(value)}`,
-    );
-  }
-  return value;
-}
 
 /**
  * Creates an AdamW optimizer (see `AdamW`).

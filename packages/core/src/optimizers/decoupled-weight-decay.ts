@@ -228,6 +228,14 @@ export abstract class DecoupledWeightDecayOptimizer extends tf.Optimizer {
     super.dispose();
   }
 
+  /** Rebuilds a subclass from its `getConfig()` (the learning rate may be a schedule). */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(argsFromConfig(config));
+  }
+
   /** The options shared by all subclasses, serialized (only the options that are set). */
   getConfig(): tf.serialization.ConfigDict {
     const config: tf.serialization.ConfigDict = {
@@ -242,6 +250,9 @@ export abstract class DecoupledWeightDecayOptimizer extends tf.Optimizer {
 }
 
 /** Turns a saved config back into constructor options (the learning rate may be a schedule). */
-export function argsFromConfig<T>(config: tf.serialization.ConfigDict): T {
-  return { ...config, learningRate: deserializeLearningRate(config.learningRate) } as unknown as T;
+function argsFromConfig(config: tf.serialization.ConfigDict): DecoupledWeightDecayArgs {
+  return {
+    ...config,
+    learningRate: deserializeLearningRate(config.learningRate),
+  } as unknown as DecoupledWeightDecayArgs;
 }

@@ -4,14 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_KIND } from '@regulab/kernels';
-import { RegulabConfigError } from '../util/validate.js';
+import { RegulabConfigError, checkPositive, checkRate } from '../util/validate.js';
 import {
   type DecoupledWeightDecayArgs,
   DecoupledWeightDecayOptimizer,
   type Slots,
-  argsFromConfig,
 } from './decoupled-weight-decay.js';
 import type { FusedStep } from './fused-update.js';
+
+const OWNER = 'rl.optimizers.rmsprop';
 
 export interface RMSPropArgs extends Omit<DecoupledWeightDecayArgs, 'weightDecay'> {
   /** λ of decoupled weight decay (w ← w − lr·λ·w before the step). Default 0. */
@@ -44,16 +45,10 @@ export class RMSProp extends DecoupledWeightDecayOptimizer {
   readonly epsilon: number;
 
   constructor(args: RMSPropArgs) {
-    super('rl.optimizers.rmsprop', withDecay(args));
-    this.rho = checkUnit('rho', args.rho ?? 0.9);
-    this.momentum = checkUnit('momentum', args.momentum ?? 0);
-    const epsilon = args.epsilon ?? 1e-7;
-    if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
-      throw new RegulabConfigError(
-        `rl.optimizers.rmsprop: option 'epsilon' must be a finite number > 0, got ${String(epsilon)}`,
-      );
-    }
-    this.epsilon = epsilon;
+    super(OWNER, withDecay(args));
+    this.rho = checkRate(OWNER, 'rho', args.rho ?? 0.9);
+    this.momentum = checkRate(OWNER, 'momentum', args.momentum ?? 0);
+    this.epsilon = checkPositive(OWNER, 'epsilon', args.epsilon ?? 1e-7);
   }
 
   protected get slotNames(): readonly string[] {
@@ -82,31 +77,15 @@ export class RMSProp extends DecoupledWeightDecayOptimizer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
   }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(argsFromConfig<RMSPropArgs>(config));
-  }
 }
 tf.serialization.registerClass(RMSProp);
 
 /** The shared options with weightDecay defaulting to 0 (the base class checks the rest). */
 function withDecay(args: RMSPropArgs): DecoupledWeightDecayArgs {
   if (args == null || typeof args !== 'object') {
-    throw new RegulabConfigError(`rl.optimizers.rmsprop: expected an options object, got ${String(args)}`);
+    throw new RegulabConfigError(`${OWNER}: expected an options object, got ${String(args)}`);
   }
   return { ...args, weightDecay: args.weightDecay ?? 0 };
-}
-
-function checkUnit(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new RegulabConfigError(
-      `rl.optimizers.rmsprop: option '${option}' must be a number in [0, 1), got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   type DecoupledWeightDecayArgs,
   DecoupledWeightDecayOptimizer,
   type Slots,
-  argsFromConfig,
 } from './decoupled-weight-decay.js';
 import type { FusedStep } from './fused-update.js';
 
@@ -83,13 +82,6 @@ export class SGDW extends DecoupledWeightDecayOptimizer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(argsFromConfig<SGDWArgs>(config));
   }
 }
 tf.serialization.registerClass(SGDW);

@@ -38,6 +38,16 @@ export function checkNonNegative(owner: string, option: string, value: unknown):
   return value;
 }
 
+/** A positive finite number (epsilons, norm bounds). */
+export function checkPositive(owner: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RegulabConfigError(
+      `${owner}: option '${option}' must be a finite number > 0, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 /** A positive integer (units, dimensions). */
 export function checkPositiveInt(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {

@@ -159,14 +159,17 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Throws a JS Error naming the bad argument (the entry points return undefined after it).
+static Napi::Value fail(const Napi::CallbackInfo& info, const std::string& message) {
+  Napi::Error::New(info.Env(), message).ThrowAsJavaScriptException();
+  return info.Env().Undefined();
+}
+
 // binary(op, mode, a, b, out, m): see elementwise.h.
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
-  if (op < 0 || op > 3 || mode < 0 || mode > 6) {
-    Napi::Error::New(info.Env(), "binary: unknown op " + std::to_string(op) + " or mode " + std::to_string(mode))
-        .ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (op < 0 || op > 3 || mode < 0 || mode > 6)
+    return fail(info, "binary: unknown op " + std::to_string(op) + " or mode " + std::to_string(mode));
   const float* a = info[2].As<Napi::Float32Array>().Data();
   const float* b = info[3].As<Napi::Float32Array>().Data();
   Napi::Float32Array out = info[4].As<Napi::Float32Array>();
@@ -178,10 +181,7 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
 // unary(op, x, out): out = f(x) (op codes: UNARY_CODE of src/fused/impl.ts).
 static Napi::Value Unary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value();
-  if (op < 0 || op > 10) {
-    Napi::Error::New(info.Env(), "unary: unknown op code " + std::to_string(op)).ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (op < 0 || op > 10) return fail(info, "unary: unknown op code " + std::to_string(op));
   Napi::Float32Array x = info[1].As<Napi::Float32Array>();
   Napi::Float32Array out = info[2].As<Napi::Float32Array>();
   long n = (long)std::min(x.ElementLength(), out.ElementLength());
@@ -192,10 +192,7 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 // optimizerUpdate(kind, w, g, s0 | null, s1 | null, params): one variable's step, in place.
 static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   int kind = info[0].As<Napi::Number>().Int32Value();
-  if (kind < 0 || kind > 2) {
-    Napi::Error::New(info.Env(), "optimizerUpdate: unknown kind " + std::to_string(kind)).ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (kind < 0 || kind > 2) return fail(info, "optimizerUpdate: unknown kind " + std::to_string(kind));
   Napi::Float32Array w = info[1].As<Napi::Float32Array>();
   const float* g = info[2].As<Napi::Float32Array>().Data();
   auto slot = [&](int i) -> float* {

@@ -9,13 +9,6 @@
 
 namespace regulab {
 
-float* scratch(int slot, size_t n) {
-  thread_local std::vector<float> store[12];
-  std::vector<float>& v = store[slot];
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
 size_t packed_size(int K, int N, int nr) { return (size_t)((N + nr - 1) / nr) * nr * (size_t)K; }
 
 void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr) {

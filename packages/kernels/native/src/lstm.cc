@@ -3,8 +3,9 @@
 // independent) or, for small batches, a range of units in all four gates (one barrier per step);
 // see split_rows. Either way the input projection x_k·W and the recurrent product h·U of its part
 // (weights packed once per call) are followed at once by its element-wise cell update (which also
-// adds the bias), while the gate pre-activations of the step are in cache. The weight gradients are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives
-// ∂U, ∂W and ∂b with the pre-activation gradients ∂a [T·B, 4H] packed once.
+// adds the bias), while the gate pre-activations of the step are in cache. The weight gradients
+// are one product: [Ĥᵀ; Xᵀ; 1ᵀ]·∂a gives ∂U, ∂W and ∂b with the pre-activation gradients
+// ∂a [T·B, 4H] packed once.
 #include "seq_util.h"
 
 namespace regulab {

@@ -43,8 +43,7 @@ inline float* masked_states_t(const SeqCtx& c, float* tmp, float* out, Pool& poo
 
 // dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for rows [b0, b1) and units [j0, j1):
 // ∂h_k complete.
-inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0 = 0, int b1 = -1) {
-  if (b1 < 0) b1 = c.B;
+inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0, int b1) {
   for (int b = b0; b < b1; b++) {
     float* dh = c.dH + (size_t)b * c.H;
     const float* dhp = c.dHp + (size_t)b * c.H;

@@ -22,6 +22,15 @@ function describe(a: unknown): string {
   return (a as object).constructor?.name ?? typeof a;
 }
 
+/**
+ * The gradient of the sequence output as the backward kernel reads it: [B·T·H] as given, or zeros
+ * when it comes empty (the forward ran without sequenceOutput); null for any other length.
+ */
+export function sequenceGradient(d: Float32Array, length: number): Float32Array | null {
+  if (d.length === length) return d;
+  return d.length === 0 ? new Float32Array(length) : null;
+}
+
 /** Checks dims, array types and lengths of the arguments every call shares. */
 export function checkCommon(op: string, args: FusedCommonArgs, gates: number, biasLength: number): void {
   const { batch: B, steps: T, inputDim: D, units: H } = args.dims;

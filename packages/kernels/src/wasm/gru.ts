@@ -3,7 +3,7 @@
  * (wasm/assembly/gru.ts), reset-before (tfjs) and reset-after (Keras). Same flow as ./lstm.ts.
  */
 import type { GruArgs, GruForwardResult, GruGrads } from '../fused/impl.js';
-import { checkCommon, rowSplit } from './checks.js';
+import { checkCommon, rowSplit, sequenceGradient } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
@@ -74,15 +74,15 @@ export function gruBackward(
     const HP = pad8(H);
     const NP = G * HP;
     const DP = pad8(D);
-    if ((dSequence.length !== B * T * H && dSequence.length !== 0) || dh.length !== B * H) {
+    const dSeq = sequenceGradient(dSequence, B * T * H);
+    if (dSeq === null || dh.length !== B * H) {
       throw new Error(
         `gruBackward: output gradients must have the shapes of the outputs ([${B}, ${T}, ${H}], [${B}, ${H}])`,
       );
     }
     fr.set(F.WTP, packWeights(rt, scratch, F.WTP, args.kernel, D, G, H, { transposed: true }));
     fr.set(F.UTP, packWeights(rt, scratch, F.UTP, args.recurrentKernel, H, G, H, { transposed: true }));
-    // Without sequenceOutput the sequence's gradient comes empty: it is zero.
-    fr.put(F.DSEQ, dSequence.length === 0 ? new Float32Array(B * T * H) : dSequence, B * T, H, HP);
+    fr.put(F.DSEQ, dSeq, B * T, H, HP);
     fr.put(F.DHT, dh, B, H, HP);
     fr.buffer(F.DAP, B * T * NP);
     if (args.resetAfter) {

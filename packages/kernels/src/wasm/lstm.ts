@@ -8,7 +8,7 @@ import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
 import { getGated, getInputGrads, getRows, getStateHistory } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
-import { checkArray, checkCommon, rowSplit } from './checks.js';
+import { checkArray, checkCommon, rowSplit, sequenceGradient } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
 
 const G = 4;
@@ -74,19 +74,15 @@ export function lstmBackward(
     const HP = pad8(H);
     const NP = G * HP;
     const DP = pad8(D);
-    if (
-      (dSequence.length !== B * T * H && dSequence.length !== 0) ||
-      dh.length !== B * H ||
-      dc.length !== B * H
-    ) {
+    const dSeq = sequenceGradient(dSequence, B * T * H);
+    if (dSeq === null || dh.length !== B * H || dc.length !== B * H) {
       throw new Error(
         `lstmBackward: output gradients must have the shapes of the outputs ([${B}, ${T}, ${H}], [${B}, ${H}], [${B}, ${H}])`,
       );
     }
     fr.set(F.WTP, packWeights(rt, scratch, F.WTP, args.kernel, D, G, H, { transposed: true }));
     fr.set(F.UTP, packWeights(rt, scratch, F.UTP, args.recurrentKernel, H, G, H, { transposed: true }));
-    // Without sequenceOutput the sequence's gradient comes empty: it is zero.
-    fr.put(F.DSEQ, dSequence.length === 0 ? new Float32Array(B * T * H) : dSequence, B * T, H, HP);
+    fr.put(F.DSEQ, dSeq, B * T, H, HP);
     fr.put(F.DHT, dh, B, H, HP);
     fr.put(F.DCT, dc, B, H, HP);
     fr.buffer(F.DAP, B * T * NP);

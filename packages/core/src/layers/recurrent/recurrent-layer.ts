@@ -108,7 +108,6 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   /** Creates the weights for inputs with `inputDim` features (and `steps` time steps, when known). */
   protected abstract buildWeights(inputDim: number, steps: number | null): void;
 
-  /** Runs the fused op on the (input-dropped) sequence. All tensors are the call's to dispose. */
   /**
    * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
    * fast kernels are loaded: the fused kernels have no normalization inside.
@@ -126,6 +125,7 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
     return this.options.returnSequences || (training && this.options.normStabilizer > 0);
   }
 
+  /** Runs the fused op on the (input-dropped) sequence. All tensors are the call's to dispose. */
   protected abstract runSequence(
     x: tf.Tensor3D,
     states: tf.Tensor2D[],
