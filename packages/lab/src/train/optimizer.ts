@@ -7,7 +7,7 @@
  * | --- | --- |
  * | adam, adamw | rl.optimizers.adamw (λ = --weight-decay; adam requires λ = 0, so it is plain Adam) |
  * | sgd, sgdw | rl.optimizers.sgdw (no momentum) |
- * | rmsprop | tf.train.rmsprop wrapped in rl.optimizers.clipped |
+ * | rmsprop | rl.optimizers.rmsprop (tf.train.rmsprop's update; decoupled λ = --weight-decay) |
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
@@ -28,9 +28,7 @@ export function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
     case 'sgd':
     case 'sgdw':
       return rl.optimizers.sgdw({ learningRate: c.lr, weightDecay: c.weightDecay, clipNorm });
-    case 'rmsprop': {
-      const base = tf.train.rmsprop(c.lr);
-      return clipNorm === undefined ? base : rl.optimizers.clipped(base, { globalNorm: clipNorm });
-    }
+    case 'rmsprop':
+      return rl.optimizers.rmsprop({ learningRate: c.lr, weightDecay: c.weightDecay, clipNorm });
   }
 }
