@@ -88,7 +88,7 @@ describe('usage and config errors exit 2 and name the culprit', () => {
     [
       'decay without a decoupled optimizer',
       ['run', 'charlm', '--weight-decay', '0.1'],
-      /--weight-decay 0\.1 needs --optimizer adamw or sgdw/,
+      /--weight-decay 0\.1 needs --optimizer adamw, sgdw or rmsprop/,
     ],
     [
       'regularizer given to compare',

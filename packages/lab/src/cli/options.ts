@@ -94,7 +94,7 @@ export const OPTIONS = {
   },
   optimizer: {
     flag: '--optimizer <name>',
-    help: 'adam | adamw | sgd | sgdw | rmsprop (adamw/sgdw: decoupled --weight-decay)',
+    help: 'adam | adamw | sgd | sgdw | rmsprop (adamw/sgdw/rmsprop: decoupled --weight-decay)',
     parse: 'string',
     schema: z.enum(['adam', 'adamw', 'sgd', 'sgdw', 'rmsprop']),
     appliesTo: ALL,
@@ -150,7 +150,7 @@ export const OPTIONS = {
   },
   weightDecay: {
     flag: '--weight-decay <lambda>',
-    help: 'decoupled weight decay λ (w ← w − lr·λ·w; needs --optimizer adamw or sgdw)',
+    help: 'decoupled weight decay λ (w ← w − lr·λ·w; needs --optimizer adamw, sgdw or rmsprop)',
     parse: 'float',
     schema: z.number().min(0),
     appliesTo: ALL,

@@ -97,9 +97,9 @@ export function validateConfig(raw: unknown): ExperimentConfig {
 
 /** Rules that involve more than one option. */
 function checkCombinations(c: ExperimentConfig): void {
-  if (c.weightDecay > 0 && c.optimizer !== 'adamw' && c.optimizer !== 'sgdw') {
+  if (c.weightDecay > 0 && !['adamw', 'sgdw', 'rmsprop'].includes(c.optimizer)) {
     throw new ConfigError(
-      `--weight-decay ${c.weightDecay} needs --optimizer adamw or sgdw (decoupled decay); got --optimizer ${c.optimizer}`,
+      `--weight-decay ${c.weightDecay} needs --optimizer adamw, sgdw or rmsprop (decoupled decay); got --optimizer ${c.optimizer}`,
     );
   }
 }

@@ -83,6 +83,24 @@ export function trainableVariables(layers: readonly tf.layers.Layer[]): tf.Varia
   return layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
+/**
+ * tf.train.rmsprop's slot names (`/rms`, `/momentum`) as rl.optimizers.rmsprop names them (`/ms`,
+ * `/mom`): the lab's `--optimizer rmsprop` was tf.train.rmsprop before it became
+ * rl.optimizers.rmsprop, so checkpoints of older smnist/pmnist runs hold the old names. The update
+ * rule is the same; a momentum slot is dropped when the optimizer keeps none (momentum 0, where
+ * tf.train.rmsprop still stored zeros).
+ */
+const RMSPROP_LEGACY: Readonly<Record<string, string>> = { rms: 'ms', momentum: 'mom' };
+
+function legacySlots(optimizer: tf.Optimizer, order: readonly string[]): { key: string; slot: string }[] {
+  const slots = order.map((key) => ({ key, slot: key.slice(key.lastIndexOf('/') + 1) }));
+  if (optimizer.getClassName() !== 'RegulabRMSProp') return slots;
+  const kept = new Set((optimizer as unknown as { slotNames: readonly string[] }).slotNames);
+  return slots
+    .map(({ key, slot }) => ({ key, slot: RMSPROP_LEGACY[slot] ?? slot }))
+    .filter(({ key, slot }) => !key.startsWith('#') || kept.has(slot));
+}
+
 /** The optimizer's state, slot names rewritten to variable positions; `order` keeps getWeights' order. */
 export async function captureOptimizer(
   optimizer: tf.Optimizer,
@@ -108,11 +126,11 @@ export async function restoreOptimizer(
   order: readonly string[],
 ): Promise<void> {
   if (order.length === 0) return; // saved before the first step: nothing to restore
-  const named = order.map((key) => {
+  const named = legacySlots(optimizer, order).map(({ key, slot }) => {
     const s = saved.get(`optimizer/${key}`);
     if (!s) throw new Error(`checkpoint has no optimizer slot ${key}`);
     const m = /^#(\d+)(\/.*)$/.exec(key);
-    const name = m ? `${variables[Number(m[1])]!.name}${m[2]}` : key;
+    const name = m ? `${variables[Number(m[1])]!.name}/${slot}` : key;
     return { name, tensor: load(s) };
   });
   await optimizer.setWeights(named);
