@@ -46,6 +46,18 @@ const cases: [string, () => tf.LayersModel, () => { x: tf.Tensor }][] = [
     () => float([16, 3, 4]),
   ],
   [
+    'spatialDropout2d',
+    () =>
+      tf.sequential({
+        layers: [
+          rl.layers.spatialDropout2d({ rate: 0.5, inputShape: [3, 3, 4] }),
+          tf.layers.flatten(),
+          sumReadout(),
+        ],
+      }),
+    () => float([16, 3, 3, 4]),
+  ],
+  [
     'gaussianDropout',
     () =>
       tf.sequential({ layers: [rl.layers.gaussianDropout({ rate: 0.5, inputShape: [4] }), sumReadout()] }),
