@@ -58,6 +58,18 @@ const cases: [string, () => tf.LayersModel, () => { x: tf.Tensor }][] = [
     () => float([16, 3, 3, 4]),
   ],
   [
+    'dropBlock',
+    () =>
+      tf.sequential({
+        layers: [
+          rl.layers.dropBlock({ rate: 0.5, blockSize: 2, inputShape: [4, 4, 3] }),
+          tf.layers.flatten(),
+          sumReadout(),
+        ],
+      }),
+    () => float([16, 4, 4, 3]),
+  ],
+  [
     'gaussianDropout',
     () =>
       tf.sequential({ layers: [rl.layers.gaussianDropout({ rate: 0.5, inputShape: [4] }), sumReadout()] }),
