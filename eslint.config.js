@@ -13,4 +13,18 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // Clean edges (issue 9): the lab's experiments and training loop never depend on its command line.
+    files: ['packages/lab/src/experiments/**', 'packages/lab/src/train/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/cli/*', '**/cli.js'], message: 'experiments/ and train/ must not import cli/' },
+          ],
+        },
+      ],
+    },
+  },
 );

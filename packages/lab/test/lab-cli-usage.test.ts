@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { flagName, OPTION_KEYS, OPTIONS } from '../src/cli/options.js';
+import { flagName, OPTION_KEYS, OPTIONS } from '../src/config/options.js';
 import { ExitCode } from '../src/errors.js';
 import { resolveConfig, validateConfig } from '../src/experiments/config.js';
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EXPERIMENTS, type OptionKey } from './options.js';
+import { EXPERIMENTS, type OptionKey } from '../config/options.js';
 import { continueCompare, isCompareDir, resolveCompare, startCompare } from '../experiments/compare.js';
 import { resolveConfig } from '../experiments/config.js';
 import { PRESETS } from '../experiments/presets.js';

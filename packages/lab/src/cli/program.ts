@@ -3,7 +3,7 @@
  * (./options.ts), so `--help`, parsing and validation cannot drift apart.
  */
 import { Command, Option } from 'commander';
-import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from './options.js';
+import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from '../config/options.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
 import { ConfigError } from '../errors.js';

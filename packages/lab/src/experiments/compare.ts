@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as rl from 'regulab';
-import type { OptionKey, OptionValues } from '../cli/options.js';
+import type { OptionKey, OptionValues } from '../config/options.js';
 import { ConfigError } from '../errors.js';
 import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
 import { type CharLmConfig, resolveConfig } from './config.js';

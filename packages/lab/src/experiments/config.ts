@@ -1,6 +1,6 @@
 /**
  * Experiment configs: the preset's values overridden by the command line, validated by a zod schema
- * built from the option table (cli/options.ts). What is validated here is what `config.json` holds
+ * built from the option table (config/options.ts). What is validated here is what `config.json` holds
  * and what a resumed run rebuilds its model from.
  *
  * Errors name the option as it is typed on the command line (`--dropout: must be < 1 …, got 1.5`).
@@ -14,7 +14,7 @@ import {
   OPTIONS,
   type OptionKey,
   type OptionValues,
-} from '../cli/options.js';
+} from '../config/options.js';
 import { ConfigError } from '../errors.js';
 import { PRESETS, presetValues } from './presets.js';
 

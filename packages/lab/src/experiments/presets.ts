@@ -6,7 +6,7 @@
  * `default` scores the whole validation and test splits (comparable with published numbers);
  * `quick` and the compare job score a slice (`--eval-tokens`) so that CPU runs stay short.
  */
-import type { ExperimentName, OptionValues } from '../cli/options.js';
+import type { ExperimentName, OptionValues } from '../config/options.js';
 
 export const PRESETS = ['default', 'quick'] as const;
 export type PresetName = (typeof PRESETS)[number];
