@@ -11,13 +11,18 @@
  * PyTorch GRU maps exactly onto `rl.layers.gru({resetAfter: true})` (recurrentActivation 'sigmoid',
  * activation 'tanh', the defaults) and onto Keras's default GRU.
  *
- * Shapes are checked; every function returns new tensors the caller owns.
+ * PyTorch weights may come as tensors (copied, never consumed), nested arrays (`tensor.tolist()`
+ * sent as JSON), or typed arrays (a vector as one, a matrix as an array of rows, e.g.
+ * Float32Array or Float64Array); they become float32. Shapes are checked; every function returns
+ * new tensors the caller owns.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RegulabConfigError } from '../util/validate.js';
 
-type Matrix = tf.Tensor2D | number[][];
-type Vector = tf.Tensor1D | number[];
+/** Numbers of one row: a plain array or any typed array. */
+type Row = readonly number[] | ArrayLike<number>;
+type Matrix = tf.Tensor2D | readonly Row[];
+type Vector = tf.Tensor1D | Row;
 
 /** PyTorch's parameters of a one-layer, one-direction nn.LSTM / nn.GRU (`weight_ih_l0` etc.). */
 export interface TorchRecurrentWeights<M = Matrix, V = Vector> {
@@ -81,11 +86,26 @@ function swapFirstTwoBlocks(t: tf.Tensor, axis: number): tf.Tensor {
   return tf.concat([b!, a!, c!], axis);
 }
 
+/**
+ * A float32 tensor of `values`: a copy of a tensor (the caller keeps its own), or a new tensor of
+ * nested arrays or typed arrays (tf.tensor takes neither Float64Array nor rows of them, and would
+ * keep an Int32Array's dtype, so rows become plain arrays first).
+ */
+function float32Tensor(values: Matrix | Vector): tf.Tensor {
+  if (values instanceof tf.Tensor) return tf.cast(values, 'float32');
+  const plain = (row: Row): number[] => Array.from(row);
+  const isMatrix = Array.isArray(values) && values.length > 0 && typeof values[0] !== 'number';
+  return isMatrix
+    ? tf.tensor((values as readonly Row[]).map(plain), undefined, 'float32')
+    : tf.tensor(plain(values as Row), undefined, 'float32');
+}
+
 function torchTensors(fn: string, w: TorchRecurrentWeights, gates: number) {
-  const ih = tf.tensor(w.weightIh as number[][]) as tf.Tensor2D;
-  const hh = tf.tensor(w.weightHh as number[][]) as tf.Tensor2D;
-  const bih = tf.tensor(w.biasIh as number[]) as tf.Tensor1D;
-  const bhh = tf.tensor(w.biasHh as number[]) as tf.Tensor1D;
+  // Typed by what they must be; the check below says when they are not.
+  const ih = float32Tensor(w.weightIh) as tf.Tensor2D;
+  const hh = float32Tensor(w.weightHh) as tf.Tensor2D;
+  const bih = float32Tensor(w.biasIh) as tf.Tensor1D;
+  const bhh = float32Tensor(w.biasHh) as tf.Tensor1D;
   const units = hh.shape[1];
   const ok =
     ih.rank === 2 &&
