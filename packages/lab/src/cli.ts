@@ -3,14 +3,10 @@
  * The `regulab` executable (packages/lab/dist/cli.js). See cli/program.ts for the commands and
  * errors.ts for the exit codes.
  */
+import { handleInterrupts } from './cli/interrupt.js';
 import { main } from './cli/main.js';
 
-process.on('SIGINT', () => {
-  process.stderr.write(
-    '\ninterrupted: resume from the last completed epoch with `regulab resume <run-dir>`\n',
-  );
-  process.exit(130);
-});
+handleInterrupts((line) => process.stderr.write(line + '\n'));
 
 // Started by `compare` as a worker: stop when the parent goes away (even if it was SIGKILLed),
 // so no orphan keeps writing to a run directory that a `regulab resume` is about to take over.

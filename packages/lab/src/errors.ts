@@ -43,8 +43,12 @@ export class RunFailedError extends Error {
 
 /** The run was stopped from outside (its parent `compare` process went away, Ctrl-C). */
 export class InterruptedError extends Error {
-  constructor(runDir: string) {
-    super(`${runDir}: interrupted; resume it with 'regulab resume ${runDir}'`);
+  /** `at`: the epoch that was cut short and the last completed one (whose checkpoint is kept). */
+  constructor(runDir: string, at?: { epoch: number; kept: number }) {
+    const where = at
+      ? ` in epoch ${at.epoch}; ${at.kept > 0 ? `the checkpoint of epoch ${at.kept} is kept` : 'no epoch had completed'}`
+      : '';
+    super(`${runDir}: interrupted${where}; resume it with 'regulab resume ${runDir}'`);
     this.name = 'InterruptedError';
   }
 }

@@ -5,49 +5,18 @@
  * masks (Gal input/recurrent dropout, zoneout, weight-drop) are on, so the layers' mask streams
  * must be restored too.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CLI, metrics, start, untilEpoch } from './cli-child.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const ARGS = ['--preset', 'quick', '--epochs', '5', '--dropout', '0.2', '--recurrent-dropout', '0.2'];
 const MORE = ['--zoneout-cell', '0.5', '--zoneout-hidden', '0.05', '--weight-drop', '0.3', '--seed', '7'];
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>(
-    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
-
-/** Rows of metrics.jsonl without the wall-clock field. */
-function metrics(dir: string): object[] {
-  const file = join(dir, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const { seconds: _, ...rest } = JSON.parse(l);
-      return rest;
-    });
-}
-
-/** Polls until `dir` has metrics rows of epoch `epoch`, then SIGKILLs the child. */
+/** Waits until `dir` has metrics rows of epoch `epoch`, then SIGKILLs the child. */
 async function killAfterEpoch(run: ReturnType<typeof start>, dir: string, epoch: number): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!metrics(dir).some((r) => (r as { epoch: number }).epoch >= epoch)) {
-    if (Date.now() > deadline) throw new Error(`no epoch ${epoch} in ${dir} after 120 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await untilEpoch(dir, epoch);
   run.child.kill('SIGKILL');
   const r = await run.done;
   expect(r.signal, r.stderr).toBe('SIGKILL');

@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
 import { defaultRunDir, readJson, runPaths } from '../store/run-dir.js';
 import { progressBar } from '../train/progress.js';
+import { stopOnInterrupt } from './interrupt.js';
 import { DESCRIPTIONS } from './program.js';
 
 export interface Io {
@@ -45,7 +46,7 @@ export function commands(io: Io): Commands {
     progress: progressBar(!json),
     log: json ? undefined : io.stdout,
     warn: io.stderr,
-    interrupted: orphaned,
+    interrupted: interruptPoll(),
   });
   const finish = (json: boolean, summary: object, human: string) =>
     io.stdout(json ? JSON.stringify(summary) : human);
@@ -133,7 +134,13 @@ export function commands(io: Io): Commands {
 // A `compare` worker (started with an IPC channel) stops as soon as its parent is gone: checked
 // before every batch, since a disconnect event would wait for the end of the epoch.
 const parentPid = process.ppid;
-const orphaned = process.send ? () => process.ppid !== parentPid : undefined;
+const orphaned = (): boolean => process.send !== undefined && process.ppid !== parentPid;
+
+/** Ctrl-C or a vanished parent: the trainer stops at the next batch. */
+function interruptPoll(): () => boolean {
+  const ctrlC = stopOnInterrupt();
+  return () => ctrlC() || orphaned();
+}
 
 interface RunListing {
   dir: string;

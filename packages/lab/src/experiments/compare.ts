@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as rl from 'regulab';
 import type { OptionKey, OptionValues } from '../config/options.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InterruptedError } from '../errors.js';
 import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
 import { type CharLmConfig, resolveConfig } from './config.js';
 import { writeRunReport } from './reporting.js';
@@ -163,7 +163,9 @@ export async function continueCompare(
     pending.map((d) => d.dir),
     workers,
     opts,
-  );
+  ).catch((e: unknown) => {
+    throw e instanceof InterruptedError ? new InterruptedError(paths.dir) : e; // resume the whole job
+  });
   await writeRunReport(
     dirs.map((d) => d.dir),
     paths.report,

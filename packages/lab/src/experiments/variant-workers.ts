@@ -11,12 +11,12 @@
  * When the lab runs from its TypeScript sources (tests) there is no executable to spawn, and the
  * runs go one after another in this process.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RunFailedError } from '../errors.js';
+import { ExitCode, InterruptedError, RunFailedError } from '../errors.js';
 import { continueRun, type RunOptions } from './runner.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -40,32 +40,54 @@ export async function runAll(dirs: readonly string[], workers: number, opts: Run
   } else {
     const queue = [...dirs];
     const threads = Math.max(1, Math.floor(availableParallelism() / workers));
+    const children = new Set<ChildProcess>();
+    let interrupted: string | undefined;
+    // Ctrl-C in a terminal reaches the children too; a SIGINT sent to this process alone is
+    // passed on, once, so each child stops at its next batch as a single run would.
+    const forward = setInterval(() => {
+      if (interrupted !== undefined || !opts.interrupted?.()) return;
+      interrupted = dirs[0]!;
+      for (const child of children) child.kill('SIGINT');
+    }, 50);
     const worker = async (): Promise<void> => {
-      for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
-        const error = await runChild(dir, threads, opts.log);
-        if (error) failures.push(`${basename(dir)}: ${error}`);
+      for (let dir = queue.shift(); dir !== undefined && !opts.interrupted?.(); dir = queue.shift()) {
+        const { code, error } = await runChild(dir, threads, children, opts.log);
+        if (code === ExitCode.interrupted) interrupted ??= dir;
+        else if (error) failures.push(`${basename(dir)}: ${error}`);
       }
     };
-    await Promise.all(Array.from({ length: workers }, worker));
+    await Promise.all(Array.from({ length: workers }, worker)).finally(() => clearInterval(forward));
+    if (interrupted !== undefined || opts.interrupted?.())
+      throw new InterruptedError(interrupted ?? dirs[0]!);
   }
   if (failures.length > 0)
     throw new RunFailedError(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
 }
 
-/** `regulab resume <dir>` in a child process; resolves to an error message, or undefined on success. */
-function runChild(dir: string, threads: number, log?: (line: string) => void): Promise<string | undefined> {
+/** `regulab resume <dir>` in a child process (kept in `children` while it runs): its exit code and error. */
+function runChild(
+  dir: string,
+  threads: number,
+  children: Set<ChildProcess>,
+  log?: (line: string) => void,
+): Promise<{ code: number | null; error?: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'resume', dir, '--no-report'], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true, // its own process group: a terminal's Ctrl-C reaches it once, through forward
       env: { ...process.env, REGULAB_THREADS: String(threads) },
     });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     const name = basename(dir);
     let lastError = '';
     createInterface({ input: child.stdout! }).on('line', (line) => log?.(`[${name}] ${line}`));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.startsWith('regulab: error: ')) lastError = line.slice('regulab: error: '.length);
     });
-    child.on('error', (e) => resolve(e.message));
-    child.on('close', (code) => resolve(code === 0 ? undefined : lastError || `exited with code ${code}`));
+    child.on('error', (e) => resolve({ code: null, error: e.message }));
+    child.on('close', (code) =>
+      resolve({ code, error: code === 0 ? undefined : lastError || `exited with code ${code}` }),
+    );
   });
 }

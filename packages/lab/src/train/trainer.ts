@@ -46,9 +46,16 @@ export interface TrainerOptions {
   progress: Progress;
   /** One human-readable line per epoch (not called with --json). */
   log?: (line: string) => void;
-  /** Polled before every batch; true aborts the run (InterruptedError) without touching its files. */
+  /**
+   * Polled before every batch; true aborts the run (InterruptedError) without touching its files.
+   * The loop yields to the event loop at least every `YIELD_MS` of work, so a signal handler that
+   * sets the flag gets to run.
+   */
   interrupted?: () => boolean;
 }
+
+/** At most this much synchronous work (ms) between two turns of the event loop. */
+const YIELD_MS = 50;
 
 /** What the checkpoint's JSON header holds. */
 export interface CheckpointMeta {
@@ -100,13 +107,22 @@ export async function train(
   const rows = readMetrics(paths.metrics).filter((r) => r.epoch <= meta.epoch);
   writeMetrics(paths.metrics, rows);
 
+  let yielded = performance.now();
+  const checkInterrupted = async (epoch: number): Promise<void> => {
+    if (performance.now() - yielded >= YIELD_MS) {
+      await new Promise(setImmediate);
+      yielded = performance.now();
+    }
+    if (opts.interrupted?.()) throw new InterruptedError(paths.dir, { epoch, kept: meta.epoch });
+  };
+
   for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
     const started = performance.now();
     const batches = task.beginEpoch(epoch);
     progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}`);
     try {
       for (let i = 0; i < batches; i++) {
-        if (opts.interrupted?.()) throw new InterruptedError(paths.dir);
+        await checkInterrupted(epoch);
         const { value, grads } = tf.variableGrads(() => task.batchLoss(i), variables);
         const loss = value.dataSync()[0]!;
         if (!Number.isFinite(loss)) {
@@ -127,6 +143,7 @@ export async function train(
       progress.stop();
     }
     const trainSeconds = (performance.now() - started) / 1000;
+    await checkInterrupted(epoch);
     const scores = { train: task.trainScore(), valid: timed(() => task.evaluate('valid')) };
     if (!Number.isFinite(scores.valid.score.loss)) {
       throw diverged(paths, meta.epoch, `epoch ${epoch}: the validation loss is ${scores.valid.score.loss}`);
