@@ -2,6 +2,7 @@
 export { dropout, lockedDropout, dropConnect, type CallSeed } from './dropout.js';
 export { spatialDropout2d, type DataFormat } from './spatial-dropout-2d.js';
 export { dropBlock, dropBlockGamma } from './drop-block.js';
+export { concreteDropout, concreteDropoutPenalty, concreteKeepMask } from './concrete-dropout.js';
 export { gaussianDropout } from './gaussian-dropout.js';
 export { alphaDropout, alphaDropoutAffine } from './alpha-dropout.js';
 export { embeddingDropout } from './embedding-dropout.js';

@@ -5,6 +5,13 @@ export { lockedDropout, LockedDropout, type LockedDropoutArgs } from './locked-d
 export { spatialDropout1d, SpatialDropout1d, type SpatialDropout1dArgs } from './spatial-dropout-1d.js';
 export { spatialDropout2d, SpatialDropout2d, type SpatialDropout2dArgs } from './spatial-dropout-2d.js';
 export { dropBlock, DropBlock, type DropBlockArgs } from './drop-block.js';
+export {
+  concreteDropoutDense,
+  ConcreteDropoutDense,
+  concreteLockedDropoutDense,
+  ConcreteLockedDropoutDense,
+  type ConcreteDropoutDenseArgs,
+} from './concrete-dropout-dense.js';
 export { gaussianDropout, GaussianDropout, type GaussianDropoutArgs } from './gaussian-dropout.js';
 export { alphaDropout, AlphaDropout, type AlphaDropoutArgs } from './alpha-dropout.js';
 export { dropConnectDense, DropConnectDense, type DropConnectDenseArgs } from './drop-connect-dense.js';
