@@ -45,7 +45,10 @@ export interface LstmArgs extends RecurrentOptions, NormOptions {
   zoneoutCell?: number;
   /** Zoneout probability of the hidden state (char PTB: 0.05). */
   zoneoutHidden?: number;
-  /** Forget-gate bias initialised to 1 (default true, as Keras; the zoneout paper's setting). */
+  /**
+   * Forget-gate bias initialised to 1 (default true, as Keras and the zoneout paper; tfjs defaults
+   * to false). Nothing to initialise with useBias false.
+   */
   unitForgetBias?: boolean;
 }
 
@@ -89,12 +92,11 @@ export class Lstm extends RecurrentLayer {
 
   protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
-    const biasInit = this.addKernels(inputDim);
-    this.bias = this.addWeight('bias', [4 * units], 'float32', biasInit);
-    if (this.unitForgetBias) {
+    const bias = this.addStandardWeights(inputDim, [4 * units]);
+    if (bias !== null && this.unitForgetBias) {
       // The forget block starts at 1 (Jozefowicz et al. 2015), the rest from biasInitializer.
-      const b = this.bias.read();
-      this.bias.write(
+      const b = bias.read();
+      bias.write(
         tf.tidy(() =>
           tf.concat([tf.slice(b, 0, units), tf.ones([units]), tf.slice(b, 2 * units, 2 * units)]),
         ),
@@ -123,7 +125,7 @@ export class Lstm extends RecurrentLayer {
       c0: states[1]!,
       kernel: this.kernel!.read() as tf.Tensor2D,
       recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
-      bias: this.bias!.read() as tf.Tensor1D,
+      bias: this.biasValue([4 * this.options.units]) as tf.Tensor1D, // [4H]
       recurrentMask: masks.recurrent,
       candidateMask: masks.candidate,
       zoneoutCell: masks.zoneoutCell,
