@@ -11,6 +11,10 @@
  * (DropConnect on U), `normalization` 'layer' | 'batch' of W·x_t and U·h_{t−1} (Ba et al.; Cooijmans et
  * al.; ./recurrent/gru-normalization.ts has the variant), `normStabilizer`.
  *
+ * tf.layers.gru's options keep tfjs's meaning, as for rl.layers.lstm (weight penalties in the loss,
+ * constraints projected by applyConstraints, useBias false, implementation / unroll without effect);
+ * with `weightDrop`, the recurrent penalty and constraint act on the raw U.
+ *
  * Shapes: x [B, T, D] → [B, T, H] or [B, H]; returnState adds h [B, H]. Weights as tf.layers.gru:
  * kernel [D, 3H], recurrent_kernel [H, 3H], bias [3H] (reset-before) or [2, 3H] (reset-after: row 0
  * input bias, row 1 recurrent bias, as Keras stores it, so Keras-default GRU weights load); with

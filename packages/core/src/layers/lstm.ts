@@ -11,8 +11,15 @@
  * (DropConnect on U, Merity et al.), `normalization` 'layer' | 'batch' (Ba et al.; Cooijmans et al.),
  * `normStabilizer` (Krueger & Memisevic).
  *
+ * tf.layers.lstm's options keep tfjs's meaning (./recurrent/options.ts): the weight regularizers'
+ * penalties reach `fit`'s and `trainOnBatch`'s loss (tfjs's own LSTM loses them on its inner cell),
+ * the constraints are projected by rl.callbacks.applyConstraints() / rl.constraints.applyConstraints,
+ * `useBias: false` drops the bias, `implementation` and `unroll` have no effect on the result. With
+ * `weightDrop`, `recurrentRegularizer` and `recurrentConstraint` act on the raw U, not the dropped one.
+ *
  * Shapes: x [B, T, D] → [B, T, H] (returnSequences) or [B, H]; returnState adds h [B, H], c [B, H].
- * Weights (tf.layers.lstm's layout and names): kernel [D, 4H], recurrent_kernel [H, 4H], bias [4H];
+ * Weights (tf.layers.lstm's layout and names): kernel [D, 4H], recurrent_kernel [H, 4H], bias [4H]
+ * (none with useBias false);
  * with normalization also gamma_x, gamma_h [4H], gamma_c, beta_c [H] (+ moving statistics for 'batch').
  *
  * Training: masks drawn fresh every call from the layer's seed stream. Inference: no dropout or
