@@ -440,7 +440,9 @@ describe('clear errors', () => {
 
 describe('a tfjs model definition with tf.layers.lstm / gru replaced by rl.layers', () => {
   // Copied verbatim from a tfjs model; only the recurrent factory changes. recurrentActivation is
-  // spelled out because tfjs defaults to hardSigmoid and Regulab to sigmoid.
+  // spelled out because tfjs defaults to hardSigmoid and Regulab to sigmoid. Tolerance: float32
+  // rounding of 40 steps; measured max |Δw| 6e-8 (lstm) and 2.4e-7 (gru) on reference, native
+  // (avx512) and wasm, while the weights move by up to 0.14 (lstm) and 0.4 (gru).
   function defineModel(recurrent: (args: never) => tf.layers.Layer): tf.LayersModel {
     const model = tf.sequential();
     model.add(
@@ -467,7 +469,7 @@ describe('a tfjs model definition with tf.layers.lstm / gru replaced by rl.layer
     ['lstm', tf.layers.lstm, rl.layers.lstm],
     ['gru', tf.layers.gru, rl.layers.gru],
   ] as const) {
-    it(`${what}: 40 SGD steps of fit end at tfjs's weights on every kernel backend (atol 1e-5)`, async () => {
+    it(`${what}: 40 SGD steps of fit end at tfjs's weights on every kernel backend (atol 2e-6)`, async () => {
       const x = tf.randomUniform([16, 5, 3], -1, 1, 'float32', 21);
       const labels = tf.oneHot(tf.randomUniform([16], 0, 2, 'int32', 22) as tf.Tensor1D, 2);
       const opts = { batchSize: 4, epochs: 10, shuffle: false, verbose: 0 as const };
@@ -482,10 +484,10 @@ describe('a tfjs model definition with tf.layers.lstm / gru replaced by rl.layer
         const b = defineModel(ours as never);
         b.setWeights(initial); // same start (tfjs's and Regulab's random draws differ)
         const got = (await b.fit(x, labels, opts)).history['loss'] as number[];
-        allClose(got, losses, { atol: 1e-5, rtol: 0 }, `${backend} loss`);
+        allClose(got, losses, { atol: 2e-6, rtol: 0 }, `${backend} loss`);
         const weights = b.getWeights();
         for (let i = 0; i < want.length; i++) {
-          allClose(weights[i]!, want[i]!, { atol: 1e-5, rtol: 0 }, `${backend} weight ${i}`);
+          allClose(weights[i]!, want[i]!, { atol: 2e-6, rtol: 0 }, `${backend} weight ${i}`);
         }
         compared++;
       }
