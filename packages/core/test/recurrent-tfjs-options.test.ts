@@ -258,6 +258,25 @@ describe('useBias: false', () => {
     });
   }
 
+  it('with normalization (the tfjs reference op with norm hooks), equals a zero bias too', () => {
+    const x = xs();
+    for (const [what, make] of LAYERS) {
+      for (const normalization of ['layer', 'batch'] as const) {
+        const noBias = make({ units: H, seed: 2, useBias: false, normalization, normMaxSteps: T });
+        const zeroBias = make({ units: H, seed: 2, normalization, normMaxSteps: T });
+        const y = noBias.apply(x, { training: true }) as tf.Tensor;
+        zeroBias.apply(x);
+        const w = noBias.getWeights();
+        const bias = zeroBias.getWeights()[2]!;
+        zeroBias.setWeights([w[0]!, w[1]!, tf.zerosLike(bias), ...w.slice(2)]);
+        const want = zeroBias.apply(x, { training: true }) as tf.Tensor;
+        allClose(y, want, { atol: 1e-6 }, `${what} ${normalization}`);
+        tf.dispose([y, want, ...w]);
+      }
+    }
+    x.dispose();
+  });
+
   it('no leak per call with a constant zero bias', async () => {
     const layer = rl.layers.lstm({ units: H, seed: 1, useBias: false });
     const x = xs();
@@ -319,7 +338,7 @@ describe('initializers: every name tfjs resolves', () => {
   });
 });
 
-describe('implementation, unroll, inputDType', () => {
+describe('implementation, unroll and tfjs LayerArgs (weights, inputDType)', () => {
   it('implementation 1/2 and unroll true/false give the same outputs, and are kept in the config', () => {
     const x = xs();
     const ref = rl.layers.lstm({ units: H, seed: 3 });
@@ -330,6 +349,15 @@ describe('implementation, unroll, inputDType', () => {
       expect(layer.getConfig()).toMatchObject(opts);
     }
     tf.dispose([x, want]);
+  });
+
+  it('weights are set after build, as tfjs does', () => {
+    const source = rl.layers.lstm({ units: H, seed: 1, unitForgetBias: false });
+    const x = xs();
+    tf.dispose(source.apply(x) as tf.Tensor);
+    const layer = rl.layers.lstm({ units: H, weights: source.getWeights() });
+    allClose(layer.apply(x) as tf.Tensor, source.apply(x) as tf.Tensor, { atol: 0 }, 'output');
+    x.dispose();
   });
 
   it('inputDType sets the dtype of the input a Sequential model creates', () => {
