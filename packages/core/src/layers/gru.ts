@@ -11,6 +11,10 @@
  * (DropConnect on U), `normalization` 'layer' | 'batch' of W·x_t and U·h_{t−1} (Ba et al.; Cooijmans et
  * al.; ./recurrent/gru-normalization.ts has the variant), `normStabilizer`.
  *
+ * tf.layers.gru's options keep tfjs's meaning, as for rl.layers.lstm (weight penalties in the loss,
+ * constraints projected by applyConstraints, useBias false, implementation / unroll without effect);
+ * with `weightDrop`, the recurrent penalty and constraint act on the raw U.
+ *
  * Shapes: x [B, T, D] → [B, T, H] or [B, H]; returnState adds h [B, H]. Weights as tf.layers.gru:
  * kernel [D, 3H], recurrent_kernel [H, 3H], bias [3H] (reset-before) or [2, 3H] (reset-after: row 0
  * input bias, row 1 recurrent bias, as Keras stores it, so Keras-default GRU weights load); with
@@ -83,9 +87,7 @@ export class Gru extends RecurrentLayer {
 
   protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
-    const biasInit = this.addKernels(inputDim);
-    const biasShape = this.resetAfter ? [2, 3 * units] : [3 * units];
-    this.bias = this.addWeight('bias', biasShape, 'float32', biasInit);
+    this.addStandardWeights(inputDim, this.biasShape());
     if (this.normalization !== 'none') {
       const where = `${this.owner} '${this.name}'`;
       const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
@@ -93,6 +95,12 @@ export class Gru extends RecurrentLayer {
         this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
       );
     }
+  }
+
+  /** [3H], or [2, 3H] reset-after (row 0 input bias, row 1 recurrent bias). */
+  private biasShape(): number[] {
+    const width = 3 * this.options.units;
+    return this.resetAfter ? [2, width] : [width];
   }
 
   protected runSequence(
@@ -108,7 +116,7 @@ export class Gru extends RecurrentLayer {
       h0: states[0]!,
       kernel: this.kernel!.read() as tf.Tensor2D,
       recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
-      bias: this.bias!.read() as tf.Tensor1D | tf.Tensor2D,
+      bias: this.biasValue(this.biasShape()) as tf.Tensor1D | tf.Tensor2D,
       resetAfter: this.resetAfter,
       recurrentMask: masks.recurrent,
       candidateMask: masks.candidate,

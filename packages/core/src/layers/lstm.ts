@@ -11,8 +11,15 @@
  * (DropConnect on U, Merity et al.), `normalization` 'layer' | 'batch' (Ba et al.; Cooijmans et al.),
  * `normStabilizer` (Krueger & Memisevic).
  *
+ * tf.layers.lstm's options keep tfjs's meaning (./recurrent/options.ts): the weight regularizers'
+ * penalties reach `fit`'s and `trainOnBatch`'s loss (tfjs's own LSTM loses them on its inner cell),
+ * the constraints are projected by rl.callbacks.applyConstraints() / rl.constraints.applyConstraints,
+ * `useBias: false` drops the bias, `implementation` and `unroll` have no effect on the result. With
+ * `weightDrop`, `recurrentRegularizer` and `recurrentConstraint` act on the raw U, not the dropped one.
+ *
  * Shapes: x [B, T, D] → [B, T, H] (returnSequences) or [B, H]; returnState adds h [B, H], c [B, H].
- * Weights (tf.layers.lstm's layout and names): kernel [D, 4H], recurrent_kernel [H, 4H], bias [4H];
+ * Weights (tf.layers.lstm's layout and names): kernel [D, 4H], recurrent_kernel [H, 4H], bias [4H]
+ * (none with useBias false);
  * with normalization also gamma_x, gamma_h [4H], gamma_c, beta_c [H] (+ moving statistics for 'batch').
  *
  * Training: masks drawn fresh every call from the layer's seed stream. Inference: no dropout or
@@ -45,7 +52,10 @@ export interface LstmArgs extends RecurrentOptions, NormOptions {
   zoneoutCell?: number;
   /** Zoneout probability of the hidden state (char PTB: 0.05). */
   zoneoutHidden?: number;
-  /** Forget-gate bias initialised to 1 (default true, as Keras; the zoneout paper's setting). */
+  /**
+   * Forget-gate bias initialised to 1 (default true, as Keras and the zoneout paper; tfjs defaults
+   * to false). Nothing to initialise with useBias false.
+   */
   unitForgetBias?: boolean;
 }
 
@@ -89,12 +99,11 @@ export class Lstm extends RecurrentLayer {
 
   protected buildWeights(inputDim: number, steps: number | null): void {
     const units = this.options.units;
-    const biasInit = this.addKernels(inputDim);
-    this.bias = this.addWeight('bias', [4 * units], 'float32', biasInit);
-    if (this.unitForgetBias) {
+    const bias = this.addStandardWeights(inputDim, [4 * units]);
+    if (bias !== null && this.unitForgetBias) {
       // The forget block starts at 1 (Jozefowicz et al. 2015), the rest from biasInitializer.
-      const b = this.bias.read();
-      this.bias.write(
+      const b = bias.read();
+      bias.write(
         tf.tidy(() =>
           tf.concat([tf.slice(b, 0, units), tf.ones([units]), tf.slice(b, 2 * units, 2 * units)]),
         ),
@@ -123,7 +132,7 @@ export class Lstm extends RecurrentLayer {
       c0: states[1]!,
       kernel: this.kernel!.read() as tf.Tensor2D,
       recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
-      bias: this.bias!.read() as tf.Tensor1D,
+      bias: this.biasValue([4 * this.options.units]) as tf.Tensor1D, // [4H]
       recurrentMask: masks.recurrent,
       candidateMask: masks.candidate,
       zoneoutCell: masks.zoneoutCell,

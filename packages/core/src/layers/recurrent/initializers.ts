@@ -1,65 +1,45 @@
 /**
- * Initializers named in a layer's options: a tfjs identifier string ('glorotUniform',
- * 'orthogonal', …), an Initializer instance, or its serialized form ({className, config}).
- * Serialization keeps instances as {className, config}, which tfjs registers for every built-in.
+ * Initializers named in a recurrent layer's options: anything tfjs's `getInitializer` resolves (a
+ * name such as 'glorotUniform', 'randomNormal', 'varianceScaling', 'identity', an Initializer
+ * instance, or its serialized {className, config}), resolved by tfjs itself (../tfjs-identifiers.ts).
+ *
+ * Two Regulab rules on top: the name 'orthogonal' builds Regulab's Orthogonal (the same
+ * distribution as tfjs's, milliseconds instead of minutes for 256 units), and a seeded layer seeds
+ * every initializer it builds from a name (when that initializer has a seed) with its own offset of
+ * the layer seed. Instances and {className, config} are used as given. Serialization keeps names as
+ * names and instances as {className, config}, which tfjs registers for every built-in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError } from '../../util/validate.js';
 import { Orthogonal } from '../../initializers/orthogonal.js';
+import {
+  type Initializer,
+  type SerializedIdentifier,
+  serializeIdentifier,
+  tfjsInitializer,
+} from '../tfjs-identifiers.js';
 
-export type Initializer = ReturnType<typeof tf.initializers.zeros>;
-export interface SerializedInitializer {
-  className: string;
-  config: tf.serialization.ConfigDict;
-}
-export type InitializerSpec = string | Initializer | SerializedInitializer;
+export type { Initializer };
+export type InitializerSpec = string | Initializer | SerializedIdentifier;
 
-type SeededFactory = (args: { seed?: number }) => Initializer;
-const NAMED: Record<string, SeededFactory> = {
-  glorotUniform: (a) => tf.initializers.glorotUniform(a),
-  glorotNormal: (a) => tf.initializers.glorotNormal(a),
-  heUniform: (a) => tf.initializers.heUniform(a),
-  heNormal: (a) => tf.initializers.heNormal(a),
-  leCunUniform: (a) => tf.initializers.leCunUniform(a),
-  leCunNormal: (a) => tf.initializers.leCunNormal(a),
-  // Same distribution as tf.initializers.orthogonal, milliseconds instead of minutes for 256 units.
-  orthogonal: (a) => new Orthogonal({ gain: 1, ...a }) as unknown as Initializer,
-  zeros: () => tf.initializers.zeros(),
-  ones: () => tf.initializers.ones(),
-};
-
-/** Builds the initializer an option names; `seed` seeds the named random ones. */
+/** Builds the initializer an option names; `seed` seeds one built from a name. */
 export function resolveInitializer(
   owner: string,
   option: string,
   spec: InitializerSpec,
   seed?: number,
 ): Initializer {
-  if (typeof spec === 'string') {
-    const factory = NAMED[spec];
-    if (factory === undefined) {
-      throw new RegulabConfigError(
-        `${owner}: option '${option}' must be one of ${Object.keys(NAMED).join(', ')} or an Initializer, got '${spec}'`,
-      );
-    }
-    return factory(seed === undefined ? {} : { seed });
+  if (spec === 'orthogonal') {
+    return new Orthogonal(seed === undefined ? {} : { seed }) as unknown as Initializer;
   }
-  if (spec instanceof tf.serialization.Serializable) return spec as Initializer;
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[spec.className];
-  if (entry === undefined) {
-    throw new RegulabConfigError(
-      `${owner}: option '${option}': unknown initializer class '${spec.className}'`,
-    );
-  }
-  const [cls, fromConfig] = entry;
-  return fromConfig(cls, spec.config) as Initializer;
+  const init = tfjsInitializer(owner, option, spec);
+  if (typeof spec !== 'string' || seed === undefined) return init;
+  const config = init.getConfig();
+  if (!('seed' in config)) return init; // deterministic (zeros, ones, identity, …)
+  const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[init.getClassName()]!;
+  return fromConfig(cls, { ...config, seed }) as Initializer;
 }
 
-/** The JSON form of an initializer option (strings stay strings). */
-export function serializeInitializer(spec: InitializerSpec): string | SerializedInitializer {
-  if (typeof spec === 'string') return spec;
-  if (spec instanceof tf.serialization.Serializable) {
-    return { className: spec.getClassName(), config: spec.getConfig() };
-  }
-  return spec;
+/** The JSON form of an initializer option: names stay names, instances become {className, config}. */
+export function serializeInitializer(spec: string | Initializer): string | SerializedIdentifier {
+  return typeof spec === 'string' ? spec : serializeIdentifier(spec)!;
 }

@@ -2,6 +2,7 @@
  * Options shared by Regulab's LSTM and GRU layers, their defaults and their validation.
  * Every check names the layer, the option and the bad value (RegulabConfigError).
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { SequenceActivation } from '@regulab/kernels';
 import {
   checkNonNegative,
@@ -11,7 +12,13 @@ import {
   checkRate,
   RegulabConfigError,
 } from '../../util/validate.js';
+import type { Constraint, Regularizer, SerializedIdentifier } from '../tfjs-identifiers.js';
 import type { InitializerSpec } from './initializers.js';
+
+/** A regularizer option: a tfjs name ('l1l2'), an instance (rl.regularizers.l2(…)) or {className, config}. */
+export type RegularizerSpec = string | Regularizer | SerializedIdentifier;
+/** A constraint option: a tfjs name ('maxNorm', …), an instance (rl.constraints.maxNorm(…)) or {className, config}. */
+export type ConstraintSpec = string | Constraint | SerializedIdentifier;
 
 export type RecurrentDropoutMode = 'gal' | 'semeniuta';
 export type SemeniutaMask = 'step' | 'sequence';
@@ -57,7 +64,38 @@ export interface RecurrentOptions {
   recurrentActivation?: SequenceActivation;
   /** Seed of the layer's mask stream and default initializers. */
   seed?: number;
+  /**
+   * Penalty on the kernel W [D, G·H], added to `fit`'s and `trainOnBatch`'s loss (tfjs's meaning,
+   * as on tf.layers.dense; tf.layers.lstm / gru leave it out of the loss, Regulab does not).
+   */
+  kernelRegularizer?: RegularizerSpec | null;
+  /** Penalty on the recurrent kernel U [H, G·H]; with `weightDrop`, on the raw U (not the dropped one). */
+  recurrentRegularizer?: RegularizerSpec | null;
+  /** Penalty on the bias. */
+  biasRegularizer?: RegularizerSpec | null;
+  /**
+   * Penalty on the layer's outputs (each output, final states included), divided by the batch size
+   * and added to the loss of training calls, as Keras does (tfjs's own layers throw "not implemented").
+   */
+  activityRegularizer?: RegularizerSpec | null;
+  /** Projection of W after each step, by rl.callbacks.applyConstraints() / rl.constraints.applyConstraints(). */
+  kernelConstraint?: ConstraintSpec | null;
+  /** Projection of U after each step; with `weightDrop`, of the raw U. */
+  recurrentConstraint?: ConstraintSpec | null;
+  /** Projection of the bias after each step. */
+  biasConstraint?: ConstraintSpec | null;
+  /** false: no bias weight (the fused kernels get a constant zero bias). Default true. */
+  useBias?: boolean;
+  /** tfjs / Keras's choice of matmul layout (0, 1 or 2). Accepted for ported code; no effect on the result. */
+  implementation?: number;
+  /** tfjs / Keras's unrolling of the time loop. Accepted for ported code; no effect on the result. */
+  unroll?: boolean;
   // tfjs LayerArgs that Regulab passes through.
+  dtype?: tf.DataType;
+  /** dtype of the input layer a Sequential model creates for this layer (as tfjs). */
+  inputDType?: tf.DataType;
+  /** Initial weight values, set after build (as tfjs). */
+  weights?: tf.Tensor[];
   name?: string;
   trainable?: boolean;
   inputShape?: (number | null)[];
@@ -84,6 +122,9 @@ export interface ResolvedRecurrentOptions {
   activation: SequenceActivation;
   recurrentActivation: SequenceActivation;
   seed: number | null;
+  useBias: boolean;
+  implementation: number;
+  unroll: boolean;
 }
 
 const KNOWN_COMMON = new Set([
@@ -114,6 +155,17 @@ const KNOWN_COMMON = new Set([
   'inputLength',
   'dtype',
   'weights',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+  'kernelConstraint',
+  'recurrentConstraint',
+  'biasConstraint',
+  'useBias',
+  'implementation',
+  'unroll',
+  'inputDType',
 ]);
 
 /** Rejects options the layer does not know (a typo must not silently switch a regularizer off). */
@@ -127,8 +179,8 @@ export function checkKnownOptions(owner: string, options: object, extra: readonl
 
 export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): ResolvedRecurrentOptions {
   if (o == null || typeof o !== 'object') throw new RegulabConfigError(`${owner}: options object required`);
-  const bool = (option: keyof RecurrentOptions, v: unknown): boolean => {
-    if (v === undefined) return false;
+  const bool = (option: keyof RecurrentOptions, v: unknown, fallback = false): boolean => {
+    if (v === undefined || v === null) return fallback;
     if (typeof v !== 'boolean') {
       throw new RegulabConfigError(`${owner}: option '${option}' must be a boolean, got ${String(v)}`);
     }
@@ -166,7 +218,21 @@ export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): Res
       ACTIVATIONS,
     ),
     seed: seed ?? null,
+    useBias: bool('useBias', o.useBias, true),
+    implementation: resolveImplementation(owner, o.implementation),
+    unroll: bool('unroll', o.unroll),
   };
+}
+
+/** tfjs's `implementation` (0 is its deprecated alias of 1): kept for getConfig, no effect on the result. */
+function resolveImplementation(owner: string, value: unknown): number {
+  if (value == null) return 1;
+  if (value !== 0 && value !== 1 && value !== 2) {
+    throw new RegulabConfigError(
+      `${owner}: option 'implementation' must be 0, 1 or 2 (tfjs's matmul layout; it has no effect here), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 /** The normalisation options both layers take (docs/recurrent.md: each layer's variant). */

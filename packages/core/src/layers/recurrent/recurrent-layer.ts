@@ -6,8 +6,15 @@
  *
  * Per call: x_t ← x_t ⊙ m_in (Gal input mask [B, D], training only), the masks of
  * ./masks.ts are drawn from the layer's SeedStream (one seed per call, forked per mask kind),
- * the op runs, and with `normStabilizer` β > 0 the penalty of ./norm-stabilizer.ts is queued for
- * the training loss. Stateful layers carry the last states (never the masks) into the next call.
+ * the op runs, and in training calls the penalties of the outputs (`normStabilizer` β > 0, see
+ * ./norm-stabilizer.ts; `activityRegularizer`) are queued for the loss. Stateful layers carry the
+ * last states (never the masks) into the next call.
+ *
+ * tfjs's weight options keep tfjs's meaning: each weight is created by tfjs's `addWeight` with its
+ * regularizer (so its penalty is among the layer's `losses`, which `fit` and `trainOnBatch` add to
+ * the loss, as for tf.layers.dense) and its constraint (so rl.constraints.applyConstraints and
+ * rl.callbacks.applyConstraints project it). tf.layers.lstm / gru hold these on an inner cell that
+ * the model never asks for losses, so their penalties never reach the loss; here they do.
  *
  * Shapes: x [B, T, D] (optionally with initial states [B, H] ×numStates as extra inputs);
  * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
@@ -18,8 +25,23 @@ import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
 import { type CallMasks, applySequenceMask, drawCallMasks } from './masks.js';
 import { normStabilizerPenalty } from './norm-stabilizer.js';
-import { type InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
+import {
+  type Constraint,
+  type Regularizer,
+  serializeIdentifier,
+  tfjsConstraint,
+  tfjsRegularizer,
+} from '../tfjs-identifiers.js';
+import {
+  type Initializer,
+  type InitializerSpec,
+  resolveInitializer,
+  serializeInitializer,
+} from './initializers.js';
 import type { RecurrentOptions, ResolvedRecurrentOptions } from './options.js';
+
+type WeightKind = 'kernel' | 'recurrent' | 'bias';
+const WEIGHT_KINDS: readonly WeightKind[] = ['kernel', 'recurrent', 'bias'];
 
 export type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Shape = (number | null)[];
@@ -37,11 +59,20 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   protected abstract readonly numStates: number;
   /** Gate blocks in the kernels: 4 (LSTM) or 3 (GRU). */
   protected abstract readonly gates: number;
-  /** The three weight initializers as given (names or instances), for build and getConfig. */
-  protected readonly initializerSpecs: Record<'kernel' | 'recurrent' | 'bias', InitializerSpec>;
+  /** The three weight initializers: names as given, anything else as the instance it resolves to. */
+  protected readonly initializerSpecs: Record<WeightKind, string | Initializer>;
+  /** Weight penalties (tfjs instances, null when unset), registered with each weight at build. */
+  readonly regularizers: Record<WeightKind, Regularizer | null>;
+  /** Weight projections (tfjs instances, null when unset), attached to each weight at build. */
+  readonly constraints: Record<WeightKind, Constraint | null>;
+  /**
+   * Penalty of the outputs (Keras's activity regularizer). Not tfjs's `activityRegularizer` field:
+   * tfjs's Layer.apply throws "not implemented" when that one is set.
+   */
+  readonly outputRegularizer: Regularizer | null;
   kernel: tf.LayerVariable | null = null; // [D, G·H]
   recurrentKernel: tf.LayerVariable | null = null; // [H, G·H]
-  bias: tf.LayerVariable | null = null; // [G·H] (GRU reset-after: [2, G·H])
+  bias: tf.LayerVariable | null = null; // [G·H] (GRU reset-after: [2, G·H]); null when useBias is false
   private states_: tf.Tensor2D[] | null = null;
   private staleStates: tf.Tensor[] = [];
   private pendingPenalty: tf.Scalar | null = null;
@@ -59,6 +90,9 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       batchSize: args.batchSize,
       inputDim: args.inputDim,
       inputLength: args.inputLength,
+      dtype: args.dtype ?? undefined,
+      inputDType: args.inputDType ?? undefined,
+      weights: args.weights ?? undefined,
     } as ConstructorParameters<typeof tf.layers.Layer>[0]);
     this.options = resolved;
     // A backward layer (e.g. tf.layers.bidirectional's copy, same config and seed) gets its own stream.
@@ -67,39 +101,60 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
     this.supportsMasking = true;
     this._stateful = resolved.stateful;
     this.inputSpec = [new tf.InputSpec({ ndim: 3 })];
-    if (resolved.normStabilizer > 0) this.addLoss(() => this.takePenalty());
-    this.initializerSpecs = {
-      kernel: args.kernelInitializer ?? 'glorotUniform',
-      recurrent: args.recurrentInitializer ?? 'orthogonal',
-      bias: args.biasInitializer ?? 'zeros',
+    this.regularizers = {
+      kernel: tfjsRegularizer(owner, 'kernelRegularizer', args.kernelRegularizer),
+      recurrent: tfjsRegularizer(owner, 'recurrentRegularizer', args.recurrentRegularizer),
+      bias: tfjsRegularizer(owner, 'biasRegularizer', args.biasRegularizer),
     };
-    // Resolve now so a bad initializer fails at construction.
-    for (const [k, spec] of Object.entries(this.initializerSpecs))
-      resolveInitializer(owner, `${k}Initializer`, spec);
+    this.constraints = {
+      kernel: tfjsConstraint(owner, 'kernelConstraint', args.kernelConstraint),
+      recurrent: tfjsConstraint(owner, 'recurrentConstraint', args.recurrentConstraint),
+      bias: tfjsConstraint(owner, 'biasConstraint', args.biasConstraint),
+    };
+    this.outputRegularizer = tfjsRegularizer(owner, 'activityRegularizer', args.activityRegularizer);
+    if (resolved.normStabilizer > 0 || this.outputRegularizer !== null) {
+      this.addLoss(() => this.takePenalty());
+    }
+    // Resolved now so a bad initializer fails at construction; names are kept (build seeds them).
+    const initializer = (kind: WeightKind, spec: InitializerSpec): string | Initializer => {
+      const resolved = resolveInitializer(owner, `${kind}Initializer`, spec);
+      return typeof spec === 'string' ? spec : resolved;
+    };
+    this.initializerSpecs = {
+      kernel: initializer('kernel', args.kernelInitializer ?? 'glorotUniform'),
+      recurrent: initializer('recurrent', args.recurrentInitializer ?? 'orthogonal'),
+      bias: initializer('bias', args.biasInitializer ?? 'zeros'),
+    };
   }
 
   /**
-   * Creates `kernel` [D, G·H] and `recurrent_kernel` [H, G·H] (tfjs names and layout) and returns
-   * the bias initializer. A seeded layer seeds each initializer with its own offset of the seed.
+   * Creates `kernel` [D, G·H] and `recurrent_kernel` [H, G·H] (tfjs names and layout) and, unless
+   * `useBias` is false, `bias` of `biasShape`, each with its regularizer and constraint. A seeded
+   * layer seeds each initializer with its own offset of the seed. Returns the bias (or null).
    */
-  protected addKernels(inputDim: number): ReturnType<typeof resolveInitializer> {
+  protected addStandardWeights(inputDim: number, biasShape: number[]): tf.LayerVariable | null {
     const width = this.gates * this.options.units;
-    const seed = this.options.seed ?? undefined;
-    const init = (k: 'kernel' | 'recurrent' | 'bias', salt: number) =>
-      resolveInitializer(
+    const add = (kind: WeightKind, name: string, shape: number[]) => {
+      const seed = this.options.seed;
+      const init = resolveInitializer(
         this.owner,
-        `${k}Initializer`,
-        this.initializerSpecs[k],
-        seed === undefined ? undefined : seed + salt,
+        `${kind}Initializer`,
+        this.initializerSpecs[kind],
+        seed === null ? undefined : seed + 1 + WEIGHT_KINDS.indexOf(kind),
       );
-    this.kernel = this.addWeight('kernel', [inputDim, width], 'float32', init('kernel', 1));
-    this.recurrentKernel = this.addWeight(
-      'recurrent_kernel',
-      [this.options.units, width],
-      'float32',
-      init('recurrent', 2),
-    );
-    return init('bias', 3);
+      const regularizer = this.regularizers[kind] ?? undefined;
+      const constraint = this.constraints[kind] ?? undefined;
+      return this.addWeight(name, shape, 'float32', init, regularizer, true, constraint);
+    };
+    this.kernel = add('kernel', 'kernel', [inputDim, width]);
+    this.recurrentKernel = add('recurrent', 'recurrent_kernel', [this.options.units, width]);
+    this.bias = this.options.useBias ? add('bias', 'bias', biasShape) : null;
+    return this.bias;
+  }
+
+  /** The bias the op adds: the weight, or (useBias false) a constant zero of `shape`. */
+  protected biasValue(shape: number[]): tf.Tensor {
+    return this.bias === null ? tf.zeros(shape) : this.bias.read();
   }
 
   /** Zoneout rates of this layer's states (cell, hidden). */
@@ -239,16 +294,27 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
 
       if (this.stateful) this.keepStates(finals);
       if (training && this.options.normStabilizer > 0) {
-        const penalty = tf.keep(normStabilizerPenalty(sequence, this.options.normStabilizer));
-        const previous = this.pendingPenalty;
-        this.pendingPenalty = previous ? (tf.keep(tf.add(previous, penalty)) as tf.Scalar) : penalty;
-        if (previous) tf.dispose([previous, penalty]);
+        this.queuePenalty(normStabilizerPenalty(sequence, this.options.normStabilizer));
       }
       // The last output is the final h (after zoneout and padding carry-over).
       const last = this.options.returnState ? tf.clone(finals[0]!) : finals[0]!;
       const output = this.options.returnSequences ? sequence : last;
-      return this.options.returnState ? [output, ...finals] : output;
+      const outputs = this.options.returnState ? [output, ...finals] : [output];
+      if (training && this.outputRegularizer !== null) {
+        // Keras: Σ over the outputs of regularizer(output) / batch size.
+        const r = this.outputRegularizer;
+        this.queuePenalty(tf.addN(outputs.map((o) => tf.div(r.apply(o), batch))) as tf.Scalar);
+      }
+      return this.options.returnState ? outputs : output;
     });
+  }
+
+  /** Adds a training call's penalty to the one the next loss reads (kept out of the call's tidy). */
+  private queuePenalty(value: tf.Scalar): void {
+    const penalty = tf.keep(value);
+    const previous = this.pendingPenalty;
+    this.pendingPenalty = previous ? (tf.keep(tf.add(previous, penalty)) as tf.Scalar) : penalty;
+    if (previous) tf.dispose([previous, penalty]);
   }
 
   /** Stateful layers: sets the carried states to zeros (or to `states`), ready for new sequences. */
@@ -305,10 +371,20 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
         this.initializerSpecs.recurrent,
       ) as tf.serialization.ConfigDictValue,
       biasInitializer: serializeInitializer(this.initializerSpecs.bias) as tf.serialization.ConfigDictValue,
+      kernelRegularizer: serializeIdentifier(this.regularizers.kernel),
+      recurrentRegularizer: serializeIdentifier(this.regularizers.recurrent),
+      biasRegularizer: serializeIdentifier(this.regularizers.bias),
+      activityRegularizer: serializeIdentifier(this.outputRegularizer),
+      kernelConstraint: serializeIdentifier(this.constraints.kernel),
+      recurrentConstraint: serializeIdentifier(this.constraints.recurrent),
+      biasConstraint: serializeIdentifier(this.constraints.bias),
+      useBias: o.useBias,
+      implementation: o.implementation,
+      unroll: o.unroll,
       activation: o.activation,
       recurrentActivation: o.recurrentActivation,
       seed: o.seed,
-    };
+    } as tf.serialization.ConfigDict;
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
