@@ -6,17 +6,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { flagName, OPTION_KEYS, OPTIONS } from '../src/config/options.js';
 import { ExitCode } from '../src/errors.js';
 import { resolveConfig, validateConfig } from '../src/experiments/config.js';
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n'), lines: out };
-}
+import { cli } from './cli-in-process.js';
 
 describe('regulab --help', () => {
   it('lists the commands and documents the exit codes', async () => {

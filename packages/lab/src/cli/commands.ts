@@ -53,6 +53,7 @@ export function commands(io: Io): Commands {
 
   return {
     async run(experiment, { preset, out, json, workers, overrides }) {
+      refuseEmpty('--out', out);
       if (experiment === 'compare') {
         const config = resolveCompare(preset, overrides);
         const dir = out ?? defaultRunDir('compare', config.variants[0]!.config.seed);
@@ -95,6 +96,7 @@ export function commands(io: Io): Commands {
     },
 
     async report(dirs, { out, title, baseline, json }) {
+      refuseEmpty('--out', out);
       for (const d of dirs)
         if (!existsSync(runPaths(d).metrics))
           throw new ConfigError(`${resolve(d)} is not a run directory (no metrics.jsonl)`);
@@ -140,6 +142,12 @@ const orphaned = (): boolean => process.send !== undefined && process.ppid !== p
 function interruptPoll(): () => boolean {
   const ctrlC = stopOnInterrupt();
   return () => ctrlC() || orphaned();
+}
+
+/** An empty path would resolve to the current directory: refused rather than guessed at. */
+function refuseEmpty(flag: string, path: string | undefined): void {
+  if (path !== undefined && path.trim() === '')
+    throw new ConfigError(`${flag}: an empty path; give a file or directory name`);
 }
 
 interface RunListing {

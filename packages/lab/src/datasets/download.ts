@@ -8,7 +8,7 @@
  * Supports http:, https: (Node's fetch) and file: URLs (a local mirror; what the tests use).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 
 import { DatasetError } from './errors.js';
+import { makeDirectory } from '../store/make-directory.js';
 
 /** An expected digest. */
 export interface Checksum {
@@ -58,7 +59,7 @@ export async function downloadToCache(opts: DownloadOptions): Promise<string> {
   const expected = opts.checksum.hex.toLowerCase();
   if (existsSync(target) && (await fileDigest(target, opts.checksum.algorithm)) === expected) return target;
 
-  mkdirSync(dirname(target), { recursive: true });
+  makeDirectory(dirname(target), 'the dataset cache');
   const part = `${target}.${process.pid}-${Math.random().toString(36).slice(2)}.part`;
   const hash = createHash(opts.checksum.algorithm);
   const progress = opts.onProgress ?? terminalProgress(opts.fileName);

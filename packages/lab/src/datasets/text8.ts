@@ -8,7 +8,7 @@
  * fflate and checked again (SHA-256) before it is written (atomically) to `<cache>/text8/text8`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { unzipSync } from 'fflate';
@@ -17,6 +17,7 @@ import { defaultCacheDir, downloadToCache } from './download.js';
 import { DatasetError } from './errors.js';
 import type { TextCorpus } from './types.js';
 import { Vocabulary } from './vocabulary.js';
+import { makeDirectory } from '../store/make-directory.js';
 
 /** Where text8.zip comes from and its SHA-1 (as checked by GluonNLP). */
 export const TEXT8_ZIP = {
@@ -95,7 +96,7 @@ async function cachedText8(cacheDir: string): Promise<string> {
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== TEXT8_SHA256)
     throw new DatasetError(zip, `the extracted text8 has SHA-256 ${digest}, expected ${TEXT8_SHA256}`);
-  mkdirSync(dirname(target), { recursive: true });
+  makeDirectory(dirname(target), 'the dataset cache');
   const part = `${target}.${process.pid}.part`;
   writeFileSync(part, bytes);
   renameSync(part, target);

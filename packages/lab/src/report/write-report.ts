@@ -4,7 +4,8 @@
  */
 import { dirname, join, resolve } from 'node:path';
 
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { makeDirectory } from '../store/make-directory.js';
 import { gapFigure, learningCurveFigure, prefixSvgIds, renderSvg, svgToPng, type Figure } from './charts.js';
 import { computeConclusions } from './conclusions.js';
 import { renderPage } from './html.js';
@@ -59,6 +60,7 @@ async function writeFigures(
 ): Promise<{ svgs: string[]; files: string[] }> {
   const svgs: string[] = [];
   const files: string[] = [];
+  makeDirectory(plotsDir, 'the plots directory');
   for (const f of figures) {
     const svg = await renderSvg(f.spec);
     svgs.push(svg);
@@ -93,6 +95,7 @@ export async function writeReport(
   });
   const figures = figuresFor(runs, summaries, metric);
   const out = resolve(outFile);
+  makeDirectory(dirname(out), `the report's directory`);
   const { svgs, files } = await writeFigures(
     figures,
     opts.plotsDir ?? join(dirname(out), 'plots'),

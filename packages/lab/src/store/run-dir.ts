@@ -7,10 +7,12 @@
  *     summary.json           written when the run ends: status, best epoch, best validation metric
  *     report.html, plots/    the report (reports module)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { describeFsError } from './fs-errors.js';
+import { makeDirectory } from './make-directory.js';
 
 export interface RunPaths {
   dir: string;
@@ -42,14 +44,30 @@ export function defaultRunDir(experiment: string, seed: number, now = new Date()
   return join('runs', experiment, `${stamp}-${seed}`);
 }
 
-/** Creates the directory tree of a new run; refuses a directory that already holds a run. */
+/**
+ * Creates the directory tree of a new run. Refuses a directory that already holds a run, or other
+ * files (a run must not mix its files with the user's), or one that cannot be written to.
+ */
 export function createRunDir(paths: RunPaths): void {
   if (existsSync(paths.config)) {
     throw new ConfigError(
       `${paths.dir} already holds a run (use 'regulab resume ${paths.dir}' or another --out)`,
     );
   }
-  mkdirSync(join(paths.dir, 'checkpoints'), { recursive: true });
+  const what = `run directory ${paths.dir}`;
+  makeDirectory(paths.dir, what);
+  const others = readdirSync(paths.dir).filter((name) => name !== 'checkpoints');
+  if (others.length > 0) {
+    throw new ConfigError(
+      `${what} is not empty (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}): give a new or empty directory`,
+    );
+  }
+  try {
+    accessSync(paths.dir, constants.W_OK);
+  } catch (e) {
+    throw new ConfigError(`${what} cannot be written to: ${describeFsError(e)}`);
+  }
+  makeDirectory(dirname(paths.checkpoint), what);
 }
 
 export function writeJson(file: string, value: unknown): void {
