@@ -86,7 +86,7 @@ describe('usage and config errors exit 2 and name the culprit', () => {
     [
       'regularizer given to compare',
       ['run', 'compare', '--zoneout-cell', '0.3'],
-      /compare sets the regularizers itself/,
+      /compare sets --zoneout-cell itself \(in its variants zoneout\); run charlm to choose --zoneout-cell/,
     ],
     ['resume of a non-run directory', ['resume', tmpdir()], /is not a run directory/],
     ['missing argument', ['run'], /missing required argument 'experiment'/],

@@ -5,8 +5,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, type OptionKey } from '../config/options.js';
-import { continueCompare, isCompareDir, resolveCompare, startCompare } from '../experiments/compare.js';
 import { resolveConfig } from '../experiments/config.js';
+import { DEFINITIONS, findDefinition } from '../experiments/definitions/index.js';
+import { isExperimentDir, resolveExperiment } from '../experiments/experiment-config.js';
+import { continueExperiment, type JobSummary, startExperiment } from '../experiments/experiment-runner.js';
 import { PRESETS } from '../experiments/presets.js';
 import { writeRunReport } from '../experiments/reporting.js';
 import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
@@ -27,6 +29,8 @@ export interface RunArgs {
   out: string | undefined;
   json: boolean;
   workers: number | undefined;
+  /** Runs of every variant of an experiment, with seeds --seed, --seed + 1, … */
+  seeds: number | undefined;
   overrides: Partial<Record<OptionKey, unknown>>;
 }
 
@@ -52,22 +56,29 @@ export function commands(io: Io): Commands {
     io.stdout(json ? JSON.stringify(summary) : human);
 
   return {
-    async run(experiment, { preset, out, json, workers, overrides }) {
+    async run(experiment, { preset, out, json, workers, seeds, overrides }) {
       refuseEmpty('--out', out);
-      if (experiment === 'compare') {
-        const config = resolveCompare(preset, overrides);
-        const dir = out ?? defaultRunDir('compare', config.variants[0]!.config.seed);
-        if (!json) io.stdout(`compare → ${resolve(dir)} (kernels: ${config.kernelBackend})`);
-        if (!json && config.kernelBackend === 'reference' && preset === 'default') {
+      const definition = findDefinition(experiment);
+      if (definition) {
+        const job = resolveExperiment(definition, preset, overrides, seeds);
+        const dir = out ?? defaultRunDir(definition.name, job.variants[0]!.config.seed);
+        if (!json) io.stdout(`${definition.name} → ${resolve(dir)} (kernels: ${job.kernelBackend})`);
+        if (!json && job.kernelBackend === 'reference' && preset === 'default') {
           io.stdout(
             'note: the fused kernels are not available, so the tfjs reference path runs a smaller model on less data',
           );
         }
-        const s = await startCompare(config, dir, { ...runOptions(json), workers });
-        finish(json, s, compareTable(s));
+        const s = await startExperiment(job, dir, { ...runOptions(json), workers });
+        finish(json, s, jobTable(s));
         return;
       }
-      if (workers !== undefined) throw new ConfigError('--workers applies to compare only');
+      const experiments = DEFINITIONS.map((d) => d.name).join(', ');
+      if (workers !== undefined)
+        throw new ConfigError(`--workers applies to experiments with variants (${experiments})`);
+      if (seeds !== undefined)
+        throw new ConfigError(
+          `--seeds applies to experiments with variants (${experiments}); for one ${experiment} run choose its seed with --seed`,
+        );
       const config = resolveConfig(experiment, preset, overrides);
       const dir = out ?? defaultRunDir(experiment, config.seed);
       if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
@@ -82,9 +93,9 @@ export function commands(io: Io): Commands {
     async resume(dir, { json, workers, report }) {
       if (!existsSync(runPaths(dir).config))
         throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
-      if (isCompareDir(dir)) {
-        const s = await continueCompare(dir, { ...runOptions(json), workers });
-        finish(json, s, compareTable(s));
+      if (isExperimentDir(dir)) {
+        const s = await continueExperiment(dir, { ...runOptions(json), workers });
+        finish(json, s, jobTable(s));
         return;
       }
       const s = await continueRun(dir, { ...runOptions(json), report });
@@ -112,7 +123,13 @@ export function commands(io: Io): Commands {
     async list(dir, { json }) {
       const runs = findRuns(dir);
       if (json) {
-        io.stdout(JSON.stringify({ experiments: ['compare', ...EXPERIMENTS], presets: PRESETS, runs }));
+        io.stdout(
+          JSON.stringify({
+            experiments: [...DEFINITIONS.map((d) => d.name), ...EXPERIMENTS],
+            presets: PRESETS,
+            runs,
+          }),
+        );
         return;
       }
       io.stdout('Experiments:');
@@ -162,12 +179,12 @@ function findRuns(root: string, depth = 3): RunListing[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) return [];
   const paths = runPaths(root);
   if (existsSync(paths.config)) {
-    const config = readJson(paths.config) as { experiment?: string };
+    const config = readJson(paths.config) as { experiment?: string; variants?: unknown };
     const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
     const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
     const status =
       summary.status ??
-      (config.experiment === 'compare' && existsSync(paths.summary) ? 'finished' : 'incomplete');
+      (Array.isArray(config.variants) && existsSync(paths.summary) ? 'finished' : 'incomplete');
     return [{ dir: paths.dir, experiment: config.experiment ?? '?', status, epochs }];
   }
   if (depth === 0) return [];
@@ -176,11 +193,15 @@ function findRuns(root: string, depth = 3): RunListing[] {
     .flatMap((name) => findRuns(join(root, name), depth - 1));
 }
 
-function compareTable(s: Awaited<ReturnType<typeof continueCompare>>): string {
+function jobTable(s: JobSummary): string {
   const lines = s.runs.map(
     (r) =>
-      `  ${r.name.padEnd(14)} best valid ${r.metric} ${r.bestValid.toFixed(4)} at epoch ${String(r.bestEpoch).padStart(2)}` +
+      `  ${(r.seed === undefined ? r.name : `${r.name} seed ${r.seed}`).padEnd(r.seed === undefined ? 14 : 22)} best valid ${r.metric} ${r.bestValid.toFixed(4)} at epoch ${String(r.bestEpoch).padStart(2)}` +
       `  test ${r.test.toFixed(4)}${r.stoppedEarly ? '  (stopped early)' : ''}`,
   );
-  return [...lines, `report: ${s.report}`].join('\n');
+  return [
+    ...lines,
+    ...(s.conclusions ?? []).map((c) => `  ${c.replace(/[“”]/g, '')}`),
+    `report: ${s.report}`,
+  ].join('\n');
 }

@@ -4,12 +4,13 @@
  */
 import { Command, Option } from 'commander';
 import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from '../config/options.js';
+import { DEFINITIONS } from '../experiments/definitions/index.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
 import { ConfigError } from '../errors.js';
 
 export const DESCRIPTIONS: Record<string, string> = {
-  compare: 'the main job: a char-level LSTM on Brown, unregularized vs Gal, Semeniuta, zoneout, weight-drop',
+  ...Object.fromEntries(DEFINITIONS.map((d) => [d.name, d.description])),
   charlm: 'character-level language model (bits per character)',
   wordlm: 'word-level language model (perplexity)',
   smnist: 'sequential MNIST classifier (accuracy)',
@@ -38,12 +39,16 @@ export function buildProgram(commands: Commands, io: Io): Command {
 
   const run = program
     .command('run')
-    .argument('<experiment>', `one of: ${['compare', ...EXPERIMENTS].join(', ')}`)
+    .argument('<experiment>', `one of: ${[...DEFINITIONS.map((d) => d.name), ...EXPERIMENTS].join(', ')}`)
     .description('train an experiment in a new run directory')
     .option('--preset <name>', `named option bundle: ${PRESETS.join(', ')}`, 'default')
     .option('--out <dir>', 'run directory (default: runs/<experiment>/<timestamp>-<seed>)')
     .option('--json', 'no progress output; print one JSON summary line at the end')
-    .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)');
+    .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)')
+    .option(
+      '--seeds <n>',
+      'compare: train every variant with n seeds, --seed, --seed + 1, …, each in <out>/<variant>/seed-<s>/; the report gives mean ± sd, 95% intervals and which differences the seeds support (default 1: <out>/<variant>/)',
+    );
   for (const key of OPTION_KEYS) {
     const spec = OPTIONS[key];
     run.addOption(new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`));
@@ -63,7 +68,8 @@ export function buildProgram(commands: Commands, io: Io): Command {
       preset: raw.preset as string,
       out: raw.out as string | undefined,
       json: raw.json === true,
-      workers: parseWorkers(raw.workers),
+      workers: parseCount('--workers', raw.workers),
+      seeds: parseCount('--seeds', raw.seeds),
       overrides,
     });
   });
@@ -76,7 +82,11 @@ export function buildProgram(commands: Commands, io: Io): Command {
     .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)')
     .option('--no-report', 'do not write report.html at the end')
     .action(async (dir: string, o: { json?: boolean; workers?: string; report: boolean }) =>
-      commands.resume(dir, { json: o.json === true, workers: parseWorkers(o.workers), report: o.report }),
+      commands.resume(dir, {
+        json: o.json === true,
+        workers: parseCount('--workers', o.workers),
+        report: o.report,
+      }),
     );
 
   program
@@ -113,10 +123,10 @@ export function buildProgram(commands: Commands, io: Io): Command {
   return program;
 }
 
-function parseWorkers(raw: unknown): number | undefined {
+function parseCount(flag: string, raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ConfigError(`--workers: must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!/^\s*\d+\s*$/.test(String(raw)) || !Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${flag}: must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }

@@ -16,6 +16,7 @@ import {
   type OptionValues,
 } from '../config/options.js';
 import { ConfigError } from '../errors.js';
+import { DEFINITIONS } from './definitions/index.js';
 import { PRESETS, presetValues } from './presets.js';
 
 /** The option keys an experiment accepts. */
@@ -61,7 +62,7 @@ export function resolveConfig(
 ): ExperimentConfig {
   if (!isExperiment(experiment)) {
     throw new ConfigError(
-      `unknown experiment '${experiment}' (known: ${[...EXPERIMENTS, 'compare'].join(', ')})`,
+      `unknown experiment '${experiment}' (known: ${[...DEFINITIONS.map((d) => d.name), ...EXPERIMENTS].join(', ')})`,
     );
   }
   const base = presetValues(experiment, preset);

@@ -1,9 +1,19 @@
 /**
- * The lab's one call into the reports module. A report problem caused by its input (a run
- * directory without metrics) is a usage error for the CLI.
+ * The lab's calls into the reports module. A report problem caused by its input (a run directory
+ * without metrics) is a usage error for the CLI.
  */
 import { ConfigError } from '../errors.js';
-import { ReportInputError, writeReport, type ReportOptions } from '../report/index.js';
+import {
+  ReportInputError,
+  type ReportOptions,
+  type ReportSection,
+  type SeedStatistics,
+  writeReport,
+  seedReportStatistics,
+  writeSeedReport,
+} from '../report/index.js';
+import type { ExperimentDefinition, ReportSectionInput } from './definition.js';
+import { type ExperimentJobConfig, jobRuns } from './experiment-config.js';
 
 /** Writes the HTML report (and plots/) of one or more runs; returns the conclusions it drew. */
 export async function writeRunReport(
@@ -11,8 +21,62 @@ export async function writeRunReport(
   outFile: string,
   opts: ReportOptions = {},
 ): Promise<string[]> {
+  return asUsageError(async () => (await writeReport(runDirs, outFile, opts)).conclusions);
+}
+
+/**
+ * The report of an experiment job in `dir`: with one seed, the report of its variants' runs side
+ * by side (as `regulab report` would write it); with more, the multi-seed report (mean ± sd, 95%
+ * intervals, what the seeds support). The definition's own section, if any, comes after the
+ * conclusions in both.
+ */
+export async function writeExperimentReport(
+  definition: ExperimentDefinition,
+  job: ExperimentJobConfig,
+  dir: string,
+  outFile: string,
+): Promise<{ conclusions: string[]; statistics: SeedStatistics | null }> {
+  const runs = jobRuns(job, dir);
+  const variants = job.variants.map((v) => ({
+    name: v.name,
+    label: v.label,
+    runs: runs.filter((r) => r.variant === v.name).map((r) => ({ seed: r.seed, dir: r.dir })),
+  }));
+  const section = async (statistics: SeedStatistics | null): Promise<ReportSection[]> => {
+    const input: ReportSectionInput = { variants, statistics };
+    return definition.report.section ? [await definition.report.section(input)] : [];
+  };
+  return asUsageError(async () => {
+    if (job.seeds === undefined) {
+      const sections = await section(null);
+      const conclusions = await writeRunReport(
+        runs.map((r) => r.dir),
+        outFile,
+        {
+          title: definition.report.title,
+          baseline: definition.baseline,
+          ...(definition.report.metric ? { metric: definition.report.metric } : {}),
+          ...(sections.length ? { sections } : {}),
+        },
+      );
+      return { conclusions, statistics: null };
+    }
+    const opts = {
+      title: definition.report.title,
+      baseline: definition.baseline,
+      metric: definition.report.metric,
+      measures: definition.report.measures,
+    };
+    const sections = definition.report.section
+      ? await section(seedReportStatistics(variants, opts).statistics)
+      : [];
+    return writeSeedReport(variants, outFile, { ...opts, sections });
+  });
+}
+
+async function asUsageError<T>(f: () => Promise<T>): Promise<T> {
   try {
-    return (await writeReport(runDirs, outFile, opts)).conclusions;
+    return await f();
   } catch (e) {
     if (e instanceof ReportInputError) throw new ConfigError(e.message);
     throw e;

@@ -18,6 +18,17 @@ export interface PageInput {
   figures: { id: string; title: string; caption: string; svg: string }[];
   baseline: number | null;
   warnings: string[];
+  /** Extra sections after the conclusions (an experiment's own, the multi-seed table). */
+  sections?: ReportSection[];
+  /** Said after the headings of the figures and the results, e.g. "seed 1" when other seeds are not drawn. */
+  runsNote?: string;
+}
+
+/** A section of the report page: its anchor, its heading and its HTML (no scripts). */
+export interface ReportSection {
+  id: string;
+  title: string;
+  html: string;
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -141,6 +152,7 @@ ${f.svg}
 <pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`,
     )
     .join('\n');
+  const note = p.runsNote ? ` (${escapeHtml(p.runsNote)})` : '';
   const warnings = p.warnings.length
     ? `<p class="warnings">${p.warnings.map(escapeHtml).join('<br>')}</p>`
     : '';
@@ -166,12 +178,20 @@ ${p.conclusions.map((c) => `<li>${sentence(c)}</li>`).join('\n')}
 </ul>
 ${warnings}
 </section>
-<section id="figures">
-<h2>Learning curves</h2>
+${(p.sections ?? [])
+  .map(
+    (x) => `<section id="${escapeHtml(x.id)}">
+<h2>${escapeHtml(x.title)}</h2>
+${x.html}
+</section>
+`,
+  )
+  .join('')}<section id="figures">
+<h2>Learning curves${note}</h2>
 ${figures}
 </section>
 <section id="results">
-<h2>Results</h2>
+<h2>Results${note}</h2>
 <div class="table-wrap">${resultsTable(p)}</div>
 </section>
 <section id="configs">

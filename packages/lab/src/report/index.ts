@@ -37,3 +37,21 @@ export {
 export { computeConclusions, formatSeconds, type ConclusionOptions } from './conclusions.js';
 export { chooseMetric, metricInfo, series, type MetricInfo, type MetricName } from './metrics.js';
 export { renderSvg, svgToPng, learningCurveFigure, gapFigure, type Figure } from './charts.js';
+export {
+  writeSeedReport,
+  seedReportStatistics,
+  type SeedReportOptions,
+  type SeedReportVariant,
+} from './write-seed-report.js';
+export {
+  seedStatistics,
+  measureOf,
+  type SeedGroup,
+  type SeedMeasure,
+  type SeedStatistics,
+  type MeasureStats,
+  type SeedComparison,
+} from './seeds.js';
+export { seedConclusions } from './seed-conclusions.js';
+export { seedTableHtml } from './seed-table.js';
+export { type ReportSection } from './html.js';

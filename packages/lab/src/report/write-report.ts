@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { makeDirectory } from '../store/make-directory.js';
 import { gapFigure, learningCurveFigure, prefixSvgIds, renderSvg, svgToPng, type Figure } from './charts.js';
 import { computeConclusions } from './conclusions.js';
-import { renderPage } from './html.js';
+import { renderPage, type ReportSection } from './html.js';
 import { chooseMetric, type MetricInfo, type MetricName } from './metrics.js';
 import { readRun, type RunData } from './run-data.js';
 import { findBaseline, summarizeRuns, type RunSummary } from './summarize.js';
@@ -28,6 +28,14 @@ export interface ReportOptions {
   metric?: MetricName;
   /** PNG scale factor. Default 2. */
   pngScale?: number;
+  /** Names of the runs, in `runDirs` order (default: config.name, else the directory name). */
+  names?: string[];
+  /** Conclusions to show instead of the per-run ones (e.g. those of a multi-seed experiment). */
+  conclusions?: string[];
+  /** Extra sections after the conclusions. */
+  sections?: ReportSection[];
+  /** Said after the headings of the figures and results, e.g. "seed 1". */
+  runsNote?: string;
 }
 
 /** What `writeReport` wrote and concluded (the CLI prints it with --json). */
@@ -84,15 +92,18 @@ export async function writeReport(
 ): Promise<ReportSummary> {
   if (runDirs.length === 0) throw new Error('writeReport: give at least one run directory');
   const runs = runDirs.map(readRun);
+  if (opts.names) runs.forEach((r, i) => (r.name = opts.names![i] ?? r.name));
   uniqueNames(runs);
   const metric = chooseMetric(runs, opts.metric);
   const summaries = summarizeRuns(runs, metric, { overfitTolerance: opts.overfitTolerance });
   const baseline = findBaseline(runs, opts.baseline);
-  const conclusions = computeConclusions(summaries, metric, {
-    baseline,
-    overfitTolerance: opts.overfitTolerance,
-    smallMargin: opts.smallMargin,
-  });
+  const conclusions =
+    opts.conclusions ??
+    computeConclusions(summaries, metric, {
+      baseline,
+      overfitTolerance: opts.overfitTolerance,
+      smallMargin: opts.smallMargin,
+    });
   const figures = figuresFor(runs, summaries, metric);
   const out = resolve(outFile);
   makeDirectory(dirname(out), `the report's directory`);
@@ -113,6 +124,8 @@ export async function writeReport(
     figures: figures.map((f, i) => ({ ...f, svg: prefixSvgIds(svgs[i]!, `f${i}`) })),
     baseline,
     warnings: runs.flatMap((r) => r.warnings),
+    sections: opts.sections,
+    runsNote: opts.runsNote,
   });
   writeFileAtomic(out, html);
   return {

@@ -1,0 +1,14 @@
+/**
+ * The registry of experiments: `regulab run <name>`, `regulab list` and `--help` find them here.
+ * To add an experiment, write its definition (one file beside this one, see ../definition.ts)
+ * and list it below.
+ */
+import type { ExperimentDefinition } from '../definition.js';
+import { compare } from './compare.js';
+
+export const DEFINITIONS: readonly ExperimentDefinition[] = [compare];
+
+/** The definition named `name`, or undefined. */
+export function findDefinition(name: string): ExperimentDefinition | undefined {
+  return DEFINITIONS.find((d) => d.name === name);
+}
