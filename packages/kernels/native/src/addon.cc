@@ -1,11 +1,11 @@
 // N-API bindings of the fused kernels (node-addon-api). JavaScript allocates every buffer; the
 // kernels only read and write them, so no memory crosses the boundary by ownership.
 //   lstmForward(ints, floats, bufs), lstmBackward(...), gruForward(...), gruBackward(...)
-//   ints  Int32Array  [B, T, D, H, goBackwards, act, ract, candPerStep, zcMode, zhMode, zcSeed, zhSeed, resetAfter]
-//   floats Float64Array [zcRate, zhRate]
-//   bufs  Array of Float32Array | null in the order of src/native/binding.ts
+//   ints  Int32Array, floats Float64Array, bufs Array of Float32Array | null: every slot is named
+//   in src/fused/abi.ts, whose generated copy abi.h gives the indices used here
 //   sgemm(a, b, c, m, k, n, transA, transB), binary(...), unary(op, x, out),
-//   optimizerUpdate(kind, w, g, s0, s1, params), setThreads(n), threads(), isa(), setIsa(name) → bool
+//   optimizerUpdate(kind, w, g, s0, s1, params), setThreads(n), threads(), isa(), setIsa(name) → bool,
+//   abi() → abi::LAYOUT_HASH (the loader refuses an addon built against another layout)
 #include <napi.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "abi.h"
 #include "common.h"
 #include "elementwise.h"
 #include "thread_pool.h"
@@ -32,112 +33,150 @@ static float* buf(const Napi::Array& a, uint32_t i) {
   return v.As<Napi::Float32Array>().Data();
 }
 
-static Zone zone(int mode, float rate, uint32_t seed, const float* mask) {
+// One state's zoneout; the seeded draw's key and threshold come computed (zoneoutDraw in TypeScript).
+static Zone zone(int mode, double rate, int32_t key, int32_t threshold, const float* mask) {
   Zone z;
   z.mode = mode;
-  z.rate = rate;
+  z.rate = (float)rate;
   z.mask = mask;
-  z.key = fmix32(seed);
-  double thr = std::floor((double)rate * 16777216.0);
-  z.threshold = (uint32_t)(thr < 0 ? 0 : thr > 16777216.0 ? 16777216.0 : thr);
+  z.key = (uint32_t)key;
+  z.threshold = (uint32_t)threshold;
   return z;
 }
 
-// Parses ints/floats and the input buffers shared by every op; returns the index of the next buffer.
-static uint32_t parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
+// Throws a JS Error naming the bad argument (the entry points return undefined after it).
+static Napi::Value fail(const Napi::CallbackInfo& info, const std::string& message) {
+  Napi::Error::New(info.Env(), message).ThrowAsJavaScriptException();
+  return info.Env().Undefined();
+}
+
+static bool typed(const Napi::Value& v, napi_typedarray_type type) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+// What is wrong with the arguments of a sequence call whose bufs must hold `nbufs` ("" if nothing).
+static std::string misfit(const Napi::CallbackInfo& info, uint32_t nbufs) {
+  if (info.Length() < 3 || !typed(info[0], napi_int32_array) || !typed(info[1], napi_float64_array) ||
+      !info[2].IsArray())
+    return "expects (Int32Array ints, Float64Array floats, Array bufs)";
+  size_t ni = info[0].As<Napi::Int32Array>().ElementLength(), nf = info[1].As<Napi::Float64Array>().ElementLength();
+  uint32_t nb = info[2].As<Napi::Array>().Length();
+  if (ni != (size_t)abi::INTS_COUNT)
+    return "got " + std::to_string(ni) + " ints, expects " + std::to_string(abi::INTS_COUNT);
+  if (nf != (size_t)abi::FLOATS_COUNT)
+    return "got " + std::to_string(nf) + " floats, expects " + std::to_string(abi::FLOATS_COUNT);
+  if (nb != nbufs) return "got " + std::to_string(nb) + " buffers, expects " + std::to_string(nbufs);
+  return "";
+}
+
+// Throws unless the arguments fit the layout of abi.h; false after throwing.
+static bool check(const Napi::CallbackInfo& info, const char* name, uint32_t nbufs) {
+  std::string why = misfit(info, nbufs);
+  if (why.empty()) return true;
+  fail(info, std::string(name) + ": " + why + " (the addon and src/fused/abi.ts disagree: rebuild it with " +
+                 "npm run build:native -w packages/kernels)");
+  return false;
+}
+
+// Reads ints, floats and the cell's input buffers (abi::LSTM_* or abi::GRU_*) into c.
+static void parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
   const int32_t* p = info[0].As<Napi::Int32Array>().Data();
   const double* f = info[1].As<Napi::Float64Array>().Data();
   Napi::Array a = info[2].As<Napi::Array>();
-  c.B = p[0];
-  c.T = p[1];
-  c.D = p[2];
-  c.H = p[3];
-  c.goBackwards = p[4] != 0;
-  c.act = p[5];
-  c.ract = p[6];
-  c.candPerStep = p[7] != 0;
-  c.resetAfter = p[12] != 0;
+  c.B = p[abi::INTS_BATCH];
+  c.T = p[abi::INTS_STEPS];
+  c.D = p[abi::INTS_INPUT_DIM];
+  c.H = p[abi::INTS_UNITS];
+  c.goBackwards = p[abi::INTS_GO_BACKWARDS] != 0;
+  c.act = p[abi::INTS_ACTIVATION];
+  c.ract = p[abi::INTS_RECURRENT_ACTIVATION];
+  c.candPerStep = p[abi::INTS_CANDIDATE_PER_STEP] != 0;
+  c.resetAfter = !lstm && p[abi::INTS_RESET_AFTER] != 0;
   c.G = lstm ? 4 : 3;
-  uint32_t i = 0;
-  c.x = buf(a, i++);
-  c.W = buf(a, i++);
-  c.U = buf(a, i++);
-  c.bias = buf(a, i++);
-  c.h0 = buf(a, i++);
-  if (lstm) c.c0 = buf(a, i++);
-  c.recMask = buf(a, i++);
-  c.candMask = buf(a, i++);
-  const float* zcMask = lstm ? buf(a, i++) : nullptr;
-  const float* zhMask = buf(a, i++);
-  c.stepMask = buf(a, i++);
-  c.zc = zone(lstm ? p[8] : 0, (float)f[0], (uint32_t)p[10], zcMask);
-  c.zh = zone(p[9], (float)f[1], (uint32_t)p[11], zhMask);
-  return i;
+  c.x = buf(a, lstm ? abi::LSTM_X : abi::GRU_X);
+  c.W = buf(a, lstm ? abi::LSTM_KERNEL : abi::GRU_KERNEL);
+  c.U = buf(a, lstm ? abi::LSTM_RECURRENT_KERNEL : abi::GRU_RECURRENT_KERNEL);
+  c.bias = buf(a, lstm ? abi::LSTM_BIAS : abi::GRU_BIAS);
+  c.h0 = buf(a, lstm ? abi::LSTM_H0 : abi::GRU_H0);
+  c.c0 = lstm ? buf(a, abi::LSTM_C0) : nullptr;
+  c.recMask = buf(a, lstm ? abi::LSTM_RECURRENT_MASK : abi::GRU_RECURRENT_MASK);
+  c.candMask = buf(a, lstm ? abi::LSTM_CANDIDATE_MASK : abi::GRU_CANDIDATE_MASK);
+  c.stepMask = buf(a, lstm ? abi::LSTM_STEP_MASK : abi::GRU_STEP_MASK);
+  if (lstm)
+    c.zc = zone(p[abi::INTS_ZONEOUT_CELL_MODE], f[abi::FLOATS_ZONEOUT_CELL_RATE], p[abi::INTS_ZONEOUT_CELL_KEY],
+                p[abi::INTS_ZONEOUT_CELL_THRESHOLD], buf(a, abi::LSTM_ZONEOUT_CELL_MASK));
+  c.zh = zone(p[abi::INTS_ZONEOUT_HIDDEN_MODE], f[abi::FLOATS_ZONEOUT_HIDDEN_RATE], p[abi::INTS_ZONEOUT_HIDDEN_KEY],
+              p[abi::INTS_ZONEOUT_HIDDEN_THRESHOLD],
+              buf(a, lstm ? abi::LSTM_ZONEOUT_HIDDEN_MASK : abi::GRU_ZONEOUT_HIDDEN_MASK));
 }
 
 static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
+  if (!check(info, "lstmForward", abi::LSTM_FORWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
-  uint32_t i = parse(info, c, true);
+  parse(info, c, true);
   Napi::Array a = info[2].As<Napi::Array>();
-  c.seq = buf(a, i++);
-  c.hT = buf(a, i++);
-  c.cT = buf(a, i++);
-  c.gates = buf(a, i++);
-  c.HS = buf(a, i++);
-  c.CS = buf(a, i++);
-  c.PC = buf(a, i++);
+  c.seq = buf(a, abi::LSTM_FORWARD_SEQUENCE);
+  c.hT = buf(a, abi::LSTM_FORWARD_H);
+  c.cT = buf(a, abi::LSTM_FORWARD_C);
+  c.gates = buf(a, abi::LSTM_FORWARD_TAPE_GATES);
+  c.HS = buf(a, abi::LSTM_FORWARD_TAPE_HS);
+  c.CS = buf(a, abi::LSTM_FORWARD_TAPE_CS);
+  c.PC = buf(a, abi::LSTM_FORWARD_TAPE_PC);
   lstm_forward(c, pool());
   return info.Env().Undefined();
 }
 
 static Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
+  if (!check(info, "lstmBackward", abi::LSTM_BACKWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
-  uint32_t i = parse(info, c, true);
+  parse(info, c, true);
   Napi::Array a = info[2].As<Napi::Array>();
-  c.gates = buf(a, i++);
-  c.HS = buf(a, i++);
-  c.CS = buf(a, i++);
-  c.PC = buf(a, i++);
-  c.dSeq = buf(a, i++);
-  c.dhT = buf(a, i++);
-  c.dcT = buf(a, i++);
-  c.dx = buf(a, i++);
-  c.dW = buf(a, i++);
-  c.dU = buf(a, i++);
-  c.db = buf(a, i++);
-  c.dh0 = buf(a, i++);
-  c.dc0 = buf(a, i++);
+  c.gates = buf(a, abi::LSTM_BACKWARD_TAPE_GATES);
+  c.HS = buf(a, abi::LSTM_BACKWARD_TAPE_HS);
+  c.CS = buf(a, abi::LSTM_BACKWARD_TAPE_CS);
+  c.PC = buf(a, abi::LSTM_BACKWARD_TAPE_PC);
+  c.dSeq = buf(a, abi::LSTM_BACKWARD_D_SEQUENCE);
+  c.dhT = buf(a, abi::LSTM_BACKWARD_DH);
+  c.dcT = buf(a, abi::LSTM_BACKWARD_DC);
+  c.dx = buf(a, abi::LSTM_BACKWARD_DX);
+  c.dW = buf(a, abi::LSTM_BACKWARD_D_KERNEL);
+  c.dU = buf(a, abi::LSTM_BACKWARD_D_RECURRENT_KERNEL);
+  c.db = buf(a, abi::LSTM_BACKWARD_D_BIAS);
+  c.dh0 = buf(a, abi::LSTM_BACKWARD_DH0);
+  c.dc0 = buf(a, abi::LSTM_BACKWARD_DC0);
   lstm_backward(c, pool());
   return info.Env().Undefined();
 }
 
 static Napi::Value GruForward(const Napi::CallbackInfo& info) {
+  if (!check(info, "gruForward", abi::GRU_FORWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
-  uint32_t i = parse(info, c, false);
+  parse(info, c, false);
   Napi::Array a = info[2].As<Napi::Array>();
-  c.seq = buf(a, i++);
-  c.hT = buf(a, i++);
-  c.gates = buf(a, i++);
-  c.HS = buf(a, i++);
-  c.UH = buf(a, i++);
+  c.seq = buf(a, abi::GRU_FORWARD_SEQUENCE);
+  c.hT = buf(a, abi::GRU_FORWARD_H);
+  c.gates = buf(a, abi::GRU_FORWARD_TAPE_GATES);
+  c.HS = buf(a, abi::GRU_FORWARD_TAPE_HS);
+  c.UH = buf(a, abi::GRU_FORWARD_TAPE_UH);
   gru_forward(c, pool());
   return info.Env().Undefined();
 }
 
 static Napi::Value GruBackward(const Napi::CallbackInfo& info) {
+  if (!check(info, "gruBackward", abi::GRU_BACKWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
-  uint32_t i = parse(info, c, false);
+  parse(info, c, false);
   Napi::Array a = info[2].As<Napi::Array>();
-  c.gates = buf(a, i++);
-  c.HS = buf(a, i++);
-  c.UH = buf(a, i++);
-  c.dSeq = buf(a, i++);
-  c.dhT = buf(a, i++);
-  c.dx = buf(a, i++);
-  c.dW = buf(a, i++);
-  c.dU = buf(a, i++);
-  c.db = buf(a, i++);
-  c.dh0 = buf(a, i++);
+  c.gates = buf(a, abi::GRU_BACKWARD_TAPE_GATES);
+  c.HS = buf(a, abi::GRU_BACKWARD_TAPE_HS);
+  c.UH = buf(a, abi::GRU_BACKWARD_TAPE_UH);
+  c.dSeq = buf(a, abi::GRU_BACKWARD_D_SEQUENCE);
+  c.dhT = buf(a, abi::GRU_BACKWARD_DH);
+  c.dx = buf(a, abi::GRU_BACKWARD_DX);
+  c.dW = buf(a, abi::GRU_BACKWARD_D_KERNEL);
+  c.dU = buf(a, abi::GRU_BACKWARD_D_RECURRENT_KERNEL);
+  c.db = buf(a, abi::GRU_BACKWARD_D_BIAS);
+  c.dh0 = buf(a, abi::GRU_BACKWARD_DH0);
   gru_backward(c, pool());
   return info.Env().Undefined();
 }
@@ -156,12 +195,6 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
     A = at;
   }
   gemm(m, n, k, A, k, B, tb ? k : n, tb, C, n, false, pool());
-  return info.Env().Undefined();
-}
-
-// Throws a JS Error naming the bad argument (the entry points return undefined after it).
-static Napi::Value fail(const Napi::CallbackInfo& info, const std::string& message) {
-  Napi::Error::New(info.Env(), message).ThrowAsJavaScriptException();
   return info.Env().Undefined();
 }
 
@@ -217,6 +250,7 @@ static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 
 static Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), pool().size()); }
 static Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), isa().name); }
+static Napi::Value Abi(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), abi::LAYOUT_HASH); }
 static Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   std::string name = info[0].As<Napi::String>().Utf8Value();
   return Napi::Boolean::New(info.Env(), set_isa(name.c_str()));
@@ -235,6 +269,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("abi", Napi::Function::New(env, Abi));
   return exports;
 }
 

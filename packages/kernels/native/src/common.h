@@ -4,17 +4,21 @@
 #include <cstdint>
 #include <cstddef>
 
+#include "abi.h"
+
 namespace regulab {
 
 class Pool;
 
-// Zoneout of one state: mode 0 none, 1 mask [T,B,H], 2 expectation (rate), 3 seeded hash.
+// Zoneout of one state: mode abi::ZONEOUT_* (none; mask [T,B,H]; expectation, the rate; seeded
+// hash with key = fmix32(seed) and threshold = floor(rate * 2^24), both computed by zoneoutDraw in
+// src/fused/zoneout-hash.ts and passed in).
 struct Zone {
-  int mode = 0;
+  int mode = abi::ZONEOUT_NONE;
   const float* mask = nullptr;
   float rate = 0.f;
-  uint32_t key = 0;        // fmix32(seed)
-  uint32_t threshold = 0;  // floor(rate * 2^24)
+  uint32_t key = 0;
+  uint32_t threshold = 0;
 };
 
 // Everything one LSTM or GRU call sees. Buffers are row-major float32 (see fused/impl.ts).
@@ -92,11 +96,5 @@ void lstm_forward(SeqCtx& c, Pool& pool);
 void lstm_backward(SeqCtx& c, Pool& pool);
 void gru_forward(SeqCtx& c, Pool& pool);
 void gru_backward(SeqCtx& c, Pool& pool);
-
-inline uint32_t fmix32(uint32_t z) {
-  z = (z ^ (z >> 16)) * 0x85ebca6bu;
-  z = (z ^ (z >> 13)) * 0xc2b2ae35u;
-  return z ^ (z >> 16);
-}
 
 }  // namespace regulab

@@ -23,6 +23,15 @@ export function zoneoutThreshold(rate: number): number {
 }
 
 /**
+ * The two numbers a kernel needs for a seeded draw, derived here once for every backend (the
+ * native and WebAssembly loaders pass them in): key = fmix32(seed), threshold = ⌊rate·2²⁴⌋ with
+ * rate the float64 given (not rounded to float32 first).
+ */
+export function zoneoutDraw(seed: number, rate: number): { key: number; threshold: number } {
+  return { key: fmix32(seed), threshold: zoneoutThreshold(rate) };
+}
+
+/**
  * The seeded zoneout mask [T, B, H] (1 = keep), flattened.
  * Shapes: returns a Float32Array of steps·batch·units elements in [k][b][j] order.
  */
@@ -33,8 +42,7 @@ export function zoneoutMaskFromSeed(
   batch: number,
   units: number,
 ): Float32Array {
-  const threshold = zoneoutThreshold(rate);
-  const key = fmix32(seed);
+  const { key, threshold } = zoneoutDraw(seed, rate);
   const out = new Float32Array(steps * batch * units);
   for (let n = 0; n < out.length; n++) {
     const u = fmix32((key + Math.imul(n, 0x9e3779b9)) >>> 0);

@@ -1,14 +1,16 @@
 /**
  * Loads the native addon (packages/kernels/binding.gyp, C++ sources in native/src) through
  * node-gyp-build, the usual prebuild-or-build loader: a prebuild under prebuilds/ if one matches,
- * else the node-gyp build in build/Release. Returns null (with the reason) when neither exists or
- * the addon fails to load, so callers fall back instead of failing.
+ * else the node-gyp build in build/Release. Returns null (with the reason) when neither exists, the
+ * addon fails to load, or it was compiled against another argument layout than src/fused/abi.ts
+ * declares (a stale build), so callers fall back instead of failing or misreading arguments.
  */
 import { createRequire } from 'node:module';
 import type { OptimizerUpdate } from '../fused/impl.js';
 import { fileURLToPath } from 'node:url';
+import { nativeLayoutHash } from './layout-hash.js';
 
-/** The raw addon (see native/src/addon.cc for the argument layout). */
+/** The raw addon (argument layout: src/fused/abi.ts; C++ side: native/src/addon.cc). */
 export interface NativeBinding {
   lstmForward(ints: Int32Array, floats: Float64Array, bufs: (Float32Array | null)[]): void;
   lstmBackward(ints: Int32Array, floats: Float64Array, bufs: (Float32Array | null)[]): void;
@@ -31,6 +33,8 @@ export interface NativeBinding {
   threads(): number;
   isa(): string;
   setIsa(name: string): boolean;
+  /** The layout hash compiled in (native/src/abi.h): nativeLayoutHash() of the sources built. */
+  abi(): string;
 }
 
 let cached: { binding: NativeBinding | null; reason: string } | undefined;
@@ -43,7 +47,17 @@ export function loadNativeBinding(): { binding: NativeBinding | null; reason: st
     const load = require('node-gyp-build') as (dir: string) => unknown;
     // src/native/ and dist/native/ are both two levels below the package root.
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    cached = { binding: load(root) as NativeBinding, reason: '' };
+    const binding = load(root) as Partial<NativeBinding>;
+    const built = typeof binding.abi === 'function' ? binding.abi() : 'none';
+    cached =
+      built === nativeLayoutHash()
+        ? { binding: binding as NativeBinding, reason: '' }
+        : {
+            binding: null,
+            reason:
+              `the native addon was built against another argument layout (${built}, sources ` +
+              `${nativeLayoutHash()}): rebuild it with npm run build:native -w packages/kernels`,
+          };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     cached = { binding: null, reason: msg };

@@ -1,6 +1,7 @@
 /**
- * The FusedImpl of the native addon: packs the arguments into the addon's flat layout
- * (ints, floats, buffer list; see native/src/addon.cc), allocates outputs and the tape in
+ * The FusedImpl of the native addon: packs the arguments into the addon's flat layout (ints,
+ * floats, buffer list, each slot named in ../fused/abi.ts, from which the addon's native/src/abi.h
+ * is generated), allocates outputs and the tape in
  * JavaScript (so the garbage collector owns all memory), and calls the C++ kernels.
  */
 import type {
@@ -15,10 +16,10 @@ import type {
   LstmForwardResult,
   LstmGrads,
 } from '../fused/impl.js';
+import { NATIVE_BUFFERS, NATIVE_FLOATS, NATIVE_INTS, ZONEOUT_MODE, inSlots } from '../fused/abi.js';
+import { zoneoutDraw } from '../fused/zoneout-hash.js';
 import type { NativeBinding } from './binding.js';
 import { BufferPool } from './buffer-pool.js';
-
-const ZONE_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as const;
 
 interface LstmTape {
   gates: Float32Array; // [T, B, 4H]
@@ -32,78 +33,85 @@ interface GruTape {
   uh: Float32Array; // [T, B, H]
 }
 
+/** One state's zoneout as the addon reads it: mode, seeded draw (key, threshold), rate, mask. */
 function zoneParams(z: FusedZoneout): {
   mode: number;
+  key: number;
+  threshold: number;
   rate: number;
-  seed: number;
   mask: Float32Array | null;
 } {
-  switch (z.mode) {
-    case 'none':
-      return { mode: 0, rate: 0, seed: 0, mask: null };
-    case 'mask':
-      return { mode: ZONE_MODE.mask, rate: 0, seed: 0, mask: z.mask };
-    case 'expectation':
-      return { mode: ZONE_MODE.expectation, rate: z.rate, seed: 0, mask: null };
-    case 'seeded':
-      return { mode: ZONE_MODE.seeded, rate: z.rate, seed: z.seed, mask: null };
-  }
+  const draw = z.mode === 'seeded' ? zoneoutDraw(z.seed, z.rate) : { key: 0, threshold: 0 };
+  return {
+    mode: ZONEOUT_MODE[z.mode],
+    key: draw.key | 0,
+    threshold: draw.threshold,
+    rate: z.mode === 'expectation' || z.mode === 'seeded' ? z.rate : 0,
+    mask: z.mode === 'mask' ? z.mask : null,
+  };
 }
 
+/** The `ints` and `floats` arguments (NATIVE_INTS, NATIVE_FLOATS); the GRU passes no cell zoneout. */
 function scalars(
   a: FusedCommonArgs,
   zc: FusedZoneout,
   resetAfter: boolean,
 ): { ints: Int32Array; floats: Float64Array } {
-  const { batch, steps, inputDim, units } = a.dims;
   const c = zoneParams(zc);
   const h = zoneParams(a.zoneoutHidden);
-  const ints = Int32Array.of(
-    batch,
-    steps,
-    inputDim,
-    units,
-    a.goBackwards ? 1 : 0,
-    a.activation,
-    a.recurrentActivation,
-    a.candidatePerStep ? 1 : 0,
-    c.mode,
-    h.mode,
-    c.seed | 0,
-    h.seed | 0,
-    resetAfter ? 1 : 0,
-  );
-  return { ints, floats: Float64Array.of(c.rate, h.rate) };
+  const ints = inSlots(NATIVE_INTS, {
+    batch: a.dims.batch,
+    steps: a.dims.steps,
+    inputDim: a.dims.inputDim,
+    units: a.dims.units,
+    goBackwards: a.goBackwards ? 1 : 0,
+    activation: a.activation,
+    recurrentActivation: a.recurrentActivation,
+    candidatePerStep: a.candidatePerStep ? 1 : 0,
+    zoneoutCellMode: c.mode,
+    zoneoutCellKey: c.key,
+    zoneoutCellThreshold: c.threshold,
+    zoneoutHiddenMode: h.mode,
+    zoneoutHiddenKey: h.key,
+    zoneoutHiddenThreshold: h.threshold,
+    resetAfter: resetAfter ? 1 : 0,
+  });
+  const floats = inSlots(NATIVE_FLOATS, { zoneoutCellRate: c.rate, zoneoutHiddenRate: h.rate });
+  return { ints: Int32Array.from(ints), floats: Float64Array.from(floats) };
 }
 
-function lstmInputs(a: LstmArgs): (Float32Array | null)[] {
-  return [
-    a.x,
-    a.kernel,
-    a.recurrentKernel,
-    a.bias,
-    a.h0,
-    a.c0,
-    a.recurrentMask,
-    a.candidateMask,
-    zoneParams(a.zoneoutCell).mask,
-    zoneParams(a.zoneoutHidden).mask,
-    a.stepMask,
-  ];
+type Buffer = Float32Array | null;
+
+/** The LSTM inputs (NATIVE_BUFFERS.lstm), which every LSTM call's `bufs` starts with. */
+function lstmInputs(a: LstmArgs): Buffer[] {
+  return inSlots(NATIVE_BUFFERS.lstm, {
+    x: a.x,
+    kernel: a.kernel,
+    recurrentKernel: a.recurrentKernel,
+    bias: a.bias,
+    h0: a.h0,
+    c0: a.c0,
+    recurrentMask: a.recurrentMask,
+    candidateMask: a.candidateMask,
+    zoneoutCellMask: zoneParams(a.zoneoutCell).mask,
+    zoneoutHiddenMask: zoneParams(a.zoneoutHidden).mask,
+    stepMask: a.stepMask,
+  });
 }
 
-function gruInputs(a: GruArgs): (Float32Array | null)[] {
-  return [
-    a.x,
-    a.kernel,
-    a.recurrentKernel,
-    a.bias,
-    a.h0,
-    a.recurrentMask,
-    a.candidateMask,
-    zoneParams(a.zoneoutHidden).mask,
-    a.stepMask,
-  ];
+/** The GRU inputs (NATIVE_BUFFERS.gru), which every GRU call's `bufs` starts with. */
+function gruInputs(a: GruArgs): Buffer[] {
+  return inSlots(NATIVE_BUFFERS.gru, {
+    x: a.x,
+    kernel: a.kernel,
+    recurrentKernel: a.recurrentKernel,
+    bias: a.bias,
+    h0: a.h0,
+    recurrentMask: a.recurrentMask,
+    candidateMask: a.candidateMask,
+    zoneoutHiddenMask: zoneParams(a.zoneoutHidden).mask,
+    stepMask: a.stepMask,
+  });
 }
 
 /** An empty sequence (or its empty gradient) goes to the addon as null: not written, or read as 0. */
@@ -134,13 +142,15 @@ export function nativeImpl(
       const { ints, floats } = scalars(a, a.zoneoutCell, false);
       addon.lstmForward(ints, floats, [
         ...lstmInputs(a),
-        orNull(seq),
-        h,
-        c,
-        tape.gates,
-        tape.hs,
-        tape.cs,
-        tape.pc,
+        ...inSlots(NATIVE_BUFFERS.lstmForward, {
+          sequence: orNull(seq),
+          h,
+          c,
+          tapeGates: tape.gates,
+          tapeHs: tape.hs,
+          tapeCs: tape.cs,
+          tapePc: tape.pc,
+        }),
       ]);
       if (!keepTape) pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
       return { sequence: seq, h, c, tape: keepTape ? tape : null };
@@ -168,19 +178,21 @@ export function nativeImpl(
       const { ints, floats } = scalars(a, a.zoneoutCell, false);
       addon.lstmBackward(ints, floats, [
         ...lstmInputs(a),
-        tape.gates,
-        tape.hs,
-        tape.cs,
-        tape.pc,
-        orNull(dSeq),
-        dh,
-        dc,
-        g.dx,
-        g.dKernel,
-        g.dRecurrentKernel,
-        g.dBias,
-        g.dh0,
-        g.dc0,
+        ...inSlots(NATIVE_BUFFERS.lstmBackward, {
+          tapeGates: tape.gates,
+          tapeHs: tape.hs,
+          tapeCs: tape.cs,
+          tapePc: tape.pc,
+          dSequence: orNull(dSeq),
+          dh,
+          dc,
+          dx: g.dx,
+          dKernel: g.dKernel,
+          dRecurrentKernel: g.dRecurrentKernel,
+          dBias: g.dBias,
+          dh0: g.dh0,
+          dc0: g.dc0,
+        }),
       ]);
       pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
       return g;
@@ -195,7 +207,16 @@ export function nativeImpl(
         uh: pool.take(T * B * H),
       };
       const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
-      addon.gruForward(ints, floats, [...gruInputs(a), orNull(seq), h, tape.gates, tape.hs, tape.uh]);
+      addon.gruForward(ints, floats, [
+        ...gruInputs(a),
+        ...inSlots(NATIVE_BUFFERS.gruForward, {
+          sequence: orNull(seq),
+          h,
+          tapeGates: tape.gates,
+          tapeHs: tape.hs,
+          tapeUh: tape.uh,
+        }),
+      ]);
       if (!keepTape) pool.give(tape.gates, tape.hs, tape.uh);
       return { sequence: seq, h, tape: keepTape ? tape : null };
     },
@@ -212,16 +233,18 @@ export function nativeImpl(
       const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
       addon.gruBackward(ints, floats, [
         ...gruInputs(a),
-        tape.gates,
-        tape.hs,
-        tape.uh,
-        orNull(dSeq),
-        dh,
-        g.dx,
-        g.dKernel,
-        g.dRecurrentKernel,
-        g.dBias,
-        g.dh0,
+        ...inSlots(NATIVE_BUFFERS.gruBackward, {
+          tapeGates: tape.gates,
+          tapeHs: tape.hs,
+          tapeUh: tape.uh,
+          dSequence: orNull(dSeq),
+          dh,
+          dx: g.dx,
+          dKernel: g.dKernel,
+          dRecurrentKernel: g.dRecurrentKernel,
+          dBias: g.dBias,
+          dh0: g.dh0,
+        }),
       ]);
       pool.give(tape.gates, tape.hs, tape.uh);
       return g;

@@ -4,8 +4,9 @@
  * call consumes; a tape that is dropped unused is released by a FinalizationRegistry.
  */
 import type { FusedZoneout } from '../fused/impl.js';
-import { fmix32, zoneoutThreshold } from '../fused/zoneout-hash.js';
-import { CONTEXT_BYTES, F, ZONEOUT_MODE } from './context.js';
+import { ZONEOUT_FIELD, ZONEOUT_MODE } from '../fused/abi.js';
+import { zoneoutDraw } from '../fused/zoneout-hash.js';
+import { CONTEXT_BYTES, F } from './context.js';
 import { putRows } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -58,14 +59,15 @@ export class Frame {
     return p;
   }
 
-  /** Writes a zoneout spec into the 5-field block at `field` (a mask is copied padded). */
+  /** Writes a zoneout spec into the zoneout block at `field` (ZONEOUT_FIELD; a mask is copied padded). */
   zoneout(field: number, z: FusedZoneout, rows: number, units: number, stride: number): void {
-    this.set(field, ZONEOUT_MODE[z.mode]);
-    if (z.mode === 'mask') this.put(field + 1, z.mask, rows, units, stride);
-    else if (z.mode === 'expectation') this.setFloat(field + 2, z.rate);
+    this.set(field + ZONEOUT_FIELD.mode, ZONEOUT_MODE[z.mode]);
+    if (z.mode === 'mask') this.put(field + ZONEOUT_FIELD.mask, z.mask, rows, units, stride);
+    else if (z.mode === 'expectation') this.setFloat(field + ZONEOUT_FIELD.rate, z.rate);
     else if (z.mode === 'seeded') {
-      this.set(field + 3, fmix32(z.seed) | 0);
-      this.set(field + 4, zoneoutThreshold(z.rate));
+      const { key, threshold } = zoneoutDraw(z.seed, z.rate);
+      this.set(field + ZONEOUT_FIELD.key, key | 0);
+      this.set(field + ZONEOUT_FIELD.threshold, threshold);
     }
   }
 

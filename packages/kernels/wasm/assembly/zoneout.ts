@@ -4,28 +4,44 @@
  *   zoneout  s = d ⊙ s_prev + (1 − d) ⊙ s_new  (d: mask, seeded draw, or the rate at inference)
  *   padding  s = m ⊙ s + (1 − m) ⊙ s_prev      (m: the step mask of this example and step)
  */
-import { getf, geti, getp, F_B, F_H, F_HP, Z_EXPECT, Z_MASK, Z_NONE, Z_SEEDED } from './ctx';
+import {
+  getf,
+  geti,
+  getp,
+  F_B,
+  F_H,
+  F_HP,
+  Z_EXPECTATION,
+  Z_MASK,
+  Z_NONE,
+  Z_SEEDED,
+  ZF_KEY,
+  ZF_MASK,
+  ZF_MODE,
+  ZF_RATE,
+  ZF_THRESHOLD,
+} from './ctx';
 import { vzoneoutKeep } from './hash';
 
 /** The keep weight d for units u..u+3 of example b at step k; zoneout field block at `f`. */
 export function zoneoutKeep(ctx: usize, f: i32, k: i32, b: i32, u: i32): v128 {
-  const mode = geti(ctx, f);
+  const mode = geti(ctx, f + ZF_MODE);
   if (mode == Z_MASK) {
     const B = geti(ctx, F_B),
       HP = geti(ctx, F_HP);
-    return v128.load(getp(ctx, f + 1) + ((<usize>((k * B + b) * HP + u)) << 2));
+    return v128.load(getp(ctx, f + ZF_MASK) + ((<usize>((k * B + b) * HP + u)) << 2));
   }
-  if (mode == Z_EXPECT) return f32x4.splat(getf(ctx, f + 2));
+  if (mode == Z_EXPECTATION) return f32x4.splat(getf(ctx, f + ZF_RATE));
   if (mode == Z_SEEDED) {
     const B = geti(ctx, F_B),
       H = geti(ctx, F_H);
-    return vzoneoutKeep(<u32>geti(ctx, f + 3), <u32>((k * B + b) * H + u), geti(ctx, f + 4));
+    return vzoneoutKeep(<u32>geti(ctx, f + ZF_KEY), <u32>((k * B + b) * H + u), geti(ctx, f + ZF_THRESHOLD));
   }
   return f32x4.splat(0);
 }
 
 export function hasZoneout(ctx: usize, f: i32): bool {
-  return geti(ctx, f) != Z_NONE;
+  return geti(ctx, f + ZF_MODE) != Z_NONE;
 }
 
 /** d ⊙ prev + (1 − d) ⊙ next */

@@ -1,0 +1,211 @@
+/**
+ * The boundary between the TypeScript loaders and the compiled kernels, declared once: the codes
+ * and argument layouts that JavaScript writes and the C++ addon (native/src/) or the
+ * AssemblyScript kernels (wasm/assembly/) read. The compiled sides copy none of these numbers by
+ * hand: native/src/abi.h and wasm/assembly/abi.ts are generated from this module by ./abi-emit.ts
+ * (`npm run gen:abi -w packages/kernels`, also run by build:native and build:wasm) and committed,
+ * and test/abi.test.ts regenerates both in memory and fails when a committed copy differs.
+ */
+import type { FusedZoneout } from './impl.js';
+
+/** Zoneout modes of one state, the `mode` of FusedZoneout as a kernel reads it. */
+export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as const satisfies Record<
+  FusedZoneout['mode'],
+  number
+>;
+
+/**
+ * The Int32Array `ints` of the native sequence calls (lstmForward, lstmBackward, gruForward,
+ * gruBackward), slot by slot. Flags are 0/1; modes are ZONEOUT_MODE; a zoneout key and threshold
+ * are those of `zoneoutDraw` (./zoneout-hash.ts) as int32 bit patterns, 0 unless seeded. The GRU
+ * ignores the cell's slots, the LSTM `resetAfter`.
+ */
+export const NATIVE_INTS = [
+  'batch',
+  'steps',
+  'inputDim',
+  'units',
+  'goBackwards',
+  'activation',
+  'recurrentActivation',
+  'candidatePerStep',
+  'zoneoutCellMode',
+  'zoneoutCellKey',
+  'zoneoutCellThreshold',
+  'zoneoutHiddenMode',
+  'zoneoutHiddenKey',
+  'zoneoutHiddenThreshold',
+  'resetAfter',
+] as const;
+
+/** The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode). */
+export const NATIVE_FLOATS = ['zoneoutCellRate', 'zoneoutHiddenRate'] as const;
+
+/**
+ * The `bufs` list of the native sequence calls (Float32Array, or null for an absent mask or an
+ * empty sequence): the cell's inputs, then the call's own buffers. Layouts: ./impl.ts; tape
+ * buffers: native/src/common.h (SeqCtx).
+ */
+export const NATIVE_BUFFERS = {
+  lstm: [
+    'x',
+    'kernel',
+    'recurrentKernel',
+    'bias',
+    'h0',
+    'c0',
+    'recurrentMask',
+    'candidateMask',
+    'zoneoutCellMask',
+    'zoneoutHiddenMask',
+    'stepMask',
+  ],
+  lstmForward: ['sequence', 'h', 'c', 'tapeGates', 'tapeHs', 'tapeCs', 'tapePc'],
+  lstmBackward: [
+    'tapeGates',
+    'tapeHs',
+    'tapeCs',
+    'tapePc',
+    'dSequence',
+    'dh',
+    'dc',
+    'dx',
+    'dKernel',
+    'dRecurrentKernel',
+    'dBias',
+    'dh0',
+    'dc0',
+  ],
+  gru: [
+    'x',
+    'kernel',
+    'recurrentKernel',
+    'bias',
+    'h0',
+    'recurrentMask',
+    'candidateMask',
+    'zoneoutHiddenMask',
+    'stepMask',
+  ],
+  gruForward: ['sequence', 'h', 'tapeGates', 'tapeHs', 'tapeUh'],
+  gruBackward: [
+    'tapeGates',
+    'tapeHs',
+    'tapeUh',
+    'dSequence',
+    'dh',
+    'dx',
+    'dKernel',
+    'dRecurrentKernel',
+    'dBias',
+    'dh0',
+  ],
+} as const;
+
+/** Which cell's inputs come before a call's own buffers. */
+export const NATIVE_CALL_CELL = {
+  lstmForward: 'lstm',
+  lstmBackward: 'lstm',
+  gruForward: 'gru',
+  gruBackward: 'gru',
+} as const;
+
+/** Everything the native addon's argument parsing depends on (../native/layout-hash.ts hashes it). */
+export const NATIVE_LAYOUT = {
+  zoneoutMode: ZONEOUT_MODE,
+  ints: NATIVE_INTS,
+  floats: NATIVE_FLOATS,
+  buffers: NATIVE_BUFFERS,
+} as const;
+
+/** The values of `names` in that order: a call's argument list built from named values. */
+export function inSlots<const K extends string, V>(names: readonly K[], values: Record<K, V>): V[] {
+  return names.map((n) => values[n]);
+}
+
+/** The 5 consecutive context fields that hold the zoneout of one state in the wasm context. */
+export const ZONEOUT_FIELDS = ['mode', 'mask', 'rate', 'key', 'threshold'] as const;
+
+/**
+ * The call context the WebAssembly kernels read: one block of i32 fields in linear memory,
+ * written by the loader (src/wasm/frame.ts). Pointers are byte offsets; float fields are stored
+ * as their f32 bits. Layouts are batch-major and in PROCESSING order (the loader reverses x and
+ * the step mask for goBackwards); row widths are padded: units to HP = ⌈H/8⌉·8 per gate, gates to
+ * NP = G·HP, inputs to DX = D + 1 (a trailing 1 carries the bias through the input GEMM) and
+ * DP = ⌈D/8⌉·8 for dx. Each entry: name, number of fields, what it holds; the field numbers follow
+ * in order (WASM_FIELD).
+ */
+export const WASM_CONTEXT = [
+  ['B', 1, 'batch'],
+  ['T', 1, 'steps'],
+  ['D', 1, 'input features'],
+  ['H', 1, 'units'],
+  ['HP', 1, 'units padded to 8'],
+  ['NP', 1, 'G·HP'],
+  ['DX', 1, 'D + 1'],
+  ['DP', 1, 'D padded to 8'],
+  ['ACT', 1, 'ACTIVATION_CODE of the candidate'],
+  ['GACT', 1, 'ACTIVATION_CODE of the gates'],
+  ['XA', 1, '[B][T][DX] inputs with a trailing 1'],
+  ['WP', 1, 'packed [DX, NP] (kernel rows, then the input bias)'],
+  ['UP', 1, 'packed [HP, NP]'],
+  ['WTP', 1, 'packed [NP, DP] (kernel transposed)'],
+  ['UTP', 1, 'packed [NP, HP] (recurrent kernel transposed)'],
+  ['H0', 1, '[B][HP]'],
+  ['C0', 1, '[B][HP]'],
+  ['RMASK', 1, '[B][HP] Gal recurrent mask or 0'],
+  ['CMASK', 1, '[B][HP] or [T][B][HP] candidate mask or 0'],
+  ['CSTEP', 1, '1 when the candidate mask is per step'],
+  ['ZC', ZONEOUT_FIELDS.length, 'zoneout of c (ZONEOUT_FIELDS; mask [T][B][HP])'],
+  ['ZH', ZONEOUT_FIELDS.length, 'zoneout of h (ZONEOUT_FIELDS; mask [T][B][HP])'],
+  ['SMASK', 1, '[B][T] step mask or 0'],
+  ['ACTS', 1, '[B][T][NP] pre-activations → activations → da'],
+  ['YS', 1, '[B][T][HP] LSTM φ(c̃)'],
+  ['CS', 1, '[B][T+1][HP] cell states (index 0 = c0)'],
+  ['HS', 1, '[B][T+1][HP] hidden states (index 0 = h0)'],
+  ['HHAT', 1, "[B][T][HP] h_{k−1} ⊙ Gal mask (the recurrent GEMM's input)"],
+  ['DSEQ', 1, '[B][T][HP] gradient of the sequence output'],
+  ['DHT', 1, '[B][HP] gradient of the last h'],
+  ['DCT', 1, '[B][HP] gradient of the last c'],
+  ['DAP', 1, 'packed da: panels of [B·T][8]'],
+  ['DXO', 1, '[B][T][DP] dx'],
+  ['DHC', 1, '[B][HP] carried dh (→ dh0)'],
+  ['DCC', 1, '[B][HP] carried dc (→ dc0)'],
+  ['DHH', 1, '[B][HP] dĥ from the transposed recurrent GEMM'],
+  ['DW', 1, '[DX][NP] dkernel with the bias gradient in row D'],
+  ['DU', 1, '[HP][NP] drecurrentKernel'],
+  ['Q', 1, 'GRU reset-before: [B][T][HP] r ⊙ ĥ'],
+  ['PREU', 1, 'GRU reset-after: [B][T][NP] ĥ·U + b_rec'],
+  ['BREC', 1, 'GRU reset-after: [NP] recurrent bias'],
+  ['DBREC', 1, 'GRU reset-after: [2][NP] per-thread partial sums of du'],
+  ['RESET_AFTER', 1, '1 for a reset-after GRU'],
+  ['DAPX', 1, 'GRU reset-after: packed dx-side da of the h gate ([HP/8] panels)'],
+  ['DQ', 1, 'GRU reset-before: [B][HP] dq scratch'],
+  ['ONE', 1, 'the float 1.0 (an all-ones GEMM operand with stride 0)'],
+  ['SCR', 1, "[B][NP] the recurrent GEMM's output of the current step"],
+] as const;
+
+export type WasmFieldName = (typeof WASM_CONTEXT)[number][0];
+
+/** Fields the context block holds (room to spare past the last one). */
+export const WASM_CONTEXT_FIELDS = 64;
+
+/** Field number of each WASM_CONTEXT entry: the sum of the widths before it. */
+export const WASM_FIELD: Readonly<Record<WasmFieldName, number>> = (() => {
+  const at = {} as Record<WasmFieldName, number>;
+  let next = 0;
+  for (const [name, width] of WASM_CONTEXT) {
+    at[name] = next;
+    next += width;
+  }
+  if (next > WASM_CONTEXT_FIELDS)
+    throw new Error(
+      `the wasm context needs ${next} fields, more than WASM_CONTEXT_FIELDS = ${WASM_CONTEXT_FIELDS}`,
+    );
+  return at;
+})();
+
+/** Offset of each zoneout field inside a ZC or ZH block. */
+export const ZONEOUT_FIELD: Readonly<Record<(typeof ZONEOUT_FIELDS)[number], number>> = Object.fromEntries(
+  ZONEOUT_FIELDS.map((name, i) => [name, i]),
+) as Record<(typeof ZONEOUT_FIELDS)[number], number>;
