@@ -37,4 +37,35 @@ describe('rl.initializers.orthogonal', () => {
       for (let j = 0; j < i; j++) expect(Math.abs(r[i]![j]!)).toBeLessThan(1e-5);
     }
   });
+
+  it('is a tfjs Initializer: rl.layers.lstm and tf.layers.dense take an instance, and it round-trips', async () => {
+    // The lab passes an instance as recurrentInitializer; tfjs's getInitializer accepts only
+    // subclasses of its own Initializer, and read a plain Serializable as a malformed config.
+    const init = rl.initializers.orthogonal({ seed: 3 });
+    const lstm = rl.layers.lstm({ units: 4, recurrentInitializer: init });
+    const dense = tf.layers.dense({ units: 4, kernelInitializer: rl.initializers.orthogonal({ seed: 3 }) });
+    const x = tf.ones([1, 2, 4]);
+    (lstm.apply(x) as tf.Tensor).dispose();
+    const recurrent = lstm.getWeights()[1]!; // [4, 16]
+    const expected = rl.initializers.orthogonal({ seed: 3 }).apply([4, 16]);
+    allClose(recurrent, expected, { atol: 0, rtol: 0 });
+    (dense.apply(tf.ones([1, 4])) as tf.Tensor).dispose();
+    allClose(dense.getWeights()[0]!, rl.initializers.orthogonal({ seed: 3 }).apply([4, 4]), {
+      atol: 0,
+      rtol: 0,
+    });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 3, inputShape: [2], kernelInitializer: init })],
+    });
+    const restored = await tf.models.modelFromJSON({
+      modelTopology: JSON.parse(model.toJSON(null, true) as string),
+    });
+    expect(restored.layers[0]!.getConfig()['kernelInitializer']).toEqual({
+      className: 'RegulabOrthogonal',
+      config: { gain: 1, seed: 3 },
+    });
+    tf.dispose([x, expected]);
+    model.dispose();
+    restored.dispose();
+  });
 });

@@ -13,7 +13,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export class Orthogonal extends tf.serialization.Serializable {
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+/**
+ * tfjs's `Initializer` base class, which @tensorflow/tfjs does not export: the parent class of a
+ * built-in initializer. Extending it makes `instanceof Initializer` hold, so tfjs's own layers
+ * (`tf.layers.dense({ kernelInitializer })`) and its `getInitializer` accept an Orthogonal
+ * instance as they accept their own.
+ */
+const TfjsInitializer = Object.getPrototypeOf(
+  tf.initializers.zeros().constructor,
+) as (abstract new () => Initializer) & Pick<typeof tf.serialization.Serializable, 'fromConfig'>;
+
+export class Orthogonal extends TfjsInitializer {
   static readonly className = 'RegulabOrthogonal';
   readonly gain: number;
   readonly seed: number | undefined;
@@ -24,7 +36,7 @@ export class Orthogonal extends tf.serialization.Serializable {
     this.seed = args.seed;
   }
 
-  apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+  override apply(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
     if (shape.length < 2)
       throw new Error(`rl.initializers.orthogonal: shape must have rank ≥ 2, got [${shape}]`);
     const cols = shape[shape.length - 1]!;
@@ -61,16 +73,13 @@ export class Orthogonal extends tf.serialization.Serializable {
     return tf.tensor(out, shape, dtype);
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { gain: this.gain, seed: this.seed ?? null };
   }
 }
 tf.serialization.registerClass(Orthogonal);
 
 /** `rl.initializers.orthogonal({ gain?, seed? })`: the fast orthogonal initializer above. */
-export function orthogonal(
-  args: { gain?: number; seed?: number } = {},
-): ReturnType<typeof tf.initializers.zeros> {
-  // tfjs does not export its Initializer base class; ours has the same apply/getConfig surface.
-  return new Orthogonal(args) as unknown as ReturnType<typeof tf.initializers.zeros>;
+export function orthogonal(args: { gain?: number; seed?: number } = {}): Initializer {
+  return new Orthogonal(args);
 }
