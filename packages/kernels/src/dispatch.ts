@@ -9,8 +9,10 @@
  * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
  * - With a fast backend (native or wasm), tfjs's CPU matmul, arithmetic, element-wise math,
  *   reduction and data-movement kernels are routed through fast versions too
- *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step;
- *   `REGULAB_CPU_KERNELS=0` keeps tfjs's own. Switching to the reference restores tfjs's kernels.
+ *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step.
+ *   This holds for the whole process, from the first Regulab call on, plain `tf.matMul` included
+ *   (results move by float32 rounding). `cpuKernels(false)` or `REGULAB_CPU_KERNELS=0` keeps
+ *   tfjs's own; switching to the reference restores them too.
  * - `fusedOptimizerUpdate()` gives Regulab's optimizers their one-pass update on the CPU backend.
  */
 import { availableParallelism } from 'node:os';
@@ -24,7 +26,7 @@ import type {
 import * as tf from '@tensorflow/tfjs';
 import type { FusedImpl, OptimizerUpdate } from './fused/impl.js';
 import { jsOptimizerUpdate } from './fused/js-elementwise.js';
-import { installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
+import { cpuKernelsInstalled, installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
 import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
 import { loadNativeBinding } from './native/binding.js';
@@ -35,6 +37,8 @@ import { referenceGruSequence } from './reference/gru-sequence.js';
 
 type Resolved = { name: KernelBackend; impl: FusedImpl | null };
 let resolved: Resolved | undefined;
+/** Whether tfjs's CPU kernels should be replaced: set by cpuKernels(on), else REGULAB_CPU_KERNELS. */
+let cpuKernelsWanted: boolean | undefined;
 const noticed = new Set<string>();
 
 /** Prints a one-line notice once per distinct message (stderr). */
@@ -86,13 +90,18 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
     const impl = name === 'native' ? tryNative() : name === 'wasm' ? tryWasm() : null;
     if (name === 'reference' || impl !== null) {
       impl?.setThreads(envThreads());
-      if (impl?.sgemm && process.env.REGULAB_CPU_KERNELS !== '0')
-        installCpuKernels(impl.sgemm, impl.binary, impl.unary);
-      else uninstallCpuKernels();
+      applyCpuKernels(impl);
       return { name, impl };
     }
   }
   return { name: 'reference', impl: null };
+}
+
+/** Installs the fast tfjs CPU kernels of `impl` when wanted and possible, else restores tfjs's. */
+function applyCpuKernels(impl: FusedImpl | null): void {
+  cpuKernelsWanted ??= process.env.REGULAB_CPU_KERNELS !== '0';
+  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary);
+  else uninstallCpuKernels();
 }
 
 function current(): Resolved {
@@ -132,6 +141,29 @@ export function backend(): KernelBackend {
 export function setKernelBackend(want: KernelBackend | 'auto'): KernelBackend {
   resolved = resolve(want);
   return resolved.name;
+}
+
+/**
+ * Whether tfjs's own CPU kernels (matmul, arithmetic, element-wise math, reductions, transposes,
+ * gathers) are replaced by the fast ones of the native or WebAssembly kernels, for every tfjs
+ * call in the process: `cpuKernels()` says whether they are now; `cpuKernels(false)` restores
+ * tfjs's originals (exactly tfjs's results, e.g. for comparing against plain tfjs) and keeps them
+ * across `setKernelBackend`; `cpuKernels(true)` installs the fast ones again. Returns whether they
+ * are installed after the call: false with the reference kernels, which have none. The default is
+ * on, unless the environment sets `REGULAB_CPU_KERNELS=0`. The fused LSTM/GRU ops and the
+ * optimizers' one-pass update do not depend on it.
+ */
+export function cpuKernels(on?: boolean): boolean {
+  if (on !== undefined && typeof on !== 'boolean')
+    throw new Error(
+      `cpuKernels: expected true, false or nothing, got ${JSON.stringify(on) ?? String(on)} (a ${typeof on})`,
+    );
+  if (on !== undefined) {
+    cpuKernelsWanted = on;
+    if (resolved !== undefined) applyCpuKernels(resolved.impl);
+  }
+  current(); // resolving the backend (the first Regulab call) applies them as wanted
+  return cpuKernelsInstalled();
 }
 
 /** The fast implementation in use (null on the reference), for threads, ISA and diagnostics. */

@@ -1,6 +1,7 @@
 export type * from './types.js';
 export {
   backend,
+  cpuKernels,
   fusedImpl,
   fusedOptimizerUpdate,
   gruSequence,

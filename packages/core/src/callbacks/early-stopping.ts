@@ -3,7 +3,7 @@
  * `tf.callbacks.earlyStopping` rejects with "not implemented", tfjs#8488).
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError, checkOneOf } from '../util/validate.js';
+import { RegulabConfigError, checkOneOf, describeValue } from '../util/validate.js';
 
 export interface EarlyStoppingArgs {
   /** Log key to watch, e.g. `'val_loss'` (default), `'loss'`, `'val_acc'`. */
@@ -177,7 +177,9 @@ function inferMode(monitor: string): 'min' | 'max' {
 
 function checkCount(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RegulabConfigError(`${owner}: option '${option}' must be an integer ≥ 0, got ${String(value)}`);
+    throw new RegulabConfigError(
+      `${owner}: option '${option}' must be an integer ≥ 0, got ${describeValue(value)}`,
+    );
   }
   return value;
 }

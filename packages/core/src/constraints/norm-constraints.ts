@@ -12,7 +12,7 @@
  * with or without Regulab.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError, checkPositive } from '../util/validate.js';
+import { RegulabConfigError, checkPositive, describeValue } from '../util/validate.js';
 
 /** tfjs's constraint base class (not exported under a type name by @tensorflow/tfjs). */
 export type Constraint = ReturnType<typeof tf.constraints.nonNeg>;
@@ -83,7 +83,7 @@ export function nonNeg(): Constraint {
 function checkNonNegativeNumber(owner: string, option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new RegulabConfigError(
-      `${owner}: option '${option}' must be a finite number ≥ 0, got ${String(value)}`,
+      `${owner}: option '${option}' must be a finite number ≥ 0, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { alphaDropout as alphaDropoutFn } from '../functional/alpha-dropout.js';
 import { checkNoiseShape, resolveNoiseShape, type NoiseShape } from '../functional/noise-shape.js';
-import { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
+import { optionNames } from '../util/validate.js';
+import { LAYER_ARGS, StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 
 export interface AlphaDropoutArgs extends StochasticLayerArgs {
   /** Shape of the keep/drop flags, one entry per input axis; null = the input's size. Default: the input's shape. */
@@ -30,6 +31,12 @@ export interface AlphaDropoutArgs extends StochasticLayerArgs {
  */
 export class AlphaDropout extends StochasticLayer {
   static className = 'RegulabAlphaDropout';
+  static override readonly options = optionNames<AlphaDropoutArgs>({
+    ...LAYER_ARGS,
+    rate: true,
+    seed: true,
+    noiseShape: true,
+  });
   readonly noiseShape: (number | null)[] | null;
 
   constructor(args: AlphaDropoutArgs) {

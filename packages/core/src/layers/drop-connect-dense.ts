@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropConnect } from '../functional/dropout.js';
 import { SeedStream } from '../random/seed-stream.js';
-import { checkPositiveInt, checkRate } from '../util/validate.js';
-import { checkSeed, singleInput, type Kwargs } from './stochastic-layer.js';
+import { checkOptions, checkPositiveInt, checkRate, optionNames } from '../util/validate.js';
+import { checkSeed, LAYER_ARGS, singleInput, type Kwargs } from './stochastic-layer.js';
 import { TfjsDense, type DenseArgs } from './tfjs-bases.js';
 
 export interface DropConnectDenseArgs extends DenseArgs {
@@ -16,6 +16,24 @@ export interface DropConnectDenseArgs extends DenseArgs {
 }
 
 const OWNER = 'rl.layers.dropConnectDense';
+
+/** tf.layers.dense's options, `rate` and `seed`; any other is a RegulabConfigError. */
+const OPTIONS = optionNames<DropConnectDenseArgs>({
+  ...LAYER_ARGS,
+  units: true,
+  activation: true,
+  useBias: true,
+  kernelInitializer: true,
+  biasInitializer: true,
+  inputDim: true,
+  kernelConstraint: true,
+  biasConstraint: true,
+  kernelRegularizer: true,
+  biasRegularizer: true,
+  activityRegularizer: true,
+  rate: true,
+  seed: true,
+});
 
 /**
  * Dense layer with DropConnect on the kernel (Wan et al., 2013, "Regularization of Neural Networks
@@ -45,7 +63,8 @@ export class DropConnectDense extends TfjsDense {
   readonly seeds: SeedStream;
 
   constructor(args: DropConnectDenseArgs) {
-    checkPositiveInt(OWNER, 'units', args?.units);
+    checkOptions(OWNER, args, OPTIONS);
+    checkPositiveInt(OWNER, 'units', args.units);
     super(args);
     this.rate = checkRate(OWNER, 'rate', args.rate);
     this.seed = checkSeed(OWNER, args.seed);

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropout as dropoutFn } from '../functional/dropout.js';
 import { checkNoiseShape, resolveNoiseShape, type NoiseShape } from '../functional/noise-shape.js';
-import { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
+import { optionNames } from '../util/validate.js';
+import { LAYER_ARGS, StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 
 export interface DropoutArgs extends StochasticLayerArgs {
   /**
@@ -32,6 +33,12 @@ export interface DropoutArgs extends StochasticLayerArgs {
  */
 export class Dropout extends StochasticLayer {
   static className = 'RegulabDropout';
+  static override readonly options = optionNames<DropoutArgs>({
+    ...LAYER_ARGS,
+    rate: true,
+    seed: true,
+    noiseShape: true,
+  });
   readonly noiseShape: (number | null)[] | null;
 
   /** `owner`: the factory name errors cite; variants pass theirs. */

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { embeddingDropout as embeddingDropoutFn } from '../functional/embedding-dropout.js';
 import { SeedStream } from '../random/seed-stream.js';
-import { checkPositiveInt, checkRate } from '../util/validate.js';
-import { checkSeed, singleInput, type Kwargs } from './stochastic-layer.js';
+import { checkOptions, checkPositiveInt, checkRate, optionNames } from '../util/validate.js';
+import { checkSeed, LAYER_ARGS, singleInput, type Kwargs } from './stochastic-layer.js';
 import { TfjsEmbedding, type EmbeddingArgs } from './tfjs-bases.js';
 
 export interface EmbeddingDropoutArgs extends EmbeddingArgs {
@@ -16,6 +16,21 @@ export interface EmbeddingDropoutArgs extends EmbeddingArgs {
 }
 
 const OWNER = 'rl.layers.embeddingDropout';
+
+/** tf.layers.embedding's options, `rate` and `seed`; any other is a RegulabConfigError. */
+const OPTIONS = optionNames<EmbeddingDropoutArgs>({
+  ...LAYER_ARGS,
+  inputDim: true,
+  outputDim: true,
+  embeddingsInitializer: true,
+  embeddingsRegularizer: true,
+  activityRegularizer: true,
+  embeddingsConstraint: true,
+  maskZero: true,
+  inputLength: true,
+  rate: true,
+  seed: true,
+});
 
 /**
  * Embedding with embedding dropout (Gal & Ghahramani, 2016, §4.2; Merity et al., 2018,
@@ -45,8 +60,9 @@ export class EmbeddingDropout extends TfjsEmbedding {
   readonly seeds: SeedStream;
 
   constructor(args: EmbeddingDropoutArgs) {
-    checkPositiveInt(OWNER, 'inputDim', args?.inputDim);
-    checkPositiveInt(OWNER, 'outputDim', args?.outputDim);
+    checkOptions(OWNER, args, OPTIONS);
+    checkPositiveInt(OWNER, 'inputDim', args.inputDim);
+    checkPositiveInt(OWNER, 'outputDim', args.outputDim);
     super(args);
     this.rate = checkRate(OWNER, 'rate', args.rate);
     this.seed = checkSeed(OWNER, args.seed);

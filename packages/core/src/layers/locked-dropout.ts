@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RegulabConfigError } from '../util/validate.js';
 import { Dropout } from './dropout.js';
-import type { StochasticLayerArgs } from './stochastic-layer.js';
+import { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 
 export type LockedDropoutArgs = StochasticLayerArgs;
 
@@ -23,9 +23,11 @@ export type LockedDropoutArgs = StochasticLayerArgs;
  */
 export class LockedDropout extends Dropout {
   static override className = 'RegulabLockedDropout';
+  /** Dropout's options without `noiseShape` (the mask shape is [B, 1, F]). */
+  static override readonly options = StochasticLayer.options;
 
   constructor(args: LockedDropoutArgs, owner = 'rl.layers.lockedDropout') {
-    super({ ...args, noiseShape: null }, owner);
+    super(args, owner);
     this.inputSpec = [{ ndim: 3 }];
   }
 

@@ -3,8 +3,10 @@
  *
  * It owns what every such layer must get right, so the variants only say how they perturb one
  * input (`perturb`):
- * - the rate is checked at construction: outside [0, 1) is a `RegulabConfigError` naming the
- *   layer, the option and the value (tfjs clamps it silently, so `rate: 1` there is the identity);
+ * - the options are checked at construction: a rate outside [0, 1) is a `RegulabConfigError`
+ *   naming the layer, the option and the value (tfjs clamps it silently, so `rate: 1` there is the
+ *   identity), and so is an option the layer does not know (each class lists its own in the
+ *   static `options`; tfjs ignores unknown ones, so a typo such as `seeed` would go unnoticed);
  * - the layer acts only when the `training` kwarg is true (`model.fit`, `trainOnBatch`,
  *   `apply(x, { training: true })`); `predict`, `evaluate` and a plain `apply` get the input back;
  * - each training call draws its noise from a fresh seed of a `SeedStream`, so masks are never
@@ -15,10 +17,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeedStream } from '../random/seed-stream.js';
-import { checkRate, RegulabConfigError } from '../util/validate.js';
+import { checkOptions, checkRate, describeValue, optionNames, RegulabConfigError } from '../util/validate.js';
 
 /** The options every tfjs layer takes (name, inputShape, batchInputShape, trainable, dtype…). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** The names of LayerArgs, for the option lists of layers that take them. */
+export const LAYER_ARGS: { [K in keyof Required<LayerArgs>]: true } = {
+  inputShape: true,
+  batchInputShape: true,
+  batchSize: true,
+  dtype: true,
+  name: true,
+  trainable: true,
+  weights: true,
+  inputDType: true,
+};
 
 /** The kwargs tfjs passes to `call`. */
 export type Kwargs = Record<string, any>;
@@ -38,7 +52,7 @@ export interface StochasticLayerArgs extends LayerArgs {
 export function checkSeed(owner: string, value: unknown): number | null {
   if (value == null) return null;
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new RegulabConfigError(`${owner}: option 'seed' must be an integer, got ${String(value)}`);
+    throw new RegulabConfigError(`${owner}: option 'seed' must be an integer, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -54,6 +68,8 @@ export function singleInput(owner: string, inputs: tf.Tensor | tf.Tensor[]): tf.
 
 /** A layer that perturbs its input during training and is the identity at inference. */
 export abstract class StochasticLayer extends tf.layers.Layer {
+  /** Every option the layer takes; a subclass with other options declares its own. */
+  static readonly options = optionNames<StochasticLayerArgs>({ ...LAYER_ARGS, rate: true, seed: true });
   /** The drop probability p. */
   readonly rate: number;
   /** The user's seed (null: unseeded). */
@@ -64,7 +80,7 @@ export abstract class StochasticLayer extends tf.layers.Layer {
   protected readonly owner: string;
 
   protected constructor(owner: string, args: StochasticLayerArgs) {
-    super(args);
+    super(checkOptions(owner, args, (new.target as typeof StochasticLayer).options));
     this.owner = owner;
     this.rate = checkRate(owner, 'rate', args.rate);
     this.seed = checkSeed(owner, args.seed);

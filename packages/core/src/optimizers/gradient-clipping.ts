@@ -5,7 +5,7 @@
  * custom training loop can call them between `tf.variableGrads` and `optimizer.applyGradients`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError } from '../util/validate.js';
+import { RegulabConfigError, describeValue } from '../util/validate.js';
 
 /** What to clip: `globalNorm` (the norm of all gradients together) and/or `value` (each element). */
 export interface ClipOptions {
@@ -92,7 +92,9 @@ export function checkClipOptions(
     const v = options[key];
     if (v == null) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new RegulabConfigError(`${owner}: option '${key}' must be a finite number > 0, got ${String(v)}`);
+      throw new RegulabConfigError(
+        `${owner}: option '${key}' must be a finite number > 0, got ${describeValue(v)}`,
+      );
     }
   }
 }

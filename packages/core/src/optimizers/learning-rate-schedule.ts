@@ -6,7 +6,7 @@
  * `LearningRateSchedule` do.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RegulabConfigError, checkNonNegative } from '../util/validate.js';
+import { RegulabConfigError, checkNonNegative, describeValue } from '../util/validate.js';
 
 /** Base class: subclass, implement `valueAt`, `getConfig`, and register with `tf.serialization.registerClass`. */
 export abstract class LearningRateSchedule extends tf.serialization.Serializable {
@@ -101,7 +101,7 @@ export function checkLearningRate(owner: string, value: unknown): LearningRate {
   if (value instanceof LearningRateSchedule) return value;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new RegulabConfigError(
-      `${owner}: option 'learningRate' must be a finite number > 0 or a LearningRateSchedule, got ${String(value)}`,
+      `${owner}: option 'learningRate' must be a finite number > 0 or a LearningRateSchedule, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -31,14 +31,28 @@ interface NodeBits {
   Worker: new (code: string, opts: object) => { unref(): void; terminate(): Promise<number> };
 }
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-const node: NodeBits | null = isNode
-  ? {
-      readFile: (await import('node:fs')).readFileSync as unknown as (u: URL) => Uint8Array,
-      setFlags: (await import('node:v8')).setFlagsFromString,
-      Worker: (await import('node:worker_threads')).Worker as unknown as NodeBits['Worker'],
-    }
-  : null;
+let nodeBits: NodeBits | null | undefined;
+
+/**
+ * Node's fs, v8 and worker_threads, or null outside Node; looked up on first use with
+ * process.getBuiltinModule (Node ≥ 20.16), which is synchronous: no top-level await, so that
+ * CommonJS code can `require('regulab')` (require of an ES module fails on a top-level await), and
+ * no static `node:` import, so that browsers can load this file.
+ */
+function nodeModules(): NodeBits | null {
+  if (nodeBits === undefined) {
+    const get = typeof process !== 'undefined' ? process.getBuiltinModule : undefined;
+    nodeBits =
+      typeof get === 'function'
+        ? {
+            readFile: get('node:fs').readFileSync as unknown as (u: URL) => Uint8Array,
+            setFlags: get('node:v8').setFlagsFromString,
+            Worker: get('node:worker_threads').Worker as unknown as NodeBits['Worker'],
+          }
+        : null;
+  }
+  return nodeBits;
+}
 
 function wasmUrl(shared: boolean, relaxed: boolean): URL {
   const name = `regulab-kernels${shared ? '-shared' : ''}${relaxed ? '-relaxed' : ''}.wasm`;
@@ -73,12 +87,12 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as Exports;
     this.relaxed = relaxed;
     this.heap = new WasmHeap(this.memory, this.exports.heapBase(), MAX_PAGES * 65536);
-    if (shared && node !== null) this.startWorker(module);
+    if (shared && nodeModules() !== null) this.startWorker(module);
   }
 
   private startWorker(module: WebAssembly.Module): void {
     const ctrl = new Int32Array(new SharedArrayBuffer(CTRL.SIZE * 4));
-    const worker = new node!.Worker(WORKER_SOURCE, {
+    const worker = new (nodeModules()!.Worker)(WORKER_SOURCE, {
       eval: true,
       workerData: { module, memory: this.memory, ctrl: ctrl.buffer, names: TASKS },
     });
@@ -178,6 +192,7 @@ export class WasmRuntime {
  * the relaxed-SIMD build where the engine accepts it (after enabling V8's flag).
  */
 export function nodeRuntime(opts: RuntimeOptions = {}): WasmRuntime {
+  const node = nodeModules();
   if (node === null) throw new Error('regulab wasm kernels: nodeRuntime() needs Node; use loadWasmRuntime()');
   const shared = opts.threads !== false && typeof SharedArrayBuffer !== 'undefined';
   let relaxed = false;
@@ -203,7 +218,7 @@ export function nodeRuntime(opts: RuntimeOptions = {}): WasmRuntime {
  * it is nodeRuntime().
  */
 export async function loadWasmRuntime(opts: RuntimeOptions = {}): Promise<WasmRuntime> {
-  if (node !== null) return nodeRuntime(opts);
+  if (nodeModules() !== null) return nodeRuntime(opts);
   const load = async (relaxed: boolean) =>
     new Uint8Array(await (await fetch(wasmUrl(false, relaxed))).arrayBuffer());
   if (opts.relaxed !== false) {

@@ -9,6 +9,7 @@ import {
   checkOneOf,
   checkPositiveInt,
   checkProbability,
+  checkOptions,
   checkRate,
   RegulabConfigError,
 } from '../../util/validate.js';
@@ -170,11 +171,7 @@ const KNOWN_COMMON = new Set([
 
 /** Rejects options the layer does not know (a typo must not silently switch a regularizer off). */
 export function checkKnownOptions(owner: string, options: object, extra: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_COMMON.has(key) && !extra.includes(key)) {
-      throw new RegulabConfigError(`${owner}: unknown option '${key}'`);
-    }
-  }
+  checkOptions(owner, options, [...KNOWN_COMMON, ...extra]);
 }
 
 export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): ResolvedRecurrentOptions {
