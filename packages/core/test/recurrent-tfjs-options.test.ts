@@ -323,6 +323,20 @@ describe('initializers: every name tfjs resolves', () => {
     });
   }
 
+  it('instances are used as given, rl.initializers.orthogonal included', () => {
+    const layer = rl.layers.lstm({
+      units: H,
+      recurrentInitializer: rl.initializers.orthogonal({ gain: 2, seed: 1 }),
+    });
+    tf.dispose(layer.apply(xs()) as tf.Tensor);
+    const u = layer.getWeights()[1]!; // [H, 4H]: orthogonal rows of norm 2
+    allClose(tf.matMul(u, u, false, true), tf.mul(4, tf.eye(H)), { atol: 1e-5 }, 'U·Uᵀ');
+    expect(layer.getConfig()['recurrentInitializer']).toEqual({
+      className: 'RegulabOrthogonal',
+      config: { gain: 2, seed: 1 },
+    });
+  });
+
   it("'randomNormal' is tfjs's (mean 0, stddev 0.05) and 'identity' works on a square kernel", () => {
     const layer = rl.layers.gru({ units: 40, seed: 1, kernelInitializer: 'randomNormal' });
     tf.dispose(layer.apply(tf.zeros([1, 1, 60])) as tf.Tensor);
