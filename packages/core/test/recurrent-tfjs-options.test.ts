@@ -471,6 +471,11 @@ describe('clear errors', () => {
     ['useBias as a string', { useBias: 'false' }, /option 'useBias' must be a boolean, got false/],
     ['implementation 3', { implementation: 3 }, /option 'implementation' must be 0, 1 or 2.*got 3/],
     ['unroll as a number', { unroll: 1 }, /option 'unroll' must be a boolean, got 1/],
+    [
+      "tfjs's dropoutFunc test hook",
+      { dropoutFunc: () => null },
+      /option 'dropoutFunc' is not supported.*'seed'/,
+    ],
   ];
   for (const [what, opts, message] of cases) {
     it(what, () => {
@@ -540,7 +545,22 @@ describe('a tfjs model definition with tf.layers.lstm / gru replaced by rl.layer
   }
 });
 
-describe('TensorFlow.js 4.22 defect (canary)', () => {
+describe('TensorFlow.js 4.22 defects (canaries)', () => {
+  it('tf.layers.bidirectional reports the losses of the layer it was given, which it never builds', () => {
+    const penalized = model(
+      tf.layers.bidirectional({
+        layer: rl.layers.lstm({
+          units: H,
+          seed: 1,
+          kernelRegularizer: rl.regularizers.l2({ l2: LAMBDA }),
+        }) as unknown as tf.RNN,
+        inputShape: [T, D],
+      }),
+    );
+    expect(penalized.weights.some((w) => w.originalName.endsWith('/kernel'))).toBe(true);
+    expect(penalized.calculateLosses()).toHaveLength(0); // docs/recurrent.md says so
+  });
+
   it("tf.layers.lstm's kernelRegularizer never reaches fit's loss (it sits on the inner cell)", async () => {
     const make = (kernelRegularizer?: ReturnType<typeof rl.regularizers.l2>) =>
       model(tf.layers.lstm({ units: H, inputShape: [T, D], kernelRegularizer }));
