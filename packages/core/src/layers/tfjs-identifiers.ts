@@ -12,15 +12,14 @@
  * Serializable with `apply`, e.g. rl.initializers.orthogonal) are used as given.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Constraint } from '../constraints/norm-constraints.js';
+import type { Regularizer } from '../regularizers/weight-penalties.js';
 import { RegulabConfigError } from '../util/validate.js';
 import { TfjsDense } from './tfjs-bases.js';
 
+export type { Constraint, Regularizer };
 /** tfjs's initializer base class (not exported under a type name by @tensorflow/tfjs). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
-/** tfjs's regularizer base class. */
-export type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
-/** tfjs's constraint base class. */
-export type Constraint = ReturnType<typeof tf.constraints.nonNeg>;
 
 /** The serialized form tfjs writes for each of them (`serializeKerasObject`). */
 export interface SerializedIdentifier {
