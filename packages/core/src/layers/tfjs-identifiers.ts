@@ -8,18 +8,18 @@
  * exactly these three functions on `kernelInitializer`, `kernelRegularizer` and `kernelConstraint`
  * (and builds no weight), so a Dense constructed with the identifier and read back resolves it as
  * any tfjs layer would: whatever name tfjs accepts is accepted, with tfjs's defaults (e.g. 'l1l2'
- * is L1L2 with l1 = l2 = 0.01), and whatever it refuses is refused with its reason.
+ * is L1L2 with l1 = l2 = 0.01), and whatever it refuses is refused with its reason. Instances (any
+ * Serializable with `apply`, e.g. rl.initializers.orthogonal) are used as given.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Constraint } from '../constraints/norm-constraints.js';
+import type { Regularizer } from '../regularizers/weight-penalties.js';
 import { RegulabConfigError } from '../util/validate.js';
 import { TfjsDense } from './tfjs-bases.js';
 
+export type { Constraint, Regularizer };
 /** tfjs's initializer base class (not exported under a type name by @tensorflow/tfjs). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
-/** tfjs's regularizer base class. */
-export type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
-/** tfjs's constraint base class. */
-export type Constraint = ReturnType<typeof tf.constraints.nonNeg>;
 
 /** The serialized form tfjs writes for each of them (`serializeKerasObject`). */
 export interface SerializedIdentifier {
@@ -47,6 +47,15 @@ const EXAMPLES: Record<Kind, string> = {
 };
 
 function resolve<T>(kind: Kind, owner: string, option: string, spec: unknown): T {
+  // Instances are used as given, as tfjs does with its own classes; this also admits those that
+  // are not tfjs subclasses (rl.initializers.orthogonal, custom ones), which tfjs's instanceof
+  // check would send to its deserializer.
+  if (
+    spec instanceof tf.serialization.Serializable &&
+    typeof (spec as { apply?: unknown }).apply === 'function'
+  ) {
+    return spec as T;
+  }
   const field = DENSE_OPTION[kind];
   let resolved: unknown;
   try {

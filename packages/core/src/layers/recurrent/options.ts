@@ -169,8 +169,19 @@ const KNOWN_COMMON = new Set([
   'inputDType',
 ]);
 
+/** tfjs options Regulab refuses, and why. */
+const REFUSED: Record<string, string> = {
+  dropoutFunc:
+    "it is tfjs's test hook for its own dropout masks; Regulab draws every mask from option 'seed'",
+};
+
 /** Rejects options the layer does not know (a typo must not silently switch a regularizer off). */
 export function checkKnownOptions(owner: string, options: object, extra: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (REFUSED[key] !== undefined) {
+      throw new RegulabConfigError(`${owner}: option '${key}' is not supported: ${REFUSED[key]}`);
+    }
+  }
   checkOptions(owner, options, [...KNOWN_COMMON, ...extra]);
 }
 
