@@ -19,6 +19,10 @@ const layers: [string, Factory, object][] = [
   ['alphaDropout', rl.layers.alphaDropout, { rate: 0.5 }],
   ['dropConnectDense', rl.layers.dropConnectDense, { units: 2, rate: 0.5 }],
   ['embeddingDropout', rl.layers.embeddingDropout, { inputDim: 5, outputDim: 2, rate: 0.5 }],
+  ['spatialDropout2d', rl.layers.spatialDropout2d, { rate: 0.5, dataFormat: 'channelsFirst' }],
+  ['dropBlock', rl.layers.dropBlock, { rate: 0.5, blockSize: 3, warmupSteps: 10 }],
+  ['concreteDropoutDense', rl.layers.concreteDropoutDense, { units: 2, datasetSize: 100 }],
+  ['concreteLockedDropoutDense', rl.layers.concreteLockedDropoutDense, { units: 2, datasetSize: 100 }],
 ];
 
 const make = (f: Factory, args?: unknown) => () => (f as (a?: unknown) => tf.layers.Layer)(args);
@@ -31,16 +35,22 @@ describe('dropout-family options', () => {
       }
       expect(make(factory)).toThrow(
         new RegExp(
-          `^rl\\.layers\\.${name}: expects an options object, got undefined; its options: .*\\brate\\b`,
+          `^rl\\.layers\\.${name}: expects an options object, got undefined; its options: .*\\b${Object.keys(valid).at(-1)}\\b`,
         ),
       );
       expect(make(factory, 0.5)).toThrow(/got 0\.5; its options/);
     });
 
-    it(`${name}: a string rate is shown as a string`, () => {
-      expect(make(factory, { ...valid, rate: '0.5' })).toThrow(
-        `rl.layers.${name}: option 'rate' must be a number in [0, 1), got '0.5' (a string)`,
-      );
+    it(`${name}: a string rate (or data-set size) is shown as a string`, () => {
+      if ('rate' in valid) {
+        expect(make(factory, { ...valid, rate: '0.5' })).toThrow(
+          `rl.layers.${name}: option 'rate' must be a number in [0, 1), got '0.5' (a string)`,
+        );
+      } else {
+        expect(make(factory, { ...valid, datasetSize: '100' })).toThrow(
+          `rl.layers.${name}: option 'datasetSize' must be a positive integer, got '100' (a string)`,
+        );
+      }
       expect(make(factory, { ...valid, seed: '3' })).toThrow(
         /option 'seed' must be an integer, got '3' \(a string\)/,
       );

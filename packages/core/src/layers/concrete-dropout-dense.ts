@@ -5,9 +5,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { concreteDropout, concreteDropoutPenalty } from '../functional/concrete-dropout.js';
 import { SeedStream } from '../random/seed-stream.js';
-import { checkPositive, checkPositiveInt, checkNonNegative, RegulabConfigError } from '../util/validate.js';
+import {
+  checkNonNegative,
+  checkOptions,
+  checkPositive,
+  checkPositiveInt,
+  optionNames,
+  RegulabConfigError,
+} from '../util/validate.js';
 import { checkSeed, singleInput, type Kwargs } from './stochastic-layer.js';
-import { TfjsDense, type DenseArgs } from './tfjs-bases.js';
+import { DENSE_ARGS, TfjsDense, type DenseArgs } from './tfjs-bases.js';
 
 export interface ConcreteDropoutDenseArgs extends DenseArgs {
   /** The drop rate p before training, in (0, 1). Default 0.1 (the authors' code). */
@@ -28,6 +35,18 @@ export interface ConcreteDropoutDenseArgs extends DenseArgs {
   /** Seed of the layer's `SeedStream` (one seed per training call). Omitted: unseeded. */
   seed?: number | null;
 }
+
+/** tf.layers.dense's options and concrete dropout's; any other is a RegulabConfigError. */
+const OPTIONS = optionNames<ConcreteDropoutDenseArgs>({
+  ...DENSE_ARGS,
+  initialRate: true,
+  temperature: true,
+  datasetSize: true,
+  lengthScale: true,
+  weightRegularizer: true,
+  dropoutRegularizer: true,
+  seed: true,
+});
 
 /** λ_w and λ_d from the explicit coefficients or from N and l. */
 function coefficients(owner: string, args: ConcreteDropoutDenseArgs): { weight: number; dropout: number } {
@@ -86,7 +105,8 @@ export class ConcreteDropoutDense extends TfjsDense {
   private pLogit: tf.LayerVariable | null = null;
 
   constructor(args: ConcreteDropoutDenseArgs, owner = 'rl.layers.concreteDropoutDense') {
-    checkPositiveInt(owner, 'units', args?.units);
+    checkOptions(owner, args, OPTIONS);
+    checkPositiveInt(owner, 'units', args.units);
     super(args);
     this.owner = owner;
     const initial = args.initialRate ?? 0.1;

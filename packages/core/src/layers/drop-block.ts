@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkMap, dropBlock as dropBlockFn } from '../functional/drop-block.js';
 import { checkDataFormat, type DataFormat } from '../functional/spatial-dropout-2d.js';
-import { checkPositiveInt } from '../util/validate.js';
-import { StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
+import { checkPositiveInt, optionNames } from '../util/validate.js';
+import { LAYER_ARGS, StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 
 export interface DropBlockArgs extends StochasticLayerArgs {
   /** Side of the dropped squares, in positions of the feature map (the paper's best: 7 on ResNet-50's last groups). */
@@ -35,6 +35,14 @@ export interface DropBlockArgs extends StochasticLayerArgs {
  */
 export class DropBlock extends StochasticLayer {
   static className = 'RegulabDropBlock';
+  static override readonly options = optionNames<DropBlockArgs>({
+    ...LAYER_ARGS,
+    rate: true,
+    seed: true,
+    blockSize: true,
+    dataFormat: true,
+    warmupSteps: true,
+  });
   readonly blockSize: number;
   readonly dataFormat: DataFormat;
   readonly warmupSteps: number;

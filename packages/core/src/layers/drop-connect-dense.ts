@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { dropConnect } from '../functional/dropout.js';
 import { SeedStream } from '../random/seed-stream.js';
 import { checkOptions, checkPositiveInt, checkRate, optionNames } from '../util/validate.js';
-import { checkSeed, LAYER_ARGS, singleInput, type Kwargs } from './stochastic-layer.js';
-import { TfjsDense, type DenseArgs } from './tfjs-bases.js';
+import { checkSeed, singleInput, type Kwargs } from './stochastic-layer.js';
+import { DENSE_ARGS, TfjsDense, type DenseArgs } from './tfjs-bases.js';
 
 export interface DropConnectDenseArgs extends DenseArgs {
   /** Probability p of dropping each kernel weight, in [0, 1). */
@@ -19,18 +19,7 @@ const OWNER = 'rl.layers.dropConnectDense';
 
 /** tf.layers.dense's options, `rate` and `seed`; any other is a RegulabConfigError. */
 const OPTIONS = optionNames<DropConnectDenseArgs>({
-  ...LAYER_ARGS,
-  units: true,
-  activation: true,
-  useBias: true,
-  kernelInitializer: true,
-  biasInitializer: true,
-  inputDim: true,
-  kernelConstraint: true,
-  biasConstraint: true,
-  kernelRegularizer: true,
-  biasRegularizer: true,
-  activityRegularizer: true,
+  ...DENSE_ARGS,
   rate: true,
   seed: true,
 });

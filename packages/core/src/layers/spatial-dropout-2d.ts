@@ -3,8 +3,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkDataFormat, type DataFormat, spatialMaskShape2d } from '../functional/spatial-dropout-2d.js';
+import { optionNames } from '../util/validate.js';
 import { Dropout } from './dropout.js';
-import type { StochasticLayerArgs } from './stochastic-layer.js';
+import { LAYER_ARGS, type StochasticLayerArgs } from './stochastic-layer.js';
 
 export interface SpatialDropout2dArgs extends StochasticLayerArgs {
   /** 'channelsLast' ([B, H, W, C], the default, as tfjs's conv layers) or 'channelsFirst' ([B, C, H, W]). */
@@ -29,10 +30,17 @@ export interface SpatialDropout2dArgs extends StochasticLayerArgs {
  */
 export class SpatialDropout2d extends Dropout {
   static override className = 'RegulabSpatialDropout2D';
+  /** The stochastic layers' options and `dataFormat` (the mask shape follows from it: no `noiseShape`). */
+  static override readonly options = optionNames<SpatialDropout2dArgs>({
+    ...LAYER_ARGS,
+    rate: true,
+    seed: true,
+    dataFormat: true,
+  });
   readonly dataFormat: DataFormat;
 
   constructor(args: SpatialDropout2dArgs) {
-    super({ ...args, noiseShape: null }, 'rl.layers.spatialDropout2d');
+    super(args, 'rl.layers.spatialDropout2d');
     this.dataFormat = checkDataFormat(this.owner, args.dataFormat);
     this.inputSpec = [{ ndim: 4 }];
   }

@@ -13,9 +13,26 @@
  * that renames them fails loudly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LAYER_ARGS } from './stochastic-layer.js';
 
 export type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 export type EmbeddingArgs = Parameters<typeof tf.layers.embedding>[0];
+
+/** Every option of tf.layers.dense, for `optionNames` of the Dense subclasses (the compiler checks the list). */
+export const DENSE_ARGS: { [K in keyof Required<DenseArgs>]: true } = {
+  ...LAYER_ARGS,
+  units: true,
+  activation: true,
+  useBias: true,
+  kernelInitializer: true,
+  biasInitializer: true,
+  inputDim: true,
+  kernelConstraint: true,
+  biasConstraint: true,
+  kernelRegularizer: true,
+  biasRegularizer: true,
+  activityRegularizer: true,
+};
 
 /** The parts of tfjs's Dense that a subclass's `call` needs. */
 export interface DenseFields {
