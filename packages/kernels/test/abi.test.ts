@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generatedFiles, upperSnake } from '../src/fused/abi-emit.js';
+import { generatedFiles, inCodeOrder, upperSnake } from '../src/fused/abi-emit.js';
 import {
   NATIVE_BUFFERS,
   NATIVE_INTS,
@@ -53,6 +53,11 @@ describe('generated sides of the boundary', () => {
 });
 
 describe('declared layouts', () => {
+  it('numbers every code table 0..n−1 (the addon bounds a code by the count), else says which code', () => {
+    expect(inCodeOrder({ b: 1, a: 0 })).toEqual(['a', 'b']);
+    expect(() => inCodeOrder({ a: 0, b: 2 })).toThrow('code b = 2: codes must be 0..1');
+  });
+
   it('gives every wasm context entry its own fields, inside the block', () => {
     const taken = new Set<number>();
     for (const [name, width] of WASM_CONTEXT) {
