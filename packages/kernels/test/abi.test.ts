@@ -21,7 +21,7 @@ import {
 } from '../src/fused/abi.js';
 import type { FusedImpl, FusedZoneout, GruArgs, LstmArgs } from '../src/fused/impl.js';
 import { fmix32, zoneoutDraw, zoneoutMaskFromSeed } from '../src/fused/zoneout-hash.js';
-import { loadNativeBinding } from '../src/native/binding.js';
+import { checkLayout, loadNativeBinding } from '../src/native/binding.js';
 import { nativeLayoutHash } from '../src/native/layout-hash.js';
 import { nativeImpl } from '../src/native/native-impl.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
@@ -76,6 +76,20 @@ describe('declared layouts', () => {
       number
     >;
     expect(inSlots(NATIVE_BUFFERS.gruForward, values)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('loading the native addon', () => {
+  it('refuses an addon built against another layout, or before addons reported one, saying to rebuild', () => {
+    for (const stale of [{ abi: () => '0123456789abcdef' }, {}]) {
+      const { binding: got, reason } = checkLayout(stale);
+      expect(got).toBeNull();
+      expect(reason).toMatch(
+        /built against another argument layout .*npm run build:native -w packages\/kernels/,
+      );
+    }
+    const current = { abi: () => nativeLayoutHash() };
+    expect(checkLayout(current).binding).toBe(current);
   });
 });
 
