@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generatedFiles, upperSnake } from '../src/fused/abi-emit.js';
+import { generatedFiles, inCodeOrder, upperSnake } from '../src/fused/abi-emit.js';
 import {
   NATIVE_BUFFERS,
   NATIVE_INTS,
@@ -21,7 +21,7 @@ import {
 } from '../src/fused/abi.js';
 import type { FusedImpl, FusedZoneout, GruArgs, LstmArgs } from '../src/fused/impl.js';
 import { fmix32, zoneoutDraw, zoneoutMaskFromSeed } from '../src/fused/zoneout-hash.js';
-import { loadNativeBinding } from '../src/native/binding.js';
+import { checkLayout, loadNativeBinding } from '../src/native/binding.js';
 import { nativeLayoutHash } from '../src/native/layout-hash.js';
 import { nativeImpl } from '../src/native/native-impl.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
@@ -53,6 +53,11 @@ describe('generated sides of the boundary', () => {
 });
 
 describe('declared layouts', () => {
+  it('numbers every code table 0..n−1 (the addon bounds a code by the count), else says which code', () => {
+    expect(inCodeOrder({ b: 1, a: 0 })).toEqual(['a', 'b']);
+    expect(() => inCodeOrder({ a: 0, b: 2 })).toThrow('code b = 2: codes must be 0..1');
+  });
+
   it('gives every wasm context entry its own fields, inside the block', () => {
     const taken = new Set<number>();
     for (const [name, width] of WASM_CONTEXT) {
@@ -71,6 +76,20 @@ describe('declared layouts', () => {
       number
     >;
     expect(inSlots(NATIVE_BUFFERS.gruForward, values)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('loading the native addon', () => {
+  it('refuses an addon built against another layout, or before addons reported one, saying to rebuild', () => {
+    for (const stale of [{ abi: () => '0123456789abcdef' }, {}]) {
+      const { binding: got, reason } = checkLayout(stale);
+      expect(got).toBeNull();
+      expect(reason).toMatch(
+        /built against another argument layout .*npm run build:native -w packages\/kernels/,
+      );
+    }
+    const current = { abi: () => nativeLayoutHash() };
+    expect(checkLayout(current).binding).toBe(current);
   });
 });
 

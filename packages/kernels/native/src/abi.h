@@ -6,13 +6,59 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "913fd911cadea041";
+constexpr const char LAYOUT_HASH[] = "c6c8b09e94524eef";
+
+// Activation codes (ACTIVATION_CODE).
+constexpr int ACTIVATION_LINEAR = 0;
+constexpr int ACTIVATION_SIGMOID = 1;
+constexpr int ACTIVATION_TANH = 2;
+constexpr int ACTIVATION_HARD_SIGMOID = 3;
+constexpr int ACTIVATION_RELU = 4;
+constexpr int ACTIVATION_COUNT = 5;
+
+// Op codes of unary (UNARY_CODE).
+constexpr int UNARY_EXP = 0;
+constexpr int UNARY_LOG = 1;
+constexpr int UNARY_NEG = 2;
+constexpr int UNARY_SQRT = 3;
+constexpr int UNARY_RSQRT = 4;
+constexpr int UNARY_SQUARE = 5;
+constexpr int UNARY_ABS = 6;
+constexpr int UNARY_RECIPROCAL = 7;
+constexpr int UNARY_SIGMOID = 8;
+constexpr int UNARY_TANH = 9;
+constexpr int UNARY_RELU = 10;
+constexpr int UNARY_COUNT = 11;
+
+// Ops of binary (BINARY_OP).
+constexpr int BINARY_OP_ADD = 0;
+constexpr int BINARY_OP_SUB = 1;
+constexpr int BINARY_OP_MUL = 2;
+constexpr int BINARY_OP_DIV = 3;
+constexpr int BINARY_OP_COUNT = 4;
+
+// Broadcast modes of binary (BINARY_MODE).
+constexpr int BINARY_MODE_SAME_SHAPE = 0;
+constexpr int BINARY_MODE_B_SCALAR = 1;
+constexpr int BINARY_MODE_A_SCALAR = 2;
+constexpr int BINARY_MODE_B_PER_ROW = 3;
+constexpr int BINARY_MODE_A_PER_ROW = 4;
+constexpr int BINARY_MODE_B_REPEATED_ROW = 5;
+constexpr int BINARY_MODE_A_REPEATED_ROW = 6;
+constexpr int BINARY_MODE_COUNT = 7;
+
+// Kinds of optimizerUpdate (OPTIMIZER_KIND).
+constexpr int OPTIMIZER_ADAM = 0;
+constexpr int OPTIMIZER_SGD = 1;
+constexpr int OPTIMIZER_RMSPROP = 2;
+constexpr int OPTIMIZER_COUNT = 3;
 
 // Zoneout modes (ZONEOUT_MODE).
 constexpr int ZONEOUT_NONE = 0;
 constexpr int ZONEOUT_MASK = 1;
 constexpr int ZONEOUT_EXPECTATION = 2;
 constexpr int ZONEOUT_SEEDED = 3;
+constexpr int ZONEOUT_COUNT = 4;
 
 // Slots of the ints argument (NATIVE_INTS).
 constexpr int INTS_BATCH = 0;

@@ -201,7 +201,7 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 // binary(op, mode, a, b, out, m): see elementwise.h.
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
-  if (op < 0 || op > 3 || mode < 0 || mode > 6)
+  if (op < 0 || op >= abi::BINARY_OP_COUNT || mode < 0 || mode >= abi::BINARY_MODE_COUNT)
     return fail(info, "binary: unknown op " + std::to_string(op) + " or mode " + std::to_string(mode));
   const float* a = info[2].As<Napi::Float32Array>().Data();
   const float* b = info[3].As<Napi::Float32Array>().Data();
@@ -211,10 +211,10 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// unary(op, x, out): out = f(x) (op codes: UNARY_CODE of src/fused/impl.ts).
+// unary(op, x, out): out = f(x) (op codes: abi::UNARY_*).
 static Napi::Value Unary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value();
-  if (op < 0 || op > 10) return fail(info, "unary: unknown op code " + std::to_string(op));
+  if (op < 0 || op >= abi::UNARY_COUNT) return fail(info, "unary: unknown op code " + std::to_string(op));
   Napi::Float32Array x = info[1].As<Napi::Float32Array>();
   Napi::Float32Array out = info[2].As<Napi::Float32Array>();
   long n = (long)std::min(x.ElementLength(), out.ElementLength());
@@ -225,7 +225,8 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 // optimizerUpdate(kind, w, g, s0 | null, s1 | null, params): one variable's step, in place.
 static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   int kind = info[0].As<Napi::Number>().Int32Value();
-  if (kind < 0 || kind > 2) return fail(info, "optimizerUpdate: unknown kind " + std::to_string(kind));
+  if (kind < 0 || kind >= abi::OPTIMIZER_COUNT)
+    return fail(info, "optimizerUpdate: unknown kind " + std::to_string(kind));
   Napi::Float32Array w = info[1].As<Napi::Float32Array>();
   const float* g = info[2].As<Napi::Float32Array>().Data();
   auto slot = [&](int i) -> float* {

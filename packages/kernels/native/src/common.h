@@ -28,7 +28,7 @@ struct SeqCtx {
   const float* rowBias = nullptr;  // GRU: the bias the cell update adds to x·W + h·U [3H] (see gru.cc)
   const float *recMask = nullptr, *candMask = nullptr, *stepMask = nullptr;
   bool candPerStep = false, goBackwards = false, resetAfter = false;
-  int act = 2, ract = 1;
+  int act = abi::ACTIVATION_TANH, ract = abi::ACTIVATION_SIGMOID;
   Zone zc, zh;
   // Tape: gates [T,B,G·H] (post-activation; overwritten by their gradients in backward),
   // HS, CS [(T+1),B,H] states, PC [T,B,H] (LSTM: φ(c̃)), UH [T,B,H] (GRU: u_h or r⊙ĥ).
@@ -65,9 +65,9 @@ struct IsaTable {
   void (*lstm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1);
   void (*gru_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
   void (*gru_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase);
-  // y = f(x) over n floats (op codes: UNARY_CODE of src/fused/impl.ts).
+  // y = f(x) over n floats (op codes: abi::UNARY_*).
   void (*unary)(int op, const float* x, float* y, long n);
-  // One optimizer step of one variable in place (kinds and scalars: see kernels.inc).
+  // One optimizer step of one variable in place (kinds abi::OPTIMIZER_*; scalars: see kernels.inc).
   void (*optimizer_update)(int kind, float* w, const float* g, float* s0, float* s1, long n, const double* p);
 };
 

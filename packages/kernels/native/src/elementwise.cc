@@ -4,49 +4,51 @@
 // pattern so the compiler vectorises them.
 #include "elementwise.h"
 
+#include "abi.h"
+
 namespace regulab {
 
 template <int OP>
 static inline float apply(float a, float b) {
-  if (OP == 0) return a + b;
-  if (OP == 1) return a - b;
-  if (OP == 2) return a * b;
+  if (OP == abi::BINARY_OP_ADD) return a + b;
+  if (OP == abi::BINARY_OP_SUB) return a - b;
+  if (OP == abi::BINARY_OP_MUL) return a * b;
   return a / b;
 }
 
 template <int OP>
 static void run(int mode, const float* a, const float* b, float* out, long n, long m) {
   switch (mode) {
-    case 0:  // same shape
+    case abi::BINARY_MODE_SAME_SHAPE:
       for (long i = 0; i < n; i++) out[i] = apply<OP>(a[i], b[i]);
       break;
-    case 1: {  // b scalar
+    case abi::BINARY_MODE_B_SCALAR: {
       const float s = b[0];
       for (long i = 0; i < n; i++) out[i] = apply<OP>(a[i], s);
       break;
     }
-    case 2: {  // a scalar
+    case abi::BINARY_MODE_A_SCALAR: {
       const float s = a[0];
       for (long i = 0; i < n; i++) out[i] = apply<OP>(s, b[i]);
       break;
     }
-    case 3:  // b one value per row of m
+    case abi::BINARY_MODE_B_PER_ROW:
       for (long r = 0; r < n / m; r++) {
         const float s = b[r];
         for (long j = 0; j < m; j++) out[r * m + j] = apply<OP>(a[r * m + j], s);
       }
       break;
-    case 4:  // a one value per row of m
+    case abi::BINARY_MODE_A_PER_ROW:
       for (long r = 0; r < n / m; r++) {
         const float s = a[r];
         for (long j = 0; j < m; j++) out[r * m + j] = apply<OP>(s, b[r * m + j]);
       }
       break;
-    case 5:  // b a row of m repeated
+    case abi::BINARY_MODE_B_REPEATED_ROW:
       for (long r = 0; r < n / m; r++)
         for (long j = 0; j < m; j++) out[r * m + j] = apply<OP>(a[r * m + j], b[j]);
       break;
-    case 6:  // a a row of m repeated
+    case abi::BINARY_MODE_A_REPEATED_ROW:
       for (long r = 0; r < n / m; r++)
         for (long j = 0; j < m; j++) out[r * m + j] = apply<OP>(a[j], b[r * m + j]);
       break;
@@ -55,14 +57,14 @@ static void run(int mode, const float* a, const float* b, float* out, long n, lo
 
 void binary(int op, int mode, const float* a, const float* b, float* out, long n, long m) {
   switch (op) {
-    case 0:
-      return run<0>(mode, a, b, out, n, m);
-    case 1:
-      return run<1>(mode, a, b, out, n, m);
-    case 2:
-      return run<2>(mode, a, b, out, n, m);
+    case abi::BINARY_OP_ADD:
+      return run<abi::BINARY_OP_ADD>(mode, a, b, out, n, m);
+    case abi::BINARY_OP_SUB:
+      return run<abi::BINARY_OP_SUB>(mode, a, b, out, n, m);
+    case abi::BINARY_OP_MUL:
+      return run<abi::BINARY_OP_MUL>(mode, a, b, out, n, m);
     default:
-      return run<3>(mode, a, b, out, n, m);
+      return run<abi::BINARY_OP_DIV>(mode, a, b, out, n, m);
   }
 }
 

@@ -5,10 +5,15 @@
  * test/abi.test.ts compares it with the committed files.
  */
 import {
+  ACTIVATION_CODE,
+  BINARY_MODE,
+  BINARY_OP,
   NATIVE_BUFFERS,
   NATIVE_CALL_CELL,
   NATIVE_FLOATS,
   NATIVE_INTS,
+  OPTIMIZER_KIND,
+  UNARY_CODE,
   WASM_CONTEXT,
   WASM_CONTEXT_FIELDS,
   WASM_FIELD,
@@ -33,7 +38,20 @@ export function upperSnake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-/** native/src/abi.h: the zoneout modes and the slots of the addon's ints, floats and bufs. */
+/** The names of a code table in code order; the codes must be 0..n−1 (C++ bounds them by n). */
+export function inCodeOrder(table: Readonly<Record<string, number>>): string[] {
+  const names = Object.keys(table).sort((a, b) => table[a] - table[b]);
+  names.forEach((name, i) => {
+    if (table[name] !== i)
+      throw new Error(`code ${name} = ${table[name]}: codes must be 0..${names.length - 1}`);
+  });
+  return names;
+}
+
+/**
+ * native/src/abi.h: the codes of activations, element-wise ops, optimizers and zoneout modes, and
+ * the slots of the addon's ints, floats and bufs.
+ */
 export function emitNativeHeader(): string {
   const out = [
     ...HEADER.map((l) => `// ${l}`),
@@ -48,15 +66,20 @@ export function emitNativeHeader(): string {
     names.forEach((n, i) => out.push(`constexpr int ${prefix}_${upperSnake(n)} = ${first + i};`));
     out.push(`constexpr int ${prefix}_COUNT = ${first + names.length};`, '');
   };
+  // An enum of TypeScript codes 0..n−1; _COUNT bounds a code coming from JavaScript.
+  const codes = (comment: string, prefix: string, table: Readonly<Record<string, number>>) =>
+    slots(comment, prefix, inCodeOrder(table));
   out.push(
     '// nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.',
     `constexpr const char LAYOUT_HASH[] = "${nativeLayoutHash()}";`,
     '',
-    '// Zoneout modes (ZONEOUT_MODE).',
   );
-  for (const [name, code] of Object.entries(ZONEOUT_MODE))
-    out.push(`constexpr int ZONEOUT_${upperSnake(name)} = ${code};`);
-  out.push('');
+  codes('Activation codes (ACTIVATION_CODE).', 'ACTIVATION', ACTIVATION_CODE);
+  codes('Op codes of unary (UNARY_CODE).', 'UNARY', UNARY_CODE);
+  codes('Ops of binary (BINARY_OP).', 'BINARY_OP', BINARY_OP);
+  codes('Broadcast modes of binary (BINARY_MODE).', 'BINARY_MODE', BINARY_MODE);
+  codes('Kinds of optimizerUpdate (OPTIMIZER_KIND).', 'OPTIMIZER', OPTIMIZER_KIND);
+  codes('Zoneout modes (ZONEOUT_MODE).', 'ZONEOUT', ZONEOUT_MODE);
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
   slots('Inputs of the LSTM calls (NATIVE_BUFFERS.lstm), the first bufs.', 'LSTM', NATIVE_BUFFERS.lstm);
@@ -75,10 +98,13 @@ export function emitNativeHeader(): string {
   return out.join('\n');
 }
 
-/** wasm/assembly/abi.ts: the zoneout modes, the zoneout block and the context field numbers. */
+/** wasm/assembly/abi.ts: the activation codes, the zoneout modes, the zoneout block and the context field numbers. */
 export function emitAssemblyScript(): string {
   const out = [...HEADER.map((l) => `// ${l}`), ''];
-  out.push('/** Zoneout modes (ZONEOUT_MODE). */');
+  out.push('/** Activation codes (ACTIVATION_CODE). */');
+  for (const [name, code] of Object.entries(ACTIVATION_CODE))
+    out.push(`export const ACT_${upperSnake(name)}: i32 = ${code};`);
+  out.push('', '/** Zoneout modes (ZONEOUT_MODE). */');
   for (const [name, code] of Object.entries(ZONEOUT_MODE))
     out.push(`export const Z_${upperSnake(name)}: i32 = ${code};`);
   out.push('', '/** Fields of a zoneout block, offsets from F_ZC or F_ZH (ZONEOUT_FIELDS). */');

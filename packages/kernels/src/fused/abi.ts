@@ -6,13 +6,58 @@
  * (`npm run gen:abi -w packages/kernels`, also run by build:native and build:wasm) and committed,
  * and test/abi.test.ts regenerates both in memory and fails when a committed copy differs.
  */
+import type { SequenceActivation } from '../types.js';
 import type { FusedZoneout } from './impl.js';
+
+/** Activation codes of the fused sequence ops (candidate and gate activations). */
+export const ACTIVATION_CODE = {
+  linear: 0,
+  sigmoid: 1,
+  tanh: 2,
+  hardSigmoid: 3,
+  relu: 4,
+} as const satisfies Record<SequenceActivation, number>;
 
 /** Zoneout modes of one state, the `mode` of FusedZoneout as a kernel reads it. */
 export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as const satisfies Record<
   FusedZoneout['mode'],
   number
 >;
+
+/** Op codes of UnaryOp (native/src/kernels.inc and ./js-elementwise.ts). */
+export const UNARY_CODE = {
+  Exp: 0,
+  Log: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+  Abs: 6,
+  Reciprocal: 7,
+  Sigmoid: 8,
+  Tanh: 9,
+  Relu: 10,
+} as const;
+
+/** Ops of BinaryOp: out = a op b. */
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/**
+ * How the operands of BinaryOp broadcast over out (m: the row length): the same shape, b or a a
+ * scalar, b or a one value per row of m, b or a one row of m repeated.
+ */
+export const BINARY_MODE = {
+  sameShape: 0,
+  bScalar: 1,
+  aScalar: 2,
+  bPerRow: 3,
+  aPerRow: 4,
+  bRepeatedRow: 5,
+  aRepeatedRow: 6,
+} as const;
+
+/** Kinds of OptimizerUpdate. */
+export const OPTIMIZER_KIND = { adam: 0, sgd: 1, rmsprop: 2 } as const;
 
 /**
  * The Int32Array `ints` of the native sequence calls (lstmForward, lstmBackward, gruForward,
@@ -112,6 +157,11 @@ export const NATIVE_CALL_CELL = {
 
 /** Everything the native addon's argument parsing depends on (../native/layout-hash.ts hashes it). */
 export const NATIVE_LAYOUT = {
+  activation: ACTIVATION_CODE,
+  unary: UNARY_CODE,
+  binaryOp: BINARY_OP,
+  binaryMode: BINARY_MODE,
+  optimizer: OPTIMIZER_KIND,
   zoneoutMode: ZONEOUT_MODE,
   ints: NATIVE_INTS,
   floats: NATIVE_FLOATS,

@@ -14,13 +14,19 @@
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BINARY_MODE, BINARY_OP } from './abi.js';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS } from './cpu-backend.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
 import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
 import type { BinaryOp, Sgemm, UnaryOp } from './impl.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
-const ARITHMETIC = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+const ARITHMETIC = {
+  Add: BINARY_OP.add,
+  Sub: BINARY_OP.sub,
+  Multiply: BINARY_OP.mul,
+  RealDiv: BINARY_OP.div,
+} as const;
 const originals = new Map<string, KernelFunc>();
 /** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
 const MIN_WORK = 32 * 32 * 32;
@@ -179,9 +185,9 @@ function pattern(
 ): { mode: number; m: number; shape: number[] } | null {
   const sizeA = as.reduce((p, d) => p * d, 1);
   const sizeB = bs.reduce((p, d) => p * d, 1);
-  if (sameShape(as, bs)) return { mode: 0, m: 1, shape: [...as] };
-  if (sizeB === 1 && bs.length <= as.length) return { mode: 1, m: 1, shape: [...as] };
-  if (sizeA === 1 && as.length <= bs.length) return { mode: 2, m: 1, shape: [...bs] };
+  if (sameShape(as, bs)) return { mode: BINARY_MODE.sameShape, m: 1, shape: [...as] };
+  if (sizeB === 1 && bs.length <= as.length) return { mode: BINARY_MODE.bScalar, m: 1, shape: [...as] };
+  if (sizeA === 1 && as.length <= bs.length) return { mode: BINARY_MODE.aScalar, m: 1, shape: [...bs] };
   const perRow = (big: readonly number[], small: readonly number[]) =>
     big.length >= 2 &&
     small.length === big.length &&
@@ -192,10 +198,10 @@ function pattern(
     return small.length <= big.length && core.length === 1 && core[0] === big[big.length - 1];
   };
   const last = (s: readonly number[]) => s[s.length - 1];
-  if (perRow(as, bs)) return { mode: 3, m: last(as), shape: [...as] };
-  if (perRow(bs, as)) return { mode: 4, m: last(bs), shape: [...bs] };
-  if (repeated(as, bs)) return { mode: 5, m: last(as), shape: [...as] };
-  if (repeated(bs, as)) return { mode: 6, m: last(bs), shape: [...bs] };
+  if (perRow(as, bs)) return { mode: BINARY_MODE.bPerRow, m: last(as), shape: [...as] };
+  if (perRow(bs, as)) return { mode: BINARY_MODE.aPerRow, m: last(bs), shape: [...bs] };
+  if (repeated(as, bs)) return { mode: BINARY_MODE.bRepeatedRow, m: last(as), shape: [...as] };
+  if (repeated(bs, as)) return { mode: BINARY_MODE.aRepeatedRow, m: last(bs), shape: [...bs] };
   return null;
 }
 

@@ -17,16 +17,10 @@
  * forward call is opaque, owned by the caller, passed back to exactly one backward call (which may
  * consume it), and otherwise simply dropped (garbage-collected).
  */
-import type { SequenceActivation } from '../types.js';
+import type { UNARY_CODE } from './abi.js';
 
-/** Activation codes shared with the native and WebAssembly kernels. */
-export const ACTIVATION_CODE: Readonly<Record<SequenceActivation, number>> = {
-  linear: 0,
-  sigmoid: 1,
-  tanh: 2,
-  hardSigmoid: 3,
-  relu: 4,
-};
+/** The codes the kernels read are declared with the rest of the boundary, in ./abi.ts. */
+export { ACTIVATION_CODE, OPTIMIZER_KIND, UNARY_CODE } from './abi.js';
 
 /**
  * Zoneout of one state as a kernel sees it. `seeded` masks are drawn inside the kernel with the
@@ -136,9 +130,9 @@ export type Sgemm = (
 ) => Float32Array;
 
 /**
- * out = a op b (op 0 add, 1 sub, 2 mul, 3 div) over out.length elements; mode says how a and b
- * broadcast: 0 same shape, 1 b scalar, 2 a scalar, 3 b one value per row of m, 4 a one value per
- * row of m, 5 b one row of m repeated, 6 a one row of m repeated.
+ * out = a op b (op: BINARY_OP of ./abi.ts) over out.length elements; mode (BINARY_MODE) says how
+ * a and b broadcast: same shape, b or a scalar, b or a one value per row of m, b or a one row of m
+ * repeated.
  */
 export type BinaryOp = (
   op: number,
@@ -149,27 +143,10 @@ export type BinaryOp = (
   m: number,
 ) => void;
 
-/** Op codes of UnaryOp (native/src/kernels.inc and ./js-elementwise.ts). */
-export const UNARY_CODE = {
-  Exp: 0,
-  Log: 1,
-  Neg: 2,
-  Sqrt: 3,
-  Rsqrt: 4,
-  Square: 5,
-  Abs: 6,
-  Reciprocal: 7,
-  Sigmoid: 8,
-  Tanh: 9,
-  Relu: 10,
-} as const;
 export type UnaryName = keyof typeof UNARY_CODE;
 
-/** out[i] = f(x[i]) for i < min(x.length, out.length); f chosen by its UNARY_CODE. */
+/** out[i] = f(x[i]) for i < min(x.length, out.length); f chosen by its UNARY_CODE (./abi.ts). */
 export type UnaryOp = (op: number, x: Float32Array, out: Float32Array) => void;
-
-/** Kinds of OptimizerUpdate. */
-export const OPTIMIZER_KIND = { adam: 0, sgd: 1, rmsprop: 2 } as const;
 
 /**
  * One optimizer step of one variable, in place: w, s0 and s1 are overwritten, g is read.

@@ -8,6 +8,7 @@
  * so V8 compiles each to straight-line code. Same float32 results as tfjs, which also computes in
  * float64 and rounds on store.
  */
+import { BINARY_MODE, BINARY_OP, OPTIMIZER_KIND } from './abi.js';
 import type { BinaryOp, OptimizerUpdate, UnaryOp } from './impl.js';
 
 type Loop = (x: Float32Array, out: Float32Array, n: number) => void;
@@ -89,16 +90,16 @@ type BinaryLoop = (op: number, a: Float32Array, b: Float32Array, o: Float32Array
 const sameShape: BinaryLoop = (op, a, b, o) => {
   const n = o.length;
   switch (op) {
-    case 0:
+    case BINARY_OP.add:
       for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
       return;
-    case 1:
+    case BINARY_OP.sub:
       for (let i = 0; i < n; i++) o[i] = a[i] - b[i];
       return;
-    case 2:
+    case BINARY_OP.mul:
       for (let i = 0; i < n; i++) o[i] = a[i] * b[i];
       return;
-    case 3:
+    case BINARY_OP.div:
       for (let i = 0; i < n; i++) o[i] = a[i] / b[i];
       return;
   }
@@ -108,16 +109,16 @@ const bScalar: BinaryLoop = (op, a, b, o) => {
   const n = o.length;
   const s = b[0];
   switch (op) {
-    case 0:
+    case BINARY_OP.add:
       for (let i = 0; i < n; i++) o[i] = a[i] + s;
       return;
-    case 1:
+    case BINARY_OP.sub:
       for (let i = 0; i < n; i++) o[i] = a[i] - s;
       return;
-    case 2:
+    case BINARY_OP.mul:
       for (let i = 0; i < n; i++) o[i] = a[i] * s;
       return;
-    case 3:
+    case BINARY_OP.div:
       for (let i = 0; i < n; i++) o[i] = a[i] / s;
       return;
   }
@@ -127,16 +128,16 @@ const aScalar: BinaryLoop = (op, a, b, o) => {
   const n = o.length;
   const s = a[0];
   switch (op) {
-    case 0:
+    case BINARY_OP.add:
       for (let i = 0; i < n; i++) o[i] = s + b[i];
       return;
-    case 1:
+    case BINARY_OP.sub:
       for (let i = 0; i < n; i++) o[i] = s - b[i];
       return;
-    case 2:
+    case BINARY_OP.mul:
       for (let i = 0; i < n; i++) o[i] = s * b[i];
       return;
-    case 3:
+    case BINARY_OP.div:
       for (let i = 0; i < n; i++) o[i] = s / b[i];
       return;
   }
@@ -153,14 +154,14 @@ function perRow(aSide: boolean): BinaryLoop {
       const o0 = r * m;
       const o1 = o0 + m;
       if (aSide) {
-        if (op === 0) for (let i = o0; i < o1; i++) o[i] = s + full[i];
-        else if (op === 1) for (let i = o0; i < o1; i++) o[i] = s - full[i];
-        else if (op === 2) for (let i = o0; i < o1; i++) o[i] = s * full[i];
+        if (op === BINARY_OP.add) for (let i = o0; i < o1; i++) o[i] = s + full[i];
+        else if (op === BINARY_OP.sub) for (let i = o0; i < o1; i++) o[i] = s - full[i];
+        else if (op === BINARY_OP.mul) for (let i = o0; i < o1; i++) o[i] = s * full[i];
         else for (let i = o0; i < o1; i++) o[i] = s / full[i];
       } else {
-        if (op === 0) for (let i = o0; i < o1; i++) o[i] = full[i] + s;
-        else if (op === 1) for (let i = o0; i < o1; i++) o[i] = full[i] - s;
-        else if (op === 2) for (let i = o0; i < o1; i++) o[i] = full[i] * s;
+        if (op === BINARY_OP.add) for (let i = o0; i < o1; i++) o[i] = full[i] + s;
+        else if (op === BINARY_OP.sub) for (let i = o0; i < o1; i++) o[i] = full[i] - s;
+        else if (op === BINARY_OP.mul) for (let i = o0; i < o1; i++) o[i] = full[i] * s;
         else for (let i = o0; i < o1; i++) o[i] = full[i] / s;
       }
     }
@@ -174,34 +175,38 @@ function repeatedRow(aSide: boolean): BinaryLoop {
     const full = aSide ? b : a;
     for (let o0 = 0; o0 < o.length; o0 += m) {
       if (aSide) {
-        if (op === 0) for (let j = 0; j < m; j++) o[o0 + j] = row[j] + full[o0 + j];
-        else if (op === 1) for (let j = 0; j < m; j++) o[o0 + j] = row[j] - full[o0 + j];
-        else if (op === 2) for (let j = 0; j < m; j++) o[o0 + j] = row[j] * full[o0 + j];
+        if (op === BINARY_OP.add) for (let j = 0; j < m; j++) o[o0 + j] = row[j] + full[o0 + j];
+        else if (op === BINARY_OP.sub) for (let j = 0; j < m; j++) o[o0 + j] = row[j] - full[o0 + j];
+        else if (op === BINARY_OP.mul) for (let j = 0; j < m; j++) o[o0 + j] = row[j] * full[o0 + j];
         else for (let j = 0; j < m; j++) o[o0 + j] = row[j] / full[o0 + j];
       } else {
-        if (op === 0) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] + row[j];
-        else if (op === 1) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] - row[j];
-        else if (op === 2) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] * row[j];
+        if (op === BINARY_OP.add) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] + row[j];
+        else if (op === BINARY_OP.sub) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] - row[j];
+        else if (op === BINARY_OP.mul) for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] * row[j];
         else for (let j = 0; j < m; j++) o[o0 + j] = full[o0 + j] / row[j];
       }
     }
   };
 }
 
-// Indexed by BinaryOp's mode.
-const BINARY_LOOPS: readonly BinaryLoop[] = [
+// The loop of each broadcast mode, indexed by its BINARY_MODE code.
+const LOOP_OF_MODE: Record<keyof typeof BINARY_MODE, BinaryLoop> = {
   sameShape,
   bScalar,
   aScalar,
-  perRow(false),
-  perRow(true),
-  repeatedRow(false),
-  repeatedRow(true),
-];
+  bPerRow: perRow(false),
+  aPerRow: perRow(true),
+  bRepeatedRow: repeatedRow(false),
+  aRepeatedRow: repeatedRow(true),
+};
+const BINARY_LOOPS: BinaryLoop[] = [];
+for (const [mode, loop] of Object.entries(LOOP_OF_MODE))
+  BINARY_LOOPS[BINARY_MODE[mode as keyof typeof BINARY_MODE]] = loop;
+const BINARY_OPS = Object.keys(BINARY_OP).length;
 
 export const jsBinary: BinaryOp = (op, mode, a, b, out, m) => {
   const loop = BINARY_LOOPS[mode];
-  if (loop === undefined || !(op >= 0 && op <= 3))
+  if (loop === undefined || !(Number.isInteger(op) && op >= 0 && op < BINARY_OPS))
     throw new Error(`binary: unknown op ${op} or mode ${mode}`);
   loop(op, a, b, out, Math.max(1, m));
 };
@@ -210,7 +215,7 @@ export const jsOptimizerUpdate: OptimizerUpdate = (kind, w, g, s0, s1, p) => {
   const keep = Math.fround(1 - p[0]);
   const lr = Math.fround(p[1]);
   const n = w.length;
-  if (kind === 0) {
+  if (kind === OPTIMIZER_KIND.adam) {
     if (s0 === null || s1 === null) throw new Error('optimizerUpdate: adam needs both slots');
     const [b1, a1, b2, a2, eps, c1, c2] = Array.from(p.subarray(2, 9), Math.fround);
     for (let i = 0; i < n; i++) {
@@ -219,7 +224,7 @@ export const jsOptimizerUpdate: OptimizerUpdate = (kind, w, g, s0, s1, p) => {
       const v = (s1[i] = b2 * s1[i] + a2 * gi * gi);
       w[i] = w[i] * keep - lr * (m / c1 / (Math.sqrt(v / c2) + eps));
     }
-  } else if (kind === 1) {
+  } else if (kind === OPTIMIZER_KIND.sgd) {
     const mu = Math.fround(p[2]);
     const nesterov = p[3] !== 0;
     for (let i = 0; i < n; i++) {
@@ -231,7 +236,7 @@ export const jsOptimizerUpdate: OptimizerUpdate = (kind, w, g, s0, s1, p) => {
       }
       w[i] = w[i] * keep - lr * d;
     }
-  } else if (kind === 2) {
+  } else if (kind === OPTIMIZER_KIND.rmsprop) {
     if (s0 === null) throw new Error('optimizerUpdate: rmsprop needs its ms slot');
     const [rho, a, eps, mu] = Array.from(p.subarray(2, 6), Math.fround);
     for (let i = 0; i < n; i++) {

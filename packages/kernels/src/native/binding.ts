@@ -39,6 +39,25 @@ export interface NativeBinding {
 
 let cached: { binding: NativeBinding | null; reason: string } | undefined;
 
+/**
+ * The loaded addon if it was compiled against the argument layout of these sources (its `abi()`
+ * is nativeLayoutHash()), else null and why: an addon built from older sources would misread
+ * its arguments.
+ */
+export function checkLayout(addon: Partial<NativeBinding>): {
+  binding: NativeBinding | null;
+  reason: string;
+} {
+  const built = typeof addon.abi === 'function' ? addon.abi() : 'none';
+  if (built === nativeLayoutHash()) return { binding: addon as NativeBinding, reason: '' };
+  return {
+    binding: null,
+    reason:
+      `the native addon was built against another argument layout (${built}, sources ` +
+      `${nativeLayoutHash()}): rebuild it with npm run build:native -w packages/kernels`,
+  };
+}
+
 /** The addon, or null and why not. Loaded once per process. */
 export function loadNativeBinding(): { binding: NativeBinding | null; reason: string } {
   if (cached) return cached;
@@ -47,17 +66,7 @@ export function loadNativeBinding(): { binding: NativeBinding | null; reason: st
     const load = require('node-gyp-build') as (dir: string) => unknown;
     // src/native/ and dist/native/ are both two levels below the package root.
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const binding = load(root) as Partial<NativeBinding>;
-    const built = typeof binding.abi === 'function' ? binding.abi() : 'none';
-    cached =
-      built === nativeLayoutHash()
-        ? { binding: binding as NativeBinding, reason: '' }
-        : {
-            binding: null,
-            reason:
-              `the native addon was built against another argument layout (${built}, sources ` +
-              `${nativeLayoutHash()}): rebuild it with npm run build:native -w packages/kernels`,
-          };
+    cached = checkLayout(load(root) as Partial<NativeBinding>);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     cached = { binding: null, reason: msg };

@@ -1,8 +1,8 @@
 /**
  * The FusedImpl of the native addon: packs the arguments into the addon's flat layout (ints,
  * floats, buffer list, each slot named in ../fused/abi.ts, from which the addon's native/src/abi.h
- * is generated), allocates outputs and the tape in
- * JavaScript (so the garbage collector owns all memory), and calls the C++ kernels.
+ * is generated), allocates outputs and the tape in JavaScript (so the garbage collector owns all
+ * memory), and calls the C++ kernels.
  */
 import type {
   FusedCommonArgs,

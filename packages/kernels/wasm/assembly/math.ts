@@ -1,6 +1,6 @@
 /**
- * Element-wise math on f32x4: exp, the activations the fused ops accept (codes as in
- * src/fused/impl.ts ACTIVATION_CODE: 0 linear, 1 sigmoid, 2 tanh, 3 hardSigmoid, 4 relu) and
+ * Element-wise math on f32x4: exp, the activations the fused ops accept (codes ACT_* of ./abi.ts,
+ * generated from ACTIVATION_CODE of src/fused/abi.ts) and
  * their derivatives written in terms of the activation's OUTPUT y (what the forward pass saves).
  *
  * exp: Cephes' expf scheme (x = n·ln2 + r, degree-6 polynomial in r, 2ⁿ built in the exponent
@@ -8,11 +8,8 @@
  * tanh(x) = sign(x)·(1 − e^{−2|x|})/(1 + e^{−2|x|}) (absolute error ≈ 1e-7).
  */
 
-export const ACT_LINEAR: i32 = 0;
-export const ACT_SIGMOID: i32 = 1;
-export const ACT_TANH: i32 = 2;
-export const ACT_HARD_SIGMOID: i32 = 3;
-export const ACT_RELU: i32 = 4;
+import { ACT_HARD_SIGMOID, ACT_RELU, ACT_SIGMOID, ACT_TANH } from './abi';
+export { ACT_SIGMOID, ACT_TANH };
 
 export function vexp(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
