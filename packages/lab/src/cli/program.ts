@@ -3,7 +3,14 @@
  * (./options.ts), so `--help`, parsing and validation cannot drift apart.
  */
 import { Command, Option } from 'commander';
-import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from '../config/options.js';
+import {
+  EXPERIMENTS,
+  OPTION_KEYS,
+  OPTIONS,
+  type OptionKey,
+  type OptionSpec,
+  parseOptionValue,
+} from '../config/options.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
 import { ConfigError } from '../errors.js';
@@ -14,6 +21,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   wordlm: 'word-level language model (perplexity)',
   smnist: 'sequential MNIST classifier (accuracy)',
   pmnist: 'permuted MNIST classifier (accuracy)',
+  mnist: 'MNIST classifier on flat 784-pixel images: an MLP, or --model cnn (accuracy)',
 };
 
 const EXIT_CODES = `Exit codes:
@@ -45,8 +53,12 @@ export function buildProgram(commands: Commands, io: Io): Command {
     .option('--json', 'no progress output; print one JSON summary line at the end')
     .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)');
   for (const key of OPTION_KEYS) {
-    const spec = OPTIONS[key];
-    run.addOption(new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`));
+    const spec: OptionSpec = OPTIONS[key];
+    const option = new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`);
+    // A repeatable flag collects its values in command-line order.
+    if (spec.parse === 'list')
+      option.argParser((v: string, prior: string[] | undefined) => [...(prior ?? []), v]);
+    run.addOption(option);
   }
   run.addHelpText(
     'after',
@@ -57,7 +69,9 @@ export function buildProgram(commands: Commands, io: Io): Command {
   run.action(async (experiment: string, raw: Record<string, unknown>) => {
     const overrides: Partial<Record<OptionKey, unknown>> = {};
     for (const key of OPTION_KEYS) {
-      if (raw[key] !== undefined) overrides[key] = parseOptionValue(key, String(raw[key]));
+      const value = raw[key];
+      if (value !== undefined)
+        overrides[key] = parseOptionValue(key, Array.isArray(value) ? value : String(value));
     }
     await commands.run(experiment, {
       preset: raw.preset as string,
