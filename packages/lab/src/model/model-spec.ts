@@ -54,7 +54,7 @@ export function layerLabel(spec: ModelSpec, index: number): string {
   return `layers[${index}] (${layer.className}${name})`;
 }
 
-/** The spec with every unnamed layer named `<class>_<index>` (e.g. `dense_3`, `regulab_lstm_1`). */
+/** The spec with every unnamed layer named `<class>_<index>` (e.g. `dense_3`, `lstm_1`: no `Regulab`). */
 export function namedSpec(spec: ModelSpec): ModelSpec {
   return {
     layers: spec.layers.map((l, i) =>
@@ -66,5 +66,8 @@ export function namedSpec(spec: ModelSpec): ModelSpec {
 }
 
 function snakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return className
+    .replace(/^Regulab/, '')
+    .replace(/([a-z])([A-Z0-9])/g, '$1_$2')
+    .toLowerCase();
 }
