@@ -22,7 +22,7 @@
  * not fit together fails there with a ConfigError naming the layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { embeddingLookup } from '../experiments/embedding-lookup.js';
+import { embeddingLookup } from './embedding-lookup.js';
 import { ConfigError } from '../errors.js';
 import { instantiateLayer } from './check-spec.js';
 import { isRecurrent } from './layer-classes.js';
