@@ -260,3 +260,52 @@ describe('configs and specs', () => {
     );
   });
 });
+
+describe('the spec flags on the command line: one-line errors, exit 2', () => {
+  async function cli(...argv: string[]) {
+    const { main } = await import('../src/cli/main.js');
+    const err: string[] = [];
+    const code = await main(argv, { stdout: () => {}, stderr: (l) => err.push(l) });
+    return { code, err: err.join('\n') };
+  }
+  const bad = async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'spec-')), 'bad.json');
+    writeFileSync(file, '{ "layers": [');
+    return file;
+  };
+
+  const cases: [string, () => Promise<string[]>, RegExp][] = [
+    [
+      'a missing --model file',
+      async () => ['--model', '/no/such/spec.json'],
+      /--model \/no\/such\/spec\.json: no such file/,
+    ],
+    [
+      'a --model file that is not JSON',
+      async () => ['--model', await bad()],
+      /--model .*bad\.json: not valid JSON/,
+    ],
+    [
+      'an unknown option set with --set',
+      async () => ['--set', '1.zonoutCell=0.5'],
+      /model spec layers\[1\] \(RegulabLSTM 'lstm_0'\): unknown option 'zonoutCell'/,
+    ],
+    [
+      'a bad value in the second of two --set flags (every one is applied)',
+      async () => ['--set', '1.dropout=0.1', '--set', '1.dropout=1.5'],
+      /layers\[1\] \(RegulabLSTM 'lstm_0'\): option 'dropout' must be a number in \[0, 1\), got 1\.5/,
+    ],
+    ['a bad --penalty', async () => ['--penalty', 'l2'], /--penalty 'l2': expected/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, async () => {
+      const r = await cli('run', 'charlm', '--preset', 'quick', ...(await args()));
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n'), 'one line, no stack trace').toHaveLength(1);
+    });
+  }
+});
