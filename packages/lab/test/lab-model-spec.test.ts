@@ -209,6 +209,31 @@ describe('SpecModel', () => {
     expect(model.layers[1]!.getConfig().seed, "the LSTM's mask-stream seed").toBe(lstmSeeds.next());
   });
 
+  it('--constraint maxnorm bounds the norm of each output unit (a conv filter over all its input axes)', () => {
+    const spec = applyConstraint(
+      {
+        layers: [
+          { className: 'Conv2D', config: { filters: 3, kernelSize: 2 } },
+          { className: 'Flatten', config: {} },
+          { className: 'Dense', config: { units: 2 } },
+        ],
+      },
+      'maxnorm=0.05',
+    );
+    expect(spec.layers[0]!.config.kernelConstraint).toEqual({
+      className: 'MaxNorm',
+      config: { maxValue: 0.05, axis: [0, 1, 2] },
+    });
+    const model = new SpecModel(spec, { seed: 1, input: { shape: [4, 4, 1], dtype: 'float32' } });
+    for (const layer of [model.layers[0]!, model.layers[2]!]) rl.constraints.applyConstraints(layer);
+    const conv = model.layers[0]!.getWeights()[0]!; // [2, 2, 1, 3]
+    const dense = model.layers[2]!.getWeights()[0]!; // [27, 2]
+    // Glorot-initialized weights have norms well above 0.05, so the projection acted: each norm is now 0.05.
+    for (const norms of [tf.norm(tf.reshape(conv, [4, 3]), 'euclidean', 0), tf.norm(dense, 'euclidean', 0)]) {
+      for (const n of norms.dataSync()) expect(n).toBeCloseTo(0.05, 5);
+    }
+  });
+
   it('adds the weight penalties of a training forward: λ·Σw² of an L2 kernel penalty', () => {
     const spec = applyPenalty({ layers: [{ className: 'Dense', config: { units: 2 } }] }, 'l2=0.5');
     const model = new SpecModel(spec, { seed: 1, input: { shape: [3], dtype: 'float32' } });
@@ -308,4 +333,51 @@ describe('the spec flags on the command line: one-line errors, exit 2', () => {
       expect(r.err.trim().split('\n'), 'one line, no stack trace').toHaveLength(1);
     });
   }
+});
+
+describe('the mnist task', () => {
+  it('trains its default MLP on flat 784-pixel images and keeps the spec in config.json', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { startRun } = await import('../src/experiments/runner.js');
+    const dir = join(mkdtempSync(join(tmpdir(), 'mnist-')), 'run');
+    const config = resolveConfig('mnist', 'quick', { epochs: 1, dropout: 0.2 });
+    const silent = { start() {}, update() {}, stop() {} };
+    const summary = await startRun(config, dir, { progress: silent, report: false });
+    expect(summary).toMatchObject({ experiment: 'mnist', status: 'finished', metric: 'accuracy', epochs: 1 });
+    expect(summary.test).toBeGreaterThanOrEqual(0);
+    expect(summary.test).toBeLessThanOrEqual(1);
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(saved.spec.layers).toEqual([
+      expect.objectContaining({
+        className: 'Dense',
+        config: expect.objectContaining({ units: 16, activation: 'relu' }),
+      }),
+      { className: 'RegulabDropout', config: { name: 'dropout_0', rate: 0.2 } },
+      expect.objectContaining({ className: 'Dense', config: expect.objectContaining({ units: '$classes' }) }),
+    ]);
+  });
+
+  it('--model cnn reshapes the flat pixels to 28×28×1 images and gives 10 logits', () => {
+    const config = resolveConfig('mnist', 'quick', { model: 'cnn' });
+    expect(config).not.toHaveProperty('model'); // the --model name is folded into the spec
+    const model = new SpecModel(fillTaskValues(config.spec, { classes: 10 }), {
+      seed: 1,
+      input: { shape: [784], dtype: 'float32' },
+    });
+    expect(model.layers.map((l) => l.getClassName())).toEqual([
+      'Reshape',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Flatten',
+      'RegulabDropout',
+      'Dense',
+      'Dense',
+    ]);
+    const out = tf.tidy(() => model.forward(tf.zeros([2, 784]), undefined, false).output.shape);
+    expect(out).toEqual([2, 10]);
+  });
 });

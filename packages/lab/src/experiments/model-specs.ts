@@ -95,9 +95,9 @@ const pool = (name: string): LayerSpec => ({ className: 'MaxPooling2D', config: 
 const cnn = (o: Values): ModelSpec => ({
   layers: [
     { className: 'Reshape', config: { name: 'image', targetShape: [28, 28, 1] } },
-    conv('conv_0', 16),
+    conv('conv_0', 8),
     pool('pool_0'),
-    conv('conv_1', 32),
+    conv('conv_1', 16),
     pool('pool_1'),
     { className: 'Flatten', config: { name: 'flatten' } },
     dropout('dropout', o.dropout!),

@@ -10,7 +10,8 @@
  * parses (`0.3`, `true`, `[3, 3]`, `{"className": …}`), else as a string (`layer`).
  */
 import { ConfigError } from '../errors.js';
-import { isRecurrentLayer, optionsOfClass, optionsOfLayer } from './layer-options.js';
+import { knownOptions } from './check-spec.js';
+import { isRecurrentLayer, optionsOfClass, optionsOfLayer, probeLayer } from './layer-options.js';
 import { type LayerSpec, type ModelSpec, namedSpec } from './model-spec.js';
 
 /** Sets `option` = `value` on each layer `pick` selects that has the option; returns how many. */
@@ -130,9 +131,10 @@ export function applyPenalty(spec: ModelSpec, text: string): ModelSpec {
 }
 
 /**
- * `--constraint [<weights>:]maxnorm=<c>` (repeatable): the max-norm constraint ‖w‖ ≤ c (each
- * column of the weight matrix, axis 0; applied after every optimizer step) on the chosen weights
- * of every layer that has the option `<weights>Constraint` (default `kernel`).
+ * `--constraint [<weights>:]maxnorm=<c>` (repeatable): the max-norm constraint ‖w‖ ≤ c on the
+ * chosen weights of every layer that has the option `<weights>Constraint` (default `kernel`),
+ * applied after every optimizer step. The norm is over each output unit's incoming weights: axis
+ * 0 of a matrix [in, out]; axes 0 … k of a k-dimensional convolution's kernel [k₁, …, k_k, in, out].
  */
 export function applyConstraint(spec: ModelSpec, text: string): ModelSpec {
   const m = /^(?:(\w+):)?maxnorm=(.+)$/i.exec(text.trim());
@@ -144,9 +146,15 @@ export function applyConstraint(spec: ModelSpec, text: string): ModelSpec {
   }
   const option = `${m[1] ?? 'kernel'}Constraint`;
   const out = namedSpec(structuredClone(spec));
-  const count = setWhereKnown(out, () => true, option, {
-    className: 'MaxNorm',
-    config: { maxValue: c, axis: 0 },
+  let count = 0;
+  out.layers.forEach((layer, i) => {
+    const probe = probeLayer(out, i);
+    if (!knownOptions(probe).has(option)) return;
+    const kernelSize = (probe.getConfig() as { kernelSize?: unknown }).kernelSize;
+    const convolution = option === 'kernelConstraint' && Array.isArray(kernelSize);
+    const axis = convolution ? Array.from({ length: kernelSize.length + 1 }, (_, a) => a) : 0;
+    layer.config[option] = { className: 'MaxNorm', config: { maxValue: c, axis } };
+    count++;
   });
   if (count === 0)
     throw new ConfigError(`--constraint '${text}': no layer of the model has option '${option}'`);
