@@ -2,7 +2,8 @@
  * Every option reaches the lab: each layer class that `regulab` registers with tf.serialization
  * (read from the registry, so a new layer is covered without editing this file) is put in a small
  * model spec, built by the lab's one builder (SpecModel), and trained one step. A layer this test
- * cannot configure fails with a message saying which option value to add to SAMPLE_VALUES.
+ * cannot configure fails with a message saying which option value to add to SAMPLE_VALUES. The tfjs
+ * normalization and dropout layers that go between recurrent layers take the same path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +59,10 @@ describe('every layer class regulab registers reaches the lab through a spec', (
     }
   });
 
-  it.each(names)('%s: builds from a JSON spec and trains one step', (className) => {
+  // tfjs layers that models put between recurrent layers go through the same builder.
+  const between = ['LayerNormalization', 'BatchNormalization', 'Dropout'];
+
+  it.each([...names, ...between])('%s: builds from a JSON spec and trains one step', (className) => {
     const config = sampleConfig(className);
     const takesIds = 'outputDim' in config; // an embedding: token ids in
     const spec: ModelSpec = JSON.parse(
