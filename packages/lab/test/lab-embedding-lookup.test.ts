@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { embeddingLookup } from '../src/experiments/embedding-lookup.js';
+import { embeddingLookup } from '../src/model/embedding-lookup.js';
 import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
 
 describe('embeddingLookup', () => {

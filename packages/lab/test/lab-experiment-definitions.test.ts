@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/experiments/config.js';
 import type { ExperimentDefinition } from '../src/experiments/definition.js';
 import { DEFINITIONS, findDefinition } from '../src/experiments/definitions/index.js';
 import {
@@ -44,7 +45,12 @@ describe('the registry', () => {
 describe('resolveExperiment', () => {
   it('compare --preset quick resolves to the variant configs of commit 88b59f2, with no seeds field', () => {
     const job = resolveExperiment(compare, 'quick', {});
-    expect(job.variants).toEqual(OLD_CONFIG.variants);
+    // Configs now carry their model spec; an old config.json is read with the spec of its options.
+    const old = OLD_CONFIG.variants.map((v: { config: unknown }) => ({
+      ...v,
+      config: validateConfig(v.config),
+    }));
+    expect(job.variants).toEqual(old);
     expect(job).toMatchObject({ experiment: 'compare', preset: 'quick' });
     expect('seeds' in job).toBe(false);
   });
@@ -69,7 +75,7 @@ describe('resolveExperiment', () => {
     expect(jobRuns(job, '/d').map((r) => r.dir)).toEqual(compare.variants.map((v) => `/d/${v.name}`));
   });
 
-  it('refuses an option the variants set, an unknown preset, bad seed counts and spec edits it cannot apply', () => {
+  it('refuses an option the variants set, an unknown preset, bad seed counts and spec edits that match nothing', () => {
     expect(() => resolveExperiment(compare, 'quick', { weightDrop: 0.1 })).toThrow(
       /compare sets --weight-drop itself \(in its variants weight-drop\); run charlm to choose --weight-drop/,
     );
@@ -82,16 +88,31 @@ describe('resolveExperiment', () => {
     expect(() => resolveExperiment(compare, 'quick', { seed: 2 ** 31 - 2 }, 3)).toThrow(
       /--seeds 3 from --seed 2147483646 passes the largest seed/,
     );
-    const withSpec: ExperimentDefinition = {
+    const withSpec = (set: string[]): ExperimentDefinition => ({
+      ...compare,
+      variants: [...compare.variants, { name: 'ln', label: 'layer norm', options: {}, spec: { set } }],
+    });
+    expect(() => resolveExperiment(withSpec(['nosuch*.normalization=layer']), 'quick', {})).toThrow(
+      /nosuch\*/,
+    );
+  });
+
+  it('applies a variant’s spec edits after the command line’s --set edits, to that variant only', () => {
+    const def: ExperimentDefinition = {
       ...compare,
       variants: [
-        ...compare.variants,
+        compare.variants[0]!,
         { name: 'ln', label: 'layer norm', options: {}, spec: { set: ['lstm*.normalization=layer'] } },
       ],
     };
-    expect(() => resolveExperiment(withSpec, 'quick', {})).toThrow(
-      /variant 'ln' edits the model spec \(lstm\*\.normalization=layer\), which task charlm does not take yet/,
-    );
+    const job = resolveExperiment(def, 'quick', {});
+    const lstmOf = (i: number) =>
+      job.variants[i]!.config.spec.layers.find((l) => /lstm/i.test(l.className))!.config as Record<
+        string,
+        unknown
+      >;
+    expect(lstmOf(1)['normalization']).toBe('layer');
+    expect(lstmOf(0)['normalization'] ?? 'none').not.toBe('layer');
   });
 
   it('a definition with its own task options, variants and default seeds needs no other code', () => {

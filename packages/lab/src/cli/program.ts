@@ -3,7 +3,14 @@
  * (./options.ts), so `--help`, parsing and validation cannot drift apart.
  */
 import { Command, Option } from 'commander';
-import { EXPERIMENTS, OPTION_KEYS, OPTIONS, type OptionKey, parseOptionValue } from '../config/options.js';
+import {
+  EXPERIMENTS,
+  OPTION_KEYS,
+  OPTIONS,
+  type OptionKey,
+  type OptionSpec,
+  parseOptionValue,
+} from '../config/options.js';
 import { DEFINITIONS } from '../experiments/definitions/index.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
@@ -15,6 +22,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   wordlm: 'word-level language model (perplexity)',
   smnist: 'sequential MNIST classifier (accuracy)',
   pmnist: 'permuted MNIST classifier (accuracy)',
+  mnist: 'MNIST classifier on flat 784-pixel images: an MLP, or --model cnn (accuracy)',
 };
 
 const EXIT_CODES = `Exit codes:
@@ -50,8 +58,12 @@ export function buildProgram(commands: Commands, io: Io): Command {
       'compare: train every variant with n seeds, --seed, --seed + 1, …, each in <out>/<variant>/seed-<s>/; the report gives mean ± sd, 95% intervals and which differences the seeds support (default 1: <out>/<variant>/)',
     );
   for (const key of OPTION_KEYS) {
-    const spec = OPTIONS[key];
-    run.addOption(new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`));
+    const spec: OptionSpec = OPTIONS[key];
+    const option = new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`);
+    // A repeatable flag collects its values in command-line order.
+    if (spec.parse === 'list')
+      option.argParser((v: string, prior: string[] | undefined) => [...(prior ?? []), v]);
+    run.addOption(option);
   }
   run.addHelpText(
     'after',
@@ -62,7 +74,9 @@ export function buildProgram(commands: Commands, io: Io): Command {
   run.action(async (experiment: string, raw: Record<string, unknown>) => {
     const overrides: Partial<Record<OptionKey, unknown>> = {};
     for (const key of OPTION_KEYS) {
-      if (raw[key] !== undefined) overrides[key] = parseOptionValue(key, String(raw[key]));
+      const value = raw[key];
+      if (value !== undefined)
+        overrides[key] = parseOptionValue(key, Array.isArray(value) ? value : String(value));
     }
     await commands.run(experiment, {
       preset: raw.preset as string,

@@ -1,21 +1,25 @@
 /**
  * THE option table of `regulab run`: every experiment option is one row here, and everything else
  * is derived from it — the commander flags and `--help` text (cli/program.ts), the zod schema that
- * validates a config (experiments/config.ts), the TypeScript type of a config, and which
- * experiments accept the option. Add an option by adding a row.
+ * validates a config (experiments/config.ts), the TypeScript type of a config, which experiments
+ * accept the option, and which model-spec options a shorthand flag sets (`shorthand`). Add an
+ * option by adding a row.
  */
 import { z } from 'zod';
 
 /** The trainable experiments (`compare` runs `charlm` several times). */
-export const EXPERIMENTS = ['charlm', 'wordlm', 'smnist', 'pmnist'] as const;
+export const EXPERIMENTS = ['charlm', 'wordlm', 'smnist', 'pmnist', 'mnist'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 const LM = ['charlm', 'wordlm'] as const;
 const ALL = EXPERIMENTS;
-const MNIST = ['smnist', 'pmnist'] as const;
+const SEQUENCE_MNIST = ['smnist', 'pmnist'] as const;
+const MNIST = ['smnist', 'pmnist', 'mnist'] as const;
+/** The experiments whose default model is recurrent. */
+const RECURRENT = [...LM, ...SEQUENCE_MNIST] as const;
 
-/** How a command-line string becomes a value before the schema checks it. */
-export type Parse = 'int' | 'float' | 'string';
+/** How a command-line string becomes a value before the schema checks it ('list': repeatable flag). */
+export type Parse = 'int' | 'float' | 'string' | 'list';
 
 export interface OptionSpec {
   /** commander flag, e.g. `--hidden <units>`. */
@@ -26,6 +30,17 @@ export interface OptionSpec {
   schema: z.ZodType;
   /** The experiments that accept this option; giving it to another is a usage error. */
   appliesTo: readonly ExperimentName[];
+  /**
+   * A shorthand: the model-spec options this flag sets, on every layer of the kind named that has
+   * one (the first one it has). The preset's value shapes the default model; a flag given with
+   * `--model <file>` edits that spec.
+   */
+  shorthand?: { layers: 'recurrent' | 'embedding'; options: readonly string[] };
+  /**
+   * An edit of the model spec (`--model`, `--set`, …): applied when the config is resolved, not
+   * kept in config.json (which keeps the resulting spec as `spec`).
+   */
+  editsSpec?: true;
 }
 
 const rate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 drops everything)');
@@ -41,21 +56,69 @@ export const OPTIONS = {
     schema: z.string().min(1),
     appliesTo: ALL,
   },
+  model: {
+    flag: '--model <file.json|name>',
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; the others: 'rnn')",
+    parse: 'string',
+    schema: z.string().min(1),
+    appliesTo: ALL,
+    editsSpec: true,
+  },
+  cell: {
+    flag: '--cell <lstm|gru>',
+    help: 'the recurrent cell of every recurrent layer (a GRU takes --zoneout-hidden as its zoneout)',
+    parse: 'string',
+    schema: z.enum(['lstm', 'gru']),
+    appliesTo: ALL,
+    editsSpec: true,
+  },
+  set: {
+    flag: '--set <layers.option=value>',
+    help: "set a layer option of the model spec (repeatable): '2.rate=0.3', 'lstm*.normalization=layer', '*.normStabilizer=50'; a glob sets it on the layers that have it",
+    parse: 'list',
+    schema: z.array(z.string()),
+    appliesTo: ALL,
+    editsSpec: true,
+  },
+  penalty: {
+    flag: '--penalty <[weights:]l1|l2=λ>',
+    help: "L1/L2 weight penalty on every layer that takes one (repeatable): 'l2=1e-4' (kernels), 'recurrent:l2=1e-4', 'bias:l1=1e-5'",
+    parse: 'list',
+    schema: z.array(z.string()),
+    appliesTo: ALL,
+    editsSpec: true,
+  },
+  constraint: {
+    flag: '--constraint <[weights:]maxnorm=c>',
+    help: "max-norm constraint ‖w‖ ≤ c per column, after every step (repeatable): 'maxnorm=3' (kernels), 'recurrent:maxnorm=3'",
+    parse: 'list',
+    schema: z.array(z.string()),
+    appliesTo: ALL,
+    editsSpec: true,
+  },
   hidden: {
     flag: '--hidden <units>',
-    help: 'LSTM units per layer',
+    help: 'units per recurrent layer (mnist: per hidden dense layer)',
     parse: 'int',
     schema: positiveInt,
     appliesTo: ALL,
+    shorthand: { layers: 'recurrent', options: ['units'] },
   },
   layers: {
     flag: '--layers <n>',
-    help: 'stacked LSTM layers',
+    help: 'stacked recurrent layers (mnist: hidden dense layers) of the default model',
     parse: 'int',
     schema: positiveInt,
     appliesTo: ALL,
   },
-  embed: { flag: '--embed <dim>', help: 'embedding size', parse: 'int', schema: positiveInt, appliesTo: LM },
+  embed: {
+    flag: '--embed <dim>',
+    help: 'embedding size',
+    parse: 'int',
+    schema: positiveInt,
+    appliesTo: LM,
+    shorthand: { layers: 'embedding', options: ['outputDim'] },
+  },
   seqLen: {
     flag: '--seq-len <steps>',
     help: 'truncated-BPTT window (time steps per training batch)',
@@ -108,45 +171,51 @@ export const OPTIONS = {
   },
   dropout: {
     flag: '--dropout <rate>',
-    help: 'Gal input dropout on x_t, one mask per sequence (every LSTM layer)',
+    help: 'Gal input dropout on x_t, one mask per sequence (every recurrent layer; mnist: dropout after each hidden layer)',
     parse: 'float',
     schema: rate,
     appliesTo: ALL,
+    shorthand: { layers: 'recurrent', options: ['dropout'] },
   },
   recurrentDropout: {
     flag: '--recurrent-dropout <rate>',
     help: 'recurrent dropout rate (where: --recurrent-dropout-mode)',
     parse: 'float',
     schema: rate,
-    appliesTo: ALL,
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['recurrentDropout'] },
   },
   recurrentDropoutMode: {
     flag: '--recurrent-dropout-mode <mode>',
     help: "'gal' (mask on h_{t-1}, per sequence) | 'semeniuta' (mask on the candidate g_t)",
     parse: 'string',
     schema: z.enum(['gal', 'semeniuta']),
-    appliesTo: ALL,
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['recurrentDropoutMode'] },
   },
   zoneoutCell: {
     flag: '--zoneout-cell <rate>',
     help: 'zoneout probability of the cell state (paper, char-level: 0.5)',
     parse: 'float',
     schema: probability,
-    appliesTo: ALL,
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['zoneoutCell'] },
   },
   zoneoutHidden: {
     flag: '--zoneout-hidden <rate>',
     help: 'zoneout probability of the hidden state (paper, char-level: 0.05)',
     parse: 'float',
     schema: probability,
-    appliesTo: ALL,
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['zoneoutHidden', 'zoneout'] },
   },
   weightDrop: {
     flag: '--weight-drop <rate>',
     help: 'DropConnect on the recurrent kernel, one mask per batch (Merity et al.)',
     parse: 'float',
     schema: rate,
-    appliesTo: ALL,
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['weightDrop'] },
   },
   weightDecay: {
     flag: '--weight-decay <lambda>',
@@ -205,7 +274,7 @@ export const OPTIONS = {
       .number()
       .int()
       .refine((n) => n > 0 && 784 % n === 0, 'must divide 784'),
-    appliesTo: MNIST,
+    appliesTo: SEQUENCE_MNIST,
   },
   seed: {
     flag: '--seed <n>',
@@ -231,9 +300,19 @@ export function flagName(key: OptionKey): string {
   return OPTIONS[key].flag.split(' ')[0]!;
 }
 
-/** Turns a command-line string into the option's value (the schema checks it afterwards). */
-export function parseOptionValue(key: OptionKey, text: string): unknown {
-  const { parse } = OPTIONS[key];
+/** The options that edit the model spec rather than being kept in the config. */
+export type SpecEditKey = {
+  [K in OptionKey]: (typeof OPTIONS)[K] extends { editsSpec: true } ? K : never;
+}[OptionKey];
+export const SPEC_EDIT_KEYS = OPTION_KEYS.filter(
+  (k) => (OPTIONS[k] as OptionSpec).editsSpec,
+) as SpecEditKey[];
+
+/** Turns command-line text (a list of texts for a repeatable flag) into the option's value. */
+export function parseOptionValue(key: OptionKey, text: string | string[]): unknown {
+  const { parse } = OPTIONS[key] as OptionSpec;
+  if (parse === 'list') return Array.isArray(text) ? text : [text];
+  if (Array.isArray(text)) return text; // the schema rejects a list
   if (parse === 'string') return text;
   const trimmed = text.trim();
   // Number('') is 0 and Number('0x10') is 16: accept plain decimal notation only.

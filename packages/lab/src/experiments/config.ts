@@ -1,7 +1,9 @@
 /**
  * Experiment configs: the preset's values overridden by the command line, validated by a zod schema
- * built from the option table (config/options.ts). What is validated here is what `config.json` holds
- * and what a resumed run rebuilds its model from.
+ * built from the option table (config/options.ts), and the model spec (`spec`) resolved from them
+ * and the spec edits (./resolve-spec.ts). What is validated here is what `config.json` holds and
+ * what a resumed run rebuilds its model from. A config.json written before specs existed has no
+ * `spec`: it gets the spec of the model that version built from the same options.
  *
  * Errors name the option as it is typed on the command line (`--dropout: must be < 1 …, got 1.5`).
  */
@@ -14,25 +16,32 @@ import {
   OPTIONS,
   type OptionKey,
   type OptionValues,
+  SPEC_EDIT_KEYS,
+  type SpecEditKey,
 } from '../config/options.js';
 import { ConfigError } from '../errors.js';
 import { DEFINITIONS } from './definitions/index.js';
+import { type ModelSpec, modelSpecSchema, parseModelSpec } from '../model/model-spec.js';
 import { PRESETS, presetValues } from './presets.js';
+import { checkSpecFor, resolveSpec, type SpecEdits } from './resolve-spec.js';
 
-/** The option keys an experiment accepts. */
+/** The options a config keeps (the spec edits are folded into its `spec`). */
+type ConfigKey = Exclude<OptionKey, SpecEditKey>;
+
+/** The option keys an experiment's config keeps. */
 type KeysFor<E extends ExperimentName> = {
-  [K in OptionKey]: E extends (typeof OPTIONS)[K]['appliesTo'][number] ? K : never;
-}[OptionKey];
+  [K in ConfigKey]: E extends (typeof OPTIONS)[K]['appliesTo'][number] ? K : never;
+}[ConfigKey];
 
-/** The validated config of one experiment: its name, its preset and every option it accepts. */
-export type ConfigFor<E extends ExperimentName> = { experiment: E; preset: string } & {
+/** The validated config of one experiment: its name, its preset, every option it keeps, its model. */
+export type ConfigFor<E extends ExperimentName> = { experiment: E; preset: string; spec: ModelSpec } & {
   [K in KeysFor<E>]: OptionValues[K];
 };
 
 export type CharLmConfig = ConfigFor<'charlm'>;
 export type WordLmConfig = ConfigFor<'wordlm'>;
 export type LmConfig = CharLmConfig | WordLmConfig;
-export type MnistConfig = ConfigFor<'smnist'> | ConfigFor<'pmnist'>;
+export type MnistConfig = ConfigFor<'smnist'> | ConfigFor<'pmnist'> | ConfigFor<'mnist'>;
 export type ExperimentConfig = LmConfig | MnistConfig;
 
 /** The option keys `experiment` accepts, in table order. */
@@ -40,11 +49,24 @@ export function optionsOf(experiment: ExperimentName): OptionKey[] {
   return OPTION_KEYS.filter((k) => (OPTIONS[k].appliesTo as readonly string[]).includes(experiment));
 }
 
-/** The zod schema of one experiment's config (strict: an unknown key is an error). */
+/**
+ * The zod schema of one experiment's config (strict: an unknown key is an error). `spec` is
+ * optional here (configs written before specs have none); its layers are checked by resolve-spec.
+ */
 export function configSchema(experiment: ExperimentName): z.ZodObject {
-  const shape: Record<string, z.ZodType> = { experiment: z.literal(experiment), preset: z.string() };
-  for (const key of optionsOf(experiment)) shape[key] = OPTIONS[key].schema;
+  const shape: Record<string, z.ZodType> = {
+    experiment: z.literal(experiment),
+    preset: z.string(),
+    spec: modelSpecSchema.optional(),
+  };
+  for (const key of optionsOf(experiment)) {
+    if (!isSpecEdit(key)) shape[key] = OPTIONS[key].schema;
+  }
   return z.object(shape).strict();
+}
+
+function isSpecEdit(key: string): key is SpecEditKey {
+  return (SPEC_EDIT_KEYS as string[]).includes(key);
 }
 
 export function isExperiment(name: string): name is ExperimentName {
@@ -77,12 +99,48 @@ export function resolveConfig(
       throw new ConfigError(`option ${flag} does not apply to experiment '${experiment}'`);
     }
   }
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return validateConfig({ experiment, preset, ...base, ...defined });
+  const defined = Object.entries(overrides).filter(([, v]) => v !== undefined);
+  const edits: Record<string, unknown> = {};
+  for (const [key, value] of defined.filter(([k]) => isSpecEdit(k))) {
+    const result = OPTIONS[key as SpecEditKey].schema.safeParse(value);
+    if (!result.success) {
+      throw new ConfigError(
+        `${flagName(key as OptionKey)}: ${result.error.issues[0]!.message}, got ${JSON.stringify(value)}`,
+      );
+    }
+    edits[key] = result.data;
+  }
+  const options = validateOptions({
+    experiment,
+    preset,
+    ...base,
+    ...Object.fromEntries(defined.filter(([k]) => !isSpecEdit(k))),
+  });
+  const given = new Set(defined.map(([k]) => k as OptionKey));
+  return {
+    ...options,
+    spec: resolveSpec(experiment, options, given, edits as SpecEdits),
+  } as ExperimentConfig;
 }
 
-/** Validates a config object (from `resolveConfig` or a run's `config.json`). */
+/**
+ * Validates a config object (from `resolveConfig` or a run's `config.json`); one without a `spec`
+ * gets the default spec of its options (the model the lab built from them before specs).
+ */
 export function validateConfig(raw: unknown): ExperimentConfig {
+  const config = validateOptions(raw);
+  const spec = (raw as { spec?: unknown }).spec;
+  return {
+    ...config,
+    spec:
+      spec === undefined
+        ? resolveSpec(config.experiment, config, new Set(), {})
+        : checkSpecFor(config.experiment, parseModelSpec(spec, 'config.json spec')),
+  } as ExperimentConfig;
+}
+
+/** The options of a config checked (its spec's outer shape too, if it has one). */
+function validateOptions(raw: unknown): Omit<ExperimentConfig, 'spec'> & { spec?: ModelSpec } {
   const experiment = (raw as { experiment?: unknown } | null)?.experiment;
   if (typeof experiment !== 'string' || !isExperiment(experiment)) {
     throw new ConfigError(

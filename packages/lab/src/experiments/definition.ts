@@ -38,9 +38,8 @@ export interface ExperimentPreset {
 
 /**
  * Edits of the model spec (issue 9's model-spec work): `set` holds `path=value` edits in the
- * syntax of `--set` (e.g. `layers.2.rate=0.3`, `lstm*.normalization=layer`). This is the hook the
- * spec builder plugs into; until a task takes a spec, a variant that sets it is refused with a
- * usage error (experiment-config.ts).
+ * syntax of `--set` (e.g. `layers.2.rate=0.3`, `lstm*.normalization=layer`), applied after the
+ * command line's own --set edits (experiment-config.ts).
  */
 export interface SpecOverrides {
   set?: readonly string[];

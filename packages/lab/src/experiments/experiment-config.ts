@@ -71,11 +71,16 @@ export function resolveExperiment(
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const base = { ...presetOptions, ...defined };
   const variants = definition.variants.map((v) => {
-    checkSpecOverrides(definition, v);
+    // A variant's spec edits follow the command line's --set edits (the variant has the last word).
+    const set = [...((base.set as string[] | undefined) ?? []), ...(v.spec?.set ?? [])];
     return {
       name: v.name,
       label: v.label,
-      config: resolveConfig(definition.task, presetDef.taskPreset, { ...base, ...v.options }),
+      config: resolveConfig(definition.task, presetDef.taskPreset, {
+        ...base,
+        ...v.options,
+        ...(set.length > 0 ? { set } : {}),
+      }),
     };
   });
   const first = variants[0]!.config.seed;
@@ -84,16 +89,6 @@ export function resolveExperiment(
   const job: ExperimentJobConfig = { experiment: definition.name, preset, kernelBackend, variants };
   if (count > 1) job.seeds = Array.from({ length: count }, (_, k) => first + k);
   return job;
-}
-
-/** Until the tasks take a model spec, a variant's spec edits cannot be applied: refuse them. */
-function checkSpecOverrides(definition: ExperimentDefinition, v: VariantDefinition): void {
-  if (v.spec?.set?.length) {
-    throw new ConfigError(
-      `${definition.name}: variant '${v.name}' edits the model spec (${v.spec.set.join(', ')}), ` +
-        `which task ${definition.task} does not take yet; set task options in its 'options' instead`,
-    );
-  }
 }
 
 /** The seeds every variant of `job` runs with. */

@@ -21,7 +21,8 @@ import type { TextCorpus, TokenIds } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
 import { metricFromLoss, type SplitScore, type TrainingTask } from '../train/task.js';
 import type { LmConfig } from './config.js';
-import { LmModel, type LstmState, sparseCrossEntropy } from './lm-model.js';
+import type { RecurrentState } from '../model/spec-model.js';
+import { LmModel, sparseCrossEntropy } from './lm-model.js';
 
 const DATA_ORDER_TAG = 0xda7a;
 
@@ -31,8 +32,8 @@ export class LmTask implements TrainingTask {
   private readonly config: LmConfig;
   private readonly splits: { train: TokenIds; valid: TokenIds; test: TokenIds };
   private windows: WindowSequence | undefined;
-  private state: LstmState[] = [];
-  private pending: LstmState[] = [];
+  private state: RecurrentState[] = [];
+  private pending: RecurrentState[] = [];
   private current = { tokens: 0 };
   private lossSum = 0;
   private tokenSum = 0;
@@ -60,7 +61,7 @@ export class LmTask implements TrainingTask {
         );
       }
     }
-    this.model = new LmModel(config, corpus.vocab.size);
+    this.model = new LmModel(config.spec, config.seed, corpus.vocab.size);
   }
 
   get layers(): tf.layers.Layer[] {
@@ -84,8 +85,10 @@ export class LmTask implements TrainingTask {
     const targets = tf.tensor1d(w.targets, 'int32'); // [B·L]
     const { logits, state } = this.model.forward(inputs, this.state, true); // [B·L, V]
     // The next window starts from this one's final state (kept past variableGrads' tidy).
-    this.pending = state.map(([h, c]) => [tf.keep(h), tf.keep(c)] as LstmState);
-    return sparseCrossEntropy(logits, targets);
+    this.pending = state.map((s) => s.map((t) => tf.keep(t)));
+    const loss = sparseCrossEntropy(logits, targets);
+    const penalty = this.model.model.regularizationLoss(); // weight penalties, AR/TAR, norm stabilizer
+    return penalty ? tf.add(loss, penalty) : loss;
   }
 
   endBatch(loss: number): void {
@@ -112,10 +115,10 @@ export class LmTask implements TrainingTask {
         const inputs = tf.tensor2d(w.inputs, [w.batchSize, w.length], 'int32'); // [B, L]
         const out = this.model.forward(inputs, state, false);
         const l = sparseCrossEntropy(out.logits, tf.tensor1d(w.targets, 'int32'));
-        return [l, out.state.flat()] as const;
+        return [l, out.state] as [tf.Scalar, RecurrentState[]];
       });
       this.disposeState(state);
-      state = pairs(next);
+      state = next;
       lossSum += loss.dataSync()[0]! * w.tokens;
       tokens += w.tokens;
       loss.dispose();
@@ -139,13 +142,7 @@ export class LmTask implements TrainingTask {
     this.state = this.model.zeroState(batch);
   }
 
-  private disposeState(state: LstmState[]): void {
-    for (const [h, c] of state) tf.dispose([h, c]);
+  private disposeState(state: RecurrentState[]): void {
+    for (const s of state) tf.dispose(s);
   }
-}
-
-function pairs(flat: readonly tf.Tensor[]): LstmState[] {
-  const out: LstmState[] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as tf.Tensor2D, flat[i + 1] as tf.Tensor2D]);
-  return out;
 }

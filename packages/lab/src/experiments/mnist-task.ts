@@ -1,33 +1,39 @@
 /**
- * Sequential and permuted MNIST (`smnist`, `pmnist`): an LSTM reads an image as a sequence of
- * 784 / p steps of p pixels (`--pixels-per-step p`; p = 1 is the papers' task, in raster order for
- * smnist and in one fixed seeded permutation for pmnist) and a dense softmax layer classifies its
- * last hidden state.
+ * MNIST classifiers. Sequential and permuted MNIST (`smnist`, `pmnist`): by default an LSTM reads
+ * an image as a sequence of 784 / p steps of p pixels (`--pixels-per-step p`; p = 1 is the
+ * papers' task, in raster order for smnist and in one fixed seeded permutation for pmnist) and a
+ * dense softmax layer classifies its last hidden state. `mnist`: the model takes the flat 784
+ * pixels (an MLP by default; `--model cnn` reshapes them to a 28×28×1 image first).
  *
  *     h_T = LSTM_L(… LSTM_1(x_1 … x_T)),  p(y | x) = softmax(W h_T + b)
  *
- * Shapes: a batch x [b, 784] → [b, T = 784/p, p] → logits [b, 10]. The batch order of epoch e is
+ * The model is the run's spec (./model-specs.ts) with `"$classes"` set to 10.
+ *
+ * Shapes: a batch x [b, 784] → [b, T = 784/p, p] (smnist, pmnist) or [b, 784] (mnist) →
+ * logits [b, 10]. The batch order of epoch e is
  * `shuffledIndices(n, seed, e)` (a pure function of (seed, epoch)); evaluation keeps the stored order.
  * The train row is the mean loss and accuracy over the epoch's batches, with regularizers active.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as rl from 'regulab';
 import { type BatchSequence, classificationBatches } from '../datasets/classification-batching.js';
 import type { ImageDataset, ImageSplit } from '../datasets/types.js';
+import { ConfigError } from '../errors.js';
+import { SpecModel } from '../model/spec-model.js';
+import { fillTaskValues } from '../model/task-values.js';
 import type { SplitScore, TrainingTask } from '../train/task.js';
 import type { MnistConfig } from './config.js';
 import { sparseCrossEntropy } from './lm-model.js';
-import { lstmLayer } from './recurrent-layer.js';
+import { modelInput } from './model-specs.js';
 
 const EVAL_BATCH = 256;
 
 export class MnistTask implements TrainingTask {
   readonly metric = 'accuracy' as const;
-  readonly lstms: tf.layers.Layer[];
-  readonly output: tf.layers.Layer;
+  readonly model: SpecModel;
   private readonly config: MnistConfig;
   private readonly splits: { train: ImageSplit; valid: ImageSplit; test: ImageSplit };
-  private readonly steps: number;
+  /** The shape of one example as the model takes it. */
+  private readonly exampleShape: number[];
   private batches: BatchSequence | undefined;
   private current = { size: 0, correct: null as tf.Scalar | null };
   private sums = { loss: 0, correct: 0, count: 0 };
@@ -40,34 +46,22 @@ export class MnistTask implements TrainingTask {
       valid: limit(data.valid, config.evalExamples),
       test: limit(data.test, config.evalExamples),
     };
-    this.steps = 784 / config.pixelsPerStep;
-    const seeds = new rl.SeedStream(config.seed).fork('model');
-    this.lstms = Array.from({ length: config.layers }, (_, l) =>
-      lstmLayer({
-        name: `lstm_${l}`,
-        units: config.hidden,
-        returnSequences: l < config.layers - 1,
-        dropout: config.dropout,
-        recurrentDropout: config.recurrentDropout,
-        recurrentDropoutMode: config.recurrentDropoutMode,
-        zoneoutCell: config.zoneoutCell,
-        zoneoutHidden: config.zoneoutHidden,
-        weightDrop: config.weightDrop,
-        seed: seeds.fork(`lstm_${l}`).next(),
-      }),
-    );
-    this.output = tf.layers.dense({
-      name: 'softmax',
-      units: data.numClasses,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seeds.next() }),
+    const input = modelInput(config.experiment, config);
+    this.exampleShape = input.shape;
+    this.model = new SpecModel(fillTaskValues(config.spec, { classes: data.numClasses }), {
+      seed: config.seed,
+      input,
     });
-    tf.tidy(() => {
-      this.logits(new Float32Array(784), 1, false);
-    });
+    const out = this.model.outputShape;
+    if (out.length !== 2 || out[1] !== data.numClasses) {
+      throw new ConfigError(
+        `model spec: a classifier maps each example to ${data.numClasses} logits ("units": "$classes" on the last layer), but this one gives [${out.join(', ')}] for one example`,
+      );
+    }
   }
 
   get layers(): tf.layers.Layer[] {
-    return [...this.lstms, this.output];
+    return this.model.layers;
   }
 
   beginEpoch(epoch: number): number {
@@ -82,7 +76,9 @@ export class MnistTask implements TrainingTask {
     const logits = this.logits(b.x, b.size, true); // [b, 10]
     const labels = tf.tensor1d(b.y, 'int32');
     this.current = { size: b.size, correct: tf.keep(correctCount(logits, labels)) };
-    return sparseCrossEntropy(logits, labels);
+    const loss = sparseCrossEntropy(logits, labels);
+    const penalty = this.model.regularizationLoss(); // weight penalties, AR/TAR, norm stabilizer
+    return penalty ? tf.add(loss, penalty) : loss;
   }
 
   endBatch(loss: number): void {
@@ -129,10 +125,8 @@ export class MnistTask implements TrainingTask {
   }
 
   private logits(x: Float32Array, size: number, training: boolean): tf.Tensor2D {
-    const p = this.config.pixelsPerStep;
-    let h: tf.Tensor = tf.tensor3d(x, [size, this.steps, p]); // [b, T, p] → … → [b, H]
-    for (const lstm of this.lstms) h = (lstm.apply(h, { training }) as tf.Tensor[])[0]!;
-    return this.output.apply(h) as tf.Tensor2D; // [b, 10]
+    const images = tf.tensor(x, [size, ...this.exampleShape]); // [b, T, p] or [b, 784]
+    return this.model.forward(images, undefined, training).output as tf.Tensor2D; // [b, 10]
   }
 }
 

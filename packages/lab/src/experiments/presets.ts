@@ -13,20 +13,25 @@ export type PresetName = (typeof PRESETS)[number];
 
 type Values = Partial<OptionValues>;
 
-const TRAINING: Values = {
+const COMMON: Values = {
   layers: 1,
   patience: 5,
   lr: 0.002,
   optimizer: 'adam',
   clip: 1,
   dropout: 0,
+  weightDecay: 0,
+  seed: 1,
+};
+
+/** The recurrent models' regularizers, all off. */
+const TRAINING: Values = {
+  ...COMMON,
   recurrentDropout: 0,
   recurrentDropoutMode: 'gal',
   zoneoutCell: 0,
   zoneoutHidden: 0,
   weightDrop: 0,
-  weightDecay: 0,
-  seed: 1,
 };
 
 const LM_DEFAULT: Values = {
@@ -78,6 +83,28 @@ const MNIST_QUICK: Values = {
   pixelsPerStep: 28,
 };
 
+/** `mnist`: a one-hidden-layer MLP (or `--model cnn`) on flat 784-pixel images. */
+const FLAT_MNIST_DEFAULT: Values = {
+  ...COMMON,
+  data: 'mnist',
+  hidden: 256,
+  batch: 64,
+  epochs: 20,
+  lr: 0.001,
+  trainExamples: 0,
+  evalExamples: 0,
+};
+
+const FLAT_MNIST_QUICK: Values = {
+  ...FLAT_MNIST_DEFAULT,
+  hidden: 16,
+  batch: 16,
+  epochs: 2,
+  patience: 0,
+  trainExamples: 64,
+  evalExamples: 32,
+};
+
 const TABLE: Record<ExperimentName, Record<PresetName, Values>> = {
   charlm: {
     default: { ...LM_DEFAULT, trainChars: 0 },
@@ -107,6 +134,7 @@ const TABLE: Record<ExperimentName, Record<PresetName, Values>> = {
   },
   smnist: { default: MNIST_DEFAULT, quick: MNIST_QUICK },
   pmnist: { default: MNIST_DEFAULT, quick: MNIST_QUICK },
+  mnist: { default: FLAT_MNIST_DEFAULT, quick: FLAT_MNIST_QUICK },
 };
 
 /** The option values of a preset (a copy), or undefined when the experiment has no such preset. */

@@ -132,7 +132,7 @@ async function buildTask(config: ExperimentConfig): Promise<TrainingTask> {
   }
   const mnist = config as MnistConfig;
   const data = await loadMnist({
-    variant: mnist.experiment === 'smnist' ? 'sequential' : 'permuted',
+    variant: ({ smnist: 'sequential', pmnist: 'permuted', mnist: 'flat' } as const)[mnist.experiment],
     permutationSeed: mnist.seed,
     dir: mnist.data === 'mnist' ? undefined : mnist.data,
   });
