@@ -20,7 +20,7 @@ import { flagName, type OptionKey } from '../config/options.js';
 import { ConfigError } from '../errors.js';
 import { readJson, runPaths } from '../store/run-dir.js';
 import { type ExperimentConfig, resolveConfig, validateConfig } from './config.js';
-import type { ExperimentDefinition, VariantDefinition } from './definition.js';
+import type { ExperimentDefinition } from './definition.js';
 import { DEFINITIONS, findDefinition } from './definitions/index.js';
 
 /** What an experiment directory's `config.json` holds. */
