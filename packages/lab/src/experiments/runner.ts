@@ -77,6 +77,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       patience: config.patience,
       progress: opts.progress,
       log: opts.log,
+      warn: opts.warn,
       interrupted: opts.interrupted,
     });
     const at = (split: string) =>
@@ -104,13 +105,17 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     return summary;
   } catch (e) {
     if (e instanceof RunFailedError) {
-      writeJson(paths.summary, {
-        runDir: paths.dir,
-        experiment: config.experiment,
-        status: 'failed',
-        error: e.message,
-        ...environment,
-      });
+      try {
+        writeJson(paths.summary, {
+          runDir: paths.dir,
+          experiment: config.experiment,
+          status: 'failed',
+          error: e.message,
+          ...environment,
+        });
+      } catch {
+        // The disk that failed the run may refuse this too: the error itself says what was kept.
+      }
     }
     throw e;
   } finally {

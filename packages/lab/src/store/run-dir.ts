@@ -4,6 +4,7 @@
  *     config.json            the validated config (what `regulab resume` rebuilds the run from)
  *     metrics.jsonl          one row per epoch and split (store/metrics-log.ts)
  *     checkpoints/last.ckpt  the last completed epoch's full training state (store/checkpoint-file.ts)
+ *     checkpoints/previous.ckpt  the one before it, the fallback if last.ckpt is damaged (store/checkpoints.ts)
  *     summary.json           written when the run ends: status, best epoch, best validation metric
  *     report.html, plots/    the report (reports module)
  */
@@ -19,6 +20,7 @@ export interface RunPaths {
   config: string;
   metrics: string;
   checkpoint: string;
+  previousCheckpoint: string;
   summary: string;
   report: string;
 }
@@ -30,6 +32,7 @@ export function runPaths(dir: string): RunPaths {
     config: join(abs, 'config.json'),
     metrics: join(abs, 'metrics.jsonl'),
     checkpoint: join(abs, 'checkpoints', 'last.ckpt'),
+    previousCheckpoint: join(abs, 'checkpoints', 'previous.ckpt'),
     summary: join(abs, 'summary.json'),
     report: join(abs, 'report.html'),
   };
