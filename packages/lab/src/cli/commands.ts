@@ -12,7 +12,7 @@ import { writeRunReport } from '../experiments/reporting.js';
 import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
-import { defaultRunDir, readJson, runPaths } from '../store/run-dir.js';
+import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
 import { progressBar } from '../train/progress.js';
 import { stopOnInterrupt } from './interrupt.js';
 import { DESCRIPTIONS } from './program.js';
@@ -37,7 +37,7 @@ export interface Commands {
     dirs: string[],
     args: { out?: string; title?: string; baseline?: string; json: boolean },
   ): Promise<void>;
-  list(dir: string, args: { json: boolean }): Promise<void>;
+  list(dir: string | undefined, args: { json: boolean }): Promise<void>;
   bench(argv: string[]): Promise<void>;
 }
 
@@ -109,7 +109,10 @@ export function commands(io: Io): Commands {
       finish(json, { report: file }, file);
     },
 
-    async list(dir, { json }) {
+    async list(given, { json }) {
+      const dir = given ?? 'runs'; // the default may be missing (no run yet); a named one may not
+      if (given !== undefined && !(existsSync(given) && statSync(given).isDirectory()))
+        throw new ConfigError(`${resolve(given)} is not a directory`);
       const runs = findRuns(dir);
       if (json) {
         io.stdout(JSON.stringify({ experiments: ['compare', ...EXPERIMENTS], presets: PRESETS, runs }));
@@ -161,19 +164,37 @@ interface RunListing {
 function findRuns(root: string, depth = 3): RunListing[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) return [];
   const paths = runPaths(root);
-  if (existsSync(paths.config)) {
-    const config = readJson(paths.config) as { experiment?: string };
-    const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
-    const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
-    const status =
-      summary.status ??
-      (config.experiment === 'compare' && existsSync(paths.summary) ? 'finished' : 'incomplete');
-    return [{ dir: paths.dir, experiment: config.experiment ?? '?', status, epochs }];
-  }
+  if (existsSync(paths.config)) return [listing(paths)];
   if (depth === 0) return [];
   return readdirSync(root)
     .sort()
     .flatMap((name) => findRuns(join(root, name), depth - 1));
+}
+
+/**
+ * One run's line in `list`: finished or failed (its summary says), incomplete (it has a checkpoint
+ * or metrics to resume from), not started (set up, then stopped before its first epoch), or
+ * damaged (a file that cannot be read; `resume` says which and what to do).
+ */
+function listing(paths: RunPaths): RunListing {
+  try {
+    const config = readJson(paths.config) as { experiment?: string };
+    const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
+    const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
+    const resumable = epochs > 0 || existsSync(paths.checkpoint) || existsSync(paths.previousCheckpoint);
+    const status =
+      summary.status ??
+      (config.experiment === 'compare'
+        ? existsSync(paths.summary)
+          ? 'finished'
+          : 'incomplete'
+        : resumable
+          ? 'incomplete'
+          : 'not started');
+    return { dir: paths.dir, experiment: config.experiment ?? '?', status, epochs };
+  } catch {
+    return { dir: paths.dir, experiment: '?', status: 'damaged', epochs: 0 };
+  }
 }
 
 function compareTable(s: Awaited<ReturnType<typeof continueCompare>>): string {

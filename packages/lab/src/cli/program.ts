@@ -96,10 +96,12 @@ export function buildProgram(commands: Commands, io: Io): Command {
 
   program
     .command('list')
-    .argument('[runs-dir]', 'where to look for runs', 'runs')
+    .argument('[runs-dir]', 'where to look for runs (default: runs)')
     .description('list experiments, presets and the runs found under runs-dir')
     .option('--json', 'machine-readable output')
-    .action(async (dir: string, o: { json?: boolean }) => commands.list(dir, { json: o.json === true }));
+    .action(async (dir: string | undefined, o: { json?: boolean }) =>
+      commands.list(dir, { json: o.json === true }),
+    );
 
   program
     .command('bench')

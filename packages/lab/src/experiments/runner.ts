@@ -4,12 +4,20 @@
  * and optimizer from `config.json`, trains from the last checkpoint, and writes `summary.json`
  * and the run's report.
  */
+import { existsSync } from 'node:fs';
 import * as rl from 'regulab';
 import { loadMnist } from '../datasets/mnist.js';
 import { loadTextCorpus } from '../datasets/load-text-corpus.js';
-import { RunFailedError } from '../errors.js';
+import { InterruptedError, RunFailedError } from '../errors.js';
 import type { MetricName } from '../store/metrics-log.js';
-import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
+import {
+  createRunDir,
+  readJson,
+  removeLeftovers,
+  removeRunDir,
+  runPaths,
+  writeJson,
+} from '../store/run-dir.js';
 import { lockRunDir } from '../store/run-lock.js';
 import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
@@ -51,12 +59,22 @@ export interface RunSummary {
   error?: string;
 }
 
-/** Creates a run directory for `config` and runs it. */
+/**
+ * Creates a run directory for `config` and runs it. A run that fails while being set up (missing
+ * data, a bad option found late) leaves nothing behind: it had nothing to resume.
+ */
 export async function startRun(config: ExperimentConfig, dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   createRunDir(paths);
-  writeJson(paths.config, config);
-  return continueRun(dir, opts);
+  try {
+    writeJson(paths.config, config);
+    return await continueRun(dir, opts);
+  } catch (e) {
+    const trained =
+      e instanceof RunFailedError || e instanceof InterruptedError || existsSync(paths.checkpoint);
+    if (!trained) removeRunDir(paths);
+    throw e;
+  }
 }
 
 /** Trains the run in `dir` from its last checkpoint to the end. */
@@ -64,6 +82,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
   const paths = runPaths(dir);
   const config = validateConfig(readJson(paths.config));
   const unlock = lockRunDir(paths.dir);
+  removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
     unlock();
     throw e;

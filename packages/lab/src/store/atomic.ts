@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-const TEMPORARY = /^\..+\.tmp-\d+-\d+$/;
+/** `.<name>.tmp-<pid>-<n>`, and `<name>.<pid>-<random>.tmp` of the reports' former writer. */
+const TEMPORARY = /^\..+\.tmp-\d+-\d+$|^.+\.\d+-[0-9a-z]+\.tmp$/;
 
 export interface AtomicWriteOptions {
   /** Before the new file takes its place, the old one (if any) is renamed to this path. */
