@@ -219,6 +219,6 @@ describe('report inputs and helpers', () => {
     expect(findBaseline(runs)).toBe(0);
     expect(findBaseline(runs, 'run2')).toBe(2);
     expect(findBaseline([runs[1]!, runs[2]!])).toBeNull();
-    expect(() => findBaseline(runs, 'nope')).toThrow(/baseline "nope" is not one of the runs/);
+    expect(() => findBaseline(runs, 'nope')).toThrow(/--baseline: "nope" is not one of the runs/);
   });
 });

@@ -80,7 +80,7 @@ export async function startRun(config: ExperimentConfig, dir: string, opts: RunO
 /** Trains the run in `dir` from its last checkpoint to the end. */
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
-  const config = validateConfig(readJson(paths.config));
+  const config = validateConfig(readJson(paths.config), paths.config);
   const unlock = lockRunDir(paths.dir);
   removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
@@ -98,6 +98,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       log: opts.log,
       warn: opts.warn,
       interrupted: opts.interrupted,
+      config,
     });
     const at = (split: string) =>
       outcome.rows.find((r) => r.epoch === outcome.bestEpoch && r.split === split)!;

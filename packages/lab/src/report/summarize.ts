@@ -3,7 +3,7 @@
  * test value, time, whether the run overfits, and the configuration keys that differ between runs.
  */
 import { better, series, type MetricInfo } from './metrics.js';
-import type { RunData } from './run-data.js';
+import { ReportInputError, type RunData } from './run-data.js';
 
 /** The numbers of one run that the table and the conclusions use. */
 export interface RunSummary {
@@ -129,8 +129,9 @@ export function findBaseline(runs: RunData[], requested?: string): number | null
       (r) => r.name === requested || r.dir === requested || r.dir.endsWith(`/${requested}`),
     );
     if (i < 0)
-      throw new Error(
-        `report: baseline ${JSON.stringify(requested)} is not one of the runs (${runs.map((r) => r.name).join(', ')})`,
+      throw new ReportInputError(
+        '--baseline',
+        `${JSON.stringify(requested)} is not one of the runs (${runs.map((r) => r.name).join(', ')})`,
       );
     return i;
   }

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
-import { InterruptedError, RunFailedError, RunFileError } from '../errors.js';
+import { ConfigError, InterruptedError, RunFailedError, RunFileError } from '../errors.js';
 import type { StoredTensor } from '../store/checkpoint-file.js';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints.js';
 import { describeFsError, isFsError } from '../store/fs-errors.js';
@@ -47,6 +47,12 @@ export interface TrainerOptions {
   progress: Progress;
   /** One human-readable line per epoch (not called with --json). */
   log?: (line: string) => void;
+  /**
+   * The run's config (as in config.json), stored in each checkpoint: a resume whose config.json
+   * has been edited since is refused, naming the changed keys, rather than training a different
+   * model or schedule on top of the old state.
+   */
+  config?: Record<string, unknown>;
   /** Notes on repairs made while loading (a damaged checkpoint passed over, a torn metrics line). */
   warn?: (line: string) => void;
   /**
@@ -70,6 +76,8 @@ export interface CheckpointMeta {
   early: EarlyStoppingState;
   streams: Record<string, number>;
   optimizerOrder: string[];
+  /** The config the run was trained with (absent in checkpoints written before it was stored). */
+  config?: Record<string, unknown>;
 }
 
 export interface TrainOutcome {
@@ -102,6 +110,7 @@ export async function train(
   const ckpt = loadCheckpoint<CheckpointMeta>(paths, note);
   if (ckpt) {
     meta = ckpt.meta;
+    checkSameConfig(paths, meta.config, opts.config);
     restoreWeights(task.layers, ckpt.tensors, 'weights');
     await restoreOptimizer(optimizer, variables, ckpt.tensors, meta.optimizerOrder);
     restoreStreams(task.layers, meta.streams);
@@ -188,6 +197,7 @@ export async function train(
       early: seen.state,
       streams: captureStreams(task.layers),
       optimizerOrder: opt.order,
+      ...(opts.config && { config: opts.config }),
     };
     opts.log?.(
       epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds),
@@ -216,6 +226,22 @@ function saving(paths: RunPaths, kept: number, what: string, write: () => void):
       paths.dir,
     );
   }
+}
+
+function checkSameConfig(
+  paths: RunPaths,
+  trained?: Record<string, unknown>,
+  now?: Record<string, unknown>,
+): void {
+  if (trained === undefined || now === undefined) return;
+  const keys = [...new Set([...Object.keys(trained), ...Object.keys(now)])];
+  const changed = keys.filter((k) => JSON.stringify(trained[k]) !== JSON.stringify(now[k]));
+  if (changed.length === 0) return;
+  const what = changed.map((k) => `"${k}" is ${JSON.stringify(now[k])}, was ${JSON.stringify(trained[k])}`);
+  throw new ConfigError(
+    `${paths.config} was changed after the run started (${what.join('; ')}); ` +
+      'put the old values back to resume, or start a new run with the new ones',
+  );
 }
 
 /** Epochs 1…`upTo` lacking their valid or test row. */
