@@ -46,6 +46,12 @@ describe('late configuration problems name the option', () => {
     [['charlm', '--hidden', '1e9'], '--hidden 1000000000 and --embed 8: an LSTM layer would have'],
     [['smnist', '--hidden', '20000'], '--hidden 20000: an LSTM layer would have'],
     [['wordlm', '--min-count', '100000'], 'with --min-count 100000: lower it'],
+    [['charlm', '--zoneout-cell', '1'], '--zoneout-cell: must be < 1'],
+    [
+      ['charlm', '--recurrent-dropout-mode', 'semeniuta'],
+      'semeniuta does nothing without a --recurrent-dropout',
+    ],
+    [['smnist', '--train-examples', '100000000'], '--train-examples 100000000: the split has only'],
   ])('run %j', async (args, words) => {
     const r = await cli('run', ...args, '--preset', 'quick', '--out', join(root, args.join('_')));
     expectUsage(r, words);

@@ -6,7 +6,7 @@
  * chosen file) fails the run in one line that says what was kept, leaves no temporary file, and
  * the run resumes once the disk is fine.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,19 @@ describe('a damaged checkpoint', () => {
     );
     expect(r.errLines[0]).toContain('The metrics so far are kept in');
     expect(metrics(dir)).toEqual(metrics(original)); // untouched
+  });
+});
+
+describe('missing checkpoints', () => {
+  it('are not silently restarted from: a note says the epochs are trained again', async () => {
+    const dir = copy('no-checkpoints');
+    rmSync(join(dir, 'checkpoints'), { recursive: true });
+    const r = await cli('resume', dir, '--json', '--no-report');
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    expect(r.errLines).toEqual([
+      `note: ${join(dir, 'metrics.jsonl')} has epochs 1, 2, past the checkpoint's epoch 0: they are trained again (no checkpoint was found)`,
+    ]);
+    expect(metrics(dir)).toEqual(metrics(original));
   });
 });
 

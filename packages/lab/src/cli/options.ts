@@ -29,7 +29,7 @@ export interface OptionSpec {
 }
 
 const rate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 drops everything)');
-const probability = z.number().min(0).max(1);
+const zoneoutRate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 never updates the state)');
 const positiveInt = z.number().int().positive();
 const countOrAll = z.number().int().min(0);
 const tokensOrAll = countOrAll.refine(
@@ -135,14 +135,14 @@ export const OPTIONS = {
     flag: '--zoneout-cell <rate>',
     help: 'zoneout probability of the cell state (paper, char-level: 0.5)',
     parse: 'float',
-    schema: probability,
+    schema: zoneoutRate,
     appliesTo: ALL,
   },
   zoneoutHidden: {
     flag: '--zoneout-hidden <rate>',
     help: 'zoneout probability of the hidden state (paper, char-level: 0.05)',
     parse: 'float',
-    schema: probability,
+    schema: zoneoutRate,
     appliesTo: ALL,
   },
   weightDrop: {

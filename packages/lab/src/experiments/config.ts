@@ -117,6 +117,10 @@ const MAX_LAYER_WEIGHTS = 2 ** 28;
 
 /** Rules that involve more than one option. */
 function checkCombinations(c: ExperimentConfig): void {
+  if (c.recurrentDropoutMode === 'semeniuta' && c.recurrentDropout === 0)
+    throw new ConfigError(
+      '--recurrent-dropout-mode semeniuta does nothing without a --recurrent-dropout rate > 0',
+    );
   // An LSTM layer has 4·hidden·(input + hidden + 1) weights; the first layer's input is the
   // embedding (language models) or the pixels of one step (MNIST).
   const input = Math.max('embed' in c ? c.embed : c.pixelsPerStep, c.hidden);

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import { type BatchSequence, classificationBatches } from '../datasets/classification-batching.js';
 import type { ImageDataset, ImageSplit } from '../datasets/types.js';
+import { ConfigError } from '../errors.js';
 import type { SplitScore, TrainingTask } from '../train/task.js';
 import type { MnistConfig } from './config.js';
 import { sparseCrossEntropy } from './lm-model.js';
@@ -34,11 +35,14 @@ export class MnistTask implements TrainingTask {
 
   constructor(config: MnistConfig, data: ImageDataset) {
     this.config = config;
-    const limit = (s: ImageSplit, n: number): ImageSplit => (n > 0 && n < s.count ? firstRows(s, n) : s);
+    const limit = (s: ImageSplit, n: number, flag: string): ImageSplit => {
+      if (n > s.count) throw new ConfigError(`${flag} ${n}: the split has only ${s.count} images (0: all)`);
+      return n > 0 && n < s.count ? firstRows(s, n) : s;
+    };
     this.splits = {
-      train: limit(data.train, config.trainExamples),
-      valid: limit(data.valid, config.evalExamples),
-      test: limit(data.test, config.evalExamples),
+      train: limit(data.train, config.trainExamples, '--train-examples'),
+      valid: limit(data.valid, config.evalExamples, '--eval-examples'),
+      test: limit(data.test, config.evalExamples, '--eval-examples'),
     };
     this.steps = 784 / config.pixelsPerStep;
     const seeds = new rl.SeedStream(config.seed).fork('model');

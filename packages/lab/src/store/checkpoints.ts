@@ -6,13 +6,15 @@
  * the epochs after it are trained again, with the same result since training is deterministic.
  */
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { RunFileError } from '../errors.js';
 import { type CheckpointFile, readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { makeDirectory } from './make-directory.js';
 import type { RunPaths } from './run-dir.js';
 
 /** Publishes `ckpt` as the last checkpoint, keeping the one before it as `previous.ckpt`. */
 export function saveCheckpoint<Meta>(paths: RunPaths, ckpt: CheckpointFile<Meta>): void {
+  makeDirectory(dirname(paths.checkpoint), `run directory ${paths.dir}`); // deleted by hand, say
   writeCheckpointFile(paths.checkpoint, ckpt, { keepPreviousAs: paths.previousCheckpoint });
 }
 
