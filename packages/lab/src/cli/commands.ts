@@ -97,15 +97,26 @@ export function commands(io: Io): Commands {
 
     async report(dirs, { out, title, baseline, json }) {
       refuseEmpty('--out', out);
-      for (const d of dirs)
+      // A compare directory stands for its runs (as for resume); its report.html is the default.
+      const runs = dirs.flatMap((d) => (isCompareDir(d) ? compareRuns(d) : [resolve(d)]));
+      for (const d of runs)
         if (!existsSync(runPaths(d).metrics))
-          throw new ConfigError(`${resolve(d)} is not a run directory (no metrics.jsonl)`);
-      const file = resolve(out ?? runPaths(dirs[0]!).report);
-      await writeRunReport(
-        dirs.map((d) => resolve(d)),
-        file,
-        { title, baseline },
+          throw new ConfigError(`${d} is not a run directory (no metrics.jsonl)`);
+      if (dirs.length > 1 && out === undefined)
+        throw new ConfigError(
+          `a report of several runs needs --out <file> (the default, ${runPaths(dirs[0]!).report}, is that run's own report)`,
+        );
+      const experiments = new Set(
+        runs.map((d) => (readJson(runPaths(d).config) as { experiment?: string }).experiment),
       );
+      if (experiments.size > 1)
+        throw new ConfigError(
+          `runs of different experiments (${[...experiments].join(', ')}) measure different things: report them separately`,
+        );
+      const file = resolve(out ?? runPaths(dirs[0]!).report);
+      // Figures go beside the report: plots/ in a run directory, <name>-plots/ for a file of one's own.
+      const plotsDir = out === undefined ? undefined : `${file.replace(/\.html?$/i, '')}-plots`;
+      await writeRunReport(runs, file, { title, baseline, plotsDir });
       finish(json, { report: file }, file);
     },
 
@@ -145,6 +156,12 @@ const orphaned = (): boolean => process.send !== undefined && process.ppid !== p
 function interruptPoll(): () => boolean {
   const ctrlC = stopOnInterrupt();
   return () => ctrlC() || orphaned();
+}
+
+/** The run directories of a compare job. */
+function compareRuns(dir: string): string[] {
+  const config = readJson(runPaths(dir).config) as { variants?: { name: string }[] };
+  return (config.variants ?? []).map((v) => join(resolve(dir), v.name));
 }
 
 /** An empty path would resolve to the current directory: refused rather than guessed at. */
