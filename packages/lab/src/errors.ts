@@ -7,7 +7,7 @@
  * | 0 | success |
  * | 1 | the run failed: the loss became NaN or infinite (the last good checkpoint is kept), or an unexpected error |
  * | 2 | usage or configuration error: unknown command/option, a bad value, a missing or unusable run directory |
- * | 3 | data error: a dataset file is missing, truncated or malformed |
+ * | 3 | data error: a dataset file, or a run's own file (checkpoint, metrics) beyond repair, is missing, truncated or malformed |
  * | 130 | interrupted (SIGINT); the run resumes from its last checkpoint |
  */
 import { DatasetError } from './datasets/errors.js';
@@ -53,11 +53,25 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * A file of a run directory (checkpoint, metrics) is damaged and no good copy is left. The
+ * message names the file, the damage, what is kept and what to do.
+ */
+export class RunFileError extends Error {
+  readonly file: string;
+
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'RunFileError';
+    this.file = file;
+  }
+}
+
 /** The exit code an error stands for (unknown errors count as a failed run). */
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof ConfigError) return ExitCode.usage;
   if (error instanceof Error && error.name === 'RegulabConfigError') return ExitCode.usage;
-  if (error instanceof DatasetError) return ExitCode.data;
+  if (error instanceof DatasetError || error instanceof RunFileError) return ExitCode.data;
   if (error instanceof InterruptedError) return ExitCode.interrupted;
   return ExitCode.runFailed;
 }

@@ -51,6 +51,28 @@ describe('checkpoint file', () => {
     expect(() => readCheckpointFile(file)).toThrow('bad magic number');
   });
 
+  it('rejects a changed header (a flipped digit of the epoch) though the tensor data is intact', () => {
+    const file = join(fresh(), 'last.ckpt');
+    writeCheckpointFile(file, sample());
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('"epoch":3');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + '"epoch":'.length] = '7'.charCodeAt(0);
+    writeFileSync(file, bytes);
+    expect(() => readCheckpointFile(file)).toThrow(
+      `${file}: not a valid Regulab checkpoint (header checksum mismatch)`,
+    );
+  });
+
+  it('keeps the replaced file when asked (keepPreviousAs)', () => {
+    const dir = fresh();
+    const [file, previous] = [join(dir, 'last'), join(dir, 'previous')];
+    writeFileAtomic(file, 'one', { keepPreviousAs: previous });
+    expect(readdirSync(dir)).toEqual(['last']);
+    writeFileAtomic(file, 'two', { keepPreviousAs: previous });
+    expect([readFileSync(file, 'utf8'), readFileSync(previous, 'utf8')]).toEqual(['two', 'one']);
+  });
+
   it('writes atomically: the target is replaced whole and no temp file is left', () => {
     const dir = fresh();
     const file = join(dir, 'metrics.jsonl');

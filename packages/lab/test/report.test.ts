@@ -124,7 +124,7 @@ describe('report inputs and helpers', () => {
         { epoch: 1, split: 'train', loss: 0.9, accuracy: 0.7 },
         { epoch: 1, split: 'valid', loss: 1.0, accuracy: 0.65 },
         { epoch: 2, split: 'train', loss: 0.5, accuracy: 0.85 },
-        { epoch: 2, split: 'valid', loss: 0.8, accuracy: 0.6 },
+        { epoch: 2, split: 'valid', loss: 1.2, accuracy: 0.6 }, // the trainer picks by loss: epoch 1
       ]
         .map((o) => JSON.stringify(o))
         .join('\n'),
@@ -143,7 +143,7 @@ describe('report inputs and helpers', () => {
     writeFixtureRun(tmp, { ...FIXTURE_RUNS[0]!, name: 'every-epoch', epochs: 1 });
     const rows = [1, 2, 3].flatMap((e) => [
       { epoch: e, split: 'train', loss: 1, bpc: 2 - 0.1 * e },
-      { epoch: e, split: 'valid', loss: 1, bpc: [1.9, 1.7, 1.8][e - 1] },
+      { epoch: e, split: 'valid', loss: [1.3, 1.2, 1.25][e - 1], bpc: [1.9, 1.7, 1.8][e - 1] },
       { epoch: e, split: 'test', loss: 1, bpc: [1.95, 1.75, 1.85][e - 1] },
     ]);
     writeFileSync(join(dir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -219,6 +219,6 @@ describe('report inputs and helpers', () => {
     expect(findBaseline(runs)).toBe(0);
     expect(findBaseline(runs, 'run2')).toBe(2);
     expect(findBaseline([runs[1]!, runs[2]!])).toBeNull();
-    expect(() => findBaseline(runs, 'nope')).toThrow(/baseline "nope" is not one of the runs/);
+    expect(() => findBaseline(runs, 'nope')).toThrow(/--baseline: "nope" is not one of the runs/);
   });
 });

@@ -7,14 +7,19 @@ import { join, resolve } from 'node:path';
 import { EXPERIMENTS, type OptionKey } from '../config/options.js';
 import { resolveConfig } from '../experiments/config.js';
 import { DEFINITIONS, findDefinition } from '../experiments/definitions/index.js';
-import { isExperimentDir, resolveExperiment } from '../experiments/experiment-config.js';
+import {
+  isExperimentDir,
+  jobRuns,
+  readExperimentJob,
+  resolveExperiment,
+} from '../experiments/experiment-config.js';
 import { continueExperiment, type JobSummary, startExperiment } from '../experiments/experiment-runner.js';
 import { PRESETS } from '../experiments/presets.js';
 import { writeRunReport } from '../experiments/reporting.js';
 import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
-import { defaultRunDir, readJson, runPaths } from '../store/run-dir.js';
+import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
 import { progressBar } from '../train/progress.js';
 import { stopOnInterrupt } from './interrupt.js';
 import { DESCRIPTIONS } from './program.js';
@@ -41,7 +46,7 @@ export interface Commands {
     dirs: string[],
     args: { out?: string; title?: string; baseline?: string; json: boolean },
   ): Promise<void>;
-  list(dir: string, args: { json: boolean }): Promise<void>;
+  list(dir: string | undefined, args: { json: boolean }): Promise<void>;
   bench(argv: string[]): Promise<void>;
 }
 
@@ -108,19 +113,35 @@ export function commands(io: Io): Commands {
 
     async report(dirs, { out, title, baseline, json }) {
       refuseEmpty('--out', out);
-      for (const d of dirs)
-        if (!existsSync(runPaths(d).metrics))
-          throw new ConfigError(`${resolve(d)} is not a run directory (no metrics.jsonl)`);
-      const file = resolve(out ?? runPaths(dirs[0]!).report);
-      await writeRunReport(
-        dirs.map((d) => resolve(d)),
-        file,
-        { title, baseline },
+      // An experiment job's directory (compare, …) stands for its runs, as for resume.
+      const runs = dirs.flatMap((d) =>
+        isExperimentDir(d) ? jobRuns(readExperimentJob(d).job, resolve(d)).map((r) => r.dir) : [resolve(d)],
       );
+      for (const d of runs)
+        if (!existsSync(runPaths(d).metrics))
+          throw new ConfigError(`${d} is not a run directory (no metrics.jsonl)`);
+      if (dirs.length > 1 && out === undefined)
+        throw new ConfigError(
+          `a report of several runs needs --out <file> (the default, ${runPaths(dirs[0]!).report}, is that run's own report)`,
+        );
+      const experiments = new Set(
+        runs.map((d) => (readJson(runPaths(d).config) as { experiment?: string }).experiment),
+      );
+      if (experiments.size > 1)
+        throw new ConfigError(
+          `runs of different experiments (${[...experiments].join(', ')}) measure different things: report them separately`,
+        );
+      const file = resolve(out ?? runPaths(dirs[0]!).report);
+      // Figures go beside the report: plots/ in a run directory, <name>-plots/ for a file of one's own.
+      const plotsDir = out === undefined ? undefined : `${file.replace(/\.html?$/i, '')}-plots`;
+      await writeRunReport(runs, file, { title, baseline, plotsDir });
       finish(json, { report: file }, file);
     },
 
-    async list(dir, { json }) {
+    async list(given, { json }) {
+      const dir = given ?? 'runs'; // the default may be missing (no run yet); a named one may not
+      if (given !== undefined && !(existsSync(given) && statSync(given).isDirectory()))
+        throw new ConfigError(`${resolve(given)} is not a directory`);
       const runs = findRuns(dir);
       if (json) {
         io.stdout(
@@ -161,6 +182,7 @@ function interruptPoll(): () => boolean {
   return () => ctrlC() || orphaned();
 }
 
+/** The run directories of a compare job. */
 /** An empty path would resolve to the current directory: refused rather than guessed at. */
 function refuseEmpty(flag: string, path: string | undefined): void {
   if (path !== undefined && path.trim() === '')
@@ -178,19 +200,37 @@ interface RunListing {
 function findRuns(root: string, depth = 3): RunListing[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) return [];
   const paths = runPaths(root);
-  if (existsSync(paths.config)) {
-    const config = readJson(paths.config) as { experiment?: string; variants?: unknown };
-    const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
-    const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
-    const status =
-      summary.status ??
-      (Array.isArray(config.variants) && existsSync(paths.summary) ? 'finished' : 'incomplete');
-    return [{ dir: paths.dir, experiment: config.experiment ?? '?', status, epochs }];
-  }
+  if (existsSync(paths.config)) return [listing(paths)];
   if (depth === 0) return [];
   return readdirSync(root)
     .sort()
     .flatMap((name) => findRuns(join(root, name), depth - 1));
+}
+
+/**
+ * One run's line in `list`: finished or failed (its summary says), incomplete (it has a checkpoint
+ * or metrics to resume from), not started (set up, then stopped before its first epoch), or
+ * damaged (a file that cannot be read; `resume` says which and what to do).
+ */
+function listing(paths: RunPaths): RunListing {
+  try {
+    const config = readJson(paths.config) as { experiment?: string; variants?: unknown };
+    const summary = existsSync(paths.summary) ? (readJson(paths.summary) as { status?: string }) : {};
+    const epochs = Math.max(0, ...readMetrics(paths.metrics).map((r) => r.epoch));
+    const resumable = epochs > 0 || existsSync(paths.checkpoint) || existsSync(paths.previousCheckpoint);
+    const status =
+      summary.status ??
+      (Array.isArray(config.variants) // an experiment job: finished when its summary is written
+        ? existsSync(paths.summary)
+          ? 'finished'
+          : 'incomplete'
+        : resumable
+          ? 'incomplete'
+          : 'not started');
+    return { dir: paths.dir, experiment: config.experiment ?? '?', status, epochs };
+  } catch {
+    return { dir: paths.dir, experiment: '?', status: 'damaged', epochs: 0 };
+  }
 }
 
 function jobTable(s: JobSummary): string {

@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, exitCodeOf } from '../errors.js';
+import { describeFsError, isFsError } from '../store/fs-errors.js';
 import { commands, type Io } from './commands.js';
 import { buildProgram } from './program.js';
 
@@ -28,13 +29,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return ExitCode.usage;
     }
     const code = exitCodeOf(e);
-    const message = e instanceof Error ? e.message : String(e);
+    const message = isFsError(e)
+      ? `cannot ${e.syscall}${e.path ? ` ${e.path}` : ''}: ${describeFsError(e)}`
+      : e instanceof Error
+        ? e.message
+        : String(e);
     io.stderr(`regulab: error: ${message}`);
-    if (
-      code === ExitCode.runFailed &&
-      !(e instanceof Error && e.name === 'RunFailedError') &&
-      e instanceof Error
-    ) {
+    // An unexpected error is a bug: its stack trace goes with it.
+    if (code === ExitCode.runFailed && e instanceof Error && e.name !== 'RunFailedError' && !isFsError(e)) {
       io.stderr(e.stack ?? '');
     }
     if (json) io.stdout(JSON.stringify({ ok: false, exitCode: code, error: message }));

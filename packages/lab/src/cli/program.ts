@@ -29,7 +29,7 @@ const EXIT_CODES = `Exit codes:
   0    success
   1    the run failed: NaN or infinite loss (the last good checkpoint is kept), or an unexpected error
   2    usage or configuration error (unknown command or option, bad value, not a run directory)
-  3    data error (missing, truncated or malformed dataset file)
+  3    data error (missing, truncated or malformed dataset file, or a damaged run file with no good copy)
   130  interrupted (resume with: regulab resume <run-dir>)`;
 
 /** The commander program; `commands` does the work (injected so tests can drive the parser alone). */
@@ -120,10 +120,12 @@ export function buildProgram(commands: Commands, io: Io): Command {
 
   program
     .command('list')
-    .argument('[runs-dir]', 'where to look for runs', 'runs')
+    .argument('[runs-dir]', 'where to look for runs (default: runs)')
     .description('list experiments, presets and the runs found under runs-dir')
     .option('--json', 'machine-readable output')
-    .action(async (dir: string, o: { json?: boolean }) => commands.list(dir, { json: o.json === true }));
+    .action(async (dir: string | undefined, o: { json?: boolean }) =>
+      commands.list(dir, { json: o.json === true }),
+    );
 
   program
     .command('bench')

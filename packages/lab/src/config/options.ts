@@ -44,9 +44,13 @@ export interface OptionSpec {
 }
 
 const rate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 drops everything)');
-const probability = z.number().min(0).max(1);
+const zoneoutRate = z.number().min(0).max(0.999, 'must be < 1 (a rate of 1 never updates the state)');
 const positiveInt = z.number().int().positive();
 const countOrAll = z.number().int().min(0);
+const tokensOrAll = countOrAll.refine(
+  (n) => n !== 1,
+  'must be 0 (all) or at least 2 (one token predicts nothing)',
+);
 
 export const OPTIONS = {
   data: {
@@ -197,7 +201,7 @@ export const OPTIONS = {
     flag: '--zoneout-cell <rate>',
     help: 'zoneout probability of the cell state (paper, char-level: 0.5)',
     parse: 'float',
-    schema: probability,
+    schema: zoneoutRate,
     appliesTo: RECURRENT,
     shorthand: { layers: 'recurrent', options: ['zoneoutCell'] },
   },
@@ -205,7 +209,7 @@ export const OPTIONS = {
     flag: '--zoneout-hidden <rate>',
     help: 'zoneout probability of the hidden state (paper, char-level: 0.05)',
     parse: 'float',
-    schema: probability,
+    schema: zoneoutRate,
     appliesTo: RECURRENT,
     shorthand: { layers: 'recurrent', options: ['zoneoutHidden', 'zoneout'] },
   },
@@ -228,14 +232,14 @@ export const OPTIONS = {
     flag: '--train-chars <n>',
     help: 'train on the first n characters of the training split (0: all)',
     parse: 'int',
-    schema: countOrAll,
+    schema: tokensOrAll,
     appliesTo: ['charlm'],
   },
   trainWords: {
     flag: '--train-words <n>',
     help: 'train on the first n words of the training split (0: all)',
     parse: 'int',
-    schema: countOrAll,
+    schema: tokensOrAll,
     appliesTo: ['wordlm'],
   },
   minCount: {
@@ -249,7 +253,7 @@ export const OPTIONS = {
     flag: '--eval-tokens <n>',
     help: 'score only the first n tokens of validation and test (0: the whole splits; compare and quick use a slice to keep CPU runs short)',
     parse: 'int',
-    schema: countOrAll,
+    schema: tokensOrAll,
     appliesTo: LM,
   },
   trainExamples: {

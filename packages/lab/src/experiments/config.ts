@@ -124,38 +124,70 @@ export function resolveConfig(
 }
 
 /**
- * Validates a config object (from `resolveConfig` or a run's `config.json`); one without a `spec`
- * gets the default spec of its options (the model the lab built from them before specs).
+ * Validates a config object: from `resolveConfig` (errors name the flags), or read from `file`, a
+ * run's `config.json` (errors name the file and its keys). One without a `spec` gets the default
+ * spec of its options (the model the lab built from them before specs).
  */
-export function validateConfig(raw: unknown): ExperimentConfig {
-  const config = validateOptions(raw);
+export function validateConfig(raw: unknown, file?: string): ExperimentConfig {
+  const config = validateOptions(raw, file);
   const spec = (raw as { spec?: unknown }).spec;
   return {
     ...config,
     spec:
       spec === undefined
         ? resolveSpec(config.experiment, config, new Set(), {})
-        : checkSpecFor(config.experiment, parseModelSpec(spec, 'config.json spec')),
+        : checkSpecFor(config.experiment, parseModelSpec(spec, `${file ?? 'config.json'} spec`)),
   } as ExperimentConfig;
 }
 
 /** The options of a config checked (its spec's outer shape too, if it has one). */
-function validateOptions(raw: unknown): Omit<ExperimentConfig, 'spec'> & { spec?: ModelSpec } {
+function validateOptions(raw: unknown, file?: string): Omit<ExperimentConfig, 'spec'> & { spec?: ModelSpec } {
+  const where = file === undefined ? 'config' : file;
   const experiment = (raw as { experiment?: unknown } | null)?.experiment;
   if (typeof experiment !== 'string' || !isExperiment(experiment)) {
     throw new ConfigError(
-      `config: 'experiment' must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`,
+      `${where}: 'experiment' must be one of ${EXPERIMENTS.join(', ')}, got ${JSON.stringify(experiment)}`,
     );
   }
   const result = configSchema(experiment).safeParse(raw);
-  if (!result.success) throw new ConfigError(formatIssues(result.error, raw as Record<string, unknown>));
+  const name = (key: string) =>
+    file !== undefined
+      ? `"${key}"`
+      : (OPTION_KEYS as string[]).includes(key)
+        ? flagName(key as OptionKey)
+        : key;
+  if (!result.success) {
+    const problems = formatIssues(result.error, raw as Record<string, unknown>, name);
+    throw new ConfigError(file === undefined ? problems : `${file}: ${problems}`);
+  }
   const config = result.data as ExperimentConfig;
-  checkCombinations(config);
+  try {
+    checkCombinations(config);
+  } catch (e) {
+    throw file !== undefined && e instanceof ConfigError ? new ConfigError(`${file}: ${e.message}`) : e;
+  }
   return config;
 }
 
+/** The most weights one LSTM layer may have: 2^28 float32 values, 1 GiB. */
+const MAX_LAYER_WEIGHTS = 2 ** 28;
+
 /** Rules that involve more than one option. */
 function checkCombinations(c: ExperimentConfig): void {
+  if ('recurrentDropoutMode' in c && c.recurrentDropoutMode === 'semeniuta' && c.recurrentDropout === 0)
+    throw new ConfigError(
+      '--recurrent-dropout-mode semeniuta does nothing without a --recurrent-dropout rate > 0',
+    );
+  // An LSTM layer has 4·hidden·(input + hidden + 1) weights; the first layer's input is the
+  // embedding (language models) or the pixels of one step (MNIST).
+  const input = Math.max('embed' in c ? c.embed : 'pixelsPerStep' in c ? c.pixelsPerStep : 784, c.hidden);
+  const weights = 4 * c.hidden * (input + c.hidden + 1);
+  if (weights > MAX_LAYER_WEIGHTS) {
+    const embed = 'embed' in c ? ` and --embed ${c.embed}` : '';
+    throw new ConfigError(
+      `--hidden ${c.hidden}${embed}: an LSTM layer would have ${weights.toExponential(1)} weights, more than ${MAX_LAYER_WEIGHTS} (1 GiB); choose smaller sizes`,
+    );
+  }
   if (c.weightDecay > 0 && !['adamw', 'sgdw', 'rmsprop'].includes(c.optimizer)) {
     throw new ConfigError(
       `--weight-decay ${c.weightDecay} needs --optimizer adamw, sgdw or rmsprop (decoupled decay); got --optimizer ${c.optimizer}`,
@@ -163,15 +195,17 @@ function checkCombinations(c: ExperimentConfig): void {
   }
 }
 
-function formatIssues(error: z.ZodError, raw: Record<string, unknown>): string {
+function formatIssues(
+  error: z.ZodError,
+  raw: Record<string, unknown>,
+  name: (key: string) => string,
+): string {
   return error.issues
     .map((issue) => {
       const key = String(issue.path[0] ?? '');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown option(s): ${issue.keys.map((k) => ((OPTION_KEYS as string[]).includes(k) ? flagName(k as OptionKey) : k)).join(', ')}`;
-      }
-      const name = (OPTION_KEYS as string[]).includes(key) ? flagName(key as OptionKey) : key;
-      return `${name}: ${issue.message}, got ${JSON.stringify(raw[key])}`;
+      if (issue.code === 'unrecognized_keys') return `unknown option(s): ${issue.keys.map(name).join(', ')}`;
+      const got = raw[key] === undefined ? 'it is missing' : `got ${JSON.stringify(raw[key])}`;
+      return `${name(key)}: ${issue.message.replace(/, received undefined$/, '')}, ${got}`;
     })
     .join('; ');
 }

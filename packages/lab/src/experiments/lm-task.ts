@@ -61,6 +61,10 @@ export class LmTask implements TrainingTask {
         );
       }
     }
+    if (corpus.vocab.size < 2)
+      throw new ConfigError(
+        `the vocabulary has ${corpus.vocab.size} entry${'minCount' in config ? ` with --min-count ${config.minCount}: lower it` : ''}`,
+      );
     this.model = new LmModel(config.spec, config.seed, corpus.vocab.size);
   }
 

@@ -40,11 +40,14 @@ export class MnistTask implements TrainingTask {
 
   constructor(config: MnistConfig, data: ImageDataset) {
     this.config = config;
-    const limit = (s: ImageSplit, n: number): ImageSplit => (n > 0 && n < s.count ? firstRows(s, n) : s);
+    const limit = (s: ImageSplit, n: number, flag: string): ImageSplit => {
+      if (n > s.count) throw new ConfigError(`${flag} ${n}: the split has only ${s.count} images (0: all)`);
+      return n > 0 && n < s.count ? firstRows(s, n) : s;
+    };
     this.splits = {
-      train: limit(data.train, config.trainExamples),
-      valid: limit(data.valid, config.evalExamples),
-      test: limit(data.test, config.evalExamples),
+      train: limit(data.train, config.trainExamples, '--train-examples'),
+      valid: limit(data.valid, config.evalExamples, '--eval-examples'),
+      test: limit(data.test, config.evalExamples, '--eval-examples'),
     };
     const input = modelInput(config.experiment, config);
     this.exampleShape = input.shape;

@@ -4,12 +4,20 @@
  * and optimizer from `config.json`, trains from the last checkpoint, and writes `summary.json`
  * and the run's report.
  */
+import { existsSync } from 'node:fs';
 import * as rl from 'regulab';
 import { loadMnist } from '../datasets/mnist.js';
 import { loadTextCorpus } from '../datasets/load-text-corpus.js';
-import { RunFailedError } from '../errors.js';
+import { InterruptedError, RunFailedError } from '../errors.js';
 import type { MetricName } from '../store/metrics-log.js';
-import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
+import {
+  createRunDir,
+  readJson,
+  removeLeftovers,
+  removeRunDir,
+  runPaths,
+  writeJson,
+} from '../store/run-dir.js';
 import { lockRunDir } from '../store/run-lock.js';
 import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
@@ -51,19 +59,30 @@ export interface RunSummary {
   error?: string;
 }
 
-/** Creates a run directory for `config` and runs it. */
+/**
+ * Creates a run directory for `config` and runs it. A run that fails while being set up (missing
+ * data, a bad option found late) leaves nothing behind: it had nothing to resume.
+ */
 export async function startRun(config: ExperimentConfig, dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   createRunDir(paths);
-  writeJson(paths.config, config);
-  return continueRun(dir, opts);
+  try {
+    writeJson(paths.config, config);
+    return await continueRun(dir, opts);
+  } catch (e) {
+    const trained =
+      e instanceof RunFailedError || e instanceof InterruptedError || existsSync(paths.checkpoint);
+    if (!trained) removeRunDir(paths);
+    throw e;
+  }
 }
 
 /** Trains the run in `dir` from its last checkpoint to the end. */
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
-  const config = validateConfig(readJson(paths.config));
+  const config = validateConfig(readJson(paths.config), paths.config);
   const unlock = lockRunDir(paths.dir);
+  removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
     unlock();
     throw e;
@@ -77,7 +96,9 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       patience: config.patience,
       progress: opts.progress,
       log: opts.log,
+      warn: opts.warn,
       interrupted: opts.interrupted,
+      config,
     });
     const at = (split: string) =>
       outcome.rows.find((r) => r.epoch === outcome.bestEpoch && r.split === split)!;
@@ -104,13 +125,17 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     return summary;
   } catch (e) {
     if (e instanceof RunFailedError) {
-      writeJson(paths.summary, {
-        runDir: paths.dir,
-        experiment: config.experiment,
-        status: 'failed',
-        error: e.message,
-        ...environment,
-      });
+      try {
+        writeJson(paths.summary, {
+          runDir: paths.dir,
+          experiment: config.experiment,
+          status: 'failed',
+          error: e.message,
+          ...environment,
+        });
+      } catch {
+        // The disk that failed the run may refuse this too: the error itself says what was kept.
+      }
     }
     throw e;
   } finally {

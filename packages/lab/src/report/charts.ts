@@ -7,7 +7,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-import { series, type MetricInfo } from './metrics.js';
+import { gapWords, series, type MetricInfo } from './metrics.js';
 import type { RunData } from './run-data.js';
 import type { RunSummary } from './summarize.js';
 
@@ -117,7 +117,7 @@ export function learningCurveFigure(runs: RunData[], summaries: RunSummary[], me
   };
 }
 
-/** Generalization gap per epoch: validation minus training metric (sign flipped for accuracy). */
+/** Generalization gap per epoch: the worse split minus the better (metrics.ts gapWords). */
 export function gapFigure(runs: RunData[], metric: MetricInfo): Figure {
   const sign = metric.higherIsBetter ? -1 : 1;
   const values = runs.flatMap((run) => {
@@ -130,7 +130,7 @@ export function gapFigure(runs: RunData[], metric: MetricInfo): Figure {
   return {
     id: `generalization-gap-${metric.name}`,
     title: `Generalization gap (${metric.short})`,
-    caption: `Validation minus training ${metric.short} per epoch${metric.higherIsBetter ? ' (sign flipped: higher is a larger gap)' : ''}; a rising line is a model memorising its training data.`,
+    caption: `${capitalize(gapWords(metric))} per epoch; a rising line is a model memorising its training data.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 680,
@@ -148,7 +148,7 @@ export function gapFigure(runs: RunData[], metric: MetricInfo): Figure {
               scale: epochDomain(epochs),
               axis: { tickMinStep: 1, format: 'd' },
             },
-            y: { field: 'gap', type: 'quantitative', title: `Valid − train ${metric.short}` },
+            y: { field: 'gap', type: 'quantitative', title: capitalize(gapWords(metric)) },
             color: {
               field: 'run',
               type: 'nominal',
@@ -200,4 +200,8 @@ export function prefixSvgIds(svg: string, prefix: string): string {
     .replace(/\bid="([^"]+)"/g, `id="${prefix}-$1"`)
     .replace(/url\(#([^)]+)\)/g, `url(#${prefix}-$1)`)
     .replace(/href="#([^"]+)"/g, `href="#${prefix}-$1"`);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -4,7 +4,7 @@
  * improving, the generalization gaps and the time. Nothing here is pre-written: every sentence
  * is built from measured numbers, and a sentence whose numbers are missing is left out.
  */
-import { better, type MetricInfo } from './metrics.js';
+import { better, gapWords, type MetricInfo } from './metrics.js';
 import type { RunSummary } from './summarize.js';
 
 /** Options of `computeConclusions`. */
@@ -116,11 +116,11 @@ export function computeConclusions(
     const lo = gaps[0]!;
     const hi = gaps.at(-1)!;
     out.push(
-      `Generalization gap at the best epoch (validation minus training ${m}${metric.higherIsBetter ? ', sign flipped' : ''}): ` +
+      `Generalization gap at the best epoch (${gapWords(metric)}): ` +
         `smallest for ${q(lo.name)} (${fmt(lo.gap)}), largest for ${q(hi.name)} (${fmt(hi.gap)}).`,
     );
   } else if (gaps.length === 1) {
-    out.push(`Generalization gap at the best epoch (validation minus training ${m}): ${fmt(gaps[0]!.gap)}.`);
+    out.push(`Generalization gap at the best epoch (${gapWords(metric)}): ${fmt(gaps[0]!.gap)}.`);
   }
 
   const timed = summaries.filter((s) => s.seconds !== null);

@@ -72,6 +72,16 @@ export function series(run: RunData, split: MetricRow['split'], metric: MetricNa
 }
 
 /** True when `a` is better than `b` for this metric. */
+/**
+ * How the generalization gap is measured, in words: the worse split minus the better one, so a
+ * positive gap always means the model does better on its training data.
+ */
+export function gapWords(info: MetricInfo): string {
+  return info.higherIsBetter
+    ? `training minus validation ${info.short}`
+    : `validation minus training ${info.short}`;
+}
+
 export function better(info: MetricInfo, a: number, b: number): boolean {
   return info.higherIsBetter ? a > b : a < b;
 }

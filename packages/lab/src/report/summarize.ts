@@ -3,7 +3,7 @@
  * test value, time, whether the run overfits, and the configuration keys that differ between runs.
  */
 import { better, series, type MetricInfo } from './metrics.js';
-import type { RunData } from './run-data.js';
+import { ReportInputError, type RunData } from './run-data.js';
 
 /** The numbers of one run that the table and the conclusions use. */
 export interface RunSummary {
@@ -46,8 +46,7 @@ export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: Summary
     const valid = series(run, 'valid', metric.name);
     const train = series(run, 'train', metric.name);
     const test = series(run, 'test', metric.name);
-    let best: RunSummary['best'] = null;
-    for (const p of valid) if (!best || better(metric, p.value, best.value)) best = p;
+    const best = bestEpoch(run, valid, metric);
     const lastValid = valid.at(-1) ?? null;
     const lastTrain = train.at(-1) ?? null;
     const trainAtBest = best ? (train.find((p) => p.epoch === best.epoch)?.value ?? null) : null;
@@ -81,6 +80,27 @@ export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: Summary
       configDiff: diffs[i]!,
     };
   });
+}
+
+/**
+ * The best validation epoch as the trainer picks it (train/early-stopping.ts): the first with the
+ * lowest validation loss, whose weights the run restores; the headline metric at that epoch. Rows
+ * without a loss (runs from elsewhere) fall back to the best metric value.
+ */
+function bestEpoch(run: RunData, valid: { epoch: number; value: number }[], metric: MetricInfo) {
+  const loss = new Map(
+    run.rows.filter((r) => r.split === 'valid' && typeof r.loss === 'number').map((r) => [r.epoch, r.loss!]),
+  );
+  let best: { epoch: number; value: number } | null = null;
+  for (const p of valid) {
+    const [l, bl] = [loss.get(p.epoch), best && loss.get(best.epoch)];
+    const improves =
+      l !== undefined && bl !== undefined && bl !== null
+        ? l < bl
+        : !best || better(metric, p.value, best.value);
+    if (!best || improves) best = p;
+  }
+  return best;
 }
 
 /** Flattens nested objects to dotted keys: { a: { b: 1 } } → { 'a.b': 1 }. Arrays stay values. */
@@ -129,8 +149,9 @@ export function findBaseline(runs: RunData[], requested?: string): number | null
       (r) => r.name === requested || r.dir === requested || r.dir.endsWith(`/${requested}`),
     );
     if (i < 0)
-      throw new Error(
-        `report: baseline ${JSON.stringify(requested)} is not one of the runs (${runs.map((r) => r.name).join(', ')})`,
+      throw new ReportInputError(
+        '--baseline',
+        `${JSON.stringify(requested)} is not one of the runs (${runs.map((r) => r.name).join(', ')})`,
       );
     return i;
   }

@@ -4,13 +4,14 @@
  *     config.json            the validated config (what `regulab resume` rebuilds the run from)
  *     metrics.jsonl          one row per epoch and split (store/metrics-log.ts)
  *     checkpoints/last.ckpt  the last completed epoch's full training state (store/checkpoint-file.ts)
+ *     checkpoints/previous.ckpt  the one before it, the fallback if last.ckpt is damaged (store/checkpoints.ts)
  *     summary.json           written when the run ends: status, best epoch, best validation metric
  *     report.html, plots/    the report (reports module)
  */
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
 import { describeFsError } from './fs-errors.js';
 import { makeDirectory } from './make-directory.js';
 
@@ -19,8 +20,10 @@ export interface RunPaths {
   config: string;
   metrics: string;
   checkpoint: string;
+  previousCheckpoint: string;
   summary: string;
   report: string;
+  plots: string;
 }
 
 export function runPaths(dir: string): RunPaths {
@@ -30,8 +33,10 @@ export function runPaths(dir: string): RunPaths {
     config: join(abs, 'config.json'),
     metrics: join(abs, 'metrics.jsonl'),
     checkpoint: join(abs, 'checkpoints', 'last.ckpt'),
+    previousCheckpoint: join(abs, 'checkpoints', 'previous.ckpt'),
     summary: join(abs, 'summary.json'),
     report: join(abs, 'report.html'),
+    plots: join(abs, 'plots'),
   };
 }
 
@@ -68,6 +73,24 @@ export function createRunDir(paths: RunPaths): void {
     throw new ConfigError(`${what} cannot be written to: ${describeFsError(e)}`);
   }
   makeDirectory(dirname(paths.checkpoint), what);
+}
+
+/** Deletes a run that never trained: the files `createRunDir` and the trainer make, then the directory if empty. */
+export function removeRunDir(paths: RunPaths): void {
+  removeLeftovers(paths);
+  for (const file of [paths.config, paths.metrics, join(paths.dir, 'lock')]) rmSync(file, { force: true });
+  for (const dir of [dirname(paths.checkpoint), paths.dir]) {
+    try {
+      rmdirSync(dir); // only when empty: never the user's files
+    } catch {
+      // not empty or already gone
+    }
+  }
+}
+
+/** Deletes what killed writers left (temporary files of atomic writes); returns how many. */
+export function removeLeftovers(paths: RunPaths): number {
+  return [paths.dir, dirname(paths.checkpoint), paths.plots].flatMap(removeStaleTemporaries).length;
 }
 
 export function writeJson(file: string, value: unknown): void {

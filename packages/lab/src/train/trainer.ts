@@ -18,11 +18,12 @@
  * checkpoint it just wrote, exactly as a resumed run does, so an optimizer whose state round trip
  * is not bit-exact (tfjs's Adam recomputes β^t) still gives identical numbers either way.
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
-import { InterruptedError, RunFailedError } from '../errors.js';
-import { readCheckpointFile, type StoredTensor, writeCheckpointFile } from '../store/checkpoint-file.js';
+import { ConfigError, InterruptedError, RunFailedError, RunFileError } from '../errors.js';
+import type { StoredTensor } from '../store/checkpoint-file.js';
+import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints.js';
+import { describeFsError, isFsError } from '../store/fs-errors.js';
 import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-log.js';
 import type { RunPaths } from '../store/run-dir.js';
 import { type EarlyStoppingState, initialEarlyStopping, observe } from './early-stopping.js';
@@ -47,6 +48,14 @@ export interface TrainerOptions {
   /** One human-readable line per epoch (not called with --json). */
   log?: (line: string) => void;
   /**
+   * The run's config (as in config.json), stored in each checkpoint: a resume whose config.json
+   * has been edited since is refused, naming the changed keys, rather than training a different
+   * model or schedule on top of the old state.
+   */
+  config?: Record<string, unknown>;
+  /** Notes on repairs made while loading (a damaged checkpoint passed over, a torn metrics line). */
+  warn?: (line: string) => void;
+  /**
    * Polled before every batch; true aborts the run (InterruptedError) without touching its files.
    * The loop yields to the event loop at least every `YIELD_MS` of work, so a signal handler that
    * sets the flag gets to run.
@@ -67,6 +76,8 @@ export interface CheckpointMeta {
   early: EarlyStoppingState;
   streams: Record<string, number>;
   optimizerOrder: string[];
+  /** The config the run was trained with (absent in checkpoints written before it was stored). */
+  config?: Record<string, unknown>;
 }
 
 export interface TrainOutcome {
@@ -95,17 +106,35 @@ export async function train(
     optimizerOrder: [],
   };
   let best = new Map<string, StoredTensor>();
-  if (existsSync(paths.checkpoint)) {
-    const ckpt = readCheckpointFile<CheckpointMeta>(paths.checkpoint);
+  const note = opts.warn ?? (() => {});
+  const ckpt = loadCheckpoint<CheckpointMeta>(paths, note);
+  if (ckpt) {
     meta = ckpt.meta;
+    checkSameConfig(paths, meta.config, opts.config);
     restoreWeights(task.layers, ckpt.tensors, 'weights');
     await restoreOptimizer(optimizer, variables, ckpt.tensors, meta.optimizerOrder);
     restoreStreams(task.layers, meta.streams);
     best = new Map([...ckpt.tensors].filter(([k]) => k.startsWith('best/')));
   }
   // Rows written after the checkpoint (a run killed mid-epoch-end) are replayed, so drop them.
-  const rows = readMetrics(paths.metrics).filter((r) => r.epoch <= meta.epoch);
-  writeMetrics(paths.metrics, rows);
+  const stored = readMetrics(paths.metrics, note);
+  const rows = stored.filter((r) => r.epoch <= meta.epoch);
+  const replayed = [...new Set(stored.filter((r) => r.epoch > meta.epoch).map((r) => r.epoch))];
+  if (replayed.length > 1 || (replayed.length === 1 && replayed[0] !== meta.epoch + 1))
+    note(
+      `note: ${paths.metrics} has epochs ${replayed.join(', ')}, past the checkpoint's epoch ${meta.epoch}: ` +
+        `they are trained again${ckpt ? '' : ' (no checkpoint was found)'}`,
+    );
+  const missing = missingEpochs(rows, meta.epoch);
+  if (missing.length > 0)
+    throw new RunFileError(
+      paths.metrics,
+      `no valid/test rows for epoch(s) ${missing.join(', ')}, which the checkpoint has completed; ` +
+        'restore the file from a copy, or start a new run with the options of config.json',
+    );
+  if (meta.epoch > 0 && !meta.finished)
+    opts.log?.(`resuming after epoch ${meta.epoch} (its checkpoint), at epoch ${meta.epoch + 1}`);
+  saving(paths, meta.epoch, 'the metrics', () => writeMetrics(paths.metrics, rows));
 
   let yielded = performance.now();
   const checkInterrupted = async (epoch: number): Promise<void> => {
@@ -168,16 +197,61 @@ export async function train(
       early: seen.state,
       streams: captureStreams(task.layers),
       optimizerOrder: opt.order,
+      ...(opts.config && { config: opts.config }),
     };
     opts.log?.(
       epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds),
     );
-    writeMetrics(paths.metrics, rows);
     const tensors = new Map([...captureWeights(task.layers, 'weights'), ...opt.tensors, ...best]);
-    writeCheckpointFile(paths.checkpoint, { meta, tensors });
+    saving(paths, epoch - 1, `epoch ${epoch}'s metrics`, () => writeMetrics(paths.metrics, rows));
+    saving(paths, epoch - 1, `epoch ${epoch}'s checkpoint`, () => saveCheckpoint(paths, { meta, tensors }));
     await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
   }
   return { epochs: meta.epoch, stoppedEarly: meta.stoppedEarly, bestEpoch: meta.early.bestEpoch, rows };
+}
+
+/** Runs a write of the run's files; a file-system failure (a full disk) becomes a RunFailedError. */
+function saving(paths: RunPaths, kept: number, what: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    const checkpoint =
+      kept > 0
+        ? `the checkpoint of epoch ${kept} is kept`
+        : 'no epoch had completed, so there is no checkpoint';
+    throw new RunFailedError(
+      `could not save ${what} in ${paths.dir}: ${describeFsError(e)}; ${checkpoint}. ` +
+        `Fix the cause, then run 'regulab resume ${paths.dir}'.`,
+      paths.dir,
+    );
+  }
+}
+
+function checkSameConfig(
+  paths: RunPaths,
+  trained?: Record<string, unknown>,
+  now?: Record<string, unknown>,
+): void {
+  if (trained === undefined || now === undefined) return;
+  const keys = [...new Set([...Object.keys(trained), ...Object.keys(now)])];
+  const changed = keys.filter((k) => JSON.stringify(trained[k]) !== JSON.stringify(now[k]));
+  if (changed.length === 0) return;
+  const what = changed.map((k) => `"${k}" is ${JSON.stringify(now[k])}, was ${JSON.stringify(trained[k])}`);
+  throw new ConfigError(
+    `${paths.config} was changed after the run started (${what.join('; ')}); ` +
+      'put the old values back to resume, or start a new run with the new ones',
+  );
+}
+
+/** Epochs 1…`upTo` lacking their valid or test row. */
+function missingEpochs(rows: readonly MetricRecord[], upTo: number): number[] {
+  const missing: number[] = [];
+  for (let e = 1; e <= upTo; e++) {
+    const has = (split: string) => rows.some((r) => r.epoch === e && r.split === split);
+    if (!has('valid') || !has('test')) missing.push(e);
+  }
+  return missing;
 }
 
 function diverged(paths: RunPaths, lastGood: number, what: string): RunFailedError {

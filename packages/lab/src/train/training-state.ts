@@ -8,6 +8,7 @@
  * model built in any process.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
 import type { StoredTensor } from '../store/checkpoint-file.js';
 
 /** A layer's per-call seed stream (`rl.SeedStream`), as far as checkpoints need it. */
@@ -70,7 +71,16 @@ export function restoreWeights(
   for (const layer of layers) {
     const values = layer.getWeights().map((_, i) => {
       const s = saved.get(`${prefix}/${layer.name}/${i}`);
-      if (!s) throw new Error(`checkpoint has no weight ${prefix}/${layer.name}/${i}`);
+      if (!s)
+        throw new ConfigError(
+          `the checkpoint has no weight ${prefix}/${layer.name}/${i} (config.json changed?)`,
+        );
+      const shape = layer.getWeights()[i]!.shape;
+      if (s.shape.join() !== shape.join())
+        throw new ConfigError(
+          `the checkpoint's weight ${prefix}/${layer.name}/${i} has shape [${s.shape.join(', ')}], the model built from ` +
+            `config.json [${shape.join(', ')}]: config.json was changed after the run started; put it back to resume`,
+        );
       return load(s);
     });
     layer.setWeights(values);
