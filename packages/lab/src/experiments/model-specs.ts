@@ -15,7 +15,7 @@
 import type { ExperimentName, OptionValues } from '../config/options.js';
 import type { LayerSpec, ModelSpec } from '../model/model-spec.js';
 import type { ModelInput } from '../model/spec-model.js';
-import type { TaskValues } from '../model/task-values.js';
+import { CHECK_VALUES, type TaskValues } from '../model/task-values.js';
 
 type Values = Partial<OptionValues>;
 
@@ -124,5 +124,7 @@ export function modelInput(experiment: ExperimentName, o: Values): ModelInput {
 
 /** The placeholders `experiment` fills once its data is loaded, with stand-ins for checking before. */
 export function taskValueStandIns(experiment: ExperimentName): TaskValues {
-  return experiment === 'charlm' || experiment === 'wordlm' ? { vocab: 2 } : { classes: 2 };
+  return experiment === 'charlm' || experiment === 'wordlm'
+    ? { vocab: CHECK_VALUES.vocab }
+    : { classes: CHECK_VALUES.classes };
 }
