@@ -26,7 +26,18 @@ const SAMPLE_VALUES: Record<string, unknown> = {
   dropout: 0.2,
   weightDrop: 0.2,
   normStabilizer: 0.1,
+  blockSize: 2,
+  datasetSize: 100,
 };
+
+/** Options whose layers add a term to the loss (AR/TAR, the norm stabilizer, concrete dropout). */
+const PENALIZING = ['ar', 'tar', 'normStabilizer', 'datasetSize'];
+
+/** Inputs tried in order: a sequence [T=3, D=4], then an image [H=4, W=4, C=2] for 2-D layers. */
+const INPUTS: number[][] = [
+  [3, 4],
+  [4, 4, 2],
+];
 
 /** The sample options `className` knows (asked of the layer: unknown ones are dropped). */
 function sampleConfig(className: string): Record<string, unknown> {
@@ -37,16 +48,32 @@ function sampleConfig(className: string): Record<string, unknown> {
       const known = new Set(Object.keys(new cls({ ...config }).getConfig()));
       return Object.fromEntries(Object.entries(config).filter(([k]) => known.has(k)));
     } catch (e) {
-      const unknown = /unknown option '([^']+)'/.exec((e as Error).message)?.[1];
-      if (unknown === undefined || !(unknown in config)) {
+      // "unknown option 'a'" or "unknown options 'a', 'b'; known options: …"
+      const list = /unknown options? ((?:'[^']+'(?:, )?)+)/.exec((e as Error).message)?.[1];
+      const unknown = [...(list ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+      if (unknown.length === 0 || !unknown.every((k) => k in config)) {
         throw new Error(
           `${className}: cannot be built from SAMPLE_VALUES (${(e as Error).message}); add the value it needs`,
         );
       }
-      const { [unknown]: _, ...rest } = config;
-      config = rest;
+      config = Object.fromEntries(Object.entries(config).filter(([k]) => !unknown.includes(k)));
     }
   }
+}
+
+/** The model of `spec` on the first of INPUTS its first layer accepts (token ids for an embedding). */
+function buildFirstFitting(spec: ModelSpec, takesIds: boolean): { model: SpecModel; shape: number[] } {
+  if (takesIds)
+    return { model: new SpecModel(spec, { seed: 3, input: { shape: [3], dtype: 'int32' } }), shape: [3] };
+  const errors: string[] = [];
+  for (const shape of INPUTS) {
+    try {
+      return { model: new SpecModel(spec, { seed: 3, input: { shape, dtype: 'float32' } }), shape };
+    } catch (e) {
+      errors.push(`[${shape.join(', ')}]: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no input in INPUTS fits ${spec.layers[0]!.className}: ${errors.join('; ')}`);
 }
 
 describe('every layer class regulab registers reaches the lab through a spec', () => {
@@ -73,13 +100,10 @@ describe('every layer class regulab registers reaches the lab through a spec', (
         ],
       }),
     );
-    const model = new SpecModel(spec, {
-      seed: 3,
-      input: takesIds ? { shape: [3], dtype: 'int32' } : { shape: [3, 4], dtype: 'float32' },
-    });
+    const { model, shape } = buildFirstFitting(spec, takesIds);
     const x = takesIds
       ? tf.tensor2d([1, 2, 4, 0, 3, 1], [2, 3], 'int32') // [B=2, T=3]
-      : tf.randomNormal([2, 3, 4], 0, 1, 'float32', 5); // [B=2, T=3, D=4]
+      : tf.randomNormal([2, ...shape], 0, 1, 'float32', 5); // [B=2, T=3, D=4] or [B=2, H, W, C]
     const before = model.layers[0]!.getWeights().map((w) => w.dataSync().slice());
     const variables = model.layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
     let penalized = false;
@@ -92,9 +116,7 @@ describe('every layer class regulab registers reaches the lab through a spec', (
     }, variables);
     expect(Number.isFinite(value.dataSync()[0]), 'loss').toBe(true);
     // A layer with a loss term (AR/TAR, the norm stabilizer) hands it to the model's loss.
-    expect(penalized, 'penalty reached the loss').toBe(
-      ['ar', 'tar', 'normStabilizer'].some((k) => k in config),
-    );
+    expect(penalized, 'penalty reached the loss').toBe(PENALIZING.some((k) => k in config));
     for (const [name, g] of Object.entries(grads)) {
       expect(tf.all(tf.isFinite(g)).dataSync()[0], `gradient of ${name}`).toBe(1);
     }

@@ -25,9 +25,9 @@ export interface ConcreteDropoutDenseArgs extends DenseArgs {
    * N, the number of training examples: sets λ_w = l²/N and λ_d = 2/N. Needed unless both
    * regularizers are given.
    */
-  datasetSize?: number;
+  datasetSize?: number | null;
   /** l, the prior length scale of the weights (λ_w = l²/N). Default 1e-4 (the authors' examples). */
-  lengthScale?: number;
+  lengthScale?: number | null;
   /** λ_w, the weight term's coefficient (overrides l²/N). */
   weightRegularizer?: number;
   /** λ_d, the entropy term's coefficient (overrides 2/N). */
@@ -98,6 +98,9 @@ export class ConcreteDropoutDense extends TfjsDense {
   readonly temperature: number;
   readonly weightRegularizer: number;
   readonly dropoutRegularizer: number;
+  /** N and l as given (null when the coefficients were given directly); kept in the config. */
+  readonly datasetSize: number | null;
+  readonly lengthScale: number | null;
   readonly seed: number | null;
   /** Per-call seeds; `seeds.state` / `seeds.restore(n)` checkpoint how many masks were drawn. */
   readonly seeds: SeedStream;
@@ -120,6 +123,8 @@ export class ConcreteDropoutDense extends TfjsDense {
     const c = coefficients(owner, args);
     this.weightRegularizer = c.weight;
     this.dropoutRegularizer = c.dropout;
+    this.datasetSize = args.datasetSize ?? null;
+    this.lengthScale = args.lengthScale ?? null;
     this.seed = checkSeed(owner, args.seed);
     this.seeds = new SeedStream(this.seed);
     this.addLoss(() => this.penalty());
@@ -197,6 +202,8 @@ export class ConcreteDropoutDense extends TfjsDense {
       temperature: this.temperature,
       weightRegularizer: this.weightRegularizer,
       dropoutRegularizer: this.dropoutRegularizer,
+      datasetSize: this.datasetSize,
+      lengthScale: this.lengthScale,
       seed: this.seed,
     };
   }
