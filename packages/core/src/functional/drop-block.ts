@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt, checkRate, RegulabConfigError } from '../util/validate.js';
 import { seedOrFresh, type CallSeed } from './dropout.js';
-import { checkDataFormat, type DataFormat } from './spatial-dropout-2d.js';
+import { checkDataFormat, type DataFormat, imageDims } from './spatial-dropout-2d.js';
 
 /**
  * γ, the probability that a valid position is the centre of a dropped block, chosen so that about
@@ -100,14 +100,7 @@ export function checkMap(
   blockSize: number,
   format: DataFormat,
 ): void {
-  const layout =
-    format === 'channelsLast' ? 'batch, height, width, channels' : 'batch, channels, height, width';
-  if (shape.length !== 4) {
-    throw new RegulabConfigError(
-      `${owner}: input must have rank 4 [${layout}], got shape [${shape.join(', ')}]`,
-    );
-  }
-  const [height, width] = format === 'channelsLast' ? [shape[1]!, shape[2]!] : [shape[2]!, shape[3]!];
+  const { height, width } = imageDims(owner, shape, format);
   if (blockSize > Math.min(height, width)) {
     throw new RegulabConfigError(
       `${owner}: option 'blockSize' ${blockSize} is larger than the ${height} × ${width} feature map; use at most ${Math.min(height, width)}`,

@@ -10,6 +10,34 @@ export type DataFormat = 'channelsLast' | 'channelsFirst';
 
 export const DATA_FORMATS: readonly DataFormat[] = ['channelsLast', 'channelsFirst'];
 
+/** The four sizes of an image batch, whichever axis holds the channels. */
+export interface ImageDims {
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/**
+ * The sizes of a rank-4 image batch in `dataFormat`; any other rank is a `RegulabConfigError`
+ * naming `owner`, the expected layout and the shape.
+ *
+ * Shapes: channelsLast [B, H, W, C]; channelsFirst [B, C, H, W].
+ */
+export function imageDims(owner: string, shape: readonly number[], dataFormat: DataFormat): ImageDims {
+  if (shape.length !== 4) {
+    const layout =
+      dataFormat === 'channelsLast' ? 'batch, height, width, channels' : 'batch, channels, height, width';
+    throw new RegulabConfigError(
+      `${owner}: input must have rank 4 [${layout}], got shape [${shape.join(', ')}]`,
+    );
+  }
+  const [batch, a, b, c] = shape as [number, number, number, number];
+  return dataFormat === 'channelsLast'
+    ? { batch, height: a, width: b, channels: c }
+    : { batch, channels: a, height: b, width: c };
+}
+
 /**
  * The mask shape of spatial dropout 2-D for an input of shape `shape`: one draw per (example,
  * channel), shared over the H × W positions. `owner` names the caller in errors.
@@ -21,15 +49,8 @@ export function spatialMaskShape2d(
   shape: readonly number[],
   dataFormat: DataFormat,
 ): number[] {
-  if (shape.length !== 4) {
-    const layout =
-      dataFormat === 'channelsLast' ? 'batch, height, width, channels' : 'batch, channels, height, width';
-    throw new RegulabConfigError(
-      `${owner}: input must have rank 4 [${layout}], got shape [${shape.join(', ')}]`,
-    );
-  }
-  const [batch, a, , d] = shape as [number, number, number, number];
-  return dataFormat === 'channelsLast' ? [batch, 1, 1, d] : [batch, a, 1, 1];
+  const { batch, channels } = imageDims(owner, shape, dataFormat);
+  return dataFormat === 'channelsLast' ? [batch, 1, 1, channels] : [batch, channels, 1, 1];
 }
 
 /** Checks a `dataFormat` option; absent means 'channelsLast' (the tfjs default). */
