@@ -7,12 +7,7 @@ import { join, resolve } from 'node:path';
 import { EXPERIMENTS, type OptionKey } from '../config/options.js';
 import { resolveConfig } from '../experiments/config.js';
 import { DEFINITIONS, findDefinition } from '../experiments/definitions/index.js';
-import {
-  isExperimentDir,
-  jobRuns,
-  readExperimentJob,
-  resolveExperiment,
-} from '../experiments/experiment-config.js';
+import { isExperimentDir, jobRunDirs, resolveExperiment } from '../experiments/experiment-config.js';
 import { continueExperiment, type JobSummary, startExperiment } from '../experiments/experiment-runner.js';
 import { PRESETS } from '../experiments/presets.js';
 import { writeRunReport } from '../experiments/reporting.js';
@@ -114,9 +109,7 @@ export function commands(io: Io): Commands {
     async report(dirs, { out, title, baseline, json }) {
       refuseEmpty('--out', out);
       // An experiment job's directory (compare, …) stands for its runs, as for resume.
-      const runs = dirs.flatMap((d) =>
-        isExperimentDir(d) ? jobRuns(readExperimentJob(d).job, resolve(d)).map((r) => r.dir) : [resolve(d)],
-      );
+      const runs = dirs.flatMap((d) => (isExperimentDir(d) ? jobRunDirs(resolve(d)) : [resolve(d)]));
       for (const d of runs)
         if (!existsSync(runPaths(d).metrics))
           throw new ConfigError(`${d} is not a run directory (no metrics.jsonl)`);

@@ -13,6 +13,7 @@
  * `seed` set to s. The seeds are base + k for k = 0 … N − 1, the base being `--seed` (or the
  * preset's): every variant runs with the same seeds, so the report can pair them.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as rl from 'regulab';
 import { z } from 'zod';
@@ -104,6 +105,11 @@ export interface JobRun {
   config: ExperimentConfig;
 }
 
+/** The directory of one run of a job (see the layout above): one seed keeps `<dir>/<variant>/`. */
+function runDir(dir: string, variant: string, seed: number, multi: boolean): string {
+  return multi ? join(dir, variant, `seed-${seed}`) : join(dir, variant);
+}
+
 /** Every run of the job in `dir`, variant by variant, seed by seed (see the layout above). */
 export function jobRuns(job: ExperimentJobConfig, dir: string): JobRun[] {
   const multi = job.seeds !== undefined;
@@ -111,10 +117,23 @@ export function jobRuns(job: ExperimentJobConfig, dir: string): JobRun[] {
     jobSeeds(job).map((seed) => ({
       variant: v.name,
       seed,
-      dir: multi ? join(dir, v.name, `seed-${seed}`) : join(dir, v.name),
+      dir: runDir(dir, v.name, seed, multi),
       config: multi ? { ...v.config, seed } : v.config,
     })),
   );
+}
+
+/**
+ * The run directories of the job in `dir` from its config.json's variant names and seeds alone,
+ * without checking the variants' configs: what `report` needs to find the runs of any job, also
+ * one this version could not resume.
+ */
+export function jobRunDirs(dir: string): string[] {
+  const raw = readJson(runPaths(dir).config) as { variants?: { name?: unknown }[]; seeds?: unknown };
+  const seeds = Array.isArray(raw.seeds) ? (raw.seeds as number[]) : [0];
+  return (raw.variants ?? [])
+    .filter((v): v is { name: string } => typeof v?.name === 'string')
+    .flatMap((v) => seeds.map((seed) => runDir(dir, v.name, seed, Array.isArray(raw.seeds))));
 }
 
 const JobSchema = z.object({
@@ -135,6 +154,7 @@ const JobSchema = z.object({
 
 /** True when `dir`'s config.json is an experiment job's (it lists variants) rather than one run's. */
 export function isExperimentDir(dir: string): boolean {
+  if (!existsSync(runPaths(dir).config)) return false;
   const raw = readJson(runPaths(dir).config) as { experiment?: unknown; variants?: unknown } | null;
   return (
     raw !== null &&
