@@ -1,12 +1,14 @@
 /**
  * rl.inference.mcPredict (Monte Carlo dropout): side-effect freedom, every stochastic layer
  * sampling, the reductions against hand loops over the same seeds, the statistics of the mean and
- * variance on a linear model, entropy and mutual information on constructed probabilities, errors.
+ * variance on a linear model, the reduction (entropy, mutual information) on constructed
+ * probabilities, errors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as rl from 'regulab';
 import { allClose, expectNoLeak } from '../../../test/helpers.js';
+import { McReduction } from '../src/inference/mc-reduction.js';
 import { values } from './stochastic-helpers.js';
 
 const B = 3;
@@ -81,7 +83,9 @@ function sequences(seed = 1, batch = B): tf.Tensor3D {
   return tf.randomNormal([batch, T, D], 0, 1, 'float32', seed);
 }
 
-function disposeResult(r: rl.inference.McPrediction): void {
+function disposeResult(
+  r: Pick<rl.inference.McPrediction, 'mean' | 'variance' | 'entropy' | 'mutualInformation'>,
+): void {
   tf.dispose([r.mean, r.variance, r.entropy, r.mutualInformation].filter((t) => t !== null) as tf.Tensor[]);
 }
 
@@ -433,40 +437,54 @@ describe('rl.inference.mcPredict: statistics on a linear model', () => {
   });
 });
 
-describe('rl.inference.entropy and mutualInformation', () => {
+describe('the Monte Carlo reduction (mean, variance, entropy, mutual information)', () => {
   it('on constructed probabilities: two certain, disagreeing samples have H[p̄] = ln 2, expected entropy 0, I = ln 2', () => {
+    const reduction = new McReduction([1, 2], true);
     const samples = tf.tensor3d([[[1, 0]], [[0, 1]]]); // [S=2, B=1, C=2]
-    const mean = tf.mean(samples, 0);
-    const h = rl.inference.entropy(mean);
-    const expected = tf.mean(rl.inference.entropy(samples), 0);
-    const mi = rl.inference.mutualInformation(h, expected);
-    allClose(h, [Math.LN2], { atol: 1e-6 }, 'H[p̄]');
-    allClose(expected, [0], { atol: 0 }, 'expected entropy (0 · log 0 = 0)');
-    allClose(mi, [Math.LN2], { atol: 1e-6 }, 'I');
-    tf.dispose([samples, mean, h, expected, mi]);
+    reduction.add(samples);
+    const r = reduction.result();
+    allClose(r.mean, [0.5, 0.5], { atol: 0 }, 'mean');
+    allClose(r.variance, [0.25, 0.25], { atol: 0 }, 'variance');
+    allClose(r.entropy!, [Math.LN2], { atol: 1e-6 }, 'H[p̄]');
+    allClose(r.mutualInformation!, [Math.LN2], { atol: 1e-6 }, 'I (expected entropy 0: 0 · log 0 = 0)');
+    disposeResult(r);
+    samples.dispose();
   });
 
-  it('the formulas against a float64 hand computation on uneven probabilities', () => {
+  it('streamed in chunks of 1 and 2 samples: against a float64 hand computation on uneven probabilities', () => {
     const rows = [
       [0.7, 0.2, 0.1],
       [0.1, 0.6, 0.3],
       [0.5, 0.25, 0.25],
     ];
-    const samples = tf.tensor3d(rows.map((r) => [r])); // [S=3, B=1, C=3]
-    const pbar = rows[0]!.map((_, c) => rows.reduce((s, r) => s + r[c]!, 0) / 3);
-    const hbar = entropies(pbar, 3)[0]!;
-    const expectedH = rows.reduce((s, r) => s + entropies(r, 3)[0]!, 0) / 3;
-    const got = tf.tidy(() => {
-      const h = rl.inference.entropy(tf.mean(samples, 0));
-      return [
-        values(h),
-        values(rl.inference.mutualInformation(h, tf.mean(rl.inference.entropy(samples), 0))),
-      ];
-    });
-    allClose(got[0]!, [hbar], { atol: 1e-6 }, 'H[p̄]');
-    allClose(got[1]!, [hbar - expectedH], { atol: 1e-6 }, 'I');
+    const reduction = new McReduction([1, 3], true);
+    const first = tf.tensor3d([[rows[0]!]]); // [1, 1, 3]
+    const rest = tf.tensor3d([[rows[1]!], [rows[2]!]]);
+    reduction.add(first);
+    reduction.add(rest);
+    const r = reduction.result();
+    const { mean, variance } = momentsOf(rows);
+    const hbar = entropies(mean, 3)[0]!;
+    const expectedH = rows.reduce((s, row) => s + entropies(row, 3)[0]!, 0) / 3;
+    allClose(r.mean, mean, { atol: 1e-7 }, 'mean');
+    allClose(r.variance, variance, { atol: 1e-7 }, 'variance');
+    allClose(r.entropy!, [hbar], { atol: 1e-6 }, 'H[p̄]');
+    allClose(r.mutualInformation!, [hbar - expectedH], { atol: 1e-6 }, 'I');
     expect(hbar - expectedH).toBeGreaterThan(0.1); // the samples disagree: the check has teeth
-    samples.dispose();
+    disposeResult(r);
+    tf.dispose([first, rest]);
+  });
+
+  it('keeps a small variance of a large mean (Welford, float64): values 1e4 ± 1e-2', () => {
+    const reduction = new McReduction([1], false);
+    const chunk = tf.tensor2d([[1e4 + 1e-2], [1e4 - 1e-2]]); // float32: 10000.009765625, 9999.990234375
+    reduction.add(chunk);
+    const r = reduction.result();
+    const [a, b] = values(chunk);
+    allClose(r.variance, [((a! - b!) / 2) ** 2], { atol: 0, rtol: 1e-6 }, 'variance');
+    expect(r.entropy).toBeNull();
+    disposeResult(r);
+    chunk.dispose();
   });
 
   it('through mcPredict: I = 0 and H = H[p] when every sample agrees (no dropout active)', () => {

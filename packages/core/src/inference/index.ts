@@ -7,4 +7,3 @@ export {
   type McOutput,
 } from './mc-predict.js';
 export { withSampling, samplingActive, type BatchSharedNoise } from './sampling-context.js';
-export { entropy, mutualInformation } from './entropy.js';

@@ -4,12 +4,14 @@
  *
  *   node dist/bench/worker.js --case charlm-step --impl regulab-native --repeats 20 --warmup 3 [--steps 50]
  *   node dist/bench/worker.js --impl sgemm      (best native sgemm rate, GFLOP/s)
+ *   node dist/bench/worker.js --case mc-predict --impl regulab-native --repeats 3 --warmup 1
+ *     (ms_per_step: one mcPredict of 32 samples; sequential_ms: 32 predict calls; their ratio)
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import { CASES, type CaseName } from './cases.js';
 import { timeSteps } from './measure.js';
-import { buildStep } from './models.js';
+import { buildMcPredict, buildStep } from './models.js';
 import { sgemmRate } from './sgemm.js';
 
 function arg(name: string, fallback?: string): string {
@@ -33,6 +35,28 @@ async function main(): Promise<void> {
   const got = rl.kernels.setKernelBackend(want);
   if (impl.startsWith('regulab-') && got !== want) {
     console.log(JSON.stringify({ case: c.name, impl, error: `${want} kernels unavailable (got ${got})` }));
+    return;
+  }
+  if (c.samples !== undefined) {
+    // Both ways in this one process, alternating, so they see the same machine state.
+    const { mc, sequential } = buildMcPredict(c, steps);
+    const repeats = Number(arg('repeats', '3'));
+    const warmup = Number(arg('warmup', '1'));
+    const seq = await timeSteps(sequential, repeats, warmup);
+    const t = await timeSteps(mc, repeats, warmup);
+    console.log(
+      JSON.stringify({
+        case: c.name,
+        impl,
+        ms_per_step: round(t.msPerStep),
+        sequential_ms: round(seq.msPerStep),
+        mc_over_sequential: Math.round((t.msPerStep / seq.msPerStep) * 1000) / 1000,
+        samples: c.samples,
+        peak_rss_mb: round(t.peakRssMb),
+        repeats: t.repeats,
+        kernels: rl.kernels.fusedImpl()?.describe() ?? 'reference (tfjs ops)',
+      }),
+    );
     return;
   }
   const step = buildStep(c, steps, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
