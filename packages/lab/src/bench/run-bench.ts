@@ -190,7 +190,7 @@ function table(lines: Line[]): string {
         ? `step ÷ FLOP bound ${String(l.step_over_flop_bound)}`
         : undefined,
       l.mc_over_sequential !== undefined
-        ? `${String(l.samples)} samples: ${String(l.mc_over_sequential)} × ${String(l.sequential_ms)} ms of sequential predicts`
+        ? `${String(l.samples)} samples: ${String(l.mc_over_sequential)} × the ${String(l.sequential_ms)} ms of sequential predicts (CPU time: ${String(l.mc_over_sequential_cpu)} ×)`
         : undefined,
       l.error,
     ].filter(Boolean);
