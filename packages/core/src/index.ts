@@ -13,6 +13,7 @@ export * as callbacks from './callbacks/index.js';
 export * as constraints from './constraints/index.js';
 export * as initializers from './initializers/index.js';
 export * as functional from './functional/index.js';
+export * as inference from './inference/index.js';
 export * as kernels from '@regulab/kernels';
 export { SeedStream } from './random/seed-stream.js';
 export { RegulabConfigError } from './util/validate.js';

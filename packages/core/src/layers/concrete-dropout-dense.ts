@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { concreteDropout, concreteDropoutPenalty } from '../functional/concrete-dropout.js';
+import { drawSeed } from '../inference/sampling-context.js';
 import { SeedStream } from '../random/seed-stream.js';
 import {
   checkNonNegative,
@@ -83,7 +84,8 @@ function coefficients(owner: string, args: ConcreteDropoutDenseArgs): { weight: 
  * keep = (1 − z)/(1 − p), z = sigmoid((logit p + logit u)/t), u ~ U(0, 1) on `maskShape(x)`; then
  * y = act(x̃ · W + b). The layer adds R = λ_w · ΣW²/(1 − p) + λ_d · K · (p log p + (1 − p) log(1 − p))
  * (K the input dimension) to the model's losses (`fit` and `trainOnBatch` include it; a custom loop
- * adds `model.calculateLosses()`). Inference: y = act(x · W + b).
+ * adds `model.calculateLosses()`). Inference: y = act(x · W + b). Monte Carlo sampling
+ * (`rl.inference.mcPredict`) draws the relaxed mask as in training, as the authors' MC mode does.
  *
  * The learned rate is `layer.rate` (a number; `rateTensor()` for the tensor).
  *
@@ -179,13 +181,11 @@ export class ConcreteDropoutDense extends TfjsDense {
       this.invokeCallHook(inputs, kwargs);
       const x = singleInput(this.owner, inputs); // [B, …, D]
       const maskShape = this.maskShape(x);
-      const training = kwargs['training'] === true;
-      const dropped = training
-        ? concreteDropout(x, this.rateTensor(), true, this.seeds.next(), {
-            temperature: this.temperature,
-            maskShape,
-          })
-        : x; // [B, …, D]
+      const seed = drawSeed(kwargs['training'] === true, this.seeds);
+      const dropped =
+        seed !== null
+          ? concreteDropout(x, this.rateTensor(), true, seed, { temperature: this.temperature, maskShape })
+          : x; // [B, …, D]
       const kernel = this.kernel!.read(); // [D, U]
       const [inDim, units] = kernel.shape;
       let y = tf.matMul(tf.reshape(dropped, [-1, inDim]), kernel); // [N, U]

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkMap, dropBlock as dropBlockFn } from '../functional/drop-block.js';
 import { checkDataFormat, type DataFormat } from '../functional/spatial-dropout-2d.js';
+import { samplingActive } from '../inference/sampling-context.js';
 import { checkPositiveInt, optionNames } from '../util/validate.js';
 import { LAYER_ARGS, StochasticLayer, type StochasticLayerArgs } from './stochastic-layer.js';
 
@@ -27,7 +28,8 @@ export interface DropBlockArgs extends StochasticLayerArgs {
  * warmupSteps is 0) and `rl.functional.dropBlock(x, p_k, blockSize, true, seed_k, dataFormat)`:
  * block centres ~ Bernoulli(γ) where a whole block fits, M = 0 inside the blocks, y = x ⊙ M ·
  * count(M)/count_ones(M). k counts this layer's training calls, which its `SeedStream` already
- * counts, so a run that restores `seeds.state` resumes the schedule where it was. Inference: y = x.
+ * counts, so a run that restores `seeds.state` resumes the schedule where it was. Inference: y = x
+ * (Monte Carlo sampling with `rl.inference.mcPredict`: the full `rate`, whatever the schedule).
  *
  * Shapes: input [B, H, W, C] or [B, C, H, W] with H, W ≥ blockSize; output the same shape.
  *
@@ -70,7 +72,8 @@ export class DropBlock extends StochasticLayer {
 
   protected override perturb(x: tf.Tensor, seed: number): tf.Tensor {
     // The stream has handed out `state` seeds, this call's included: this is training call `state`.
-    const rate = this.scheduledRate(this.seeds.state);
+    // Monte Carlo sampling (inference) uses the rate the schedule ends at.
+    const rate = samplingActive() ? this.rate : this.scheduledRate(this.seeds.state);
     return dropBlockFn(x, rate, this.blockSize, true, seed, this.dataFormat); // x's shape
   }
 

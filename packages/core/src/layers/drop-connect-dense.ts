@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dropConnect } from '../functional/dropout.js';
+import { drawSeed } from '../inference/sampling-context.js';
 import { SeedStream } from '../random/seed-stream.js';
 import { checkOptions, checkPositiveInt, checkRate, optionNames } from '../util/validate.js';
 import { checkSeed, singleInput, type Kwargs } from './stochastic-layer.js';
@@ -32,7 +33,8 @@ const OPTIONS = optionNames<DropConnectDenseArgs>({
  * afresh on every training call and shared by every example of the batch (as the weight-drop of
  * AWD-LSTM does; Wan et al. draw one per example, which costs a matmul per example). The bias is
  * not dropped. Inference: y = act(x · W + b) with the raw kernel: inverted scaling makes W the
- * mean of the dropped kernel (instead of Wan et al.'s Gaussian moment matching).
+ * mean of the dropped kernel (instead of Wan et al.'s Gaussian moment matching). Monte Carlo
+ * sampling (`rl.inference.mcPredict`) draws M as in training, one mask per call.
  *
  * The trained variable is the raw kernel W; regularizers and constraints set on the kernel act
  * on W, and saved weights are W.
@@ -64,9 +66,9 @@ export class DropConnectDense extends TfjsDense {
     return tf.tidy(() => {
       this.invokeCallHook(inputs, kwargs);
       const x = singleInput(OWNER, inputs); // [B, …, D]
-      const training = kwargs['training'] === true && this.rate > 0;
+      const seed = this.rate > 0 ? drawSeed(kwargs['training'] === true, this.seeds) : null;
       const rawKernel = this.kernel!.read(); // [D, U]
-      const kernel = training ? dropConnect(rawKernel, this.rate, true, this.seeds.next()) : rawKernel; // [D, U]
+      const kernel = seed !== null ? dropConnect(rawKernel, this.rate, true, seed) : rawKernel; // [D, U]
       const [inDim, units] = kernel.shape;
       const flat = tf.reshape(x, [-1, inDim]); // [N, D]
       let y = tf.matMul(flat, kernel); // [N, U]
@@ -74,6 +76,11 @@ export class DropConnectDense extends TfjsDense {
       y = this.activation.apply(y); // [N, U]
       return tf.reshape(y, [...x.shape.slice(0, -1), units]); // [B, …, U]
     });
+  }
+
+  /** The kernel mask is shared by the batch (see BatchSharedNoise). */
+  sharesNoiseAcrossBatch(): boolean {
+    return this.rate > 0;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

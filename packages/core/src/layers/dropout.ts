@@ -60,6 +60,11 @@ export class Dropout extends StochasticLayer {
     return dropoutFn(x, this.rate, true, seed, this.maskShape(x));
   }
 
+  /** A noise shape of 1 on the batch axis shares one mask across the batch (see BatchSharedNoise). */
+  sharesNoiseAcrossBatch(): boolean {
+    return this.rate > 0 && this.noiseShape?.[0] === 1;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), noiseShape: this.noiseShape };
   }

@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { embeddingDropout as embeddingDropoutFn } from '../functional/embedding-dropout.js';
+import { drawSeed } from '../inference/sampling-context.js';
 import { SeedStream } from '../random/seed-stream.js';
 import { checkOptions, checkPositiveInt, checkRate, optionNames } from '../util/validate.js';
 import { checkSeed, LAYER_ARGS, singleInput, type Kwargs } from './stochastic-layer.js';
@@ -39,7 +40,8 @@ const OPTIONS = optionNames<EmbeddingDropoutArgs>({
  * Training: y = (E ⊙ m / (1 − p))[ids] with m ~ Bernoulli(1 − p) of shape [V, 1], drawn afresh on
  * every training call: a dropped word is the zero vector at every position of every sequence in
  * the batch (dropping word types, not tokens), kept words are scaled by 1/(1 − p).
- * Inference: y = E[ids], the ordinary lookup.
+ * Inference: y = E[ids], the ordinary lookup (Monte Carlo sampling with `rl.inference.mcPredict`
+ * draws m as in training).
  *
  * The trained variable is the raw matrix E; regularizers and constraints act on E. Only V random
  * numbers are drawn per call and the [V, D] matrix is never multiplied whole (the mask is gathered
@@ -73,10 +75,14 @@ export class EmbeddingDropout extends TfjsEmbedding {
     return tf.tidy(() => {
       this.invokeCallHook(inputs, kwargs);
       const ids = singleInput(OWNER, inputs); // [B, T]
-      const training = kwargs['training'] === true && this.rate > 0;
-      const seed = training ? this.seeds.next() : null;
-      return embeddingDropoutFn(ids, this.embeddings!.read(), this.rate, training, seed); // [B, T, D]
+      const seed = this.rate > 0 ? drawSeed(kwargs['training'] === true, this.seeds) : null;
+      return embeddingDropoutFn(ids, this.embeddings!.read(), this.rate, seed !== null, seed); // [B, T, D]
     });
+  }
+
+  /** The word-type mask is shared by the batch (see BatchSharedNoise). */
+  sharesNoiseAcrossBatch(): boolean {
+    return this.rate > 0;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

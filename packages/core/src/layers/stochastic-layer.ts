@@ -8,7 +8,9 @@
  *   identity), and so is an option the layer does not know (each class lists its own in the
  *   static `options`; tfjs ignores unknown ones, so a typo such as `seeed` would go unnoticed);
  * - the layer acts only when the `training` kwarg is true (`model.fit`, `trainOnBatch`,
- *   `apply(x, { training: true })`); `predict`, `evaluate` and a plain `apply` get the input back;
+ *   `apply(x, { training: true })`); `predict`, `evaluate` and a plain `apply` get the input back,
+ *   except inside `rl.inference`'s sampling context (Monte Carlo dropout), where an inference call
+ *   perturbs too, with a seed from the context's stream (../inference/sampling-context.ts);
  * - each training call draws its noise from a fresh seed of a `SeedStream`, so masks are never
  *   reused across calls (tfjs reuses one mask forever once a `seed` is set), a seeded layer is
  *   reproducible call for call, and nothing about the mask depends on the previous batch size;
@@ -16,6 +18,7 @@
  *   the same layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { drawSeed } from '../inference/sampling-context.js';
 import { SeedStream } from '../random/seed-stream.js';
 import { checkOptions, checkRate, describeValue, optionNames, RegulabConfigError } from '../util/validate.js';
 
@@ -89,8 +92,8 @@ export abstract class StochasticLayer extends tf.layers.Layer {
   }
 
   /**
-   * The training-time perturbation of one input, with this call's seed. Called only when
-   * `training` is true and the rate is above 0.
+   * The training-time perturbation of one input, with this call's seed. Called only when the rate
+   * is above 0 and `training` is true or a sampling context is active.
    */
   protected abstract perturb(x: tf.Tensor, seed: number): tf.Tensor;
 
@@ -106,8 +109,9 @@ export abstract class StochasticLayer extends tf.layers.Layer {
       this.invokeCallHook(inputs, kwargs);
       const x = singleInput(this.owner, inputs);
       this.checkInput(x);
-      if (kwargs['training'] !== true || this.rate === 0) return x;
-      return this.perturb(x, this.seeds.next());
+      if (this.rate === 0) return x;
+      const seed = drawSeed(kwargs['training'] === true, this.seeds);
+      return seed === null ? x : this.perturb(x, seed);
     });
   }
 

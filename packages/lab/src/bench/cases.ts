@@ -1,9 +1,11 @@
 /**
  * The step benchmarks of issue 4: one training step (forward, backward, optimizer update) of the
  * two models the zoneout paper trains, and the matmul FLOPs of that step (for the FLOP bound).
+ * And issue 16's `mc-predict`: Monte Carlo prediction with the character model, `samples` samples
+ * of one batch by `rl.inference.mcPredict` against as many sequential `predict` calls.
  */
 
-export type CaseName = 'charlm-step' | 'pmnist-step';
+export type CaseName = 'charlm-step' | 'pmnist-step' | 'mc-predict';
 
 export interface BenchCase {
   name: CaseName;
@@ -20,6 +22,8 @@ export interface BenchCase {
   optimizer: 'adam' | 'rmsprop';
   /** Whether the loss is on every step (language model) or on the last one (classifier). */
   everyStep: boolean;
+  /** Monte Carlo samples: set, the case times prediction (mcPredict vs sequential predicts), not a training step. */
+  samples?: number;
 }
 
 export const CASES: Record<CaseName, BenchCase> = {
@@ -35,6 +39,20 @@ export const CASES: Record<CaseName, BenchCase> = {
     zoneoutHidden: 0.05,
     optimizer: 'adam',
     everyStep: true,
+  },
+  'mc-predict': {
+    name: 'mc-predict',
+    batch: 32,
+    steps: 50,
+    vocab: 50,
+    input: 64,
+    units: 256,
+    classes: 50,
+    zoneoutCell: 0.5,
+    zoneoutHidden: 0.05,
+    optimizer: 'adam',
+    everyStep: true,
+    samples: 32,
   },
   'pmnist-step': {
     name: 'pmnist-step',

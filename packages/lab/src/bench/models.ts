@@ -67,3 +67,40 @@ export function buildStep(c: BenchCase, steps: number, lstmKind: 'regulab' | 'tf
     });
   };
 }
+
+/**
+ * The prediction benchmark of a case with `samples` (mc-predict): the character model (embedding,
+ * `rl.layers.lstm` with the case's zoneout, which samples under Monte Carlo inference, and a
+ * softmax head) on one batch of ids, two ways: `mc`, one `rl.inference.mcPredict` of `samples`
+ * samples (stacked along the batch axis, the default batchSize rows per predict call), and `sequential`, `samples`
+ * plain `predict` calls of the batch, the loop MC dropout costs without batching.
+ */
+export function buildMcPredict(c: BenchCase, steps: number): { mc: StepFn; sequential: StepFn } {
+  const samples = c.samples ?? 1;
+  const model = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: c.vocab ?? 1, outputDim: c.input, inputLength: steps }),
+      rl.layers.lstm({
+        units: c.units,
+        returnSequences: true,
+        zoneoutCell: c.zoneoutCell,
+        zoneoutHidden: c.zoneoutHidden,
+        recurrentInitializer: 'glorotUniform',
+        seed: 1,
+      }),
+      tf.layers.dense({ units: c.classes, activation: 'softmax' }),
+    ],
+  });
+  const x = tf.randomUniform([c.batch, steps], 0, c.vocab ?? 1, 'int32', 1); // [B, T] symbols
+  return {
+    mc: () => {
+      const r = rl.inference.mcPredict(model, x, { samples, seed: 1 }); // default batchSize
+      tf.dispose(
+        [r.mean, r.variance, r.entropy, r.mutualInformation].filter((t): t is tf.Tensor => t !== null),
+      );
+    },
+    sequential: () => {
+      for (let s = 0; s < samples; s++) tf.dispose(model.predict(x, { batchSize: c.batch }));
+    },
+  };
+}

@@ -8,6 +8,7 @@
  *
  *   npm run bench -- --case charlm-step --json
  *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
+ *   npm run bench -- --case mc-predict --impl regulab-native   (issue 16: mcPredict vs sequential predicts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,6 +39,8 @@ const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
  */
 function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warmup: number; steps?: number } {
   const slow = impl === 'regulab-reference' || impl === 'tfjs-layers';
+  // Each repeat is 32 × 32 sequences forward, twice (mcPredict and the sequential loop).
+  if (c === 'mc-predict') return { repeats: Math.min(repeats, slow ? 1 : 3), warmup: 1 };
   if (c === 'pmnist-step') {
     if (slow) return { repeats: 2, warmup: 1, steps: 49 }; // 1/16 of the sequence, extrapolated
     if (impl.startsWith('pytorch')) return { repeats: Math.min(repeats, 3), warmup: 1 };
@@ -119,6 +122,8 @@ export function runBenchWith(o: BenchOptions, print: (s: string) => void = conso
   for (const c of o.cases) {
     const lines: Line[] = [];
     for (const impl of o.impls) {
+      // Monte Carlo prediction is Regulab's alone: tfjs-layers and PyTorch have no peer here.
+      if (CASES[c].samples !== undefined && !impl.startsWith('regulab-')) continue;
       const p = plan(c, impl, o.repeats);
       const line = impl.startsWith('pytorch')
         ? runPeer(c, impl, p.repeats, p.warmup)
@@ -156,7 +161,7 @@ function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
     if (l.impl === 'regulab-native') {
       if (tfjs !== undefined) l.x_faster_than_tfjs = round(tfjs / l.ms_per_step, 1);
       const rate = sgemm?.sgemm_gflops as number | undefined;
-      if (rate) {
+      if (rate && CASES[c].samples === undefined) {
         const boundMs = stepMatmulFlops(CASES[c]) / (rate * 1e6);
         l.sgemm_gflops = rate;
         l.flop_bound_ms = round(boundMs, 2);
@@ -184,6 +189,9 @@ function table(lines: Line[]): string {
       l.step_over_flop_bound !== undefined
         ? `step ÷ FLOP bound ${String(l.step_over_flop_bound)}`
         : undefined,
+      l.mc_over_sequential !== undefined
+        ? `${String(l.samples)} samples: ${String(l.mc_over_sequential)} × the ${String(l.sequential_ms)} ms of sequential predicts (CPU time: ${String(l.mc_over_sequential_cpu)} ×)`
+        : undefined,
       l.error,
     ].filter(Boolean);
     return `| ${l.case} | ${l.impl} | ${l.ms_per_step ?? '–'} | ${String(l.peak_rss_mb ?? '–')} | ${String(l.vs_pytorch_fused ?? '–')} | ${notes.join('; ')} |`;
@@ -194,7 +202,7 @@ function table(lines: Line[]): string {
 /** Parses bench arguments (as `npm run bench -- …` passes them) and runs. */
 export function runBench(argv: string[]): Line[] {
   const cmd = new Command('bench')
-    .option('--case <name>', 'charlm-step | pmnist-step | all', 'all')
+    .option('--case <name>', 'charlm-step | pmnist-step | mc-predict | all', 'all')
     .option('--impl <list>', `comma-separated subset of ${IMPLS.join(', ')}`, IMPLS.join(','))
     .option('--repeats <n>', 'timed steps per implementation (median reported)', '20')
     .option('--threads <n>', 'kernel threads for Regulab (REGULAB_THREADS)', '2')
@@ -204,7 +212,7 @@ export function runBench(argv: string[]): Line[] {
   const opts = cmd.opts<{ case: string; impl: string; repeats: string; threads: string; json: boolean }>();
   const cases = opts.case === 'all' ? (Object.keys(CASES) as CaseName[]) : [opts.case as CaseName];
   for (const c of cases)
-    if (!(c in CASES)) throw new Error(`bench: unknown case ${c} (charlm-step, pmnist-step, all)`);
+    if (!(c in CASES)) throw new Error(`bench: unknown case ${c} (${Object.keys(CASES).join(', ')}, all)`);
   const impls = opts.impl.split(',').map((s) => s.trim()) as Impl[];
   for (const i of impls)
     if (!IMPLS.includes(i)) throw new Error(`bench: unknown impl ${i} (${IMPLS.join(', ')})`);

@@ -4,12 +4,15 @@
  *
  *   node dist/bench/worker.js --case charlm-step --impl regulab-native --repeats 20 --warmup 3 [--steps 50]
  *   node dist/bench/worker.js --impl sgemm      (best native sgemm rate, GFLOP/s)
+ *   node dist/bench/worker.js --case mc-predict --impl regulab-native --repeats 3 --warmup 1
+ *     (ms_per_step: one mcPredict of 32 samples; sequential_ms: 32 predict calls; their ratio;
+ *     the same in CPU time, steadier on a shared machine)
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import { CASES, type CaseName } from './cases.js';
-import { timeSteps } from './measure.js';
-import { buildStep } from './models.js';
+import { peakRssMb, timeInterleaved, timeSteps } from './measure.js';
+import { buildMcPredict, buildStep } from './models.js';
 import { sgemmRate } from './sgemm.js';
 
 function arg(name: string, fallback?: string): string {
@@ -35,6 +38,29 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ case: c.name, impl, error: `${want} kernels unavailable (got ${got})` }));
     return;
   }
+  if (c.samples !== undefined) {
+    // Both ways in this one process, run by run in turn, so they see the same machine load.
+    const { mc, sequential } = buildMcPredict(c, steps);
+    const repeats = Number(arg('repeats', '3'));
+    const t = timeInterleaved({ sequential, mc }, repeats, Number(arg('warmup', '1')));
+    console.log(
+      JSON.stringify({
+        case: c.name,
+        impl,
+        ms_per_step: round(t['mc']!.wallMs),
+        sequential_ms: round(t['sequential']!.wallMs),
+        mc_over_sequential: round3(t['mc']!.wallMs / t['sequential']!.wallMs),
+        cpu_ms: round(t['mc']!.cpuMs),
+        sequential_cpu_ms: round(t['sequential']!.cpuMs),
+        mc_over_sequential_cpu: round3(t['mc']!.cpuMs / t['sequential']!.cpuMs),
+        samples: c.samples,
+        peak_rss_mb: round(peakRssMb()),
+        repeats,
+        kernels: rl.kernels.fusedImpl()?.describe() ?? 'reference (tfjs ops)',
+      }),
+    );
+    return;
+  }
   const step = buildStep(c, steps, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
   const t = await timeSteps(step, Number(arg('repeats', '10')), Number(arg('warmup', '2')));
   const scale = c.steps / steps;
@@ -53,6 +79,10 @@ async function main(): Promise<void> {
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 main().catch((e: unknown) => {

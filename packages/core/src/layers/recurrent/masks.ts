@@ -39,6 +39,7 @@ export interface MaskRequest {
   options: ResolvedRecurrentOptions;
   zoneoutCell: number; // 0 for the GRU
   zoneoutHidden: number;
+  /** Draw the training masks: a training call, or an inference call under Monte Carlo sampling. */
   training: boolean;
   batch: number;
   steps: number;

@@ -4,7 +4,8 @@
  * size per call) around a fused sequence op. Subclasses supply the weights and one hook,
  * `runSequence`, which runs the op; everything stochastic is drawn here, once per call.
  *
- * Per call: x_t ← x_t ⊙ m_in (Gal input mask [B, D], training only), the masks of
+ * Per call: x_t ← x_t ⊙ m_in (Gal input mask [B, D], training only; also inference calls inside
+ * rl.inference's sampling context, which draw every training mask), the masks of
  * ./masks.ts are drawn from the layer's SeedStream (one seed per call, forked per mask kind),
  * the op runs, and in training calls the penalties of the outputs (`normStabilizer` β > 0, see
  * ./norm-stabilizer.ts; `activityRegularizer`) are queued for the loss. Stateful layers carry the
@@ -21,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backend as kernelBackend, kernelNotice } from '@regulab/kernels';
+import { drawSeed } from '../../inference/sampling-context.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
 import { type CallMasks, applySequenceMask, drawCallMasks } from './masks.js';
@@ -272,15 +274,20 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       const states = this.initialStates(given, batch);
 
       const rates = this.zoneoutRates();
+      // Inside rl.inference's sampling context an inference call draws the training masks, seeded
+      // from the context's stream (this layer's own stream does not move); it stays an inference
+      // call for everything else (batch norm's moving statistics, no penalty, h only if returned).
+      const samplingSeed = drawSeed(training, this.seeds);
+      const sampling = !training && samplingSeed !== null;
       const stochasticZoneout =
         this.options.zoneoutAtInference === 'stochastic' && (rates.cell > 0 || rates.hidden > 0);
-      const callSeed = training || stochasticZoneout ? this.seeds.next() : 0;
+      const callSeed = samplingSeed ?? (stochasticZoneout ? this.seeds.next() : 0);
       const masks = drawCallMasks(
         {
           options: this.options,
           zoneoutCell: rates.cell,
           zoneoutHidden: rates.hidden,
-          training,
+          training: training || sampling,
           batch,
           steps,
           inputDim,
@@ -346,6 +353,11 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       this.pendingPenalty = null;
     }
     return result;
+  }
+
+  /** Weight-drop's mask on U is shared by the batch (see BatchSharedNoise in rl.inference). */
+  sharesNoiseAcrossBatch(): boolean {
+    return this.options.weightDrop > 0;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
