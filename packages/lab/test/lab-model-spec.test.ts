@@ -381,3 +381,46 @@ describe('the mnist task', () => {
     expect(out).toEqual([2, 10]);
   });
 });
+
+describe('a spec taken from model.toJSON()', () => {
+  it('is the layers’ getConfig(), so a saved Sequential model’s topology is a spec', () => {
+    const model = tf.sequential({
+      layers: [
+        rl.layers.lstm({
+          units: 4,
+          inputShape: [5, 3],
+          returnSequences: true,
+          zoneoutCell: 0.3,
+          recurrentDropout: 0.1,
+          recurrentDropoutMode: 'semeniuta',
+          normalization: 'layer',
+          seed: 2,
+        }),
+        rl.layers.lockedDropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 2, kernelInitializer: 'glorotUniform', activation: 'softmax' }),
+      ],
+    });
+    const spec = parseModelSpec(JSON.parse(model.toJSON() as string), 'model.json');
+    expect(spec.layers.map((l) => l.className)).toEqual(['RegulabLSTM', 'RegulabLockedDropout', 'Dense']);
+    model.layers.forEach((layer, i) => {
+      expect(spec.layers[i]!.config, layer.name).toEqual(JSON.parse(JSON.stringify(layer.getConfig())));
+    });
+    expect(() => checkModelSpec(spec)).not.toThrow();
+    const built = new SpecModel(spec, { seed: 1, input: { shape: [5, 3], dtype: 'float32' } });
+    expect(built.outputShape).toEqual([1, 5, 2]); // one example of 5 steps
+    // The saved form (model.json's modelTopology) is read the same way.
+    const saved = { modelTopology: JSON.parse(model.toJSON() as string) };
+    expect(parseModelSpec(saved)).toEqual(spec);
+    model.dispose();
+  });
+
+  it('refuses a functional model’s topology with the reason', () => {
+    const input = tf.input({ shape: [3] });
+    const output = tf.layers.dense({ units: 1 }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: output });
+    expect(() => parseModelSpec(JSON.parse(model.toJSON() as string), 'net.json')).toThrow(
+      /^net\.json: a model\.toJSON\(\) spec must be of a Sequential model, got class_name "Model"/,
+    );
+    model.dispose();
+  });
+});

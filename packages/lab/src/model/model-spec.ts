@@ -8,11 +8,13 @@
  * `className` is a layer class registered with `tf.serialization` (tfjs's own, e.g. `Dense`,
  * `Conv2D`, `Flatten`, or one that `regulab` registers, e.g. `RegulabLSTM`, `RegulabGRU`,
  * `RegulabLockedDropout`), and `config` is that layer's options in the shape `layer.getConfig()`
- * returns, so a spec can be written by hand or copied from a built layer. The outer shape is
- * checked here; each layer's class and options are checked by ./check-spec.ts.
+ * returns, so a spec can be written by hand or copied from a built layer. What a Sequential
+ * model's `model.toJSON()` writes (or a saved model.json) is taken too (./keras-json.ts). The outer
+ * shape is checked here; each layer's class and options are checked by ./check-spec.ts.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { isKerasJson, layersFromKerasJson } from './keras-json.js';
 
 /** One layer: a registered class name and its constructor options. */
 export interface LayerSpec {
@@ -36,6 +38,7 @@ export const modelSpecSchema = z.object({ layers: z.array(layerSchema).min(1) })
  * `where` names its origin in errors, e.g. "--model net.json".
  */
 export function parseModelSpec(raw: unknown, where = 'model spec'): ModelSpec {
+  if (isKerasJson(raw)) raw = { layers: layersFromKerasJson(raw, where) }; // what model.toJSON() writes
   const result = modelSpecSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
