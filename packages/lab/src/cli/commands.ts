@@ -5,11 +5,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, type OptionKey } from './options.js';
-import { continueCompare, isCompareDir, resolveCompare, startCompare } from '../experiments/compare.js';
-import { resolveConfig } from '../experiments/config.js';
+import type { CompareSummary } from '../experiments/compare.js';
 import { PRESETS } from '../experiments/presets.js';
-import { writeRunReport } from '../experiments/reporting.js';
-import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
+import type { RunOptions } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
 import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
@@ -41,6 +39,11 @@ export interface Commands {
   bench(argv: string[]): Promise<void>;
 }
 
+// The commands that train or report load TensorFlow.js, the models and the report renderer when
+// they run, so `--help`, `--version` and `list` start in a fraction of the time.
+const compareJob = () => import('../experiments/compare.js');
+const runner = () => import('../experiments/runner.js');
+
 export function commands(io: Io): Commands {
   const runOptions = (json: boolean): RunOptions => ({
     progress: progressBar(!json),
@@ -55,6 +58,7 @@ export function commands(io: Io): Commands {
     async run(experiment, { preset, out, json, workers, overrides }) {
       refuseEmpty('--out', out);
       if (experiment === 'compare') {
+        const { resolveCompare, startCompare } = await compareJob();
         const config = resolveCompare(preset, overrides);
         const dir = out ?? defaultRunDir('compare', config.variants[0]!.config.seed);
         if (!json) io.stdout(`compare → ${resolve(dir)} (kernels: ${config.kernelBackend})`);
@@ -68,6 +72,8 @@ export function commands(io: Io): Commands {
         return;
       }
       if (workers !== undefined) throw new ConfigError('--workers applies to compare only');
+      const { resolveConfig } = await import('../experiments/config.js');
+      const { startRun } = await runner();
       const config = resolveConfig(experiment, preset, overrides);
       const dir = out ?? defaultRunDir(experiment, config.seed);
       if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
@@ -82,6 +88,8 @@ export function commands(io: Io): Commands {
     async resume(dir, { json, workers, report }) {
       if (!existsSync(runPaths(dir).config))
         throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
+      const { continueCompare, isCompareDir } = await compareJob();
+      const { continueRun } = await runner();
       if (isCompareDir(dir)) {
         const s = await continueCompare(dir, { ...runOptions(json), workers });
         finish(json, s, compareTable(s));
@@ -98,6 +106,8 @@ export function commands(io: Io): Commands {
     async report(dirs, { out, title, baseline, json }) {
       refuseEmpty('--out', out);
       // A compare directory stands for its runs (as for resume); its report.html is the default.
+      const { isCompareDir } = await compareJob();
+      const { writeRunReport } = await import('../experiments/reporting.js');
       const runs = dirs.flatMap((d) => (isCompareDir(d) ? compareRuns(d) : [resolve(d)]));
       for (const d of runs)
         if (!existsSync(runPaths(d).metrics))
@@ -214,7 +224,7 @@ function listing(paths: RunPaths): RunListing {
   }
 }
 
-function compareTable(s: Awaited<ReturnType<typeof continueCompare>>): string {
+function compareTable(s: CompareSummary): string {
   const lines = s.runs.map(
     (r) =>
       `  ${r.name.padEnd(14)} best valid ${r.metric} ${r.bestValid.toFixed(4)} at epoch ${String(r.bestEpoch).padStart(2)}` +
