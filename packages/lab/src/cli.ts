@@ -5,6 +5,9 @@
  */
 import { handleInterrupts } from './cli/interrupt.js';
 import { main } from './cli/main.js';
+import { silenceTfjsNodeBanner } from './cli/quiet-tfjs.js';
+
+silenceTfjsNodeBanner();
 
 handleInterrupts((line) => process.stderr.write(line + '\n'));
 

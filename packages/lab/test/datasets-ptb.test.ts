@@ -63,6 +63,15 @@ describe.skipIf(!haveShared)('Penn Treebank, real valid/test files (../shared/da
     );
   });
 
+  it('when the download cannot happen, the error says how to use a copy (REGULAB_PTB_DIR)', async () => {
+    // An unusable cache (a file where its directory should be) fails before any network access.
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'regulab-ptb-')), 'cache');
+    writeFileSync(cacheDir, 'not a directory');
+    await expect(loadPtb({ level: 'word', cacheDir, download: true })).rejects.toThrow(
+      /^ptb: the dataset cache: .*cache is a file, not a directory; to use a copy of the PTB files instead, set REGULAB_PTB_DIR \(or give --data <dir>\) to the directory holding ptb\.train\.txt, ptb\.valid\.txt, ptb\.test\.txt$/,
+    );
+  });
+
   it('a file of the wrong level is refused, naming the file', () => {
     expect(() => readPtbFile(f('ptb.valid.txt'), 'char')).toThrow(
       /ptb\.valid\.txt: line 1: token "consumers" is not a single character/,

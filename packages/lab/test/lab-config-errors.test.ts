@@ -43,8 +43,9 @@ describe('late configuration problems name the option', () => {
     [['charlm', '--eval-tokens', '1'], '--eval-tokens: must be 0 (all) or at least 2'],
     [['charlm', '--train-chars', '1'], '--train-chars: must be 0 (all) or at least 2'],
     [['wordlm', '--train-words', '1'], '--train-words: must be 0 (all) or at least 2'],
-    [['charlm', '--hidden', '1e9'], '--hidden 1000000000 and --embed 8: an LSTM layer would have'],
-    [['smnist', '--hidden', '20000'], '--hidden 20000: an LSTM layer would have'],
+    [['charlm', '--hidden', '1e9'], '--hidden 1000000000 --embed 8 --layers 1: the LSTM would have'],
+    [['smnist', '--hidden', '20000'], '--hidden 20000 --layers 1: the LSTM would have'],
+    [['smnist', '--layers', '1e9'], '--hidden 8 --layers 1000000000: the LSTM would have'],
     [['wordlm', '--min-count', '100000'], 'with --min-count 100000: lower it'],
     [['charlm', '--zoneout-cell', '1'], '--zoneout-cell: must be < 1'],
     [

@@ -49,6 +49,7 @@ describe('Ctrl-C (SIGINT) while training', () => {
     const resumed = await start(['resume', b, '--json']).done;
     const w = await whole.done;
     expect(w.code, w.stderr).toBe(0);
+    expect(w.stderr).not.toContain('tfjs-node'); // tfjs's install-tfjs-node banner is filtered out
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(metrics(b)).toEqual(metrics(a));
     const { runDir: _a, ...wholeSummary } = lastJson(w.stdout);

@@ -96,5 +96,12 @@ describe('regulab report', () => {
     expect(r.code, r.err).toBe(ExitCode.ok);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const run of FIXTURE_RUNS) expect(html).toContain(run.name);
+    // The config column lists what sets each run apart (values other than the most common one).
+    const cells = [...html.matchAll(/<td class="cfg">(.*?)<\/td>/g)].map((m) => m[1]);
+    expect(cells).toEqual([
+      '<span class="muted">—</span>',
+      '<code>zoneoutCell=0.5</code> <code>zoneoutHidden=0.05</code>',
+      '<code>dropout=0.25</code>',
+    ]);
   });
 });

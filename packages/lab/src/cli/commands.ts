@@ -5,13 +5,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, type OptionKey } from '../config/options.js';
-import { resolveConfig } from '../experiments/config.js';
 import { DEFINITIONS, findDefinition } from '../experiments/definitions/index.js';
-import { isExperimentDir, jobRunDirs, resolveExperiment } from '../experiments/experiment-config.js';
-import { continueExperiment, type JobSummary, startExperiment } from '../experiments/experiment-runner.js';
+import type { JobSummary } from '../experiments/experiment-runner.js';
 import { PRESETS } from '../experiments/presets.js';
-import { writeRunReport } from '../experiments/reporting.js';
-import { continueRun, type RunOptions, startRun } from '../experiments/runner.js';
+import type { RunOptions } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
 import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
@@ -45,6 +42,12 @@ export interface Commands {
   bench(argv: string[]): Promise<void>;
 }
 
+// The commands that train or report load TensorFlow.js, the models and the report renderer when
+// they run, so `--help`, `--version` and `list` start in a fraction of the time.
+const experimentConfig = () => import('../experiments/experiment-config.js');
+const experimentRunner = () => import('../experiments/experiment-runner.js');
+const runner = () => import('../experiments/runner.js');
+
 export function commands(io: Io): Commands {
   const runOptions = (json: boolean): RunOptions => ({
     progress: progressBar(!json),
@@ -60,6 +63,8 @@ export function commands(io: Io): Commands {
       refuseEmpty('--out', out);
       const definition = findDefinition(experiment);
       if (definition) {
+        const { resolveExperiment } = await experimentConfig();
+        const { startExperiment } = await experimentRunner();
         const job = resolveExperiment(definition, preset, overrides, seeds);
         const dir = out ?? defaultRunDir(definition.name, job.variants[0]!.config.seed);
         if (!json) io.stdout(`${definition.name} → ${resolve(dir)} (kernels: ${job.kernelBackend})`);
@@ -79,6 +84,8 @@ export function commands(io: Io): Commands {
         throw new ConfigError(
           `--seeds applies to experiments with variants (${experiments}); for one ${experiment} run choose its seed with --seed`,
         );
+      const { resolveConfig } = await import('../experiments/config.js');
+      const { startRun } = await runner();
       const config = resolveConfig(experiment, preset, overrides);
       const dir = out ?? defaultRunDir(experiment, config.seed);
       if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
@@ -93,6 +100,9 @@ export function commands(io: Io): Commands {
     async resume(dir, { json, workers, report }) {
       if (!existsSync(runPaths(dir).config))
         throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
+      const { isExperimentDir } = await experimentConfig();
+      const { continueExperiment } = await experimentRunner();
+      const { continueRun } = await runner();
       if (isExperimentDir(dir)) {
         const s = await continueExperiment(dir, { ...runOptions(json), workers });
         finish(json, s, jobTable(s));
@@ -109,6 +119,8 @@ export function commands(io: Io): Commands {
     async report(dirs, { out, title, baseline, json }) {
       refuseEmpty('--out', out);
       // An experiment job's directory (compare, …) stands for its runs, as for resume.
+      const { isExperimentDir, jobRunDirs } = await experimentConfig();
+      const { writeRunReport } = await import('../experiments/reporting.js');
       const runs = dirs.flatMap((d) => (isExperimentDir(d) ? jobRunDirs(resolve(d)) : [resolve(d)]));
       for (const d of runs)
         if (!existsSync(runPaths(d).metrics))

@@ -2,6 +2,8 @@
  * The `regulab` command line (commander). Every experiment option comes from the option table
  * (./options.ts), so `--help`, parsing and validation cannot drift apart.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import {
   EXPERIMENTS,
@@ -15,6 +17,13 @@ import { DEFINITIONS } from '../experiments/definitions/index.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
 import { ConfigError } from '../errors.js';
+
+/** The lab package's version (package.json, one level above src/ and dist/). */
+const VERSION = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 export const DESCRIPTIONS: Record<string, string> = {
   ...Object.fromEntries(DEFINITIONS.map((d) => [d.name, d.description])),
@@ -42,6 +51,7 @@ export function buildProgram(commands: Commands, io: Io): Command {
       writeErr: (s) => io.stderr(s.replace(/\n$/, '')),
     })
     .description('Regulab lab: train recurrent models with and without regularizers, compare them, report')
+    .version(VERSION, '--version', 'print the version of regulab (the lab package) and exit')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${EXIT_CODES}`);
 

@@ -17,6 +17,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { downloadToCache, type Checksum } from './download.js';
+import { ConfigError } from '../errors.js';
 import { DatasetError } from './errors.js';
 import { buildCorpus, countTokens, encodeSplit, type TokenizedSplit } from './text-corpus.js';
 import type { TextCorpus, TokenIds } from './types.js';
@@ -167,6 +168,13 @@ export async function loadPtb(opts: PtbOptions): Promise<TextCorpus> {
       fileName: join('ptb', name),
       checksum,
       cacheDir: opts.cacheDir,
+    }).catch((e: unknown) => {
+      if (!(e instanceof DatasetError || e instanceof ConfigError)) throw e;
+      // Offline (or no usable cache): say how to use a copy of the files instead.
+      throw new DatasetError(
+        'ptb',
+        `${e.message}; to use a copy of the PTB files instead, set REGULAB_PTB_DIR (or give --data <dir>) to the directory holding ${Object.values(PTB_FILES.word).join(', ')}`,
+      );
     });
   }
   const split = (s: Split): TokenizedSplit =>

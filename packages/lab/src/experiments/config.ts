@@ -169,8 +169,8 @@ function validateOptions(raw: unknown, file?: string): Omit<ExperimentConfig, 's
   return config;
 }
 
-/** The most weights one LSTM layer may have: 2^28 float32 values, 1 GiB. */
-const MAX_LAYER_WEIGHTS = 2 ** 28;
+/** The most weights the LSTM layers may have together: 2^28 float32 values, 1 GiB. */
+const MAX_WEIGHTS = 2 ** 28;
 
 /** Rules that involve more than one option. */
 function checkCombinations(c: ExperimentConfig): void {
@@ -181,11 +181,11 @@ function checkCombinations(c: ExperimentConfig): void {
   // An LSTM layer has 4·hidden·(input + hidden + 1) weights; the first layer's input is the
   // embedding (language models) or the pixels of one step (MNIST).
   const input = Math.max('embed' in c ? c.embed : 'pixelsPerStep' in c ? c.pixelsPerStep : 784, c.hidden);
-  const weights = 4 * c.hidden * (input + c.hidden + 1);
-  if (weights > MAX_LAYER_WEIGHTS) {
-    const embed = 'embed' in c ? ` and --embed ${c.embed}` : '';
+  const weights = 4 * c.hidden * (input + c.hidden + 1) * c.layers;
+  if (weights > MAX_WEIGHTS) {
+    const embed = 'embed' in c ? ` --embed ${c.embed}` : '';
     throw new ConfigError(
-      `--hidden ${c.hidden}${embed}: an LSTM layer would have ${weights.toExponential(1)} weights, more than ${MAX_LAYER_WEIGHTS} (1 GiB); choose smaller sizes`,
+      `--hidden ${c.hidden}${embed} --layers ${c.layers}: the LSTM would have ${weights.toExponential(1)} weights, more than ${MAX_WEIGHTS} (1 GiB); choose smaller sizes`,
     );
   }
   if (c.weightDecay > 0 && !['adamw', 'sgdw', 'rmsprop'].includes(c.optimizer)) {

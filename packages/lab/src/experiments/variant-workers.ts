@@ -32,7 +32,9 @@ export async function runAll(dirs: readonly string[], workers: number, opts: Run
   const failures: string[] = [];
   if (FROM_SOURCES || workers <= 1) {
     for (const dir of dirs) {
-      await continueRun(dir, { ...opts, report: false }).catch((e: Error) => {
+      // Epoch lines name their run, as the workers' lines do.
+      const log = opts.log && ((line: string) => opts.log!(`[${basename(dir)}] ${line}`));
+      await continueRun(dir, { ...opts, log, report: false }).catch((e: Error) => {
         if (!(e instanceof RunFailedError)) throw e;
         failures.push(`${basename(dir)}: ${e.message}`);
       });

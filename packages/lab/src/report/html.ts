@@ -48,6 +48,20 @@ function configValue(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** For each differing config key, its most common value among the runs (the first on ties). */
+function usualValues(summaries: readonly RunSummary[]): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const s of summaries)
+    for (const [k, v] of Object.entries(s.configDiff)) {
+      const c = counts.get(k) ?? new Map<string, number>();
+      c.set(configValue(v), (c.get(configValue(v)) ?? 0) + 1);
+      counts.set(k, c);
+    }
+  return new Map(
+    [...counts].map(([k, c]) => [k, [...c].reduce((a, b) => (b[1] > a[1] ? b : a))[0]] as [string, string]),
+  );
+}
+
 function resultsTable(p: PageInput): string {
   const { metric: m, summaries } = p;
   const fmt = (v: number | null) => (v === null ? '—' : m.format(v));
@@ -59,6 +73,7 @@ function resultsTable(p: PageInput): string {
   const base = p.baseline === null ? null : summaries[p.baseline]!;
   const showBase = base !== null && summaries.length > 1;
   const showDiff = summaries.some((s) => Object.keys(s.configDiff).length > 0);
+  const usual = usualValues(summaries);
   const rows = summaries.map((s) => {
     const badges = [
       s === top && summaries.length > 1 ? '<span class="badge best">best</span>' : '',
@@ -73,7 +88,9 @@ function resultsTable(p: PageInput): string {
       const good = better(m, s.best.value, base.best.value);
       delta = `<span class="${good ? 'good' : 'bad'}">${d >= 0 ? '+' : '−'}${m.name === 'accuracy' ? (Math.abs(d) * 100).toFixed(2) + ' pp' : m.format(Math.abs(d))} (${d >= 0 ? '+' : '−'}${Math.abs(Number(rel))}%)</span>`;
     }
+    // Only what sets this run apart: the keys where its value is not the most common one.
     const diff = Object.entries(s.configDiff)
+      .filter(([k, v]) => configValue(v) !== usual.get(k))
       .map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(configValue(v))}</code>`)
       .join(' ');
     return `<tr>
@@ -122,7 +139,8 @@ th, td { padding: 8px 10px; border-bottom: 1px solid #eaecef; text-align: left; 
 thead th { font-size: 12px; text-transform: uppercase; letter-spacing: 0.03em; color: #59636e; border-bottom: 2px solid #d0d7de; }
 tbody tr:hover { background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.cfg code { display: inline-block; background: #f3f4f6; border-radius: 4px; padding: 0 5px; margin: 1px 2px; font-size: 12px; }
+td.cfg { min-width: 12em; overflow-wrap: anywhere; }
+td.cfg code { display: inline-block; max-width: 100%; overflow-wrap: anywhere; background: #f3f4f6; border-radius: 4px; padding: 0 5px; margin: 1px 2px; font-size: 12px; }
 .badge { display: inline-block; font-size: 11px; font-weight: 600; padding: 1px 7px; border-radius: 10px; background: #eef1f4; color: #444; margin-left: 4px; vertical-align: 1px; }
 .badge.best { background: #dafbe1; color: #116329; }
 .badge.warn { background: #fff1e5; color: #9a4a00; }

@@ -44,7 +44,8 @@ function entryKind(path: string): 'directory' | 'other' | 'missing' | 'dangling 
   try {
     return statSync(path).isDirectory() ? 'directory' : 'other';
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return 'other';
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return 'other'; // ENOTDIR: a parent is a file, found next
     try {
       return lstatSync(path).isSymbolicLink() ? 'dangling link' : 'missing';
     } catch {

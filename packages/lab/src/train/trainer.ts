@@ -28,6 +28,7 @@ import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-l
 import type { RunPaths } from '../store/run-dir.js';
 import { type EarlyStoppingState, initialEarlyStopping, observe } from './early-stopping.js';
 import type { Progress } from './progress.js';
+import { runEta } from './run-eta.js';
 import type { SplitScore, TrainingTask } from './task.js';
 import {
   captureOptimizer,
@@ -145,10 +146,11 @@ export async function train(
     if (opts.interrupted?.()) throw new InterruptedError(paths.dir, { epoch, kept: meta.epoch });
   };
 
+  const epochSeconds: number[] = []; // wall time of each epoch finished here, for the run's ETA
   for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
     const started = performance.now();
     const batches = task.beginEpoch(epoch);
-    progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}`);
+    progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}${runEta(epochSeconds, epoch, opts.maxEpochs)}`);
     try {
       for (let i = 0; i < batches; i++) {
         await checkInterrupted(epoch);
@@ -206,6 +208,7 @@ export async function train(
     saving(paths, epoch - 1, `epoch ${epoch}'s metrics`, () => writeMetrics(paths.metrics, rows));
     saving(paths, epoch - 1, `epoch ${epoch}'s checkpoint`, () => saveCheckpoint(paths, { meta, tensors }));
     await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
+    epochSeconds.push((performance.now() - started) / 1000);
   }
   return { epochs: meta.epoch, stoppedEarly: meta.stoppedEarly, bestEpoch: meta.early.bestEpoch, rows };
 }
