@@ -146,6 +146,36 @@ describe('command-line edits', () => {
     });
     expect(() => applyConstraint(lstmSpec(), 'maxnorm=0')).toThrow(/c > 0/);
   });
+
+  it('--penalty and --constraint reach the recurrent weights: the L2 of U is in the loss, max-norm bounds U', () => {
+    const spec = fillTaskValues(
+      applyConstraint(applyPenalty(lstmSpec(), 'recurrent:l2=0.01'), 'recurrent:maxnorm=0.2'),
+      { vocab: 5 },
+    );
+    expect(spec.layers[1]!.config.recurrentRegularizer).toEqual({
+      className: 'L1L2',
+      config: { l1: 0, l2: 0.01 },
+    });
+    expect(spec.layers[1]!.config.recurrentConstraint).toMatchObject({
+      className: 'MaxNorm',
+      config: { maxValue: 0.5 },
+    });
+    const model = new SpecModel(spec, { seed: 3, input: { shape: [4], dtype: 'int32' } });
+    const lstm = model.layers[1]!;
+    const ids = tf.tensor2d([1, 2, 3, 4], [1, 4], 'int32');
+    tf.tidy(() => {
+      model.forward(ids, undefined, true);
+      const penalty = model.regularizationLoss()!;
+      const u = lstm.getWeights()[1]!; // the recurrent kernel [3, 12]
+      expect(penalty.dataSync()[0]).toBeCloseTo(0.01 * tf.sum(tf.square(u)).dataSync()[0]!, 5);
+    });
+    const columnNorms = () =>
+      tf.tidy(() => Array.from(tf.sqrt(tf.sum(tf.square(lstm.getWeights()[1]!), 0)).dataSync()));
+    expect(Math.max(...columnNorms())).toBeGreaterThan(0.2); // the orthogonal start exceeds the bound
+    rl.constraints.applyConstraints({ weights: model.layers.flatMap((l) => l.weights) });
+    for (const n of columnNorms()) expect(n).toBeLessThanOrEqual(0.2 + 1e-5);
+    ids.dispose();
+  });
 });
 
 describe('SpecModel', () => {
