@@ -158,7 +158,7 @@ describe('command-line edits', () => {
     });
     expect(spec.layers[1]!.config.recurrentConstraint).toMatchObject({
       className: 'MaxNorm',
-      config: { maxValue: 0.5 },
+      config: { maxValue: 0.2 },
     });
     const model = new SpecModel(spec, { seed: 3, input: { shape: [4], dtype: 'int32' } });
     const lstm = model.layers[1]!;
