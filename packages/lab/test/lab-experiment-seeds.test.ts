@@ -11,6 +11,7 @@ import * as rl from 'regulab';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { ExitCode } from '../src/errors.js';
+import { DEFINITIONS } from '../src/experiments/definitions/index.js';
 import { readMetrics } from '../src/store/metrics-log.js';
 
 async function cli(...argv: string[]) {
@@ -106,8 +107,8 @@ describe('experiment jobs', () => {
   it('--seeds applies to experiments only', async () => {
     const r = await cli('run', 'charlm', '--seeds', '2');
     expect(r.code).toBe(ExitCode.usage);
-    expect(r.err).toMatch(
-      /--seeds applies to experiments with variants \(compare\); for one charlm run choose its seed with --seed/,
+    expect(r.err).toContain(
+      `--seeds applies to experiments with variants (${DEFINITIONS.map((d) => d.name).join(', ')}); for one charlm run choose its seed with --seed`,
     );
     const bad = await cli('run', 'compare', '--seeds', '1.5');
     expect(bad.code).toBe(ExitCode.usage);

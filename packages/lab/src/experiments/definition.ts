@@ -69,9 +69,16 @@ export interface ExperimentReport {
   measures?: readonly SeedMeasure[];
   /**
    * An extra section of the report, computed from the experiment's runs (e.g. a figure no other
-   * experiment needs). Called once the runs are done; its HTML goes after the conclusions.
+   * experiment needs). Called once the runs are done; its HTML goes after the conclusions, and its
+   * own conclusions (if any) after the seed statistics' (in the report, the CLI's output and
+   * summary.json).
    */
-  section?: (input: ReportSectionInput) => ReportSection | Promise<ReportSection>;
+  section?: (input: ReportSectionInput) => ExperimentSection | Promise<ExperimentSection>;
+}
+
+/** A report section of an experiment and the conclusions it draws from its own numbers. */
+export interface ExperimentSection extends ReportSection {
+  conclusions?: readonly string[];
 }
 
 /** What a report section is given. */

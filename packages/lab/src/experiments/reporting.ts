@@ -12,7 +12,7 @@ import {
   seedReportStatistics,
   writeSeedReport,
 } from '../report/index.js';
-import type { ExperimentDefinition, ReportSectionInput } from './definition.js';
+import type { ExperimentDefinition, ExperimentSection, ReportSectionInput } from './definition.js';
 import { type ExperimentJobConfig, jobRuns } from './experiment-config.js';
 
 /** Writes the HTML report (and plots/) of one or more runs; returns the conclusions it drew. */
@@ -42,13 +42,17 @@ export async function writeExperimentReport(
     label: v.label,
     runs: runs.filter((r) => r.variant === v.name).map((r) => ({ seed: r.seed, dir: r.dir })),
   }));
-  const section = async (statistics: SeedStatistics | null): Promise<ReportSection[]> => {
+  const section = async (statistics: SeedStatistics | null): Promise<ExperimentSection[]> => {
     const input: ReportSectionInput = { variants, statistics };
     return definition.report.section ? [await definition.report.section(input)] : [];
   };
+  const split = (sections: ExperimentSection[]) => ({
+    sections: sections.map(({ conclusions: _, ...s }): ReportSection => s),
+    moreConclusions: sections.flatMap((s) => s.conclusions ?? []),
+  });
   return asUsageError(async () => {
     if (job.seeds === undefined) {
-      const sections = await section(null);
+      const { sections, moreConclusions } = split(await section(null));
       const conclusions = await writeRunReport(
         runs.map((r) => r.dir),
         outFile,
@@ -56,7 +60,7 @@ export async function writeExperimentReport(
           title: definition.report.title,
           baseline: definition.baseline,
           ...(definition.report.metric ? { metric: definition.report.metric } : {}),
-          ...(sections.length ? { sections } : {}),
+          ...(sections.length ? { sections, moreConclusions } : {}),
         },
       );
       return { conclusions, statistics: null };
@@ -67,10 +71,10 @@ export async function writeExperimentReport(
       metric: definition.report.metric,
       measures: definition.report.measures,
     };
-    const sections = definition.report.section
+    const own = definition.report.section
       ? await section(seedReportStatistics(variants, opts).statistics)
       : [];
-    return writeSeedReport(variants, outFile, { ...opts, sections });
+    return writeSeedReport(variants, outFile, { ...opts, ...split(own) });
   });
 }
 

@@ -32,6 +32,8 @@ export interface ReportOptions {
   names?: string[];
   /** Conclusions to show instead of the per-run ones (e.g. those of a multi-seed experiment). */
   conclusions?: string[];
+  /** Conclusions said after those (computed or given), e.g. an experiment's own section's. */
+  moreConclusions?: readonly string[];
   /** Extra sections after the conclusions. */
   sections?: ReportSection[];
   /** Said after the headings of the figures and results, e.g. "seed 1". */
@@ -97,13 +99,15 @@ export async function writeReport(
   const metric = chooseMetric(runs, opts.metric);
   const summaries = summarizeRuns(runs, metric, { overfitTolerance: opts.overfitTolerance });
   const baseline = findBaseline(runs, opts.baseline);
-  const conclusions =
-    opts.conclusions ??
-    computeConclusions(summaries, metric, {
-      baseline,
-      overfitTolerance: opts.overfitTolerance,
-      smallMargin: opts.smallMargin,
-    });
+  const conclusions = [
+    ...(opts.conclusions ??
+      computeConclusions(summaries, metric, {
+        baseline,
+        overfitTolerance: opts.overfitTolerance,
+        smallMargin: opts.smallMargin,
+      })),
+    ...(opts.moreConclusions ?? []),
+  ];
   const figures = figuresFor(runs, summaries, metric);
   const out = resolve(outFile);
   makeDirectory(dirname(out), `the report's directory`);

@@ -22,7 +22,7 @@ export interface SeedReportVariant {
 /** Options of `writeSeedReport`. */
 export interface SeedReportOptions extends Pick<
   ReportOptions,
-  'title' | 'sections' | 'pngScale' | 'plotsDir'
+  'title' | 'sections' | 'moreConclusions' | 'pngScale' | 'plotsDir'
 > {
   /** The variant the others are compared with (null: no comparisons). */
   baseline: string | null;
@@ -58,7 +58,8 @@ export async function writeSeedReport(
   outFile: string,
   opts: SeedReportOptions,
 ): Promise<{ conclusions: string[]; statistics: SeedStatistics }> {
-  const { metric, statistics, conclusions } = seedReportStatistics(variants, opts);
+  const { metric, statistics, conclusions: seedSaid } = seedReportStatistics(variants, opts);
+  const conclusions = [...seedSaid, ...(opts.moreConclusions ?? [])];
   const shown = variants.filter((v) => v.runs.length > 0);
   const seed = Math.min(...shown.map((v) => v.runs[0]!.seed));
   await writeReport(

@@ -1,0 +1,70 @@
+/**
+ * Per-seed numbers of an experiment's runs, for report sections that compute more than the paired
+ * comparisons with the baseline (an interaction of two regularizers, a property of the weights).
+ * They are read from the run directories, so a section works with one seed (no statistics) as
+ * with several.
+ */
+import { type RunPaths, runPaths } from '../../store/run-dir.js';
+import { readCheckpointFile, type StoredTensor } from '../../store/checkpoint-file.js';
+import { measureOf, metricInfo, readRun, type SeedMeasure, summarizeRuns } from '../../report/index.js';
+import type { ReportSectionInput } from '../definition.js';
+
+/** Seed → value. */
+export type BySeed = Map<number, number>;
+
+/**
+ * Each variant's headline accuracy at its best validation epoch (`measure`: on test or on
+ * validation), by seed; seeds whose run has no such value are left out.
+ */
+export function accuracyBySeed(input: ReportSectionInput, measure: SeedMeasure): Map<string, BySeed> {
+  const metric = metricInfo('accuracy');
+  return new Map(
+    input.variants.map((v) => {
+      const values: BySeed = new Map();
+      for (const r of v.runs) {
+        const value = measureOf(summarizeRuns([readRun(r.dir)], metric)[0]!, measure);
+        if (value !== null) values.set(r.seed, value);
+      }
+      return [v.name, values];
+    }),
+  );
+}
+
+/**
+ * A value per seed computed from each run's kept weights: those of the best validation epoch
+ * (`best/<layer>/<i>` in the last checkpoint, the weights the test score was taken with), else
+ * the last epoch's (`weights/…`). Runs without a readable checkpoint are left out.
+ */
+export function weightsBySeed(
+  input: ReportSectionInput,
+  f: (weights: Map<string, StoredTensor>) => number,
+): Map<string, BySeed> {
+  return new Map(
+    input.variants.map((v) => {
+      const values: BySeed = new Map();
+      for (const r of v.runs) {
+        const weights = keptWeights(runPaths(r.dir));
+        if (weights !== null) values.set(r.seed, f(weights));
+      }
+      return [v.name, values];
+    }),
+  );
+}
+
+/** `<layer>/<i>` → tensor, from the best snapshot if the checkpoint has one. */
+function keptWeights(paths: RunPaths): Map<string, StoredTensor> | null {
+  let tensors: Map<string, StoredTensor>;
+  try {
+    tensors = readCheckpointFile(paths.checkpoint).tensors;
+  } catch {
+    return null;
+  }
+  const pick = (prefix: string) =>
+    new Map(
+      [...tensors]
+        .filter(([k]) => k.startsWith(`${prefix}/`))
+        .map(([k, t]) => [k.slice(prefix.length + 1), t]),
+    );
+  const best = pick('best');
+  return best.size > 0 ? best : pick('weights');
+}

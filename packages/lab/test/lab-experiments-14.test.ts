@@ -1,0 +1,129 @@
+/**
+ * Issue 14's experiments: `dropout-x-decay` and `l1-vs-l2` run end to end in-process (quick
+ * preset, one epoch, two seeds) and say what they found about every variant; the numbers their
+ * sections compute — the interaction of two regularizers and the sparsity of the kernels — are
+ * checked on values worked out by hand.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/errors.js';
+import { findDefinition } from '../src/experiments/definitions/index.js';
+import { interaction } from '../src/experiments/definitions/interaction.js';
+import type { BySeed } from '../src/experiments/definitions/seed-values.js';
+import { kernelSparsity } from '../src/experiments/definitions/sparsity.js';
+import { cli } from './cli-in-process.js';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-14-')), 'job');
+
+describe.each([
+  ['dropout-x-decay', 'Do they add up?', /^Interaction gain\(both\) − gain\(dropout\) − gain\(decay\) = /],
+  ['l1-vs-l2', 'Weight sparsity', /^Sparsest dense kernels: /],
+])('regulab run %s --preset quick --seeds 2', (name, sectionTitle, ownConclusion) => {
+  it('finishes, writes the report with its own section, and concludes about every variant', async () => {
+    const definition = findDefinition(name)!;
+    const dir = fresh();
+    const r = await cli(
+      'run',
+      name,
+      '--preset',
+      'quick',
+      '--epochs',
+      '1',
+      '--seeds',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    );
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    const summary = JSON.parse(r.lines.at(-1)!);
+    expect(summary.runs).toHaveLength(definition.variants.length * 2);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain(sectionTitle);
+    const conclusions: string[] = summary.conclusions;
+    expect(conclusions.some((c) => ownConclusion.test(c))).toBe(true);
+    // The section's conclusions are the report's too, after the seed statistics'.
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).conclusions).toEqual(conclusions);
+    for (const v of definition.variants) {
+      expect(conclusions.some((c) => c.includes(`“${v.name}”`))).toBe(true);
+      expect(html).toContain(v.label.replace(/&/g, '&amp;'));
+      expect(existsSync(join(dir, v.name, 'seed-2', 'checkpoints', 'last.ckpt'))).toBe(true);
+    }
+  }, 60_000);
+});
+
+describe('interaction of two regularizers', () => {
+  const seeds = (...v: number[]): BySeed => new Map(v.map((x, i) => [i + 1, x]));
+  // gain(a) = +0.02, gain(b) = +0.03 on every seed, with ±0.001 of seed noise in `both`.
+  const none = seeds(0.8, 0.81, 0.79);
+  const a = seeds(0.82, 0.83, 0.81);
+  const b = seeds(0.83, 0.84, 0.82);
+  const f = { none: 'none', a: 'a', b: 'b', both: 'both' };
+  const run = (both: BySeed) =>
+    interaction(
+      new Map([
+        ['none', none],
+        ['a', a],
+        ['b', b],
+        ['both', both],
+      ]),
+      f,
+    );
+
+  it('both = none + gain(a) + gain(b): additive (interval of I includes 0)', () => {
+    const r = run(seeds(0.851, 0.859, 0.84));
+    expect(r.interaction.mean).toBeCloseTo(0, 10); // (0.001 − 0.001 + 0) / 3
+    expect(r.gains.a.mean).toBeCloseTo(0.02, 10);
+    expect(r.verdict).toBe('additive');
+  });
+
+  it('both gains 0.035 < 0.05 on every seed, above the better single one: diminishing', () => {
+    const r = run(seeds(0.835, 0.845, 0.826));
+    expect(r.interaction.mean).toBeCloseTo((-0.015 - 0.015 - 0.014) / 3, 10);
+    expect(r.verdict).toBe('diminishing');
+  });
+
+  it('both below the better single one (b) on every seed: harmful', () => {
+    const r = run(seeds(0.8, 0.811, 0.79));
+    expect(r.overBest.mean).toBeCloseTo((-0.03 - 0.029 - 0.03) / 3, 10);
+    expect(r.verdict).toBe('harmful');
+  });
+
+  it('both gains more than the sum: more than additive; one seed: no verdict', () => {
+    expect(run(seeds(0.9, 0.911, 0.89)).verdict).toBe('more than additive');
+    const one = (x: number) => new Map([[1, x]]);
+    const r = interaction(
+      new Map([
+        ['none', one(0.8)],
+        ['a', one(0.82)],
+        ['b', one(0.83)],
+        ['both', one(0.85)],
+      ]),
+      f,
+    );
+    expect(r.verdict).toBe('unknown (one seed)');
+    expect(r.interaction.halfWidth).toBeNull();
+  });
+});
+
+describe('kernelSparsity', () => {
+  const t = (shape: number[], v: number[]) => ({
+    dtype: 'float32' as const,
+    shape,
+    data: Float32Array.from(v),
+  });
+
+  it('counts entries below ratio × the largest of their own kernel, over 2-D weights only', () => {
+    const weights = new Map([
+      // largest 1: threshold 0.25 — 0, 0.125 and 0.1875 are below, 0.25 is not (all exact in float32).
+      ['dense/0', t([2, 3], [1, 0, 0.125, 0.25, -0.5, 0.1875])],
+      // largest 100: threshold 25 — −0.5 is below.
+      ['softmax/0', t([2, 1], [-0.5, 100])],
+      ['dense/1', t([3], [0, 0, 0])], // a bias: left out
+    ]);
+    expect(kernelSparsity(weights, 0.25)).toBe(4 / 8);
+    expect(kernelSparsity(new Map([['dense/1', t([3], [0, 0, 0])]]), 0.01)).toBeNaN();
+  });
+});
