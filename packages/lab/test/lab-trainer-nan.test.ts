@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { RunFailedError } from '../src/errors.js';
+import { InterruptedError, RunFailedError } from '../src/errors.js';
 import { readCheckpointFile } from '../src/store/checkpoint-file.js';
 import { readMetrics } from '../src/store/metrics-log.js';
 import { runPaths } from '../src/store/run-dir.js';
@@ -42,7 +42,7 @@ function syntheticTask(poisonEpoch: number, poison: number): TrainingTask {
       n += 1;
     },
     trainScore: () => ({ loss: sum / n, metric: sum / n / Math.LN2 }),
-    evaluate: () => {
+    evaluate: async () => {
       const loss = tf.tidy(() => tf.mean(tf.square(tf.sub(dense.apply(x) as tf.Tensor, y))).dataSync()[0]!);
       return { loss, metric: loss / Math.LN2 };
     },
@@ -80,6 +80,46 @@ describe('trainer: NaN loss', () => {
     ]);
     // The weights in the checkpoint are finite (the NaN step was never applied).
     for (const t of ckpt.tensors.values()) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+    task.dispose();
+  });
+});
+
+describe('trainer: Ctrl-C during evaluation', () => {
+  it('stops after the current evaluation batch, keeping the last checkpoint', async () => {
+    // The interrupt flag is raised inside the validation pass of epoch 2 (after its batch 2 of
+    // 50); the trainer's check after each evaluation batch must stop it there.
+    const paths = runPaths(mkdtempSync(join(tmpdir(), 'regulab-eval-int-')));
+    mkdirSync(join(paths.dir, 'checkpoints'));
+    const task = syntheticTask(0, -1);
+    let epoch = 0;
+    const begin = task.beginEpoch.bind(task);
+    task.beginEpoch = (e) => {
+      epoch = e;
+      return begin(e);
+    };
+    let flagged = false;
+    let evaluated = 0;
+    task.evaluate = async (split, tick) => {
+      for (let b = 1; b <= 50; b++) {
+        evaluated += 1;
+        if (epoch === 2 && split === 'valid' && b === 2) flagged = true;
+        await tick?.(b, 50);
+      }
+      return { loss: 1, metric: 1 / Math.LN2 };
+    };
+    const optimizer = makeOptimizer({ optimizer: 'adam', lr: 0.01, clip: 1, weightDecay: 0 });
+    const quiet = { start() {}, update() {}, stop() {} };
+    const run = train(task, optimizer, {
+      paths,
+      maxEpochs: 5,
+      patience: 0,
+      progress: quiet,
+      interrupted: () => flagged,
+    });
+    await expect(run).rejects.toThrow(InterruptedError);
+    // Epoch 1: valid and test, 50 batches each; epoch 2: stopped after its second valid batch.
+    expect(evaluated).toBe(100 + 2);
+    expect(readCheckpointFile<CheckpointMeta>(paths.checkpoint).meta.epoch).toBe(1);
     task.dispose();
   });
 });

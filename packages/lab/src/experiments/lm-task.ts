@@ -108,7 +108,10 @@ export class LmTask implements TrainingTask {
     return { loss, metric: metricFromLoss(this.metric, loss) };
   }
 
-  evaluate(split: 'valid' | 'test', tick?: (done: number, total: number) => void): SplitScore {
+  async evaluate(
+    split: 'valid' | 'test',
+    tick?: (done: number, total: number) => void | Promise<void>,
+  ): Promise<SplitScore> {
     const { evalBatch, seqLen } = this.config;
     const windows = bpttWindows(batchify(this.splits[split], evalBatch), seqLen);
     let state = this.model.zeroState(evalBatch);
@@ -126,7 +129,7 @@ export class LmTask implements TrainingTask {
       lossSum += loss.dataSync()[0]! * w.tokens;
       tokens += w.tokens;
       loss.dispose();
-      tick?.(w.index + 1, windows.count);
+      await tick?.(w.index + 1, windows.count);
     }
     this.disposeState(state);
     const loss = lossSum / tokens;

@@ -95,7 +95,10 @@ export class MnistTask implements TrainingTask {
     return { loss: this.sums.loss / this.sums.count, metric: this.sums.correct / this.sums.count };
   }
 
-  evaluate(split: 'valid' | 'test', tick?: (done: number, total: number) => void): SplitScore {
+  async evaluate(
+    split: 'valid' | 'test',
+    tick?: (done: number, total: number) => void | Promise<void>,
+  ): Promise<SplitScore> {
     const batches = classificationBatches(this.splits[split], {
       batchSize: EVAL_BATCH,
       seed: 0,
@@ -117,7 +120,7 @@ export class MnistTask implements TrainingTask {
       loss += l * b.size;
       correct += c;
       count += b.size;
-      tick?.(b.index + 1, batches.count);
+      await tick?.(b.index + 1, batches.count);
     }
     return { loss: loss / count, metric: correct / count };
   }

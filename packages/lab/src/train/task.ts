@@ -30,8 +30,15 @@ export interface TrainingTask {
   endBatch(loss: number): void;
   /** The training loss and metric of the current epoch, averaged over its predicted tokens/examples. */
   trainScore(): SplitScore;
-  /** Scores a split with the current weights, in inference mode. `tick(done, total)` reports progress. */
-  evaluate(split: 'valid' | 'test', tick?: (done: number, total: number) => void): SplitScore;
+  /**
+   * Scores a split with the current weights, in inference mode. `tick(done, total)` is awaited
+   * after each batch: it reports progress and may yield to the event loop or throw to stop (the
+   * trainer's Ctrl-C check), so a long evaluation can be interrupted.
+   */
+  evaluate(
+    split: 'valid' | 'test',
+    tick?: (done: number, total: number) => void | Promise<void>,
+  ): Promise<SplitScore>;
   dispose(): void;
 }
 

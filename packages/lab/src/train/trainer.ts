@@ -175,11 +175,14 @@ export async function train(
     }
     const trainSeconds = (performance.now() - started) / 1000;
     await checkInterrupted(epoch);
-    const scores = { train: task.trainScore(), valid: timed(() => task.evaluate('valid')) };
+    // Evaluation checks for Ctrl-C after every batch too (whole splits take a while).
+    const evaluate = (split: 'valid' | 'test') =>
+      timed(() => task.evaluate(split, () => checkInterrupted(epoch)));
+    const scores = { train: task.trainScore(), valid: await evaluate('valid') };
     if (!Number.isFinite(scores.valid.score.loss)) {
       throw diverged(paths, meta.epoch, `epoch ${epoch}: the validation loss is ${scores.valid.score.loss}`);
     }
-    const test = timed(() => task.evaluate('test'));
+    const test = await evaluate('test');
     rows.push(
       row(task, epoch, 'train', scores.train, trainSeconds),
       row(task, epoch, 'valid', scores.valid.score, scores.valid.seconds),
@@ -268,9 +271,9 @@ function diverged(paths: RunPaths, lastGood: number, what: string): RunFailedErr
   );
 }
 
-function timed(f: () => SplitScore): { score: SplitScore; seconds: number } {
+async function timed(f: () => Promise<SplitScore>): Promise<{ score: SplitScore; seconds: number }> {
   const t0 = performance.now();
-  const score = f();
+  const score = await f();
   return { score, seconds: (performance.now() - t0) / 1000 };
 }
 
