@@ -95,10 +95,14 @@ describe('experiment jobs', () => {
     for (const text of ['Across seeds 3, 4', 'mean ± sd', 'Learning curves (seed 3)', 'Results (seed 3)'])
       expect(html).toContain(text);
 
-    // A finished job resumes to the same summary; a lost run is trained again, to the same numbers.
+    // A finished job resumes to the same summary; a lost run is trained again, to the same numbers;
+    // the temporary file of a write the job itself was killed in is removed (a Ctrl-C leftover).
     rmSync(join(dir, 'gal', 'seed-4'), { recursive: true });
+    const leftover = join(dir, '.summary.json.tmp-99999-0');
+    writeFileSync(leftover, '{"half": ');
     const again = await cli('resume', dir, '--json');
     expect(again.code, again.err).toBe(ExitCode.ok);
+    expect(existsSync(leftover)).toBe(false);
     const { runDir: _a, ...first } = s;
     const { runDir: _b, ...second } = JSON.parse(again.lines.at(-1)!);
     expect(second).toEqual(first);

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { InterruptedError } from '../errors.js';
 import type { SeedStatistics } from '../report/index.js';
-import { createRunDir, readJson, runPaths, writeJson } from '../store/run-dir.js';
+import { createRunDir, readJson, removeLeftovers, runPaths, writeJson } from '../store/run-dir.js';
 import { type ExperimentJobConfig, jobRuns, jobSeeds, readExperimentJob } from './experiment-config.js';
 import { writeExperimentReport } from './reporting.js';
 import type { RunOptions, RunSummary } from './runner.js';
@@ -53,6 +53,7 @@ export async function startExperiment(
 /** Runs (or resumes) every run of the job in `dir`, then writes the comparison report. */
 export async function continueExperiment(dir: string, opts: JobOptions): Promise<JobSummary> {
   const paths = runPaths(dir);
+  removeLeftovers(paths); // what a killed job left of its own writes (each run cleans its own)
   const { job, definition } = readExperimentJob(dir);
   const runs = jobRuns(job, paths.dir).map((run) => {
     const sub = runPaths(run.dir);
