@@ -159,12 +159,14 @@ export function commands(io: Io): Commands {
         return;
       }
       io.stdout('Experiments:');
-      for (const [k, v] of Object.entries(DESCRIPTIONS)) io.stdout(`  ${k.padEnd(8)} ${v}`);
+      const width = Math.max(...Object.keys(DESCRIPTIONS).map((k) => k.length));
+      for (const [k, v] of Object.entries(DESCRIPTIONS)) io.stdout(`  ${k.padEnd(width)}  ${v}`);
       io.stdout(`Presets: ${PRESETS.join(', ')}`);
       io.stdout(runs.length ? `Runs under ${resolve(dir)}:` : `No runs under ${resolve(dir)}.`);
+      const experimentWidth = Math.max(8, ...runs.map((r) => r.experiment.length));
       for (const r of runs)
         io.stdout(
-          `  ${r.status.padEnd(10)} ${r.experiment.padEnd(8)} epochs ${String(r.epochs).padStart(3)}  ${r.dir}`,
+          `  ${r.status.padEnd(11)} ${r.experiment.padEnd(experimentWidth)} epochs ${String(r.epochs).padStart(3)}  ${r.dir}`,
         );
     },
 
