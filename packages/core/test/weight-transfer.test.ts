@@ -95,3 +95,46 @@ describe('PyTorch weight transfer accepts every input form', () => {
     );
   });
 });
+
+describe('layers built with useBias: false (PyTorch bias=False)', () => {
+  for (const { name, layer, to, from } of [
+    {
+      name: 'lstm',
+      layer: () => rl.layers.lstm({ units: 3, seed: 2, useBias: false }),
+      to: rl.layers.toTorchLstm,
+      from: rl.layers.fromTorchLstm,
+    },
+    {
+      name: 'gru',
+      layer: () => rl.layers.gru({ units: 3, seed: 2, resetAfter: true, useBias: false }),
+      to: rl.layers.toTorchGru,
+      from: rl.layers.fromTorchGru,
+    },
+  ]) {
+    it(`${name}: to() gives zero biases; from() without biases gives [kernel, recurrent] that load back exactly`, () => {
+      const l = layer();
+      const x = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 1);
+      const before = l.apply(x) as tf.Tensor;
+      const weights = l.getWeights();
+      expect(weights).toHaveLength(2);
+      const torch = to(weights);
+      expect(Array.from(torch.biasIh.dataSync()).every((v) => v === 0)).toBe(true);
+      expect(Array.from(torch.biasHh.dataSync()).every((v) => v === 0)).toBe(true);
+      const back = from({ weightIh: torch.weightIh, weightHh: torch.weightHh }); // bias=False
+      expect(back.map((t) => t.shape)).toEqual(weights.map((t) => t.shape));
+      const fresh = layer();
+      fresh.apply(x);
+      fresh.setWeights(back);
+      const after = fresh.apply(x) as tf.Tensor;
+      expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+      tf.dispose([x, before, after, ...back, ...Object.values(torch)]);
+    });
+  }
+
+  it('one bias without the other is refused, naming the missing one', () => {
+    const w = { weightIh: [[1], [2], [3], [4]], weightHh: [[1], [2], [3], [4]] };
+    expect(() => rl.layers.fromTorchLstm({ ...w, biasIh: [1, 2, 3, 4] })).toThrow(
+      'fromTorchLstm: give both biasIh and biasHh, or neither (a module built with bias=False); got only biasIh',
+    );
+  });
+});
