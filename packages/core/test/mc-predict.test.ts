@@ -1,14 +1,15 @@
 /**
- * rl.inference.mcPredict (Monte Carlo dropout): side-effect freedom, every stochastic layer
- * sampling, the reductions against hand loops over the same seeds, the statistics of the mean and
- * variance on a linear model, the reduction (entropy, mutual information) on constructed
- * probabilities, errors.
+ * rl.inference.mcPredict (Monte Carlo dropout): side-effect freedom, the reductions against hand
+ * loops over the same seeds, the statistics of the mean and variance on a linear model, entropy
+ * and mutual information through mcPredict, errors. Every layer sampling inside the context is in
+ * sampling-context.test.ts, the reduction itself on constructed probabilities in
+ * mc-reduction.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as rl from 'regulab';
 import { allClose, expectNoLeak } from '../../../test/helpers.js';
-import { McReduction } from '../src/inference/mc-reduction.js';
+import { disposeResult, entropies, momentsOf } from './mc-helpers.js';
 import { values } from './stochastic-helpers.js';
 
 const B = 3;
@@ -83,31 +84,6 @@ function sequences(seed = 1, batch = B): tf.Tensor3D {
   return tf.randomNormal([batch, T, D], 0, 1, 'float32', seed);
 }
 
-function disposeResult(
-  r: Pick<rl.inference.McPrediction, 'mean' | 'variance' | 'entropy' | 'mutualInformation'>,
-): void {
-  tf.dispose([r.mean, r.variance, r.entropy, r.mutualInformation].filter((t) => t !== null) as tf.Tensor[]);
-}
-
-/** Population mean and variance over samples of equal-length rows, in float64. */
-function momentsOf(samples: number[][]): { mean: number[]; variance: number[] } {
-  const n = samples.length;
-  const mean = samples[0]!.map((_, i) => samples.reduce((s, row) => s + row[i]!, 0) / n);
-  const variance = mean.map((m, i) => samples.reduce((s, row) => s + (row[i]! - m) ** 2, 0) / n);
-  return { mean, variance };
-}
-
-/** −Σ p log p over consecutive groups of `classes` entries, in float64. */
-function entropies(p: number[], classes: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < p.length; i += classes) {
-    let h = 0;
-    for (let c = 0; c < classes; c++) if (p[i + c]! > 0) h -= p[i + c]! * Math.log(p[i + c]!);
-    out.push(h);
-  }
-  return out;
-}
-
 describe('rl.inference.mcPredict: no side effects', () => {
   it('leaves predict bit-identical, weights and moving statistics, seed streams and calculateLosses() unchanged, no tensor behind', async () => {
     const model = sequenceClassifier();
@@ -140,101 +116,6 @@ describe('rl.inference.mcPredict: no side effects', () => {
     ).toThrow('boom');
     expect(rl.inference.samplingActive()).toBe(false);
   });
-});
-
-describe('rl.inference: every stochastic Regulab layer samples inside the context', () => {
-  const seq = (): tf.Tensor => tf.randomUniform([B, T, D], 1, 2, 'float32', 3);
-  const flat = (): tf.Tensor => tf.randomUniform([B, D], 1, 2, 'float32', 3);
-  const maps = (): tf.Tensor => tf.randomUniform([B, 6, 6, 2], 1, 2, 'float32', 3);
-  const ids = (): tf.Tensor => tf.randomUniform([B, T], 0, 10, 'int32', 3);
-  const lstm = (o: Partial<rl.layers.LstmArgs>) => () =>
-    rl.layers.lstm({ units: H, returnSequences: true, seed: 2, ...o });
-  const table: [string, () => tf.layers.Layer, number[], () => tf.Tensor, 'float32' | 'int32'][] = [
-    ['dropout', () => rl.layers.dropout({ rate: 0.5, seed: 1 }), [T, D], seq, 'float32'],
-    ['lockedDropout', () => rl.layers.lockedDropout({ rate: 0.5, seed: 1 }), [T, D], seq, 'float32'],
-    ['spatialDropout1d', () => rl.layers.spatialDropout1d({ rate: 0.5, seed: 1 }), [T, D], seq, 'float32'],
-    [
-      'spatialDropout2d',
-      () => rl.layers.spatialDropout2d({ rate: 0.5, seed: 1 }),
-      [6, 6, 2],
-      maps,
-      'float32',
-    ],
-    [
-      'dropBlock (warm-up not started: sampling uses the full rate)',
-      () => rl.layers.dropBlock({ rate: 0.5, blockSize: 2, warmupSteps: 100, seed: 1 }),
-      [6, 6, 2],
-      maps,
-      'float32',
-    ],
-    ['gaussianDropout', () => rl.layers.gaussianDropout({ rate: 0.5, seed: 1 }), [D], flat, 'float32'],
-    ['alphaDropout', () => rl.layers.alphaDropout({ rate: 0.5, seed: 1 }), [D], flat, 'float32'],
-    [
-      'dropConnectDense',
-      () => rl.layers.dropConnectDense({ units: 3, rate: 0.5, seed: 1 }),
-      [D],
-      flat,
-      'float32',
-    ],
-    [
-      'embeddingDropout',
-      () => rl.layers.embeddingDropout({ inputDim: 10, outputDim: 3, rate: 0.5, seed: 1 }),
-      [T],
-      ids,
-      'int32',
-    ],
-    [
-      'concreteDropoutDense',
-      () => rl.layers.concreteDropoutDense({ units: 3, initialRate: 0.5, datasetSize: 10, seed: 1 }),
-      [D],
-      flat,
-      'float32',
-    ],
-    ['lstm dropout', lstm({ dropout: 0.5 }), [T, D], seq, 'float32'],
-    ['lstm recurrent dropout (gal)', lstm({ recurrentDropout: 0.5 }), [T, D], seq, 'float32'],
-    [
-      'lstm recurrent dropout (semeniuta)',
-      lstm({ recurrentDropout: 0.5, recurrentDropoutMode: 'semeniuta' }),
-      [T, D],
-      seq,
-      'float32',
-    ],
-    ['lstm zoneout', lstm({ zoneoutCell: 0.5, zoneoutHidden: 0.5 }), [T, D], seq, 'float32'],
-    ['lstm weight-drop', lstm({ weightDrop: 0.5 }), [T, D], seq, 'float32'],
-    [
-      'gru dropout, recurrent dropout, zoneout',
-      () =>
-        rl.layers.gru({
-          units: H,
-          returnSequences: true,
-          dropout: 0.3,
-          recurrentDropout: 0.3,
-          zoneout: 0.3,
-          seed: 2,
-        }),
-      [T, D],
-      seq,
-      'float32',
-    ],
-  ];
-  for (const [what, make, inputShape, input, dtype] of table) {
-    it(`${what}: a sampled predict differs from predict, the layer's own stream does not move`, () => {
-      const model = tf.sequential();
-      model.add(tf.layers.inputLayer({ inputShape, dtype }));
-      const layer = make();
-      model.add(layer);
-      const x = input();
-      const plain = tf.tidy(() => values(model.predict(x) as tf.Tensor));
-      const state = (layer as unknown as { seeds: rl.SeedStream }).seeds.state;
-      const sampled = tf.tidy(() =>
-        rl.inference.withSampling(new rl.SeedStream(9), () => values(model.predict(x) as tf.Tensor)),
-      );
-      expect(sampled).not.toEqual(plain);
-      expect((layer as unknown as { seeds: rl.SeedStream }).seeds.state).toBe(state);
-      expect(tf.tidy(() => values(model.predict(x) as tf.Tensor))).toEqual(plain);
-      x.dispose();
-    });
-  }
 });
 
 describe('rl.inference.mcPredict: reductions', () => {
@@ -438,55 +319,6 @@ describe('rl.inference.mcPredict: statistics on a linear model', () => {
 });
 
 describe('the Monte Carlo reduction (mean, variance, entropy, mutual information)', () => {
-  it('on constructed probabilities: two certain, disagreeing samples have H[p̄] = ln 2, expected entropy 0, I = ln 2', () => {
-    const reduction = new McReduction([1, 2], true);
-    const samples = tf.tensor3d([[[1, 0]], [[0, 1]]]); // [S=2, B=1, C=2]
-    reduction.add(samples);
-    const r = reduction.result();
-    allClose(r.mean, [0.5, 0.5], { atol: 0 }, 'mean');
-    allClose(r.variance, [0.25, 0.25], { atol: 0 }, 'variance');
-    allClose(r.entropy!, [Math.LN2], { atol: 1e-6 }, 'H[p̄]');
-    allClose(r.mutualInformation!, [Math.LN2], { atol: 1e-6 }, 'I (expected entropy 0: 0 · log 0 = 0)');
-    disposeResult(r);
-    samples.dispose();
-  });
-
-  it('streamed in chunks of 1 and 2 samples: against a float64 hand computation on uneven probabilities', () => {
-    const rows = [
-      [0.7, 0.2, 0.1],
-      [0.1, 0.6, 0.3],
-      [0.5, 0.25, 0.25],
-    ];
-    const reduction = new McReduction([1, 3], true);
-    const first = tf.tensor3d([[rows[0]!]]); // [1, 1, 3]
-    const rest = tf.tensor3d([[rows[1]!], [rows[2]!]]);
-    reduction.add(first);
-    reduction.add(rest);
-    const r = reduction.result();
-    const { mean, variance } = momentsOf(rows);
-    const hbar = entropies(mean, 3)[0]!;
-    const expectedH = rows.reduce((s, row) => s + entropies(row, 3)[0]!, 0) / 3;
-    allClose(r.mean, mean, { atol: 1e-7 }, 'mean');
-    allClose(r.variance, variance, { atol: 1e-7 }, 'variance');
-    allClose(r.entropy!, [hbar], { atol: 1e-6 }, 'H[p̄]');
-    allClose(r.mutualInformation!, [hbar - expectedH], { atol: 1e-6 }, 'I');
-    expect(hbar - expectedH).toBeGreaterThan(0.1); // the samples disagree: the check has teeth
-    disposeResult(r);
-    tf.dispose([first, rest]);
-  });
-
-  it('keeps a small variance of a large mean (Welford, float64): values 1e4 ± 1e-2', () => {
-    const reduction = new McReduction([1], false);
-    const chunk = tf.tensor2d([[1e4 + 1e-2], [1e4 - 1e-2]]); // float32: 10000.009765625, 9999.990234375
-    reduction.add(chunk);
-    const r = reduction.result();
-    const [a, b] = values(chunk);
-    allClose(r.variance, [((a! - b!) / 2) ** 2], { atol: 0, rtol: 1e-6 }, 'variance');
-    expect(r.entropy).toBeNull();
-    disposeResult(r);
-    chunk.dispose();
-  });
-
   it('through mcPredict: I = 0 and H = H[p] when every sample agrees (no dropout active)', () => {
     const model = tf.sequential({
       layers: [
