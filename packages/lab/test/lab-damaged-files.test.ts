@@ -6,14 +6,14 @@
  * chosen file) fails the run in one line that says what was kept, leaves no temporary file, and
  * the run resumes once the disk is fine.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExitCode } from '../src/errors.js';
 import { metrics } from './cli-child.js';
 import { cli } from './cli-in-process.js';
+import { finishedRun } from './finished-run.js';
 
 const disk = vi.hoisted(() => ({
   /** Writes to files matching this fail with `code`, after `allowed` more successful files. */
@@ -44,20 +44,12 @@ vi.mock('node:fs', async (importOriginal) => {
 const RUN = ['charlm', '--preset', 'quick', '--epochs', '2', '--train-chars', '3000', '--seed', '5'];
 let root: string;
 let original: string;
+/** A copy of the finished original run. */
+let copy: (name: string) => string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'regulab-damaged-'));
-  original = join(root, 'original');
-  const r = await cli('run', ...RUN, '--out', original, '--json');
-  expect(r.code, r.err).toBe(ExitCode.ok);
+  ({ root, original, copy } = await finishedRun('regulab-damaged-', RUN));
 }, 60_000);
-
-/** A copy of the finished original run. */
-function copy(name: string): string {
-  const dir = join(root, name);
-  cpSync(original, dir, { recursive: true });
-  return dir;
-}
 
 const summaryOf = (out: string) => {
   const { runDir: _, ...rest } = JSON.parse(out.trim().split('\n').at(-1)!);

@@ -4,37 +4,29 @@
  * can resume from those that never started, and a lock whose pid was reused (or that cannot be
  * checked) does not block the run forever without a word.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/errors.js';
 import { cli } from './cli-in-process.js';
+import { finishedRun } from './finished-run.js';
 
 const hasProc = existsSync('/proc/self/stat');
 let root: string;
 let original: string;
+/** A copy of the finished original run. */
+let copy: (name: string) => string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'regulab-leftovers-'));
-  original = join(root, 'original');
-  const r = await cli('run', 'charlm', '--preset', 'quick', '--epochs', '1', '--out', original, '--json');
-  expect(r.code, r.err).toBe(ExitCode.ok);
+  ({ root, original, copy } = await finishedRun('regulab-leftovers-', [
+    'charlm',
+    '--preset',
+    'quick',
+    '--epochs',
+    '1',
+  ]));
 }, 60_000);
-
-function copy(name: string): string {
-  const dir = join(root, name);
-  cpSync(original, dir, { recursive: true });
-  return dir;
-}
 
 /** The start time of process `pid` as /proc shows it (field 22 of its stat). */
 function startOf(pid: number): string {
