@@ -6,6 +6,7 @@
  * option by adding a row.
  */
 import { z } from 'zod';
+import { PROBE_NAMES } from '../probes/names.js';
 
 /** The trainable experiments (`compare` runs `charlm` several times). */
 export const EXPERIMENTS = ['charlm', 'wordlm', 'smnist', 'pmnist', 'mnist'] as const;
@@ -279,6 +280,13 @@ export const OPTIONS = {
       .int()
       .refine((n) => n > 0 && 784 % n === 0, 'must divide 784'),
     appliesTo: SEQUENCE_MNIST,
+  },
+  probe: {
+    flag: '--probe <name>',
+    help: `a measurement taken while training, written to the run's probes.jsonl (repeatable): ${PROBE_NAMES.join(', ')}`,
+    parse: 'list',
+    schema: z.array(z.enum(PROBE_NAMES)).optional(),
+    appliesTo: ALL,
   },
   seed: {
     flag: '--seed <n>',

@@ -25,6 +25,7 @@ import type { StoredTensor } from '../store/checkpoint-file.js';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints.js';
 import { describeFsError, isFsError } from '../store/fs-errors.js';
 import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-log.js';
+import { type ProbeRecord, readProbes, writeProbes } from '../store/probes-log.js';
 import type { RunPaths } from '../store/run-dir.js';
 import { type EarlyStoppingState, initialEarlyStopping, observe } from './early-stopping.js';
 import type { Progress } from './progress.js';
@@ -136,6 +137,17 @@ export async function train(
   if (meta.epoch > 0 && !meta.finished)
     opts.log?.(`resuming after epoch ${meta.epoch} (its checkpoint), at epoch ${meta.epoch + 1}`);
   saving(paths, meta.epoch, 'the metrics', () => writeMetrics(paths.metrics, rows));
+  const probes = task.probes ?? [];
+  // Probe rows of epochs past the checkpoint are measured again, like the metrics rows.
+  const probeRows = readProbes(paths.probes, note).filter((r) => r.epoch <= meta.epoch);
+  const measure = (at: ProbeRecord['at'], epoch: number, batch: number, which = probes): void => {
+    for (const p of which) probeRows.push({ probe: p.name, at, epoch, batch, values: p.measure() });
+  };
+  const saveProbes = () => {
+    if (probes.length > 0 || probeRows.length > 0) writeProbes(paths.probes, probeRows);
+  };
+  saving(paths, meta.epoch, 'the probes', saveProbes);
+  if (meta.epoch === 0 && !probeRows.some((r) => r.at === 'start')) measure('start', 0, 0);
 
   let yielded = performance.now();
   const checkInterrupted = async (epoch: number): Promise<void> => {
@@ -150,6 +162,7 @@ export async function train(
   for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
     const started = performance.now();
     const batches = task.beginEpoch(epoch);
+    for (const p of probes) p.beginEpoch?.(epoch);
     progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}${runEta(epochSeconds, epoch, opts.maxEpochs)}`);
     try {
       for (let i = 0; i < batches; i++) {
@@ -164,10 +177,17 @@ export async function train(
             `epoch ${epoch}, batch ${i + 1}/${batches}: the training loss is ${loss}`,
           );
         }
+        for (const p of probes) p.observeGradients?.(grads, epoch, i);
         optimizer.applyGradients(grads);
         tf.dispose([value, grads]);
         rl.constraints.applyConstraints(weights);
         task.endBatch(loss);
+        measure(
+          'batch',
+          epoch,
+          i + 1,
+          probes.filter((p) => p.measureAfterBatch?.(epoch, i)),
+        );
         progress.update(i + 1, task.trainScore().loss);
       }
     } finally {
@@ -189,6 +209,8 @@ export async function train(
       row(task, epoch, 'test', test.score, test.seconds),
     );
 
+    measure('epoch', epoch, batches);
+
     const seen = observe(meta.early, epoch, scores.valid.score.loss, opts.patience);
     if (seen.improved) best = captureWeights(task.layers, 'best');
     const finished = seen.stop || epoch === opts.maxEpochs;
@@ -209,6 +231,7 @@ export async function train(
     );
     const tensors = new Map([...captureWeights(task.layers, 'weights'), ...opt.tensors, ...best]);
     saving(paths, epoch - 1, `epoch ${epoch}'s metrics`, () => writeMetrics(paths.metrics, rows));
+    saving(paths, epoch - 1, `epoch ${epoch}'s probes`, saveProbes);
     saving(paths, epoch - 1, `epoch ${epoch}'s checkpoint`, () => saveCheckpoint(paths, { meta, tensors }));
     await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
     epochSeconds.push((performance.now() - started) / 1000);
