@@ -19,8 +19,12 @@ interface LockOwner {
   started?: string;
 }
 
-/** Takes the lock of `dir`; returns the function that releases it. */
-export function lockRunDir(dir: string): () => void {
+/**
+ * Takes the lock of `dir`; returns the function that releases it. `takeOverOtherHosts`: a lock
+ * held by a process on another host is treated as stale (for a caller that holds the run by other
+ * means, such as a sweep worker holding the queue's lock on the run's job).
+ */
+export function lockRunDir(dir: string, opts: { takeOverOtherHosts?: boolean } = {}): () => void {
   const file = join(dir, 'lock');
   const me: LockOwner = { pid: process.pid, host: hostname(), started: processStart(process.pid) };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -31,7 +35,9 @@ export function lockRunDir(dir: string): () => void {
       return () => rmSync(file, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const problem = ownerProblem(readOwner(file), me);
+      const owner = readOwner(file);
+      const elsewhere = owner?.host !== undefined && owner.host !== me.host;
+      const problem = elsewhere && opts.takeOverOtherHosts ? undefined : ownerProblem(owner, me);
       if (problem !== undefined) {
         throw new ConfigError(
           `${dir} is in use by ${problem}; if no run or resume of it is running, delete ${file}`,
