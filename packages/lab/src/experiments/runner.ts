@@ -41,10 +41,10 @@ export interface RunOptions {
   /** Pause after this epoch (trainer.ts): the summary then says 'paused' and is not written. */
   untilEpoch?: number;
   /**
-   * The caller holds the run by other means (a sweep worker holding the queue job's lock): a run
-   * lock left by a process on another host is taken over instead of refused (store/run-lock.ts).
+   * Refresh the run lock every this many ms, and take over another host's lock left unrefreshed
+   * (sweep workers on several machines; store/run-lock.ts).
    */
-  takeOverLock?: boolean;
+  lockHeartbeatMs?: number;
 }
 
 /** What `summary.json` holds and `--json` prints. */
@@ -89,7 +89,7 @@ export async function startRun(config: ExperimentConfig, dir: string, opts: RunO
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   const config = validateConfig(readJson(paths.config), paths.config);
-  const unlock = lockRunDir(paths.dir, { takeOverOtherHosts: opts.takeOverLock === true });
+  const unlock = lockRunDir(paths.dir, { heartbeatMs: opts.lockHeartbeatMs });
   removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
     unlock();

@@ -29,6 +29,8 @@ import { readRunState } from './run-state.js';
 export interface SweepExecutor {
   execute: Executor;
   concurrency: number;
+  /** Where the runs go, for the opening line: '2 at a time', 'on the queue …'. */
+  where: string;
   close: () => Promise<void> | void;
 }
 
@@ -118,11 +120,15 @@ export async function continueSweep(dir: string, opts: SweepOptions): Promise<Sw
   const workers = opts.workers ?? Math.max(1, Math.min(pending, availableParallelism()));
   const executor: SweepExecutor = opts.executor
     ? await opts.executor(dir)
-    : { ...localExecutor(dir, workers, opts.interrupted), concurrency: workers };
+    : {
+        ...localExecutor(dir, workers, opts.interrupted),
+        concurrency: workers,
+        where: `${workers} at a time`,
+      };
   opts.log?.(
     `${sweep.cells.length} cells × ${sweep.seeds.length} seed(s) = ${runs.length} runs (${pending} not ended)` +
       (sweep.halving ? `, successive halving at epochs ${sweep.halving.rungs.join(', ')}` : '') +
-      `, ${executor.concurrency} at a time`,
+      `, ${executor.where}`,
   );
   const progress = sweepProgress(sweep, dir, opts.progress === true, opts.log);
   const next = sweep.halving ? halvingScheduler(sweep, dir) : everyRunScheduler(sweep, dir);

@@ -29,12 +29,14 @@ export async function checkRedis(target: RedisTarget): Promise<void> {
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => {}); // reported below, once
+  // The cause arrives as an 'error' event; the promise only says the connection closed.
+  let cause: unknown;
+  client.on('error', (e) => (cause ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new ConfigError(`${target.display}: ${why(e, target)}`);
+    throw new ConfigError(`${target.display}: ${why(cause ?? e, target)}`);
   } finally {
     client.disconnect();
   }

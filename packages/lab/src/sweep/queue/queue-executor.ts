@@ -45,11 +45,9 @@ export async function queueExecutor(
     id.startsWith(`${sweep}|`) &&
     log(`${id.split('|')[1]}: its worker stopped answering; the run goes back to the queue`);
   events.on('stalled', ({ jobId: id }) => stalled(id));
-  log(
-    `queue ${QUEUE_NAME} on ${target.display}; workers: regulab worker --queue <url> --store ${dirname(dir)}`,
-  );
   return {
     concurrency: IN_FLIGHT,
+    where: `on the queue ${QUEUE_NAME} at ${target.display} for 'regulab worker --queue <url> --store ${dirname(dir)}'`,
     execute: async (task) => {
       const data: SweepJob = {
         sweep,

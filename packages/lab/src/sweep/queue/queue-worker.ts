@@ -15,12 +15,13 @@ import { hostname } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { ConfigError, RunFailedError } from '../../errors.js';
-import { continueRun } from '../../experiments/runner.js';
+import { continueRun, type RunOptions, type RunSummary } from '../../experiments/runner.js';
 import { runPaths } from '../../store/run-dir.js';
+import { RunLockedError } from '../../store/run-lock.js';
 import { checkRedis, connectionOptions } from './connect.js';
 import { MAX_STALLS } from './queue-executor.js';
 import { QUEUE_NAME, SweepJobSchema, type SweepJobResult } from './jobs.js';
-import type { RedisTarget } from './redis-url.js';
+import { redact, type RedisTarget } from './redis-url.js';
 
 export interface WorkerOptions {
   /** The store holding the sweeps' directories. */
@@ -51,6 +52,24 @@ export function runDirOf(store: string, data: unknown): { dir: string; untilEpoc
   return { dir: real, untilEpoch: parsed.data.untilEpoch };
 }
 
+/**
+ * continueRun, waiting while another live process holds the run: a worker the queue wrongly
+ * thought dead (a stall) finishing it. Once it lets go, the run is resumed or found finished.
+ */
+async function trainHoldingLock(dir: string, opts: RunOptions): Promise<RunSummary> {
+  let told = false;
+  for (;;) {
+    try {
+      return await continueRun(dir, opts);
+    } catch (e) {
+      if (!(e instanceof RunLockedError) || opts.interrupted?.()) throw e;
+      if (!told) opts.log?.(`waiting: ${e.message}`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** Runs the worker until interrupted; resolves when it has stopped. */
 export async function runWorker(target: RedisTarget, opts: WorkerOptions): Promise<void> {
   if (!existsSync(opts.store)) throw new ConfigError(`--store ${opts.store}: no such directory`);
@@ -63,14 +82,12 @@ export async function runWorker(target: RedisTarget, opts: WorkerOptions): Promi
       `${name}: taken${untilEpoch ? ` (to epoch ${untilEpoch})` : ''}, attempt ${job.attemptsMade + 1}`,
     );
     try {
-      const s = await continueRun(dir, {
+      const s = await trainHoldingLock(dir, {
         progress: silent,
         report: false,
         untilEpoch,
         interrupted: opts.interrupted,
-        // The queue's job lock says this worker holds the run: a lock file left by a killed worker
-        // on another machine (which this one cannot check) is taken over.
-        takeOverLock: true,
+        lockHeartbeatMs: (opts.lockSeconds * 1000) / 2,
         log: (line) => opts.log(`${name}: ${line}`),
       });
       opts.log(`${name}: ${s.status} after epoch ${s.epochs}`);
@@ -96,7 +113,7 @@ export async function runWorker(target: RedisTarget, opts: WorkerOptions): Promi
     stalledInterval: Math.max(1000, (opts.lockSeconds * 1000) / 2),
     maxStalledCount: MAX_STALLS,
   });
-  worker.on('error', (e) => opts.log(`queue error: ${e.message.split(target.password ?? '\0').join('***')}`));
+  worker.on('error', (e) => opts.log(`queue: ${redact(e.message, target.password)}`));
   await worker.waitUntilReady();
   opts.log(`worker ${me} on ${target.display}, store ${resolve(opts.store)}: waiting for runs`);
   await new Promise<void>((done) => {
