@@ -38,13 +38,21 @@ export interface RunOptions {
   report?: boolean;
   /** Problems that do not fail the run (a report that could not be written). */
   warn?: (line: string) => void;
+  /** Pause after this epoch (trainer.ts): the summary then says 'paused' and is not written. */
+  untilEpoch?: number;
+  /**
+   * Refresh the run lock every this many ms, and take over another host's lock left unrefreshed
+   * (sweep workers on several machines; store/run-lock.ts).
+   */
+  lockHeartbeatMs?: number;
 }
 
 /** What `summary.json` holds and `--json` prints. */
 export interface RunSummary {
   runDir: string;
   experiment: string;
-  status: 'finished' | 'failed';
+  /** 'paused': stopped at `untilEpoch` before its end (not written to summary.json). */
+  status: 'finished' | 'failed' | 'paused';
   epochs: number;
   stoppedEarly: boolean;
   metric: MetricName;
@@ -81,7 +89,7 @@ export async function startRun(config: ExperimentConfig, dir: string, opts: RunO
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   const config = validateConfig(readJson(paths.config), paths.config);
-  const unlock = lockRunDir(paths.dir);
+  const unlock = lockRunDir(paths.dir, { heartbeatMs: opts.lockHeartbeatMs });
   removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
     unlock();
@@ -98,6 +106,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       log: opts.log,
       warn: opts.warn,
       interrupted: opts.interrupted,
+      untilEpoch: opts.untilEpoch,
       config,
     });
     const at = (split: string) =>
@@ -105,7 +114,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     const summary: RunSummary = {
       runDir: paths.dir,
       experiment: config.experiment,
-      status: 'finished',
+      status: outcome.finished ? 'finished' : 'paused',
       epochs: outcome.epochs,
       stoppedEarly: outcome.stoppedEarly,
       metric: task.metric,
@@ -115,6 +124,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       test: at('test')[task.metric]!,
       ...environment,
     };
+    if (!outcome.finished) return summary;
     writeJson(paths.summary, summary);
     if (opts.report !== false) {
       // The metrics are safe on disk: a failed report is a warning (`regulab report` can redo it).

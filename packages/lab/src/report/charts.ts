@@ -22,7 +22,7 @@ export interface Figure {
 }
 
 const FONT = 'Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif';
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: 'white',
   padding: 8,

@@ -63,6 +63,12 @@ export interface TrainerOptions {
    * sets the flag gets to run.
    */
   interrupted?: () => boolean;
+  /**
+   * Pause after this epoch (successive halving's rungs): the run stops with its checkpoint as
+   * after any epoch, not finished, so a later call trains on from it exactly as an uninterrupted
+   * run would. Default: no pause (train to `maxEpochs` or early stopping).
+   */
+  untilEpoch?: number;
 }
 
 /** At most this much synchronous work (ms) between two turns of the event loop. */
@@ -83,6 +89,8 @@ export interface CheckpointMeta {
 }
 
 export interface TrainOutcome {
+  /** False when the run paused at `untilEpoch` before its end. */
+  finished: boolean;
   epochs: number;
   stoppedEarly: boolean;
   bestEpoch: number;
@@ -159,7 +167,8 @@ export async function train(
   };
 
   const epochSeconds: number[] = []; // wall time of each epoch finished here, for the run's ETA
-  for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
+  const lastEpoch = Math.min(opts.maxEpochs, opts.untilEpoch ?? Infinity);
+  for (let epoch = meta.epoch + 1; !meta.finished && epoch <= lastEpoch; epoch++) {
     const started = performance.now();
     const batches = task.beginEpoch(epoch);
     for (const p of probes) p.beginEpoch?.(epoch);
@@ -236,7 +245,13 @@ export async function train(
     await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
     epochSeconds.push((performance.now() - started) / 1000);
   }
-  return { epochs: meta.epoch, stoppedEarly: meta.stoppedEarly, bestEpoch: meta.early.bestEpoch, rows };
+  return {
+    finished: meta.finished,
+    epochs: meta.epoch,
+    stoppedEarly: meta.stoppedEarly,
+    bestEpoch: meta.early.bestEpoch,
+    rows,
+  };
 }
 
 /** Runs a write of the run's files; a file-system failure (a full disk) becomes a RunFailedError. */
