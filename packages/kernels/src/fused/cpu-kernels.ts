@@ -7,7 +7,9 @@
  * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop, `Slice` with contiguous
  * copies, GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts, element-wise
  * math (Exp, Log, Sqrt, …) and last-axis Max / Min / Sum with ./cpu-math-kernels.ts, and broadcasting
- * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts).
+ * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts), max and
+ * average pooling and their gradients with the single passes of ./cpu-pool-kernels.ts, and, given
+ * a Conv2dOps, Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear and at most a bias over the last axis go the fast way; anything
@@ -15,10 +17,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BINARY_MODE, BINARY_OP } from './abi.js';
-import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS } from './cpu-backend.js';
+import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK } from './cpu-backend.js';
+import { convKernels } from './cpu-conv-kernels.js';
+import { poolKernels } from './cpu-pool-kernels.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
 import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
-import type { BinaryOp, Sgemm, UnaryOp } from './impl.js';
+import type { BinaryOp, Conv2dOps, Sgemm, UnaryOp } from './impl.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
 const ARITHMETIC = {
@@ -28,8 +32,6 @@ const ARITHMETIC = {
   RealDiv: BINARY_OP.div,
 } as const;
 const originals = new Map<string, KernelFunc>();
-/** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
-const MIN_WORK = 32 * 32 * 32;
 
 function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   const v = backend.readSync(t.dataId);
@@ -231,11 +233,19 @@ function replace(name: string, kernelFunc: KernelFunc): void {
 /**
  * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
  * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
- * (plain-JS loops when not given), last-axis Max/Min/Sum and transposes through single passes
- * (idempotent; replaces an install).
+ * (plain-JS loops when not given), last-axis Max/Min/Sum, transposes and pooling through single
+ * passes, and 2-D convolutions through `conv` when given (idempotent; replaces an install).
  */
-export function installCpuKernels(sgemm: Sgemm, binary: BinaryOp = jsBinary, unary: UnaryOp = jsUnary): void {
+export function installCpuKernels(
+  sgemm: Sgemm,
+  binary: BinaryOp = jsBinary,
+  unary: UnaryOp = jsUnary,
+  conv?: Conv2dOps,
+): void {
   uninstallCpuKernels();
+  const original = (name: string) => originals.get(name)!;
+  const extra = { ...poolKernels(original), ...(conv ? convKernels(conv, binary, unary, original) : {}) };
+  for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
