@@ -21,7 +21,15 @@ import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK }
 import { convKernels } from './cpu-conv-kernels.js';
 import { poolKernels } from './cpu-pool-kernels.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
-import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
+import {
+  COMPARISONS,
+  type ComparisonName,
+  UNARY_KERNELS,
+  comparisonKernel,
+  lastAxisReduction,
+  stepKernel,
+  unaryKernel,
+} from './cpu-math-kernels.js';
 import type { BinaryOp, Conv2dOps, Sgemm, UnaryOp } from './impl.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
@@ -275,6 +283,15 @@ export function installCpuKernels(
     );
   for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
     replace(name, arithmetic(name, binary));
+  replace(
+    'Step',
+    stepKernel(() => original('Step')),
+  );
+  for (const name of Object.keys(COMPARISONS) as ComparisonName[])
+    replace(
+      name,
+      comparisonKernel(name, () => original(name)),
+    );
 }
 
 /** Restores tfjs's own CPU kernels. */

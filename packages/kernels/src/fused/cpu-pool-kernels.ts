@@ -25,23 +25,38 @@ interface PoolAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** One window: output offset, first input row and column inside x and their ends. */
-type Visit = (o: number, n: number, r0: number, r1: number, c0: number, c1: number) => void;
+/**
+ * The windows of a pooling, precomputed: rows [r0[i], r1[i]) of x for output row i and columns
+ * [c0[j], c1[j]) for output column j (clipped to x), with the sizes as plain numbers (the hot
+ * loops read locals, not Conv2DInfo's properties).
+ */
+interface Windows {
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  OH: number;
+  OW: number;
+  r0: Int32Array;
+  r1: Int32Array;
+  c0: Int32Array;
+  c1: Int32Array;
+}
 
-/** Calls `visit` for every output pixel (window) in row-major order. */
-function forEachWindow(p: PoolInfo, visit: Visit): void {
-  const { batchSize, outHeight, outWidth, inChannels, strideHeight, strideWidth } = p;
-  for (let n = 0; n < batchSize; n++)
-    for (let i = 0; i < outHeight; i++) {
-      const top = i * strideHeight - p.padInfo.top;
-      const r0 = Math.max(0, top);
-      const r1 = Math.min(p.inHeight, top + p.effectiveFilterHeight);
-      for (let j = 0; j < outWidth; j++) {
-        const left = j * strideWidth - p.padInfo.left;
-        const o = ((n * outHeight + i) * outWidth + j) * inChannels;
-        visit(o, n, r0, r1, Math.max(0, left), Math.min(p.inWidth, left + p.effectiveFilterWidth));
-      }
+function windows(p: PoolInfo): Windows {
+  const span = (out: number, stride: number, pad: number, filter: number, size: number) => {
+    const lo = new Int32Array(out);
+    const hi = new Int32Array(out);
+    for (let i = 0; i < out; i++) {
+      lo[i] = Math.max(0, i * stride - pad);
+      hi[i] = Math.min(size, i * stride - pad + filter);
     }
+    return [lo, hi];
+  };
+  const [r0, r1] = span(p.outHeight, p.strideHeight, p.padInfo.top, p.effectiveFilterHeight, p.inHeight);
+  const [c0, c1] = span(p.outWidth, p.strideWidth, p.padInfo.left, p.effectiveFilterWidth, p.inWidth);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = p;
+  return { N, H, W, C, OH, OW, r0, r1, c0, c1 };
 }
 
 /** Whether a pixel can lie in two windows (their gradients then add up). */
@@ -49,70 +64,89 @@ const overlapping = (p: PoolInfo) =>
   p.strideHeight < p.effectiveFilterHeight || p.strideWidth < p.effectiveFilterWidth;
 
 function maxPool(p: PoolInfo, x: Float32Array): Float32Array {
-  const C = p.inChannels;
-  const y = new Float32Array(size(p.outShape)).fill(-Infinity);
-  forEachWindow(p, (o, n, r0, r1, c0, c1) => {
-    for (let r = r0; r < r1; r++)
-      for (let c = c0; c < c1; c++) {
-        const s = ((n * p.inHeight + r) * p.inWidth + c) * C;
-        for (let ch = 0; ch < C; ch++) if (x[s + ch] > y[o + ch]) y[o + ch] = x[s + ch];
-      }
-  });
+  const { N, H, W, C, OH, OW, r0, r1, c0, c1 } = windows(p);
+  const y = new Float32Array(N * OH * OW * C).fill(-Infinity);
+  for (let n = 0, o = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o += C)
+        for (let r = r0[i]; r < r1[i]; r++)
+          for (let c = c0[j], s = ((n * H + r) * W + c) * C; c < c1[j]; c++, s += C)
+            for (let ch = 0; ch < C; ch++) {
+              const v = x[s + ch];
+              if (v > y[o + ch]) y[o + ch] = v;
+            }
   return y;
 }
 
 function avgPool(p: PoolInfo, x: Float32Array): Float32Array {
-  const C = p.inChannels;
-  const y = new Float32Array(size(p.outShape));
+  const { N, H, W, C, OH, OW, r0, r1, c0, c1 } = windows(p);
+  const y = new Float32Array(N * OH * OW * C);
   const acc = new Float64Array(C);
-  forEachWindow(p, (o, n, r0, r1, c0, c1) => {
-    acc.fill(0);
-    for (let r = r0; r < r1; r++)
-      for (let c = c0; c < c1; c++) {
-        const s = ((n * p.inHeight + r) * p.inWidth + c) * C;
-        for (let ch = 0; ch < C; ch++) acc[ch] += x[s + ch];
+  for (let n = 0, o = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o += C) {
+        acc.fill(0);
+        for (let r = r0[i]; r < r1[i]; r++)
+          for (let c = c0[j], s = ((n * H + r) * W + c) * C; c < c1[j]; c++, s += C)
+            for (let ch = 0; ch < C; ch++) acc[ch] += x[s + ch];
+        const count = (r1[i] - r0[i]) * (c1[j] - c0[j]);
+        for (let ch = 0; ch < C; ch++) y[o + ch] = acc[ch] / count;
       }
-    const count = (r1 - r0) * (c1 - c0);
-    for (let ch = 0; ch < C; ch++) y[o + ch] = acc[ch] / count;
-  });
   return y;
 }
 
-function maxPoolGrad(p: PoolInfo, x: Float32Array, dy: Float32Array): Float32Array {
-  const C = p.inChannels;
-  const acc = overlapping(p) ? new Float64Array(x.length) : new Float32Array(x.length);
+/** Adds dy of each window to its first maximum, in window order, into acc. */
+function scatterMax(w: Windows, x: Float32Array, dy: Float32Array, acc: Float32Array | Float64Array): void {
+  const { N, H, W, C, OH, OW, r0, r1, c0, c1 } = w;
   const best = new Float32Array(C);
   const at = new Int32Array(C);
-  forEachWindow(p, (o, n, r0, r1, c0, c1) => {
-    best.fill(-Infinity);
-    at.fill(-1);
-    for (let r = r0; r < r1; r++)
-      for (let c = c0; c < c1; c++) {
-        const s = ((n * p.inHeight + r) * p.inWidth + c) * C;
-        for (let ch = 0; ch < C; ch++)
-          if (x[s + ch] > best[ch]) {
-            best[ch] = x[s + ch];
-            at[ch] = s + ch;
-          }
+  for (let n = 0, o = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o += C) {
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let r = r0[i]; r < r1[i]; r++)
+          for (let c = c0[j], s = ((n * H + r) * W + c) * C; c < c1[j]; c++, s += C)
+            for (let ch = 0; ch < C; ch++) {
+              const v = x[s + ch];
+              if (v > best[ch]) {
+                best[ch] = v;
+                at[ch] = s + ch;
+              }
+            }
+        for (let ch = 0; ch < C; ch++) if (at[ch] >= 0) acc[at[ch]] += dy[o + ch];
       }
-    for (let ch = 0; ch < C; ch++) if (at[ch] >= 0) acc[at[ch]] += dy[o + ch];
-  });
-  return acc instanceof Float32Array ? acc : Float32Array.from(acc);
+}
+
+function maxPoolGrad(p: PoolInfo, x: Float32Array, dy: Float32Array): Float32Array {
+  if (!overlapping(p)) {
+    const dx = new Float32Array(x.length);
+    scatterMax(windows(p), x, dy, dx);
+    return dx;
+  }
+  const acc = new Float64Array(x.length);
+  scatterMax(windows(p), x, dy, acc);
+  return Float32Array.from(acc);
+}
+
+/** Adds dy of each window to every pixel it covers, in window order, into acc. */
+function scatterAvg(w: Windows, dy: Float32Array, acc: Float32Array | Float64Array): void {
+  const { N, H, W, C, OH, OW, r0, r1, c0, c1 } = w;
+  for (let n = 0, o = 0; n < N; n++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o += C)
+        for (let r = r0[i]; r < r1[i]; r++)
+          for (let c = c0[j], s = ((n * H + r) * W + c) * C; c < c1[j]; c++, s += C)
+            for (let ch = 0; ch < C; ch++) acc[s + ch] += dy[o + ch];
 }
 
 function avgPoolGrad(p: PoolInfo, dy: Float32Array): Float32Array {
-  const C = p.inChannels;
-  const acc = overlapping(p) ? new Float64Array(size(p.inShape)) : new Float32Array(size(p.inShape));
-  forEachWindow(p, (o, n, r0, r1, c0, c1) => {
-    for (let r = r0; r < r1; r++)
-      for (let c = c0; c < c1; c++) {
-        const s = ((n * p.inHeight + r) * p.inWidth + c) * C;
-        for (let ch = 0; ch < C; ch++) acc[s + ch] += dy[o + ch];
-      }
-  });
+  const n = size(p.inShape);
+  const acc = overlapping(p) ? new Float64Array(n) : new Float32Array(n);
+  scatterAvg(windows(p), dy, acc);
   const scale = 1 / (p.filterHeight * p.filterWidth);
-  const dx = new Float32Array(acc.length);
-  for (let i = 0; i < acc.length; i++) dx[i] = acc[i] * scale;
+  const dx = acc instanceof Float32Array ? acc : new Float32Array(n);
+  for (let i = 0; i < n; i++) dx[i] = acc[i] * scale;
   return dx;
 }
 
