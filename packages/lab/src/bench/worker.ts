@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import { CASES, type CaseName } from './cases.js';
 import { peakRssMb, timeInterleaved, timeSteps } from './measure.js';
+import { buildFeedforwardStep } from './feedforward.js';
 import { buildMcPredict, buildStep } from './models.js';
 import { sgemmRate } from './sgemm.js';
 
@@ -31,13 +32,28 @@ async function main(): Promise<void> {
   }
   const c = CASES[arg('case') as CaseName];
   if (!c) throw new Error(`bench worker: unknown case ${arg('case')}`);
-  const steps = Number(arg('steps', String(c.steps)));
   const want = impl === 'regulab-native' ? 'native' : impl === 'regulab-wasm' ? 'wasm' : 'reference';
   const got = rl.kernels.setKernelBackend(want);
   if (impl.startsWith('regulab-') && got !== want) {
     console.log(JSON.stringify({ case: c.name, impl, error: `${want} kernels unavailable (got ${got})` }));
     return;
   }
+  if (c.kind === 'feedforward') {
+    const step = buildFeedforwardStep(c, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
+    const t = await timeSteps(step, Number(arg('repeats', '10')), Number(arg('warmup', '2')));
+    console.log(
+      JSON.stringify({
+        case: c.name,
+        impl,
+        ms_per_step: round(t.msPerStep),
+        peak_rss_mb: round(t.peakRssMb),
+        repeats: t.repeats,
+        kernels: rl.kernels.fusedImpl()?.describe() ?? 'tfjs CPU kernels',
+      }),
+    );
+    return;
+  }
+  const steps = Number(arg('steps', String(c.steps)));
   if (c.samples !== undefined) {
     // Both ways in this one process, run by run in turn, so they see the same machine load.
     const { mc, sequential } = buildMcPredict(c, steps);
