@@ -1,26 +1,41 @@
 /**
- * The native 2-D convolution registered for tfjs's CPU backend (src/fused/cpu-conv-kernels.ts on
- * native/src/conv.cc) against tfjs's own kernels (ours uninstalled give the expected values) on
+ * The 2-D convolution registered for tfjs's CPU backend (src/fused/cpu-conv-kernels.ts), on the
+ * native kernels (native/src/conv.cc) and on the WebAssembly GEMM with JavaScript im2col
+ * (src/fused/sgemm-conv.ts), against tfjs's own kernels (ours uninstalled give the expected values) on
  * every padding kind (valid, same, explicit, a number with each rounding mode), strides,
  * dilations (forward only: tfjs's conv2d gradient refuses dilations > 1), both data formats, and
  * FusedConv2D with bias and ReLU; gradients with respect to the input and the filter through
  * tf.grads. Tolerance atol 1e-4, rtol 1e-4: sums of ≤ 3·3·6 = 54 (forward, input gradient) or
  * ≤ 2·12·12 (filter gradient) float32 products of O(1) values, in another order than tfjs's.
- * Also: each case really runs on the native kernels (counted calls), the same bits on 1, 2 and 3
- * threads, no leaked tensors, and a clear error for a buffer the geometry does not fit.
+ * Also: each case really runs on the fast kernels (counted calls), the same bits on 1, 2 and 3
+ * threads, no leaked tensors, and (native) a clear error for a buffer the geometry does not fit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allClose } from '../../../test/helpers.js';
 import { installCpuKernels, uninstallCpuKernels } from '../src/fused/cpu-kernels.js';
-import type { Conv2dOps } from '../src/fused/impl.js';
+import type { Conv2dOps, FusedImpl } from '../src/fused/impl.js';
+import { sgemmConv2d } from '../src/fused/sgemm-conv.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
+import { createWasmImpl } from '../src/wasm/impl.js';
 
 const { binding, reason } = loadNativeBinding();
-if (binding === null) console.warn(`cpu-conv-kernels tests skipped: native addon not built (${reason})`);
-const impl = binding === null ? null : nativeImpl(binding);
+if (binding === null) console.warn(`native conv2d tests skipped: native addon not built (${reason})`);
+const wasm = createWasmImpl();
+afterAll(() => wasm.dispose());
 const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+interface Variant {
+  name: string;
+  impl: FusedImpl;
+  conv: Conv2dOps;
+}
+const variants: Variant[] = [{ name: 'wasm sgemm, JS im2col', impl: wasm, conv: sgemmConv2d(wasm.sgemm) }];
+if (binding !== null) {
+  const native = nativeImpl(binding);
+  variants.unshift({ name: 'native', impl: native, conv: native.conv2d! });
+}
 
 /** Native conv calls made since the last install, by entry point. */
 const calls = { forward: 0, backpropInput: 0, backpropFilter: 0 };
@@ -32,16 +47,16 @@ function counted(ops: Conv2dOps): Conv2dOps {
   };
 }
 
-function install(): void {
-  installCpuKernels(impl!.sgemm!, impl!.binary, impl!.unary, counted(impl!.conv2d!));
+function install(v: Variant): void {
+  installCpuKernels(v.impl.sgemm!, v.impl.binary, v.impl.unary, counted(v.conv));
 }
 
 /** f's results with tfjs's kernels (expected) and with ours (actual), as arrays. */
-function both(f: () => tf.Tensor[]): { got: Float32Array[]; want: Float32Array[] } {
+function both(v: Variant, f: () => tf.Tensor[]): { got: Float32Array[]; want: Float32Array[] } {
   const run = () => tf.tidy(() => f().map((t) => t.dataSync() as Float32Array));
   uninstallCpuKernels();
   const want = run();
-  install();
+  install(v);
   const got = run();
   return { got, want };
 }
@@ -151,14 +166,14 @@ function convAndGrads(c: Case, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor[]
   return out;
 }
 
-describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
+describe.each(variants)('conv2d kernels for tfjs CPU ($name)', (v) => {
   afterAll(() => uninstallCpuKernels());
 
   for (const c of CASES) {
     it(`match tfjs: ${c.name}`, () => {
       const { x, filter } = tensors(c, 7);
       calls.forward = calls.backpropInput = calls.backpropFilter = 0;
-      const { got, want } = both(() => convAndGrads(c, x, filter));
+      const { got, want } = both(v, () => convAndGrads(c, x, filter));
       expect(calls.forward, 'forward ran natively (again inside tf.grads)').toBe(c.dilations ? 1 : 2);
       if (!c.dilations) {
         expect(calls.backpropInput, 'input gradient ran natively').toBe(1);
@@ -184,7 +199,7 @@ describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
         pad: 'same',
         activation,
       });
-    const { got, want } = both(() => [
+    const { got, want } = both(v, () => [
       fused(x, filter, bias, 'relu'),
       ...tf.grads((xx: tf.Tensor, ff: tf.Tensor, bb: tf.Tensor) =>
         tf.sum(tf.square(fused(xx, ff, bb, 'linear'))),
@@ -198,13 +213,13 @@ describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
   it('give the same bits on 1, 2 and 3 threads', () => {
     const c = CASES[1];
     const { x, filter } = tensors(c, 11);
-    install();
-    const before = impl!.threads();
+    install(v);
+    const before = v.impl.threads();
     const runs = [1, 2, 3].map((n) => {
-      impl!.setThreads(n);
+      v.impl.setThreads(n);
       return tf.tidy(() => convAndGrads(c, x, filter).map((t) => Array.from(t.dataSync())));
     });
-    impl!.setThreads(before);
+    v.impl.setThreads(before);
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
     tf.dispose([x, filter]);
@@ -213,7 +228,7 @@ describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
   it('leave no tensors behind', () => {
     const c = CASES[6];
     const { x, filter } = tensors(c, 3);
-    install();
+    install(v);
     tf.tidy(() => convAndGrads(c, x, filter)); // warm-up: tfjs's own lazily created tensors
     const before = tf.memory();
     tf.dispose(convAndGrads(c, x, filter));
@@ -222,7 +237,7 @@ describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
     tf.dispose([x, filter]);
   });
 
-  it('refuse a buffer the geometry does not fit, naming both sizes', () => {
+  it.skipIf(v.name !== 'native')('refuse a buffer the geometry does not fit, naming both sizes', () => {
     const g = {
       batch: 1,
       inHeight: 4,
@@ -240,8 +255,8 @@ describe.skipIf(impl === null)('native conv2d kernels for tfjs CPU', () => {
       padTop: 0,
       padLeft: 0,
     };
-    expect(() =>
-      impl!.conv2d!.forward(g, new Float32Array(16), new Float32Array(9), new Float32Array(3)),
-    ).toThrow(/conv2dForward: buffer 2 holds 3 floats, the geometry needs 4/);
+    expect(() => v.conv.forward(g, new Float32Array(16), new Float32Array(9), new Float32Array(3))).toThrow(
+      /conv2dForward: buffer 2 holds 3 floats, the geometry needs 4/,
+    );
   });
 });

@@ -9,7 +9,8 @@
  * math (Exp, Log, Sqrt, …) and last-axis Max / Min / Sum with ./cpu-math-kernels.ts, and broadcasting
  * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts), max and
  * average pooling and their gradients with the single passes of ./cpu-pool-kernels.ts, and, given
- * a Conv2dOps, Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts.
+ * Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the given Conv2dOps, or
+ * on the sgemm through ./sgemm-conv.ts).
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear and at most a bias over the last axis go the fast way; anything
@@ -20,6 +21,7 @@ import { BINARY_MODE, BINARY_OP } from './abi.js';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK } from './cpu-backend.js';
 import { convKernels } from './cpu-conv-kernels.js';
 import { poolKernels } from './cpu-pool-kernels.js';
+import { sgemmConv2d } from './sgemm-conv.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
 import {
   COMPARISONS,
@@ -242,7 +244,8 @@ function replace(name: string, kernelFunc: KernelFunc): void {
  * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
  * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
  * (plain-JS loops when not given), last-axis Max/Min/Sum, transposes and pooling through single
- * passes, and 2-D convolutions through `conv` when given (idempotent; replaces an install).
+ * passes, and 2-D convolutions through `conv` (default: im2col on `sgemm`) (idempotent; replaces an
+ * install).
  */
 export function installCpuKernels(
   sgemm: Sgemm,
@@ -252,7 +255,10 @@ export function installCpuKernels(
 ): void {
   uninstallCpuKernels();
   const original = (name: string) => originals.get(name)!;
-  const extra = { ...poolKernels(original), ...(conv ? convKernels(conv, binary, unary, original) : {}) };
+  const extra = {
+    ...poolKernels(original),
+    ...convKernels(conv ?? sgemmConv2d(sgemm), binary, unary, original),
+  };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm));
