@@ -13,11 +13,11 @@
  * on the sgemm through ./sgemm-conv.ts).
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
- * activation other than linear and at most a bias over the last axis go the fast way; anything
+ * activation other than linear or relu and at most a bias over the last axis go the fast way; anything
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BINARY_MODE, BINARY_OP } from './abi.js';
+import { BINARY_MODE, BINARY_OP, UNARY_CODE } from './abi.js';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK } from './cpu-backend.js';
 import { convKernels } from './cpu-conv-kernels.js';
 import { poolKernels } from './cpu-pool-kernels.js';
@@ -94,7 +94,12 @@ function batchMatMul(sgemm: Sgemm): KernelFunc {
   };
 }
 
-function fusedMatMul(sgemm: Sgemm): KernelFunc {
+/**
+ * _FusedMatMul (tf.layers.dense in inference, and in training when linear): the product, then the
+ * bias (one value per column) and a ReLU over the output in place. tfjs's training path of an
+ * activated dense layer is unfused (matMul, add, relu), which the other kernels here serve.
+ */
+function fusedMatMul(sgemm: Sgemm, binary: BinaryOp, unary: UnaryOp): KernelFunc {
   return (args) => {
     const { a, b, bias, preluActivationWeights } = args.inputs as Inputs;
     const { transposeA, transposeB, activation } = args.attrs as {
@@ -105,15 +110,14 @@ function fusedMatMul(sgemm: Sgemm): KernelFunc {
     const backend = args.backend as unknown as CpuBackend;
     const n = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
     const simple =
-      (activation === undefined || activation === 'linear') &&
+      (activation === undefined || activation === 'linear' || activation === 'relu') &&
       preluActivationWeights === undefined &&
       (bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n));
     const r = simple ? product(sgemm, backend, a!, b!, transposeA, transposeB) : null;
     if (r === null) return originals.get('_FusedMatMul')!(args);
-    if (bias !== undefined) {
-      const bv = f32(backend, bias);
-      for (let i = 0; i < r.values.length; i += n) for (let j = 0; j < n; j++) r.values[i + j] += bv[j];
-    }
+    if (bias !== undefined)
+      binary(BINARY_OP.add, BINARY_MODE.bRepeatedRow, r.values, f32(backend, bias), r.values, n);
+    if (activation === 'relu') unary(UNARY_CODE.Relu, r.values, r.values);
     return backend.makeTensorInfo(r.shape, 'float32', r.values);
   };
 }
@@ -261,7 +265,7 @@ export function installCpuKernels(
   };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   replace('BatchMatMul', batchMatMul(sgemm));
-  replace('_FusedMatMul', fusedMatMul(sgemm));
+  replace('_FusedMatMul', fusedMatMul(sgemm, binary, unary));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
   replace('Slice', slice());
   replace(
