@@ -100,7 +100,7 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
 /** Installs the fast tfjs CPU kernels of `impl` when wanted and possible, else restores tfjs's. */
 function applyCpuKernels(impl: FusedImpl | null): void {
   cpuKernelsWanted ??= process.env.REGULAB_CPU_KERNELS !== '0';
-  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary);
+  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary, impl.conv2d);
   else uninstallCpuKernels();
 }
 
