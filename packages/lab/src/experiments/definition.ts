@@ -15,7 +15,7 @@
  */
 import type { ExperimentName, OptionValues } from '../config/options.js';
 import type { PresetName } from './presets.js';
-import type { MetricName, ReportSection, SeedMeasure, SeedStatistics } from '../report/index.js';
+import type { Figure, MetricName, ReportSection, SeedMeasure, SeedStatistics } from '../report/index.js';
 
 /** The tasks an experiment can train (each has its own options and presets). */
 export type TaskName = ExperimentName;
@@ -76,9 +76,13 @@ export interface ExperimentReport {
   section?: (input: ReportSectionInput) => ExperimentSection | Promise<ExperimentSection>;
 }
 
-/** A report section of an experiment and the conclusions it draws from its own numbers. */
+/**
+ * A report section of an experiment, the conclusions it draws from its own numbers, and its
+ * figures (drawn after its HTML, and written as SVG and PNG beside the report's own figures).
+ */
 export interface ExperimentSection extends ReportSection {
   conclusions?: readonly string[];
+  figures?: readonly Figure[];
 }
 
 /** What a report section is given. */

@@ -7,7 +7,8 @@
  * `rnn` (charlm, wordlm): Embedding → L × RegulabLSTM (sequences) → Dense over the vocabulary;
  * `rnn` (smnist, pmnist): L × RegulabLSTM (the last returns h_T) → Dense over the classes;
  * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `cnn` (mnist): 28×28×1 image →
- * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense.
+ * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense;
+ * `small-cnn` and `mlp-dropconnect` (mnist): issue 14's conv and dropconnect experiments' models.
  *
  * The LM and sequential-MNIST specs are exactly the models the lab built before specs (names,
  * initializers, seed order: ../model/seed-layers.ts), so their numbers are unchanged.
@@ -106,13 +107,62 @@ const cnn = (o: Values): ModelSpec => ({
   ],
 });
 
+/**
+ * `small-cnn` (issue 14's conv experiment): a CNN small enough for tfjs's slow CPU convolutions.
+ * The 28×28 image is averaged down to 14×14; each convolution (3×3 relu, 8 then 16 filters) is
+ * followed by one layer of each convolutional dropout — element-wise dropout (`--dropout`),
+ * spatial dropout (whole feature maps) and DropBlock (3×3 blocks after the first convolution's
+ * 12×12 maps, 2×2 after the second's 4×4) — all at rate 0 (the identity, drawing nothing) unless
+ * set (`--set 'spatial_dropout_*.rate=0.2'`), so every variant has the same layers and, for a
+ * seed, the same initial weights. Then max-pooling, Dense relu (`--hidden`), Dense softmax.
+ */
+const smallCnn = (o: Values): ModelSpec => ({
+  layers: [
+    { className: 'Reshape', config: { name: 'image', targetShape: [28, 28, 1] } },
+    { className: 'AveragePooling2D', config: { name: 'downsample', poolSize: 2 } },
+    ...[8, 16].flatMap((filters, l) => [
+      conv(`conv_${l}`, filters),
+      dropout(`dropout_${l}`, o.dropout!),
+      { className: 'RegulabSpatialDropout2D', config: { name: `spatial_dropout_${l}`, rate: 0 } },
+      { className: 'RegulabDropBlock', config: { name: `drop_block_${l}`, rate: 0, blockSize: 3 - l } },
+      pool(`pool_${l}`),
+    ]),
+    { className: 'Flatten', config: { name: 'flatten' } },
+    relu('dense', o.hidden!),
+    softmax('$classes'),
+  ],
+});
+
+/**
+ * `mlp-dropconnect` (issue 14's dropconnect experiment): the one-hidden-layer MLP with the hidden
+ * layer a RegulabDropConnectDense (DropConnect on its kernel, rate 0 — a plain dense layer —
+ * unless set: `--set dense_0.rate=0.5`) followed by dropout (`--dropout`), so dropout and
+ * DropConnect act on the same layer and every variant starts from the same weights.
+ */
+const mlpDropConnect = (o: Values): ModelSpec => ({
+  layers: [
+    {
+      className: 'RegulabDropConnectDense',
+      config: {
+        name: 'dense_0',
+        units: o.hidden!,
+        activation: 'relu',
+        rate: 0,
+        kernelInitializer: { className: 'HeUniform', config: {} },
+      },
+    },
+    dropout('dropout_0', o.dropout!),
+    softmax('$classes'),
+  ],
+});
+
 /** The built-in specs of each experiment, by `--model` name; the first is the default. */
 export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) => ModelSpec>> = {
   charlm: { rnn: lmRnn },
   wordlm: { rnn: lmRnn },
   smnist: { rnn: sequenceRnn },
   pmnist: { rnn: sequenceRnn },
-  mnist: { mlp, cnn },
+  mnist: { mlp, cnn, 'small-cnn': smallCnn, 'mlp-dropconnect': mlpDropConnect },
 };
 
 /** The input one example of `experiment` gives the model. */

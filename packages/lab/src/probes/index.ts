@@ -5,12 +5,14 @@
  */
 import type { ProbeContext, TrainingProbe } from '../train/probe.js';
 import { dropoutRatesProbe } from './dropout-rates.js';
+import { gradientsProbe } from './gradients.js';
 import type { ProbeName } from './names.js';
 
 export { PROBE_NAMES, type ProbeName } from './names.js';
 
 const FACTORIES: Record<ProbeName, (context: ProbeContext) => TrainingProbe> = {
   'dropout-rates': dropoutRatesProbe,
+  gradients: gradientsProbe,
 };
 
 /** The probes named `names`, in that order (each once). */
