@@ -311,7 +311,7 @@ describe('configs and specs', () => {
       /--layers shapes a built-in model only/,
     );
     expect(() => resolveConfig('mnist', 'quick', { model: 'transformer' })).toThrow(
-      /--model transformer: no such file \(give a JSON spec file or a built-in model: mlp, cnn\)/,
+      /--model transformer: no such file \(give a JSON spec file or a built-in model: mlp, cnn, mlp-bn, mlp-dropout-bn\)/,
     );
   });
 });

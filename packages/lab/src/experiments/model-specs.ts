@@ -6,7 +6,8 @@
  *
  * `rnn` (charlm, wordlm): Embedding → L × RegulabLSTM (sequences) → Dense over the vocabulary;
  * `rnn` (smnist, pmnist): L × RegulabLSTM (the last returns h_T) → Dense over the classes;
- * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `cnn` (mnist): 28×28×1 image →
+ * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `mlp-bn`, `mlp-dropout-bn` (mnist): the
+ * MLP with BatchNormalization after or before each dropout; `cnn` (mnist): 28×28×1 image →
  * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense;
  * `small-cnn` and `mlp-dropconnect` (mnist): issue 14's conv and dropconnect experiments' models.
  *
@@ -80,6 +81,27 @@ const mlp = (o: Values): ModelSpec => ({
     softmax('$classes'),
   ],
 });
+
+const batchNorm = (name: string): LayerSpec => ({ className: 'BatchNormalization', config: { name } });
+
+/**
+ * The MLP with batch norm (Ioffe & Szegedy, ICML 2015) over each hidden layer's units, before or
+ * after its dropout (issue 14's `batchnorm-dropout`): `mlp-bn` is Dense relu → BatchNormalization →
+ * RegulabDropout (with --dropout 0: batch norm alone), `mlp-dropout-bn` is Dense relu →
+ * RegulabDropout → BatchNormalization, where dropout changes the variance batch norm sees between
+ * training and inference (Li et al., CVPR 2019).
+ */
+const mlpWithBatchNorm =
+  (dropoutFirst: boolean) =>
+  (o: Values): ModelSpec => ({
+    layers: [
+      ...Array.from({ length: o.layers! }, (_, l) => {
+        const [d, bn] = [dropout(`dropout_${l}`, o.dropout!), batchNorm(`batch_norm_${l}`)];
+        return [relu(`dense_${l}`, o.hidden!), ...(dropoutFirst ? [d, bn] : [bn, d])];
+      }).flat(),
+      softmax('$classes'),
+    ],
+  });
 
 const conv = (name: string, filters: number): LayerSpec => ({
   className: 'Conv2D',
@@ -162,7 +184,14 @@ export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) =
   wordlm: { rnn: lmRnn },
   smnist: { rnn: sequenceRnn },
   pmnist: { rnn: sequenceRnn },
-  mnist: { mlp, cnn, 'small-cnn': smallCnn, 'mlp-dropconnect': mlpDropConnect },
+  mnist: {
+    mlp,
+    cnn,
+    'small-cnn': smallCnn,
+    'mlp-dropconnect': mlpDropConnect,
+    'mlp-bn': mlpWithBatchNorm(false),
+    'mlp-dropout-bn': mlpWithBatchNorm(true),
+  },
 };
 
 /** The input one example of `experiment` gives the model. */

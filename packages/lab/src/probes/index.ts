@@ -4,6 +4,7 @@
  * name to ./names.ts and its factory below (the `Record<ProbeName, …>` type makes the two agree).
  */
 import type { ProbeContext, TrainingProbe } from '../train/probe.js';
+import { activationsProbe } from './activations.js';
 import { dropoutRatesProbe } from './dropout-rates.js';
 import { gradientsProbe } from './gradients.js';
 import type { ProbeName } from './names.js';
@@ -13,6 +14,7 @@ export { PROBE_NAMES, type ProbeName } from './names.js';
 const FACTORIES: Record<ProbeName, (context: ProbeContext) => TrainingProbe> = {
   'dropout-rates': dropoutRatesProbe,
   gradients: gradientsProbe,
+  activations: activationsProbe,
 };
 
 /** The probes named `names`, in that order (each once). */
