@@ -22,6 +22,7 @@ export interface Figure {
 }
 
 const FONT = 'Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif';
+/** The look every figure shares (fonts, axes, legends, colours): the specs' `config`. */
 export const CONFIG = {
   font: FONT,
   background: 'white',

@@ -1,11 +1,19 @@
 /**
- * A heatmap of one number per pair of categories (a 2-axis sweep: mean validation metric per
- * cell), as a Vega-Lite figure in the report's style: one rectangle per cell coloured by `value`,
- * with `text` (default: the value) written on it. Cells absent from `cells` stay blank.
+ * A heatmap as a Vega-Lite spec: one coloured cell per (x, y) pair, its colour the value on a
+ * sequential scale, its text the value or the caller's `text` (e.g. "−0.42 ± 1.03"; a newline
+ * in it breaks the line). The columns and rows keep the order in which the cells name them, so a
+ * grid given row by row reads as it was declared (dropout 0, 0.2, 0.5 left to right).
+ *
+ * Used for the grids of issue 14's experiments (validation loss and accuracy over dropout ×
+ * weight decay, the interaction of each pair).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, type Figure } from './charts.js';
 
+/**
+ * A heatmap of `cells` (see the module doc): each cell's column `x`, row `y`, the `value` its
+ * colour shows, and its `text` (default: the value to 3 significant digits).
+ */
 export function heatmapFigure(opts: {
   id: string;
   title: string;
@@ -15,46 +23,63 @@ export function heatmapFigure(opts: {
   yTitle: string;
   valueTitle: string;
 }): Figure {
-  const values = opts.cells.map((c) => ({ ...c, text: c.text ?? String(c.value) }));
-  // Categories in the order given (the sweep's value order), not sorted as text.
-  const xs = [...new Set(values.map((c) => c.x))];
-  const ys = [...new Set(values.map((c) => c.y))];
-  const numbers = values.map((c) => c.value);
-  const mid = (Math.min(...numbers) + Math.max(...numbers)) / 2;
-  const x = { field: 'x', type: 'ordinal', title: opts.xTitle, sort: xs, axis: { labelAngle: 0 } } as const;
-  const y = { field: 'y', type: 'ordinal', title: opts.yTitle, sort: ys } as const;
+  const bad = opts.cells.find((c) => !Number.isFinite(c.value));
+  if (bad !== undefined)
+    throw new RangeError(
+      `heatmapFigure ${opts.id}: cell (${bad.x}, ${bad.y}) has value ${bad.value}; give finite values`,
+    );
+  const unique = (xs: string[]) => [...new Set(xs)];
+  const columns = unique(opts.cells.map((c) => c.x));
+  const rows = unique(opts.cells.map((c) => c.y));
+  const values = opts.cells.map((c) => ({
+    x: c.x,
+    y: c.y,
+    value: c.value,
+    text: c.text ?? c.value.toPrecision(3),
+  }));
+  // Viridis is dark at its low end: white text there, dark text on the light half.
+  const lo = Math.min(...values.map((v) => v.value));
+  const hi = Math.max(...values.map((v) => v.value));
+  const middle = (lo + hi) / 2;
+  const x = {
+    field: 'x',
+    type: 'ordinal',
+    title: opts.xTitle,
+    sort: columns,
+    axis: { labelAngle: 0 },
+  } as const;
+  const y = { field: 'y', type: 'ordinal', title: opts.yTitle, sort: rows } as const;
   return {
     id: opts.id,
     title: opts.title,
     caption: opts.caption,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: Math.min(680, 110 * xs.length),
-      height: Math.min(420, 56 * ys.length),
+      width: Math.min(680, 130 * columns.length),
+      height: 46 * rows.length,
       config: CONFIG,
       data: { values },
+      encoding: { x, y },
       layer: [
         {
           mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
           encoding: {
-            x,
-            y,
             color: {
               field: 'value',
               type: 'quantitative',
               title: opts.valueTitle,
-              scale: { scheme: 'viridis', zero: false },
+              scale: { scheme: 'viridis', ...(hi > lo ? {} : { domain: [lo - 1, lo + 1] }) },
             },
           },
         },
         {
-          mark: { type: 'text', fontSize: 12, fontWeight: 600 },
+          mark: { type: 'text', fontSize: 12, lineBreak: '\n' },
           encoding: {
-            x,
-            y,
             text: { field: 'text', type: 'nominal' },
-            // viridis runs from dark (low) to light yellow (high): dark text on the light half.
-            color: { condition: { test: `datum.value > ${mid}`, value: '#111' }, value: 'white' },
+            color: {
+              condition: { test: `datum.value < ${middle}`, value: 'white' },
+              value: '#222',
+            },
           },
         },
       ],
