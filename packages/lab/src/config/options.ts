@@ -63,7 +63,7 @@ export const OPTIONS = {
   },
   model: {
     flag: '--model <file.json|name>',
-    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; the others: 'rnn')",
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn', 'concrete-mlp'; the others: 'rnn')",
     parse: 'string',
     schema: z.string().min(1),
     appliesTo: ALL,

@@ -7,7 +7,11 @@
  * `rnn` (charlm, wordlm): Embedding → L × RegulabLSTM (sequences) → Dense over the vocabulary;
  * `rnn` (smnist, pmnist): L × RegulabLSTM (the last returns h_T) → Dense over the classes;
  * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `cnn` (mnist): 28×28×1 image →
- * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense.
+ * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense;
+ * `concrete-mlp` (mnist): the MLP with each dropout replaced by concrete dropout (Gal, Hron &
+ * Kendall, NeurIPS 2017) on the next layer's input, Dense relu → (L − 1) × ConcreteDropoutDense
+ * relu → ConcreteDropoutDense, its rates learned from 0.1 with N = `"$examples"` (the rates the
+ * MLP fixes with `--dropout` are the ones this model trains; `--probe dropout-rates` logs them).
  *
  * The LM and sequential-MNIST specs are exactly the models the lab built before specs (names,
  * initializers, seed order: ../model/seed-layers.ts), so their numbers are unchanged.
@@ -80,6 +84,26 @@ const mlp = (o: Values): ModelSpec => ({
   ],
 });
 
+const concreteMlp = (o: Values): ModelSpec => {
+  const concrete = (name: string, units: number | string, activation: string): LayerSpec => ({
+    className: 'RegulabConcreteDropoutDense',
+    config: {
+      name,
+      units,
+      activation,
+      kernelInitializer: { className: activation === 'relu' ? 'HeUniform' : 'GlorotUniform', config: {} },
+      datasetSize: '$examples',
+    },
+  });
+  return {
+    layers: [
+      relu('dense_0', o.hidden!),
+      ...Array.from({ length: o.layers! - 1 }, (_, l) => concrete(`concrete_${l + 1}`, o.hidden!, 'relu')),
+      concrete('concrete_softmax', '$classes', 'linear'),
+    ],
+  };
+};
+
 const conv = (name: string, filters: number): LayerSpec => ({
   className: 'Conv2D',
   config: {
@@ -112,7 +136,7 @@ export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) =
   wordlm: { rnn: lmRnn },
   smnist: { rnn: sequenceRnn },
   pmnist: { rnn: sequenceRnn },
-  mnist: { mlp, cnn },
+  mnist: { mlp, cnn, 'concrete-mlp': concreteMlp },
 };
 
 /** The input one example of `experiment` gives the model. */
@@ -126,5 +150,7 @@ export function modelInput(experiment: ExperimentName, o: Values): ModelInput {
 export function taskValueStandIns(experiment: ExperimentName): TaskValues {
   return experiment === 'charlm' || experiment === 'wordlm'
     ? { vocab: CHECK_VALUES.vocab }
-    : { classes: CHECK_VALUES.classes };
+    : experiment === 'mnist'
+      ? { classes: CHECK_VALUES.classes, examples: CHECK_VALUES.examples }
+      : { classes: CHECK_VALUES.classes };
 }
