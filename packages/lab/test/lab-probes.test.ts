@@ -58,6 +58,11 @@ describe('--probe dropout-rates', () => {
     // The rate is trained: it moves (by more than float32 noise) over 3 epochs at lr 0.05.
     expect(Math.abs(rates[3]! - rates[0]!)).toBeGreaterThan(1e-4);
     expect(rows.every((r) => r.batch === (r.at === 'start' ? 0 : 4))).toBe(true); // 64 images / batch 16
+    // Each epoch's line says the rate measured after it.
+    for (const epoch of [1, 2, 3]) {
+      const line = withProbe.lines.find((l) => l.startsWith(`epoch ${String(epoch).padStart(3)} `));
+      expect(line).toContain(`  dropout-rates: concrete_dropout_dense_1 ${rates[epoch]!.toPrecision(3)}`);
+    }
 
     const without = await cli(...args, '--epochs', '3', '--out', b);
     expect(without.code, without.err).toBe(0);

@@ -63,7 +63,7 @@ export const OPTIONS = {
   },
   model: {
     flag: '--model <file.json|name>',
-    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn', 'small-cnn', 'mlp-dropconnect', 'mlp-bn', 'mlp-dropout-bn'; the others: 'rnn')",
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn' and the experiments' models; the others: 'rnn'; an unknown name lists them all)",
     parse: 'string',
     schema: z.string().min(1),
     appliesTo: ALL,

@@ -15,7 +15,7 @@
  */
 import type { ExperimentName, OptionValues } from '../config/options.js';
 import type { PresetName } from './presets.js';
-import type { Figure, MetricName, ReportSection, SeedMeasure, SeedStatistics } from '../report/index.js';
+import type { MetricName, ReportSection, SeedMeasure, SeedStatistics } from '../report/index.js';
 
 /** The tasks an experiment can train (each has its own options and presets). */
 export type TaskName = ExperimentName;
@@ -77,12 +77,11 @@ export interface ExperimentReport {
 }
 
 /**
- * A report section of an experiment, the conclusions it draws from its own numbers, and its
- * figures (drawn after its HTML, and written as SVG and PNG beside the report's own figures).
+ * A report section of an experiment (with its figures, drawn after its HTML: ReportSection) and
+ * the conclusions it draws from its own numbers.
  */
 export interface ExperimentSection extends ReportSection {
   conclusions?: readonly string[];
-  figures?: readonly Figure[];
 }
 
 /** What a report section is given. */

@@ -7,7 +7,8 @@
  *
  *     h_T = LSTM_L(… LSTM_1(x_1 … x_T)),  p(y | x) = softmax(W h_T + b)
  *
- * The model is the run's spec (./model-specs.ts) with `"$classes"` set to 10.
+ * The model is the run's spec (./model-specs.ts) with `"$classes"` set to 10 and `"$examples"` to
+ * the number of training images.
  *
  * Shapes: a batch x [b, 784] → [b, T = 784/p, p] (smnist, pmnist) or [b, 784] (mnist) →
  * logits [b, 10]. The batch order of epoch e is
@@ -56,10 +57,16 @@ export class MnistTask implements TrainingTask {
     };
     const input = modelInput(config.experiment, config);
     this.exampleShape = input.shape;
-    this.model = new SpecModel(fillTaskValues(config.spec, { classes: data.numClasses }), {
-      seed: config.seed,
-      input,
-    });
+    this.model = new SpecModel(
+      fillTaskValues(config.spec, {
+        classes: data.numClasses,
+        examples: this.splits.train.count,
+      }),
+      {
+        seed: config.seed,
+        input,
+      },
+    );
     const out = this.model.outputShape;
     if (out.length !== 2 || out[1] !== data.numClasses) {
       throw new ConfigError(

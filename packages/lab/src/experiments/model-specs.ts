@@ -10,6 +10,10 @@
  * MLP with BatchNormalization after or before each dropout; `cnn` (mnist): 28×28×1 image →
  * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense;
  * `small-cnn` and `mlp-dropconnect` (mnist): issue 14's conv and dropconnect experiments' models.
+ * `concrete-mlp` (mnist): the MLP with each dropout replaced by concrete dropout (Gal, Hron &
+ * Kendall, NeurIPS 2017) on the next layer's input, Dense relu → (L − 1) × ConcreteDropoutDense
+ * relu → ConcreteDropoutDense, its rates learned from 0.1 with N = `"$examples"` (the rates the
+ * MLP fixes with `--dropout` are the ones this model trains; `--probe dropout-rates` logs them).
  *
  * The LM and sequential-MNIST specs are exactly the models the lab built before specs (names,
  * initializers, seed order: ../model/seed-layers.ts), so their numbers are unchanged.
@@ -102,6 +106,25 @@ const mlpWithBatchNorm =
       softmax('$classes'),
     ],
   });
+const concreteMlp = (o: Values): ModelSpec => {
+  const concrete = (name: string, units: number | string, activation: string): LayerSpec => ({
+    className: 'RegulabConcreteDropoutDense',
+    config: {
+      name,
+      units,
+      activation,
+      kernelInitializer: { className: activation === 'relu' ? 'HeUniform' : 'GlorotUniform', config: {} },
+      datasetSize: '$examples',
+    },
+  });
+  return {
+    layers: [
+      relu('dense_0', o.hidden!),
+      ...Array.from({ length: o.layers! - 1 }, (_, l) => concrete(`concrete_${l + 1}`, o.hidden!, 'relu')),
+      concrete('concrete_softmax', '$classes', 'linear'),
+    ],
+  };
+};
 
 const conv = (name: string, filters: number): LayerSpec => ({
   className: 'Conv2D',
@@ -191,6 +214,7 @@ export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) =
     'mlp-dropconnect': mlpDropConnect,
     'mlp-bn': mlpWithBatchNorm(false),
     'mlp-dropout-bn': mlpWithBatchNorm(true),
+    'concrete-mlp': concreteMlp,
   },
 };
 
@@ -205,5 +229,7 @@ export function modelInput(experiment: ExperimentName, o: Values): ModelInput {
 export function taskValueStandIns(experiment: ExperimentName): TaskValues {
   return experiment === 'charlm' || experiment === 'wordlm'
     ? { vocab: CHECK_VALUES.vocab }
-    : { classes: CHECK_VALUES.classes };
+    : experiment === 'mnist'
+      ? { classes: CHECK_VALUES.classes, examples: CHECK_VALUES.examples }
+      : { classes: CHECK_VALUES.classes };
 }

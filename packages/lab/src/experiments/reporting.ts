@@ -2,11 +2,7 @@
  * The lab's calls into the reports module. A report problem caused by its input (a run directory
  * without metrics) is a usage error for the CLI.
  */
-import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { prefixSvgIds } from '../report/charts.js';
-import { escapeHtml } from '../report/html.js';
-import { writeFigures } from '../report/write-report.js';
 import {
   ReportInputError,
   type ReportOptions,
@@ -48,11 +44,10 @@ export async function writeExperimentReport(
   }));
   const section = async (statistics: SeedStatistics | null): Promise<ExperimentSection[]> => {
     const input: ReportSectionInput = { variants, statistics };
-    if (!definition.report.section) return [];
-    return [await drawFigures(await definition.report.section(input), join(dirname(outFile), 'plots'))];
+    return definition.report.section ? [await definition.report.section(input)] : [];
   };
   const split = (sections: ExperimentSection[]) => ({
-    sections: sections.map(({ conclusions: _, figures: __, ...s }): ReportSection => s),
+    sections: sections.map(({ conclusions: _, ...s }): ReportSection => s),
     moreConclusions: sections.flatMap((s) => s.conclusions ?? []),
   });
   return asUsageError(async () => {
@@ -81,19 +76,6 @@ export async function writeExperimentReport(
       : [];
     return writeSeedReport(variants, outFile, { ...opts, ...split(own) });
   });
-}
-
-/** The section with its figures rendered after its HTML (and written into `plotsDir`). */
-async function drawFigures(section: ExperimentSection, plotsDir: string): Promise<ExperimentSection> {
-  const figures = section.figures ?? [];
-  if (figures.length === 0) return section;
-  const { svgs } = await writeFigures([...figures], plotsDir, 2);
-  const drawn = figures.map(
-    (f, i) =>
-      `<figure id="fig-${escapeHtml(f.id)}" aria-label="${escapeHtml(f.title)}">${prefixSvgIds(svgs[i]!, `${section.id}-f${i}`)}` +
-      `<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`,
-  );
-  return { ...section, html: section.html + drawn.join('') };
 }
 
 async function asUsageError<T>(f: () => Promise<T>): Promise<T> {

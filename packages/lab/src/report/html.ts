@@ -33,7 +33,7 @@ export interface ReportSection {
   id: string;
   title: string;
   html: string;
-  figures?: Figure[];
+  figures?: readonly Figure[];
 }
 
 /** A figure as the page shows it: its rendered SVG and caption. */

@@ -73,6 +73,8 @@ export interface TrainerOptions {
 
 /** At most this much synchronous work (ms) between two turns of the event loop. */
 const YIELD_MS = 50;
+/** The most values of one probe shown on an epoch line (probes.jsonl holds them all). */
+const PROBE_WORDS = 4;
 
 /** What the checkpoint's JSON header holds. */
 export interface CheckpointMeta {
@@ -236,7 +238,8 @@ export async function train(
       ...(opts.config && { config: opts.config }),
     };
     opts.log?.(
-      epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds),
+      epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds) +
+        probeWords(probeRows.filter((r) => r.at === 'epoch' && r.epoch === epoch)),
     );
     const tensors = new Map([...captureWeights(task.layers, 'weights'), ...opt.tensors, ...best]);
     saving(paths, epoch - 1, `epoch ${epoch}'s metrics`, () => writeMetrics(paths.metrics, rows));
@@ -323,6 +326,20 @@ function row(
   seconds: number,
 ): MetricRecord {
   return { epoch, split, loss: s.loss, [task.metric]: s.metric, seconds: Math.round(seconds * 1000) / 1000 };
+}
+
+/**
+ * What the probes measured after the epoch, for its line: `  dropout-rates: dense_1 0.213,
+ * softmax 0.0871` (each value to 3 significant digits, at most PROBE_WORDS of them per probe).
+ */
+function probeWords(rows: readonly ProbeRecord[]): string {
+  return rows
+    .map((r) => {
+      const values = Object.entries(r.values);
+      const shown = values.slice(0, PROBE_WORDS).map(([k, v]) => `${k} ${v.toPrecision(3)}`);
+      return `  ${r.probe}: ${shown.join(', ')}${values.length > PROBE_WORDS ? ', …' : ''}`;
+    })
+    .join('');
 }
 
 function epochLine(
