@@ -90,6 +90,11 @@ export interface ReportSectionInput {
   variants: { name: string; label: string; runs: { seed: number; dir: string }[] }[];
   /** Mean ± sd, intervals and paired comparisons (null with one seed). */
   statistics: SeedStatistics | null;
+  /**
+   * The report's directory: a section may keep
+   * the numbers it computed beside the report (`<reportDir>/<experiment>.json`).
+   */
+  reportDir: string;
 }
 
 /** An experiment, declared as data (see the module doc). */

@@ -86,6 +86,11 @@ export class MnistTask implements TrainingTask {
     });
   }
 
+  /** The images of `split` the task trains or scores on (the slices its options chose). */
+  images(split: 'train' | 'valid' | 'test'): ImageSplit {
+    return this.splits[split];
+  }
+
   get layers(): tf.layers.Layer[] {
     return this.model.layers;
   }

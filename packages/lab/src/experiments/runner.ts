@@ -6,8 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import * as rl from 'regulab';
-import { loadMnist } from '../datasets/mnist.js';
-import { loadTextCorpus } from '../datasets/load-text-corpus.js';
 import { InterruptedError, RunFailedError } from '../errors.js';
 import type { MetricName } from '../store/metrics-log.js';
 import {
@@ -21,11 +19,9 @@ import {
 import { lockRunDir } from '../store/run-lock.js';
 import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
-import type { TrainingTask } from '../train/task.js';
 import { train } from '../train/trainer.js';
-import { type ExperimentConfig, type LmConfig, type MnistConfig, validateConfig } from './config.js';
-import { LmTask } from './lm-task.js';
-import { MnistTask } from './mnist-task.js';
+import { buildTask } from './build-task.js';
+import { type ExperimentConfig, validateConfig } from './config.js';
 import { lstmImplementation } from './recurrent-layer.js';
 import { writeRunReport } from './reporting.js';
 
@@ -153,23 +149,4 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     optimizer.dispose();
     unlock();
   }
-}
-
-async function buildTask(config: ExperimentConfig): Promise<TrainingTask> {
-  if (config.experiment === 'charlm' || config.experiment === 'wordlm') {
-    const level = config.experiment === 'charlm' ? 'char' : 'word';
-    const corpus = await loadTextCorpus(
-      config.data,
-      level,
-      'minCount' in config ? { minCount: config.minCount } : {},
-    );
-    return new LmTask(config as LmConfig, corpus);
-  }
-  const mnist = config as MnistConfig;
-  const data = await loadMnist({
-    variant: ({ smnist: 'sequential', pmnist: 'permuted', mnist: 'flat' } as const)[mnist.experiment],
-    permutationSeed: mnist.seed,
-    dir: mnist.data === 'mnist' ? undefined : mnist.data,
-  });
-  return new MnistTask(mnist, data);
 }

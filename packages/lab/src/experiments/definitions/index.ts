@@ -9,6 +9,7 @@ import { conv } from './conv.js';
 import { dropconnect } from './dropconnect.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
+import { mcDropout } from './mc-dropout.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
@@ -16,6 +17,7 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   l1VsL2,
   conv,
   dropconnect,
+  mcDropout,
 ];
 
 /** The definition named `name`, or undefined. */
