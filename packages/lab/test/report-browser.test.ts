@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { chromiumMissing, haveChromium, launchChromium } from '../../../test/chromium.js';
+import { chromiumMissing, haveChromium, launchChromium } from '../src/browser/chromium.js';
 import { writeReport } from '../src/report/write-report.js';
 import { FIXTURE_RUNS, writeFixtureRun } from './report-fixtures.js';
 

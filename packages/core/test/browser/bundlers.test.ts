@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, haveChromium, launchChromium } from '../../../../test/chromium.js';
-import { serveStatic, type StaticServer } from '../../../../test/static-server.js';
+import { chromiumMissing, haveChromium, launchChromium } from '../../../lab/src/browser/chromium.js';
+import { serveStatic, type StaticServer } from '../../../lab/src/browser/static-server.js';
 import { bundleApp, BUNDLERS, type Bundler, writeWorkerPage } from './bundle-app.js';
 // @ts-expect-error: plain JavaScript (every bundler builds it with defaults); no declarations
 import { trainLstm, TRAIN_STEPS } from './app/train-lstm.js';
