@@ -48,6 +48,7 @@ export async function runQuickJob(name: string, seeds: number, ...extra: string[
       runs: seedList.map((seed) => ({ seed, dir: join(dir, v.name, `seed-${seed}`) })),
     })),
     statistics: null,
+    reportDir: dir,
   };
   return { dir, summary, html: readFileSync(join(dir, 'report.html'), 'utf8'), input };
 }

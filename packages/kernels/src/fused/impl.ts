@@ -210,6 +210,8 @@ export interface FusedImpl {
   threads(): number;
   /** One line for notices and benchmarks, e.g. 'native avx512, 2 threads'. */
   describe(): string;
+  /** Optional: settles once helper threads that start in the background run (wasm in browsers). */
+  ready?(): Promise<void>;
   /** Optional dense matmul, used to speed up tfjs's CPU MatMul kernels (./cpu-kernels.ts). */
   sgemm?: Sgemm;
   /** Optional broadcasting arithmetic, used for tfjs's CPU Add/Sub/Multiply/RealDiv kernels. */

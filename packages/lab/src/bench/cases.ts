@@ -35,7 +35,7 @@ export interface BenchCase {
   samples?: number;
 }
 
-const CHARLM_STEP: BenchCase = {
+export const CHARLM_STEP: BenchCase = {
   name: 'charlm-step',
   kind: 'recurrent',
   batch: 32,
