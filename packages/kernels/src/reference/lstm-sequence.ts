@@ -3,7 +3,7 @@
  * pass). The native and WebAssembly kernels must match it; it is also the fallback.
  *
  * One step (gate order i, f, c, o as tfjs/Keras; σ = recurrentActivation, φ = activation):
- *   ĥ = h_{t−1} ⊙ m_rec                          (Gal recurrent mask, constant across steps)
+ *   ĥ = h_{t−1} ⊙ m_rec                          (Gal recurrent mask: [B, H] for every step, or step k of [T, B, H])
  *   [a_i a_f a_g a_o] = x_t·W + ĥ·U + b
  *   i = σ(a_i), f = σ(a_f), g = φ(a_g) ⊙ m_cand, o = σ(a_o)   (Semeniuta: only the candidate)
  *   c̃ = f ⊙ c_{t−1} + i ⊙ g,  h̃ = o ⊙ φ(c̃)      (from the un-zoned new cell)
@@ -80,6 +80,7 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
       processingOrder(g, back),
     ); // 4 × T × [B, H]
     const keeps = processingOrder(stepColumns(inputs.stepMask, steps, units), back);
+    const rec = maskSteps(inputs.recurrentMask, steps);
     const cand = maskSteps(inputs.candidateMask, steps);
     const dc = zoneoutSteps(inputs.zoneoutCell, steps);
     const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
@@ -89,7 +90,8 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
     const outputs: tf.Tensor2D[] = [];
     for (let k = 0; k < steps; k++) {
       const next = tf.tidy(() => {
-        const hIn = inputs.recurrentMask ? (tf.mul(h, inputs.recurrentMask) as tf.Tensor2D) : h; // [B, H]
+        const r = rec[k];
+        const hIn = r ? (tf.mul(h, r) as tf.Tensor2D) : h; // [B, H]
         const xk = xw.map((g) => g[k]!); // 4 × [B, H]
         const hu = u.map((ug) => tf.matMul(hIn, ug, false, true) as tf.Tensor2D); // 4 × [B, H]
         const a = biasPerStep
