@@ -62,7 +62,7 @@ export const OPTIONS = {
   },
   model: {
     flag: '--model <file.json|name>',
-    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; the others: 'rnn')",
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; charlm, wordlm: 'rnn', 'rnn-io-dropout'; smnist, pmnist: 'rnn')",
     parse: 'string',
     schema: z.string().min(1),
     appliesTo: ALL,
@@ -196,6 +196,14 @@ export const OPTIONS = {
     schema: z.enum(['gal', 'semeniuta']),
     appliesTo: RECURRENT,
     shorthand: { layers: 'recurrent', options: ['recurrentDropoutMode'] },
+  },
+  recurrentDropoutMask: {
+    flag: '--recurrent-dropout-mask <mask>',
+    help: "'sequence' (one recurrent dropout mask per sequence; gal's default) | 'step' (a new mask every step; semeniuta's default; gal + step runs on the reference op)",
+    parse: 'string',
+    schema: z.enum(['sequence', 'step']).optional(), // unset: each mode's default
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['recurrentDropoutMask'] },
   },
   zoneoutCell: {
     flag: '--zoneout-cell <rate>',

@@ -6,7 +6,14 @@
  */
 import { type RunPaths, runPaths } from '../../store/run-dir.js';
 import { readCheckpointFile, type StoredTensor } from '../../store/checkpoint-file.js';
-import { measureOf, metricInfo, readRun, type SeedMeasure, summarizeRuns } from '../../report/index.js';
+import {
+  measureOf,
+  metricInfo,
+  type MetricName,
+  readRun,
+  type SeedMeasure,
+  summarizeRuns,
+} from '../../report/index.js';
 import type { ReportSectionInput } from '../definition.js';
 
 /** Seed → value. */
@@ -17,7 +24,16 @@ export type BySeed = Map<number, number>;
  * validation), by seed; seeds whose run has no such value are left out.
  */
 export function accuracyBySeed(input: ReportSectionInput, measure: SeedMeasure): Map<string, BySeed> {
-  const metric = metricInfo('accuracy');
+  return metricBySeed(input, 'accuracy', measure);
+}
+
+/** Each variant's `metric` (bpc, accuracy, …) at its best validation epoch, by seed (see accuracyBySeed). */
+export function metricBySeed(
+  input: ReportSectionInput,
+  name: MetricName,
+  measure: SeedMeasure,
+): Map<string, BySeed> {
+  const metric = metricInfo(name);
   return new Map(
     input.variants.map((v) => {
       const values: BySeed = new Map();
