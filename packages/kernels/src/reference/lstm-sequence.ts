@@ -45,6 +45,13 @@ export interface LstmStepHooks {
   normInput?: (k: number, xw: tf.Tensor2D[]) => tf.Tensor2D[];
   normRecurrent?: (k: number, hu: tf.Tensor2D[]) => tf.Tensor2D[];
   normCell?: (k: number, c: tf.Tensor2D) => tf.Tensor2D;
+  /**
+   * Observes or perturbs the states after step k (after zoneout and padding): the states it
+   * returns are the step's output and the next step's input. For measurements, e.g. ‖∂L/∂h_t‖ as
+   * the gradient of an added zero, or the variance of c_t. Runs inside the step's tf.tidy (keep
+   * what must outlive it).
+   */
+  state?: (k: number, h: tf.Tensor2D, c: tf.Tensor2D) => { h: tf.Tensor2D; c: tf.Tensor2D };
 }
 
 export function referenceLstmSequence(
@@ -70,7 +77,7 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
   const back = inputs.goBackwards === true;
 
   return tf.tidy(() => {
-    const { normInput, normRecurrent, normCell } = hooks;
+    const { normInput, normRecurrent, normCell } = hooks; // hooks.state: after each step
     const biasPerStep = normInput !== undefined || normRecurrent !== undefined;
     const b = biasBlocks(bias, 4); // 4 × [H]
     const bRows = biasPerStep ? b.map((bg) => broadcastRows(bg, batch)) : []; // 4 × [B, H]
@@ -108,7 +115,8 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
         const hNew = tf.mul(o, applyActivation(act, cOut)) as tf.Tensor2D; // h̃ [B, H]
         const cZ = zoneoutStep(inputs.zoneoutCell, dc[k], c, cNew);
         const hZ = zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew);
-        return { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
+        const out = { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
+        return hooks.state ? hooks.state(k, out.h, out.c) : out;
       });
       h = next.h;
       c = next.c;
