@@ -37,8 +37,13 @@ export interface SeededZoneout {
 }
 
 export interface RecurrentSequenceOptions {
-  /** Gal recurrent dropout: one mask [B, H] on h_{t−1} where it enters the recurrent matmul (all gates); the carried state is not masked. */
-  recurrentMask?: tf.Tensor2D;
+  /**
+   * Gal recurrent dropout: a mask on h_{t−1} where it enters the recurrent matmul (all gates); the
+   * carried state is not masked. [B, H]: one mask per sequence (Gal & Ghahramani). [T, B, H]: a
+   * new mask every step ("naive" recurrent dropout); the native and wasm kernels do not take it
+   * yet (issue 13), so `lstmSequence` / `gruSequence` run such a call on the reference op.
+   */
+  recurrentMask?: tf.Tensor2D | tf.Tensor3D;
   /** Semeniuta recurrent dropout on the candidate (LSTM g_t, GRU h̃ candidate): [B, H] per sequence or [T, B, H] per step. */
   candidateMask?: tf.Tensor2D | tf.Tensor3D;
   /** LSTM: zoneout on the cell state. */
@@ -64,7 +69,7 @@ export interface RecurrentSequenceOptions {
 }
 
 /*
- * Per-step masks ([T, B, H]: Semeniuta 'step' candidate masks, zoneout masks) are indexed by the
+ * Per-step masks ([T, B, H]: 'step' recurrent and candidate masks, zoneout masks) are indexed by the
  * processing step k = 0..T−1: with goBackwards, step k reads input x[:, T−1−k] and mask[k]. The
  * stepMask [B, T] is indexed by input time (it follows the input it pads).
  */

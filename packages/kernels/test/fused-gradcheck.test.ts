@@ -193,6 +193,11 @@ describe.skipIf(impl === null)('native fused ops: leaks and errors', () => {
     expect(() => fusedLstmSequence(impl!, { ...c, zoneoutSeeded: { hidden: { rate: 2, seed: 1 } } })).toThrow(
       /rate must lie in \[0, 1\]/,
     );
-    tf.dispose([xi, bad, ...caseTensors(c), ...caseTensors(g)]);
+    // A per-step recurrent mask (issue 15) is the reference op's until issue 13 adds it here.
+    const perStep = tf.ones([3, 2, 3]) as tf.Tensor3D;
+    expect(() => fusedLstmSequence(impl!, { ...c, recurrentMask: perStep })).toThrow(
+      /fused kernels take recurrentMask \[B, H\] \(one mask per sequence\), got \[3, 2, 3\]/,
+    );
+    tf.dispose([xi, bad, perStep, ...caseTensors(c), ...caseTensors(g)]);
   });
 });

@@ -29,7 +29,12 @@
  * reference); with it, in the tfjs reference op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { lstmSequence, referenceLstmSequence, type LstmSequenceInputs } from '@regulab/kernels';
+import {
+  lstmSequence,
+  referenceLstmSequence,
+  type LstmSequenceInputs,
+  type LstmStepHooks,
+} from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
@@ -73,6 +78,12 @@ export class Lstm extends RecurrentLayer {
   readonly normMomentum: number;
   readonly unitForgetBias: boolean;
   private norm: LstmNormWeights | null = null;
+  /**
+   * Instrumentation, not a regularizer: when set, every call runs on the tfjs reference op and
+   * passes each step's states (h_t, c_t after zoneout) through this hook (see LstmStepHooks.state),
+   * e.g. to record them or to add a zero whose gradient is ∂L/∂h_t. Not serialized.
+   */
+  stateHook: LstmStepHooks['state'] | null = null;
 
   constructor(args: LstmArgs) {
     const owner = 'rl.layers.lstm';
@@ -144,8 +155,9 @@ export class Lstm extends RecurrentLayer {
       activation: this.options.activation,
       recurrentActivation: this.options.recurrentActivation,
     };
+    const state = this.stateHook ?? undefined;
     if (this.normalization === 'none') {
-      const out = lstmSequence(inputs);
+      const out = state ? referenceLstmSequence(inputs, { state }) : lstmSequence(inputs);
       return { sequence: out.sequence, states: [out.h, out.c] };
     }
     this.noteNormalizationFallback(this.normalization);
@@ -156,7 +168,7 @@ export class Lstm extends RecurrentLayer {
       training,
       this.normMomentum,
     );
-    const out = referenceLstmSequence(inputs, norm.hooks);
+    const out = referenceLstmSequence(inputs, { ...norm.hooks, state });
     norm.finish();
     return { sequence: out.sequence, states: [out.h, out.c] };
   }

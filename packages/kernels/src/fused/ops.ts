@@ -75,6 +75,11 @@ function commonArgs(
   const [batch, steps, inputDim] = inputs.x.shape;
   const units = inputs.recurrentKernel.shape[0];
   const cand = inputs.candidateMask;
+  if (inputs.recurrentMask?.rank === 3) {
+    throw new Error(
+      `${op}: the fused kernels take recurrentMask [B, H] (one mask per sequence), got [${inputs.recurrentMask.shape.join(', ')}]; run a per-step mask through lstmSequence / gruSequence, which use the reference op for it`,
+    );
+  }
   return {
     dims: { batch, steps, inputDim, units },
     x: f32(op, 'x', inputs.x),

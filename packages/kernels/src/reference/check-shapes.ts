@@ -17,10 +17,12 @@ export function checkShapes(
     throw new Error(`${op}: x must be [batch, time, features], got shape [${x.shape.join(', ')}]`);
   const [batch, steps] = x.shape;
   const all = [...want];
-  if (inputs.recurrentMask) all.push(['recurrentMask', inputs.recurrentMask.shape, [batch, units]]);
-  if (inputs.candidateMask) {
-    const m = inputs.candidateMask;
-    all.push(['candidateMask', m.shape, m.rank === 2 ? [batch, units] : [steps, batch, units]]);
+  const masks = [
+    ['recurrentMask', inputs.recurrentMask],
+    ['candidateMask', inputs.candidateMask],
+  ] as const;
+  for (const [name, m] of masks) {
+    if (m) all.push([name, m.shape, m.rank === 2 ? [batch, units] : [steps, batch, units]]);
   }
   const zoneouts: [string, ZoneoutSpec | undefined][] = [
     ['zoneoutCell', inputs.zoneoutCell],

@@ -3,7 +3,7 @@
  * pass). The native and WebAssembly kernels must match it; it is also the fallback.
  *
  * One step (gate order z, r, h as tfjs/Keras; σ = recurrentActivation, φ = activation):
- *   ĥ = h_{t−1} ⊙ m_rec                                  (Gal recurrent mask, constant across steps)
+ *   ĥ = h_{t−1} ⊙ m_rec                                  (Gal recurrent mask: [B, H] for every step, or step k of [T, B, H])
  *   [x_z x_r x_h] = x_t·W + b_in
  *   reset-before (tfjs): z = σ(x_z + ĥ·U_z), r = σ(x_r + ĥ·U_r), h̃ = φ(x_h + (r ⊙ ĥ)·U_h)
  *   reset-after (Keras default): [u_z u_r u_h] = ĥ·U + b_rec,
@@ -91,6 +91,7 @@ function gruSequenceWithMasks(inputs: GruSequenceInputs, hooks: GruStepHooks): G
     const [uz, ur, uh] = gateBlocks(recurrentKernel, 3); // 3 × [H, H] (transposed)
     const br = recBias ? biasBlocks(recBias, 3).map((bg) => broadcastRows(bg, batch)) : undefined; // 3 × [B, H]
     const keeps = processingOrder(stepColumns(inputs.stepMask, steps, units), back);
+    const rec = maskSteps(inputs.recurrentMask, steps);
     const cand = maskSteps(inputs.candidateMask, steps);
     const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
     const proj = (v: tf.Tensor2D, w: tf.Tensor2D) => tf.matMul(v, w, false, true) as tf.Tensor2D; // [B, H]
@@ -100,7 +101,8 @@ function gruSequenceWithMasks(inputs: GruSequenceInputs, hooks: GruStepHooks): G
     for (let k = 0; k < steps; k++) {
       h = tf.tidy(() => {
         const norm = (v: tf.Tensor2D[], first: number) => (normRecurrent ? normRecurrent(k, v, first) : v);
-        const hIn = inputs.recurrentMask ? (tf.mul(h, inputs.recurrentMask) as tf.Tensor2D) : h; // [B, H]
+        const r = rec[k];
+        const hIn = r ? (tf.mul(h, r) as tf.Tensor2D) : h; // [B, H]
         const xRaw = xw.map((g) => g[k]!); // 3 × [B, H]
         const xk = normInput ? normInput(k, xRaw).map((v, g) => tf.add(v, bInRows[g]!)) : xRaw;
         let z: tf.Tensor; // [B, H]

@@ -3,7 +3,7 @@
  * pass). The native and WebAssembly kernels must match it; it is also the fallback.
  *
  * One step (gate order i, f, c, o as tfjs/Keras; σ = recurrentActivation, φ = activation):
- *   ĥ = h_{t−1} ⊙ m_rec                          (Gal recurrent mask, constant across steps)
+ *   ĥ = h_{t−1} ⊙ m_rec                          (Gal recurrent mask: [B, H] for every step, or step k of [T, B, H])
  *   [a_i a_f a_g a_o] = x_t·W + ĥ·U + b
  *   i = σ(a_i), f = σ(a_f), g = φ(a_g) ⊙ m_cand, o = σ(a_o)   (Semeniuta: only the candidate)
  *   c̃ = f ⊙ c_{t−1} + i ⊙ g,  h̃ = o ⊙ φ(c̃)      (from the un-zoned new cell)
@@ -45,6 +45,13 @@ export interface LstmStepHooks {
   normInput?: (k: number, xw: tf.Tensor2D[]) => tf.Tensor2D[];
   normRecurrent?: (k: number, hu: tf.Tensor2D[]) => tf.Tensor2D[];
   normCell?: (k: number, c: tf.Tensor2D) => tf.Tensor2D;
+  /**
+   * Observes or perturbs the states after step k (after zoneout and padding): the states it
+   * returns are the step's output and the next step's input. For measurements, e.g. ‖∂L/∂h_t‖ as
+   * the gradient of an added zero, or the variance of c_t. Runs inside the step's tf.tidy (keep
+   * what must outlive it).
+   */
+  state?: (k: number, h: tf.Tensor2D, c: tf.Tensor2D) => { h: tf.Tensor2D; c: tf.Tensor2D };
 }
 
 export function referenceLstmSequence(
@@ -70,7 +77,7 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
   const back = inputs.goBackwards === true;
 
   return tf.tidy(() => {
-    const { normInput, normRecurrent, normCell } = hooks;
+    const { normInput, normRecurrent, normCell } = hooks; // hooks.state: after each step
     const biasPerStep = normInput !== undefined || normRecurrent !== undefined;
     const b = biasBlocks(bias, 4); // 4 × [H]
     const bRows = biasPerStep ? b.map((bg) => broadcastRows(bg, batch)) : []; // 4 × [B, H]
@@ -80,6 +87,7 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
       processingOrder(g, back),
     ); // 4 × T × [B, H]
     const keeps = processingOrder(stepColumns(inputs.stepMask, steps, units), back);
+    const rec = maskSteps(inputs.recurrentMask, steps);
     const cand = maskSteps(inputs.candidateMask, steps);
     const dc = zoneoutSteps(inputs.zoneoutCell, steps);
     const dh = zoneoutSteps(inputs.zoneoutHidden, steps);
@@ -89,7 +97,8 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
     const outputs: tf.Tensor2D[] = [];
     for (let k = 0; k < steps; k++) {
       const next = tf.tidy(() => {
-        const hIn = inputs.recurrentMask ? (tf.mul(h, inputs.recurrentMask) as tf.Tensor2D) : h; // [B, H]
+        const r = rec[k];
+        const hIn = r ? (tf.mul(h, r) as tf.Tensor2D) : h; // [B, H]
         const xk = xw.map((g) => g[k]!); // 4 × [B, H]
         const hu = u.map((ug) => tf.matMul(hIn, ug, false, true) as tf.Tensor2D); // 4 × [B, H]
         const a = biasPerStep
@@ -106,7 +115,8 @@ function lstmSequenceWithMasks(inputs: LstmSequenceInputs, hooks: LstmStepHooks)
         const hNew = tf.mul(o, applyActivation(act, cOut)) as tf.Tensor2D; // h̃ [B, H]
         const cZ = zoneoutStep(inputs.zoneoutCell, dc[k], c, cNew);
         const hZ = zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew);
-        return { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
+        const out = { c: carryPadded(keeps[k], c, cZ), h: carryPadded(keeps[k], h, hZ) };
+        return hooks.state ? hooks.state(k, out.h, out.c) : out;
       });
       h = next.h;
       c = next.c;

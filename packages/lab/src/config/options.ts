@@ -63,7 +63,7 @@ export const OPTIONS = {
   },
   model: {
     flag: '--model <file.json|name>',
-    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn' and the experiments' models; the others: 'rnn'; an unknown name lists them all)",
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; charlm, wordlm, smnist, pmnist: 'rnn'; and the experiments' models; an unknown name lists them all)",
     parse: 'string',
     schema: z.string().min(1),
     appliesTo: ALL,
@@ -197,6 +197,14 @@ export const OPTIONS = {
     schema: z.enum(['gal', 'semeniuta']),
     appliesTo: RECURRENT,
     shorthand: { layers: 'recurrent', options: ['recurrentDropoutMode'] },
+  },
+  recurrentDropoutMask: {
+    flag: '--recurrent-dropout-mask <mask>',
+    help: "'sequence' (one recurrent dropout mask per sequence; gal's default) | 'step' (a new mask every step; semeniuta's default; gal + step runs on the reference op)",
+    parse: 'string',
+    schema: z.enum(['sequence', 'step']).optional(), // unset: each mode's default
+    appliesTo: RECURRENT,
+    shorthand: { layers: 'recurrent', options: ['recurrentDropoutMask'] },
   },
   zoneoutCell: {
     flag: '--zoneout-cell <rate>',

@@ -5,6 +5,9 @@
  * (`--dropout`, `--zoneout-cell`, …) are then set on it (./resolve-spec.ts).
  *
  * `rnn` (charlm, wordlm): Embedding → L × RegulabLSTM (sequences) → Dense over the vocabulary;
+ * `rnn-io-dropout` (charlm, wordlm): `rnn` with a RegulabDropout layer on the embedding, between
+ * the LSTM layers and before the softmax, each of rate 0 until set (`--set 'dropout_*.rate=0.25'`):
+ * dropout on the non-recurrent connections only (Zaremba et al. 2014), a new mask every step;
  * `rnn` (smnist, pmnist): L × RegulabLSTM (the last returns h_T) → Dense over the classes;
  * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `mlp-bn`, `mlp-dropout-bn` (mnist): the
  * MLP with BatchNormalization after or before each dropout; `cnn` (mnist): 28×28×1 image →
@@ -64,6 +67,20 @@ const lmRnn = (o: Values): ModelSpec => ({
     softmax('$vocab'),
   ],
 });
+
+/** `lmRnn` with a dropout layer before each LSTM layer and before the softmax (rates 0, set by --set). */
+const lmRnnIoDropout = (o: Values): ModelSpec => {
+  const [embedding, ...rest] = lmRnn(o).layers;
+  const lstms = rest.slice(0, -1);
+  return {
+    layers: [
+      embedding!,
+      ...lstms.flatMap((l, i) => [dropout(`dropout_${i}`, 0), l]),
+      dropout(`dropout_${lstms.length}`, 0),
+      rest.at(-1)!,
+    ],
+  };
+};
 
 const sequenceRnn = (o: Values): ModelSpec => ({ layers: [...lstmStack(o, false), softmax('$classes')] });
 
@@ -203,8 +220,8 @@ const mlpDropConnect = (o: Values): ModelSpec => ({
 
 /** The built-in specs of each experiment, by `--model` name; the first is the default. */
 export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) => ModelSpec>> = {
-  charlm: { rnn: lmRnn },
-  wordlm: { rnn: lmRnn },
+  charlm: { rnn: lmRnn, 'rnn-io-dropout': lmRnnIoDropout },
+  wordlm: { rnn: lmRnn, 'rnn-io-dropout': lmRnnIoDropout },
   smnist: { rnn: sequenceRnn },
   pmnist: { rnn: sequenceRnn },
   mnist: {

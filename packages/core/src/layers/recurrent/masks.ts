@@ -4,8 +4,11 @@
  * | technique                  | mask            | drawn                    |
  * | -------------------------- | --------------- | ------------------------ |
  * | Gal input dropout          | [B, D], 0 or 1/(1−p) | once per call, all steps |
- * | Gal recurrent dropout      | [B, H], 0 or 1/(1−p) | once per call, all steps |
+ * | Gal recurrent dropout      | [B, H] ('sequence') or [T, B, H] ('step'), 0 or 1/(1−p) | per call |
  * | Semeniuta (candidate)      | [T, B, H] ('step') or [B, H] ('sequence'), 0 or 1/(1−p) | per call |
+ *
+ * 'sequence' / 'step' is `recurrentDropoutMask`; its default is each mode's paper ('gal':
+ * 'sequence', 'semeniuta': 'step'). Step k of a [T, B, H] mask is processing step k.
  * | zoneout (cell, hidden)     | [T, B, H], 1 = keep with probability z, no rescaling | per step |
  *
  * Zoneout masks are not materialised here: the op receives `{rate, seed}` (`zoneoutSeeded`) and
@@ -25,7 +28,7 @@ import type { ResolvedRecurrentOptions } from './options.js';
 
 export interface CallMasks {
   input?: tf.Tensor2D; // [B, D]
-  recurrent?: tf.Tensor2D; // [B, H]
+  recurrent?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
   candidate?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
   /** Inference expectation (the training masks travel as `zoneoutSeeded`). */
   zoneoutCell?: ZoneoutSpec;
@@ -59,13 +62,9 @@ export function drawCallMasks(req: MaskRequest, callSeed: number): CallMasks {
     masks.input = invertedMask([batch, inputDim], o.dropout, seedOf('input')) as tf.Tensor2D;
   }
   if (training && o.recurrentDropout > 0) {
-    if (o.recurrentDropoutMode === 'gal') {
-      masks.recurrent = invertedMask([batch, units], o.recurrentDropout, seedOf('recurrent')) as tf.Tensor2D;
-    } else {
-      const shape = o.semeniutaMask === 'step' ? [steps, batch, units] : [batch, units];
-      masks.candidate = invertedMask(shape, o.recurrentDropout, seedOf('candidate')) as
-        tf.Tensor2D | tf.Tensor3D;
-    }
+    const shape = o.recurrentDropoutMask === 'step' ? [steps, batch, units] : [batch, units];
+    const kind = o.recurrentDropoutMode === 'gal' ? 'recurrent' : 'candidate';
+    masks[kind] = invertedMask(shape, o.recurrentDropout, seedOf(kind)) as tf.Tensor2D | tf.Tensor3D;
   }
   if (training && o.weightDrop > 0) {
     masks.weightDrop = invertedMask(

@@ -22,7 +22,10 @@ export type RegularizerSpec = string | Regularizer | SerializedIdentifier;
 export type ConstraintSpec = string | Constraint | SerializedIdentifier;
 
 export type RecurrentDropoutMode = 'gal' | 'semeniuta';
-export type SemeniutaMask = 'step' | 'sequence';
+/** How often a recurrent dropout mask is drawn: once per sequence, or anew at every step. */
+export type RecurrentDropoutMask = 'sequence' | 'step';
+/** The earlier name of RecurrentDropoutMask, from when only Semeniuta's mask had the choice. */
+export type SemeniutaMask = RecurrentDropoutMask;
 export type ZoneoutAtInference = 'expectation' | 'off' | 'stochastic';
 export type Normalization = 'none' | 'layer' | 'batch';
 export type LayerNormScope = 'fused' | 'gate';
@@ -48,7 +51,19 @@ export interface RecurrentOptions {
   recurrentDropout?: number;
   /** 'gal': mask on h_{t−1} in the recurrent matmul, per sequence; 'semeniuta': mask on the candidate. */
   recurrentDropoutMode?: RecurrentDropoutMode;
-  /** Semeniuta masks redrawn every step ('step', the paper's) or once per sequence. */
+  /**
+   * The recurrent dropout mask drawn once per sequence ('sequence') or anew at every step ('step').
+   * Default: each mode's paper: 'sequence' for 'gal' (Gal & Ghahramani's variational mask),
+   * 'step' for 'semeniuta'. 'gal' + 'step' is the "naive" recurrent dropout Gal & Ghahramani
+   * argue against (h_{t−1} ⊙ m_t with m_t fresh each step); the fused kernels do not draw it yet,
+   * so that call runs on the tfjs reference op and says so once (issue 13).
+   */
+  recurrentDropoutMask?: RecurrentDropoutMask;
+  /**
+   * Alias of `recurrentDropoutMask` in mode 'semeniuta' (its name before the option applied to
+   * both modes); in mode 'gal' it has no effect, as before. Giving both with different values is
+   * an error.
+   */
   semeniutaMask?: SemeniutaMask;
   /** Zoneout at inference: the expectation (default), no zoneout, or random masks as in training. */
   zoneoutAtInference?: ZoneoutAtInference;
@@ -116,7 +131,7 @@ export interface ResolvedRecurrentOptions {
   dropout: number;
   recurrentDropout: number;
   recurrentDropoutMode: RecurrentDropoutMode;
-  semeniutaMask: SemeniutaMask;
+  recurrentDropoutMask: RecurrentDropoutMask;
   zoneoutAtInference: ZoneoutAtInference;
   weightDrop: number;
   normStabilizer: number;
@@ -137,6 +152,7 @@ const KNOWN_COMMON = new Set([
   'dropout',
   'recurrentDropout',
   'recurrentDropoutMode',
+  'recurrentDropoutMask',
   'semeniutaMask',
   'zoneoutAtInference',
   'weightDrop',
@@ -198,6 +214,10 @@ export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): Res
   if (seed !== undefined && seed !== null && !Number.isInteger(seed)) {
     throw new RegulabConfigError(`${owner}: option 'seed' must be an integer, got ${String(seed)}`);
   }
+  const recurrentDropoutMode = checkOneOf(owner, 'recurrentDropoutMode', o.recurrentDropoutMode ?? 'gal', [
+    'gal',
+    'semeniuta',
+  ]);
   return {
     units: checkPositiveInt(owner, 'units', o.units),
     returnSequences: bool('returnSequences', o.returnSequences),
@@ -206,11 +226,8 @@ export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): Res
     stateful: bool('stateful', o.stateful),
     dropout: checkRate(owner, 'dropout', o.dropout ?? 0),
     recurrentDropout: checkRate(owner, 'recurrentDropout', o.recurrentDropout ?? 0),
-    recurrentDropoutMode: checkOneOf(owner, 'recurrentDropoutMode', o.recurrentDropoutMode ?? 'gal', [
-      'gal',
-      'semeniuta',
-    ]),
-    semeniutaMask: checkOneOf(owner, 'semeniutaMask', o.semeniutaMask ?? 'step', ['step', 'sequence']),
+    recurrentDropoutMode,
+    recurrentDropoutMask: resolveDropoutMask(owner, recurrentDropoutMode, o),
     zoneoutAtInference: checkOneOf(owner, 'zoneoutAtInference', o.zoneoutAtInference ?? 'expectation', [
       'expectation',
       'off',
@@ -230,6 +247,33 @@ export function resolveRecurrentOptions(owner: string, o: RecurrentOptions): Res
     implementation: resolveImplementation(owner, o.implementation),
     unroll: bool('unroll', o.unroll),
   };
+}
+
+const MASKS: readonly RecurrentDropoutMask[] = ['sequence', 'step'];
+
+/**
+ * `recurrentDropoutMask`, or its alias `semeniutaMask` in mode 'semeniuta', or the mode's default
+ * ('gal': 'sequence', 'semeniuta': 'step'). In mode 'gal' `semeniutaMask` is checked but ignored:
+ * configs saved before the option carry `semeniutaMask: 'step'` for every layer.
+ */
+function resolveDropoutMask(
+  owner: string,
+  mode: RecurrentDropoutMode,
+  o: RecurrentOptions,
+): RecurrentDropoutMask {
+  const given =
+    o.recurrentDropoutMask == null
+      ? undefined
+      : checkOneOf(owner, 'recurrentDropoutMask', o.recurrentDropoutMask, MASKS);
+  const alias =
+    o.semeniutaMask == null ? undefined : checkOneOf(owner, 'semeniutaMask', o.semeniutaMask, MASKS);
+  if (mode === 'gal') return given ?? 'sequence';
+  if (given !== undefined && alias !== undefined && given !== alias) {
+    throw new RegulabConfigError(
+      `${owner}: option 'semeniutaMask' ('${alias}') is the old name of 'recurrentDropoutMask' ('${given}') and contradicts it; give only recurrentDropoutMask`,
+    );
+  }
+  return given ?? alias ?? 'step';
 }
 
 /** tfjs's `implementation` (0 is its deprecated alias of 1): kept for getConfig, no effect on the result. */

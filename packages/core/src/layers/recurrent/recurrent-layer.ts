@@ -372,7 +372,7 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       dropout: o.dropout,
       recurrentDropout: o.recurrentDropout,
       recurrentDropoutMode: o.recurrentDropoutMode,
-      semeniutaMask: o.semeniutaMask,
+      recurrentDropoutMask: o.recurrentDropoutMask,
       zoneoutAtInference: o.zoneoutAtInference,
       weightDrop: o.weightDrop,
       normStabilizer: o.normStabilizer,

@@ -10,6 +10,7 @@ import { dropconnect } from './dropconnect.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
+import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
@@ -18,6 +19,7 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   conv,
   dropconnect,
   mcDropout,
+  rnnDropoutPlacement,
 ];
 
 /** The definition named `name`, or undefined. */

@@ -9,6 +9,7 @@ import { readCheckpointFile, type StoredTensor } from '../../store/checkpoint-fi
 import {
   measureOf,
   metricInfo,
+  type MetricName,
   readRun,
   type RunData,
   type SeedMeasure,
@@ -64,7 +65,16 @@ export function atBestEpoch(
  * validation), by seed; seeds whose run has no such value are left out.
  */
 export function accuracyBySeed(input: ReportSectionInput, measure: SeedMeasure): Map<string, BySeed> {
-  const metric = metricInfo('accuracy');
+  return metricBySeed(input, 'accuracy', measure);
+}
+
+/** Each variant's `name` metric (bpc, accuracy, …) at its best validation epoch, by seed (see accuracyBySeed). */
+export function metricBySeed(
+  input: ReportSectionInput,
+  name: MetricName,
+  measure: SeedMeasure,
+): Map<string, BySeed> {
+  const metric = metricInfo(name);
   return runValuesBySeed(input, (run) => measureOf(summarizeRuns([run], metric)[0]!, measure));
 }
 

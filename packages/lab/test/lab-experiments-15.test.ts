@@ -1,0 +1,91 @@
+/**
+ * Issue 15's `rnn-dropout-placement`: runs end to end in-process (quick preset, one epoch, two
+ * seeds), each variant's model carries its dropout where the variant says, the report has its
+ * section and concludes about every variant; the claims' verdicts are checked on constructed
+ * paired differences.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/errors.js';
+import { findDefinition } from '../src/experiments/definitions/index.js';
+import { verdictOf } from '../src/experiments/definitions/placement-section.js';
+import { pairedDifference } from '../src/stats/index.js';
+import { cli } from './cli-in-process.js';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-15-')), 'job');
+
+interface LayerConfig {
+  className: string;
+  config: Record<string, unknown>;
+}
+const layersOf = (dir: string, variant: string): LayerConfig[] =>
+  JSON.parse(readFileSync(join(dir, variant, 'seed-1', 'config.json'), 'utf8')).spec.layers;
+
+describe('regulab run rnn-dropout-placement --preset quick --seeds 2', () => {
+  it('finishes; each variant drops where it says; the report checks the folklore', async () => {
+    const definition = findDefinition('rnn-dropout-placement')!;
+    const dir = fresh();
+    const r = await cli(
+      'run',
+      'rnn-dropout-placement',
+      '--preset',
+      'quick',
+      '--epochs',
+      '1',
+      '--seeds',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    );
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    const summary = JSON.parse(r.lines.at(-1)!);
+    expect(summary.runs).toHaveLength(definition.variants.length * 2);
+
+    const lstms = (variant: string) => layersOf(dir, variant).filter((l) => l.className === 'RegulabLSTM');
+    expect(lstms('none')).toHaveLength(2);
+    for (const l of lstms('naive')) expect(l.config).toMatchObject({ recurrentDropoutMask: 'step' });
+    for (const l of lstms('gal')) expect(l.config).toMatchObject({ recurrentDropoutMask: 'sequence' });
+    // Zaremba: dropout layers around the two LSTMs (embedding, between, output), none inside them.
+    const zaremba = layersOf(dir, 'zaremba');
+    expect(zaremba.map((l) => l.className)).toEqual([
+      'Embedding',
+      'RegulabDropout',
+      'RegulabLSTM',
+      'RegulabDropout',
+      'RegulabLSTM',
+      'RegulabDropout',
+      'Dense',
+    ]);
+    for (const l of zaremba.filter((l) => l.className === 'RegulabDropout')) expect(l.config.rate).toBe(0.25);
+    for (const l of lstms('zaremba')) {
+      expect(l.config.recurrentDropout ?? 0).toBe(0);
+      expect(l.config.dropout ?? 0).toBe(0);
+    }
+
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('The folklore, checked');
+    const conclusions: string[] = summary.conclusions;
+    expect(conclusions.some((c) => /^Folklore “a new recurrent mask every step/.test(c))).toBe(true);
+    for (const v of definition.variants)
+      expect(conclusions.some((c) => c.includes(`“${v.name}”`))).toBe(true);
+  }, 180_000);
+});
+
+describe('verdict of a claim "worse has a higher BPC than better"', () => {
+  const seeds = (...v: number[]) => new Map(v.map((x, i) => [i + 1, x]));
+  const better = seeds(3.0, 3.1, 3.2);
+
+  it('higher on every seed by 0.05 ± 0.01: holds', () => {
+    expect(verdictOf(pairedDifference(seeds(3.05, 3.16, 3.24), better))).toBe('holds');
+  });
+  it('lower on every seed: contradicted', () => {
+    expect(verdictOf(pairedDifference(seeds(2.95, 3.04, 3.16), better))).toBe('contradicted');
+  });
+  it('differences of both signs: not separable; one seed: no verdict', () => {
+    expect(verdictOf(pairedDifference(seeds(3.05, 3.05, 3.25), better))).toBe('not separable');
+    expect(verdictOf(pairedDifference(new Map([[1, 3.1]]), new Map([[1, 3.0]])))).toBe('one seed');
+  });
+});
