@@ -9,6 +9,8 @@
  *   in the shared store (at most MAX_STALLS times, then the job fails);
  * - a job whose processing throws is retried up to ATTEMPTS times in all, a second apart; a run
  *   that diverges or a config that fails validation is not retried (the same input fails again);
+ * - with successive halving a promotion has a higher priority than a new trial, so it overtakes
+ *   the trials already waiting, and the workers are never idle while a promotion is due;
  * - a sweep restarted re-adds its jobs under the same ids: BullMQ keeps one job per id, so a
  *   finished run is not trained again, and a failed one is retried only when its run directory
  *   has no result (it crashed rather than failed).
@@ -59,6 +61,7 @@ export async function queueExecutor(
         jobId: id,
         attempts: ATTEMPTS,
         backoff: { type: 'fixed', delay: 1000 },
+        ...(task.priority === undefined ? {} : { priority: task.priority }),
       });
       if ((await job.getState()) === 'failed' && readRunState(join(dir, task.key)).status === undefined) {
         await job.retry('failed'); // failed in an earlier sweep without a result: try again
