@@ -196,6 +196,10 @@ describe.skipIf(!redisServer)('regulab sweep --queue (BullMQ on redis-server)', 
           1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6,
         ]);
       }
+      // The stall is reported, with the run it happened to.
+      const victimRun = victim.replace(/^grid\//, '');
+      expect(summary.conclusions.join(' ')).toMatch(/run\(s\) were retried before they ended/);
+      expect(summary.conclusions.join(' ')).toContain(`${victimRun}: `);
       // The other worker took the killed worker's run over from its checkpoint.
       const run = victim.replace(/^grid\//, '');
       expect(workers[1]!.out()).toMatch(

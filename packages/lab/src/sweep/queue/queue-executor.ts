@@ -47,8 +47,15 @@ export async function queueExecutor(
     id.startsWith(`${sweep}|`) &&
     log(`${id.split('|')[1]}: its worker stopped answering; the run goes back to the queue`);
   events.on('stalled', ({ jobId: id }) => stalled(id));
+  const retried: string[] = [];
   return {
     concurrency: IN_FLIGHT,
+    notes: () =>
+      retried.length === 0
+        ? []
+        : [
+            `${retried.length} run(s) were retried before they ended (attempts bounded to ${ATTEMPTS}, stalls to ${MAX_STALLS}): ${retried.join('; ')}.`,
+          ],
     where: `on the queue ${QUEUE_NAME} at ${target.display} for 'regulab worker --queue <url> --store ${dirname(dir)}'`,
     execute: async (task) => {
       const data: SweepJob = {
@@ -85,8 +92,11 @@ export async function queueExecutor(
         throw new RunFailedError(e instanceof Error ? e.message : String(e), join(dir, task.key));
       }
       const done = await Job.fromId(queue, id);
-      if (done && (done.attemptsMade > 1 || done.stalledCounter > 0))
-        log(`${task.key}: done after ${done.attemptsMade} attempt(s) and ${done.stalledCounter} stall(s)`);
+      if (done && (done.attemptsMade > 1 || done.stalledCounter > 0)) {
+        const note = `${task.key}: ${done.attemptsMade} attempt(s), ${done.stalledCounter} stall(s)`;
+        retried.push(note);
+        log(`${note}, then done`);
+      }
     },
     close: async () => {
       await events.close();
