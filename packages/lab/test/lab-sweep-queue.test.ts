@@ -3,7 +3,8 @@
  * loopback port with a password, no persistence, in a temporary directory, and stopped at the
  * end) and the built executable (`npm run build` first): two `regulab worker` processes take the
  * runs, one is killed mid-run, and the sweep still ends with every cell and seed trained exactly
- * once, the killed run resumed from its checkpoint by the other worker. Also: a wrong password or
+ * once, the killed run resumed from its checkpoint by the other worker, and a successive-halving
+ * search runs through the queue, its jobs stopping at their rungs. Also: a wrong password or
  * an unreachable server is one line and exit 2, the password is never printed or written, and a
  * job that is not a valid sweep run is rejected without running.
  *
@@ -60,7 +61,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+async function until(what: string, ok: () => boolean, ms = 300_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -195,6 +196,10 @@ describe.skipIf(!redisServer)('regulab sweep --queue (BullMQ on redis-server)', 
           1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6,
         ]);
       }
+      // The stall is reported, with the run it happened to.
+      const victimRun = victim.replace(/^grid\//, '');
+      expect(summary.conclusions.join(' ')).toMatch(/run\(s\) were retried before they ended/);
+      expect(summary.conclusions.join(' ')).toContain(`${victimRun}: `);
       // The other worker took the killed worker's run over from its checkpoint.
       const run = victim.replace(/^grid\//, '');
       expect(workers[1]!.out()).toMatch(
@@ -204,7 +209,36 @@ describe.skipIf(!redisServer)('regulab sweep --queue (BullMQ on redis-server)', 
       const again = regulab(args, env);
       expect(await again.done).toBe(ExitCode.ok);
       expect(again.out()).toContain('(0 not ended)');
-      for (const p of [sweep, again, ...workers]) expect(p.out()).not.toContain(PASSWORD);
+      // Successive halving through the queue (the surviving worker): jobs stop at their rung.
+      const asha = regulab(
+        [
+          'sweep',
+          'charlm',
+          ...TINY,
+          '--epochs',
+          '3',
+          '--search',
+          'random',
+          '--trials',
+          '4',
+          '--range',
+          'lr=1e-3:3e-2:log',
+          '--halving',
+          '--queue',
+          queue,
+          '--out',
+          join(store, 'asha'),
+          '--json',
+        ],
+        env,
+      );
+      expect(await asha.done, asha.out()).toBe(ExitCode.ok);
+      const trials = JSON.parse(asha.out().trim().split('\n').at(-1)!).cells.map(
+        (c: { runs: { epochs: number }[] }) => c.runs[0]!.epochs,
+      );
+      expect(trials.every((e: number) => e === 1 || e === 3)).toBe(true);
+      expect(trials.filter((e: number) => e === 3).length).toBeGreaterThanOrEqual(1); // ⌊4 / 3⌋
+      for (const p of [sweep, again, asha, ...workers]) expect(p.out()).not.toContain(PASSWORD);
       const written = readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\.(json|jsonl|html)$/.test(e.name))
         .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
@@ -213,5 +247,5 @@ describe.skipIf(!redisServer)('regulab sweep --queue (BullMQ on redis-server)', 
       for (const w of workers) w.child.kill('SIGKILL');
       sweep.child.kill('SIGKILL');
     }
-  }, 240_000);
+  }, 480_000);
 });

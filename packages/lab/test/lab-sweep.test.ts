@@ -3,7 +3,8 @@
  * another) with tiny charlm runs: a 2 × 2 grid × 2 seeds trains every cell and seed exactly once,
  * reports a heatmap, its best cell and intervals, and started again finds the same sweep with
  * nothing left to train; a random search with successive halving stops the worse trials at the
- * first rung and promotes, by the end, the top 1/η of it.
+ * first rung and promotes, by the end, the top 1/η of it; and the sweep command killed (the built
+ * executable, its runs in worker processes) and started again picks up the same sweep.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/errors.js';
 import { studentTQuantile } from '../src/stats/index.js';
 import { readMetrics } from '../src/store/metrics-log.js';
+import { lastJson, metrics, start } from './cli-child.js';
 import { cli } from './cli-in-process.js';
 
 const TINY = ['--preset', 'quick', '--train-chars', '600', '--eval-tokens', '200'];
@@ -140,5 +142,48 @@ describe('regulab sweep (one machine)', () => {
     for (const t of trials.filter((x) => x.epochs === 1)) expect(t.ended).toBe('stopped at rung 0 (epoch 1)');
     expect(s.conclusions.join(' ')).toMatch(/Successive halving trained \d+ epochs in all, \d+% of the 18/);
     expect(readFileSync(s.report, 'utf8')).toContain('id="fig-sweep-halving"');
+  }, 240_000);
+});
+
+describe('regulab sweep killed and started again (child processes)', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('picks up the same sweep: every run resumes from its checkpoint, each epoch once', async () => {
+    const dir = fresh();
+    const args = ['sweep', 'charlm', ...TINY, '--epochs', '6', '--grid', 'dropout=0,0.25', '--workers', '2'];
+    const first = start([...args, '--out', dir, '--json']);
+    const runs = ['c1-dropout=0/seed-1', 'c2-dropout=0.25/seed-1'].map((r) => join(dir, r));
+    // Killed (SIGKILL) once a run has a checkpoint and has not finished.
+    const deadline = Date.now() + 120_000;
+    while (
+      !runs.some(
+        (r) => existsSync(join(r, 'checkpoints', 'last.ckpt')) && !existsSync(join(r, 'summary.json')),
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error('no run reached a checkpoint');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    // Its workers stop at their next batch when their parent is gone; wait until they have.
+    for (const r of runs) {
+      const lock = join(r, 'lock');
+      while (existsSync(lock) && alive(JSON.parse(readFileSync(lock, 'utf8')).pid as number))
+        await new Promise((res) => setTimeout(res, 20));
+    }
+    const second = await start([...args, '--out', dir, '--json']).done;
+    expect(second.code, second.stderr).toBe(ExitCode.ok);
+    expect(lastJson(second.stdout).failed).toEqual([]);
+    for (const r of runs) {
+      expect(metrics(r).map((m) => m.epoch)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6]);
+      expect(JSON.parse(readFileSync(join(r, 'summary.json'), 'utf8')).status).toBe('finished');
+    }
   }, 240_000);
 });

@@ -13,6 +13,11 @@ import { InterruptedError } from '../errors.js';
 export interface SweepTask {
   key: string;
   untilEpoch?: number;
+  /**
+   * Successive halving: 1 for the last rung, 2 for the one before, … — a queue hands out the
+   * lower numbers first, so a promotion overtakes new trials already waiting.
+   */
+  priority?: number;
 }
 
 /** Picks the next task; `running` and `failed` hold run keys. Undefined: nothing to start now. */

@@ -53,6 +53,12 @@ export function halvingScheduler(sweep: SweepConfig, dir: string): Scheduler {
   const { rungs, reduction } = sweep.halving!;
   return (running, failed) => {
     const step = nextHalvingStep(trialStates(sweep, dir, running, failed), rungs, reduction);
-    return step && { key: step.trial, untilEpoch: step.untilEpoch };
+    return (
+      step && {
+        key: step.trial,
+        untilEpoch: step.untilEpoch,
+        priority: rungs.length - rungs.indexOf(step.untilEpoch),
+      }
+    );
   };
 }

@@ -67,7 +67,7 @@ function axisFigure(axis: string, stats: SweepStatistics): Figure {
     field: 'x',
     type: numeric ? 'quantitative' : 'ordinal',
     title: axis,
-    ...(numeric ? { scale: { type: ratio >= 100 ? 'log' : 'linear', zero: false } } : {}),
+    ...(numeric ? { scale: { type: ratio >= 10 ? 'log' : 'linear', zero: false } } : {}),
     ...(numeric ? {} : { sort: [...new Set(cells.map((c) => c.cell.values[axis]))] }),
   };
   const y = { type: 'quantitative', title: `best valid ${m.short}`, scale: { zero: false } };
@@ -101,7 +101,7 @@ function axisFigure(axis: string, stats: SweepStatistics): Figure {
   };
 }
 
-/** max / min of positive numbers: a range spanning two decades or more is drawn on a log scale. */
+/** max / min of positive numbers: a range spanning a decade or more is drawn on a log scale. */
 function spread(values: number[]): number {
   return Math.max(...values) / Math.min(...values);
 }

@@ -74,7 +74,10 @@ export function sweepProgress(
   timer.unref();
   return {
     refresh,
-    log: (line) => bars.log(`${line}\n`),
+    log: (line) => {
+      bars.log(`${line}\n`);
+      bars.update(); // draw it now: a line logged just before stop() would be lost
+    },
     stop() {
       clearInterval(timer);
       bars.stop();

@@ -123,9 +123,10 @@ export async function writeSweepReport(
   sweep: SweepConfig,
   dir: string,
   failures: ReadonlyMap<string, string>,
+  notes: readonly string[] = [],
 ): Promise<{ stats: SweepStatistics; conclusions: string[]; report: string }> {
   const stats = sweepStatistics(sweep, dir);
-  const conclusions = sweepConclusions(sweep, stats, failures);
+  const conclusions = [...sweepConclusions(sweep, stats, failures), ...notes];
   const plots = join(dir, 'plots');
   makeDirectory(plots, 'the plots directory');
   const figures: string[] = [];

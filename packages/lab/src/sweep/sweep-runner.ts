@@ -31,6 +31,8 @@ export interface SweepExecutor {
   concurrency: number;
   /** Where the runs go, for the opening line: '2 at a time', 'on the queue …'. */
   where: string;
+  /** What the report should say about how the runs went (retries, stalls). */
+  notes?: () => string[];
   close: () => Promise<void> | void;
 }
 
@@ -157,7 +159,12 @@ export async function continueSweep(dir: string, opts: SweepOptions): Promise<Sw
     const state = readRunState(join(dir, r.key));
     if (state.status === 'failed' && !failures.has(r.key)) failures.set(r.key, state.error ?? 'failed');
   }
-  const { stats, conclusions, report } = await writeSweepReport(sweep, dir, failures);
+  const { stats, conclusions, report } = await writeSweepReport(
+    sweep,
+    dir,
+    failures,
+    executor.notes?.() ?? [],
+  );
   const summary: SweepSummary = {
     sweepDir: dir,
     target: sweep.target,

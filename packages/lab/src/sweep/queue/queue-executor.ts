@@ -9,6 +9,8 @@
  *   in the shared store (at most MAX_STALLS times, then the job fails);
  * - a job whose processing throws is retried up to ATTEMPTS times in all, a second apart; a run
  *   that diverges or a config that fails validation is not retried (the same input fails again);
+ * - with successive halving a promotion has a higher priority than a new trial, so it overtakes
+ *   the trials already waiting, and the workers are never idle while a promotion is due;
  * - a sweep restarted re-adds its jobs under the same ids: BullMQ keeps one job per id, so a
  *   finished run is not trained again, and a failed one is retried only when its run directory
  *   has no result (it crashed rather than failed).
@@ -45,8 +47,15 @@ export async function queueExecutor(
     id.startsWith(`${sweep}|`) &&
     log(`${id.split('|')[1]}: its worker stopped answering; the run goes back to the queue`);
   events.on('stalled', ({ jobId: id }) => stalled(id));
+  const retried: string[] = [];
   return {
     concurrency: IN_FLIGHT,
+    notes: () =>
+      retried.length === 0
+        ? []
+        : [
+            `${retried.length} run(s) were retried before they ended (attempts bounded to ${ATTEMPTS}, stalls to ${MAX_STALLS}): ${retried.join('; ')}.`,
+          ],
     where: `on the queue ${QUEUE_NAME} at ${target.display} for 'regulab worker --queue <url> --store ${dirname(dir)}'`,
     execute: async (task) => {
       const data: SweepJob = {
@@ -59,6 +68,7 @@ export async function queueExecutor(
         jobId: id,
         attempts: ATTEMPTS,
         backoff: { type: 'fixed', delay: 1000 },
+        ...(task.priority === undefined ? {} : { priority: task.priority }),
       });
       if ((await job.getState()) === 'failed' && readRunState(join(dir, task.key)).status === undefined) {
         await job.retry('failed'); // failed in an earlier sweep without a result: try again
@@ -82,8 +92,11 @@ export async function queueExecutor(
         throw new RunFailedError(e instanceof Error ? e.message : String(e), join(dir, task.key));
       }
       const done = await Job.fromId(queue, id);
-      if (done && (done.attemptsMade > 1 || done.stalledCounter > 0))
-        log(`${task.key}: done after ${done.attemptsMade} attempt(s) and ${done.stalledCounter} stall(s)`);
+      if (done && (done.attemptsMade > 1 || done.stalledCounter > 0)) {
+        const note = `${task.key}: ${done.attemptsMade} attempt(s), ${done.stalledCounter} stall(s)`;
+        retried.push(note);
+        log(`${note}, then done`);
+      }
     },
     close: async () => {
       await events.close();
