@@ -7,8 +7,9 @@
  *   the same way, with a notice; `backend()` always says what actually runs).
  * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
  * - Calls the fast kernels cannot serve (zero-sized dimensions) run on the reference.
- * - With a fast backend (native or wasm), tfjs's CPU matmul, arithmetic, element-wise math,
- *   reduction and data-movement kernels are routed through fast versions too
+ * - With a fast backend (native or wasm), tfjs's CPU matmul, convolution (Conv2D and its
+ *   gradients), pooling, arithmetic, element-wise math, comparison, reduction and data-movement
+ *   kernels are routed through fast versions too
  *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step.
  *   This holds for the whole process, from the first Regulab call on, plain `tf.matMul` included
  *   (results move by float32 rounding). `cpuKernels(false)` or `REGULAB_CPU_KERNELS=0` keeps
