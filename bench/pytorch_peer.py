@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of Regulab's step benchmarks (npm run bench): one training step of the same model.
 
-Prints one JSON line: case, impl, ms_per_step (median), peak_rss_mb, threads, torch version.
+Prints one JSON line: case, impl, ms_per_step (median wall time), cpu_ms_per_step (median process CPU
+time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threads, torch version.
 
   charlm-step: batch 32, 50 steps, embedding 64 over 50 symbols, LSTM 256, dense 50,
                softmax cross-entropy, Adam.
@@ -115,19 +116,24 @@ def main():
             y = torch.randint(0, c["classes"], (c["batch"],))
     loss_fn = nn.CrossEntropyLoss()
     times = []
+    cpu = []
     for i in range(a.warmup + a.repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         dt = (time.perf_counter() - t0) * 1000
+        dc = (time.process_time() - c0) * 1000
         if i >= a.warmup:
             times.append(dt)
+            cpu.append(dc)
     print(json.dumps({
         "case": a.case,
         "impl": f"pytorch-{a.impl}",
         "ms_per_step": round(statistics.median(times), 3),
+        "cpu_ms_per_step": round(statistics.median(cpu), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "repeats": a.repeats,
         "threads": a.threads,

@@ -12,8 +12,9 @@
  *   their helper thread; without it they compile on first use and take up the helper once it runs.
  * - Calls the fast kernels cannot serve run on the reference: zero-sized dimensions, and (with a
  *   one-line notice per op) a per-step recurrent mask [T, B, H] (issue 13 puts it in the kernels).
- * - With a fast backend (native or wasm), tfjs's CPU matmul, arithmetic, element-wise math,
- *   reduction and data-movement kernels are routed through fast versions too
+ * - With a fast backend (native or wasm), tfjs's CPU matmul, convolution (Conv2D and its
+ *   gradients), pooling, arithmetic, element-wise math, comparison, reduction and data-movement
+ *   kernels are routed through fast versions too
  *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step.
  *   This holds for the whole process, from the first Regulab call on, plain `tf.matMul` included
  *   (results move by float32 rounding). `cpuKernels(false)` or `REGULAB_CPU_KERNELS=0` keeps
