@@ -53,7 +53,13 @@ export function accuracyCurves(input: ReportSectionInput): { figure: Figure; con
       .flatMap(([a, b]) => {
         const d = difference(gap, a, b);
         return d
-          ? [pairSentence(a, b, d, { name: 'the gap', format: pp, words: ['wider', 'narrower'] })]
+          ? [
+              pairSentence(a, b, d, {
+                name: 'the gap',
+                format: pp,
+                words: ['has the wider gap', 'has the narrower gap'],
+              }),
+            ]
           : [];
       }),
   ];

@@ -24,6 +24,8 @@ interface Measured {
   key: string;
   values: EpochValues;
   quantity: Quantity;
+  /** Compare the variants pair by pair (else only their means are said). */
+  pairs: boolean;
 }
 
 export function erraticTrainingSection(input: ReportSectionInput): ExperimentSection {
@@ -35,8 +37,9 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
       quantity: {
         name: 'seconds per training epoch',
         format: (x) => `${x.toFixed(3)} s`,
-        words: ['slower', 'faster'],
+        words: ['is slower', 'is faster'],
       },
+      pairs: true,
     },
     {
       key: 'noiseShare',
@@ -44,8 +47,9 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
       quantity: {
         name: 'gradient noise share (the batch-to-batch share of the gradient energy)',
         format: (x) => x.toFixed(3),
-        words: ['more erratic', 'less erratic'],
+        words: ['is more erratic', 'is less erratic'],
       },
+      pairs: true,
     },
     {
       key: 'variance',
@@ -53,8 +57,15 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
       quantity: {
         name: 'per-weight gradient variance across minibatches',
         format: (x) => x.toExponential(2),
-        words: ['more erratic', 'less erratic'],
+        words: ['has the larger variance', 'has the smaller variance'],
       },
+      pairs: true,
+    },
+    {
+      key: 'squaredNorm',
+      values: epochValues(input, probeByEpoch('gradients', 'squaredNorm')),
+      quantity: { name: 'squared gradient norm of a minibatch', format: (x) => x.toExponential(2) },
+      pairs: false,
     },
   ];
   const conclusions: string[] = [];
@@ -78,7 +89,7 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
         names.map((n) => `“${n}” ${m.quantity.format(means.get(n)!)}`).join(', ') +
         '.',
       ...allPairs(names).flatMap(([a, b]) => {
-        const d = difference(per, a, b);
+        const d = m.pairs ? difference(per, a, b) : null;
         return d ? [pairSentence(a, b, d, m.quantity)] : [];
       }),
     );
@@ -97,7 +108,14 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
     variants: names,
     series: [{ name: 'noise share', points: curves(noise.values) }],
   });
-  const head = ['variant', 'what', 'training epoch', 'gradient noise share', 'gradient variance per weight'];
+  const head = [
+    'variant',
+    'what',
+    'training epoch',
+    'gradient noise share',
+    'gradient variance per weight',
+    '‖g‖² per minibatch',
+  ];
   const table =
     `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
     input.variants
@@ -117,7 +135,9 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
     id: 'erratic',
     title: 'Cost per epoch and gradient noise',
     html:
-      `<p>Means over the epochs every run reached and over the seeds.</p>${table}` +
+      `<p>Means over the epochs every run reached and over the seeds. The gradient variance grows with the ` +
+      `gradient's size (dropout's 1/(1 − p) scaling enlarges it); the noise share does not, so it is the ` +
+      `measure of erratic training.</p>${table}` +
       all.map((s) => `<p>${escapeHtml(s)}</p>`).join(''),
     conclusions: all,
     figures: [curves_.figure, noiseFigure],

@@ -11,7 +11,7 @@ export interface Quantity {
   /** e.g. 'gradient noise share', 'seconds per training epoch'. */
   name: string;
   format: (x: number) => string;
-  /** The words for a > b and a < b, e.g. ['higher', 'lower'] (default). */
+  /** What “a” does when a > b and when a < b (default: ['is higher', 'is lower']). */
   words?: readonly [string, string];
 }
 
@@ -29,14 +29,14 @@ export function difference(
 
 /** “a” vs “b” on the quantity: the paired difference and what the seeds say of it. */
 export function pairSentence(a: string, b: string, d: PairedDifference, q: Quantity): string {
-  const [more, less] = q.words ?? ['higher', 'lower'];
+  const [more, less] = q.words ?? ['is higher', 'is lower'];
   const n = `${d.n} seed${d.n === 1 ? '' : 's'}`;
   const size = `${d.mean >= 0 ? '+' : '−'}${q.format(Math.abs(d.mean))}`;
   const head = `“${a}” vs “${b}” on ${q.name}: ${size}`;
   if (d.halfWidth === null) return `${head} with ${n}; an interval needs ≥ 2 seeds.`;
   const interval = `${head} ± ${q.format(d.halfWidth)} (95% CI, paired over ${n})`;
   return d.supported
-    ? `${interval}: “${a}” is ${d.mean > 0 ? more : less} — supported by the ${n}.`
+    ? `${interval}: “${a}” ${d.mean > 0 ? more : less} — supported by the ${n}.`
     : `${interval} includes 0: the seeds cannot separate these.`;
 }
 
