@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
           return ps?.length === 2 && ps.every((p) => p.done || p.error !== null);
         },
         null,
-        { timeout: 240_000 },
+        { timeout: 330_000 },
       );
       const panels = await state();
       expect(panels.map((p) => p.error)).toEqual([null, null]);
@@ -112,5 +112,5 @@ describe.skipIf(!haveChromium)('playground in headless Chromium', () => {
       await browser.close();
       await server.close();
     }
-  }, 300_000);
+  }, 420_000);
 });
