@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium)('regulab in browser bundles (headless Chromium)',
     nodeLosses = (await trainLstm()) as number[];
     server = await serveStatic(tmp);
     browser = await launchChromium(join(tmp, 'profile'));
-  });
+  }, 180_000); // Chromium's start and Node's steps, slow on a loaded machine
   afterAll(async () => {
     await browser?.close();
     await server?.close();

@@ -33,8 +33,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root`; a path ending in / serves its index.html. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** Serves `root` on `port` (0: any free one); a path ending in / serves its index.html. */
+export async function serveStatic(root: string, port = 0): Promise<StaticServer> {
   const base = normalize(root) + sep;
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -58,10 +58,10 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${bound}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

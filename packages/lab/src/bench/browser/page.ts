@@ -4,6 +4,8 @@
  * query string, and reported as globalThis.__bench:
  * - `regulab-wasm`: rl.layers.lstm with zoneout on tfjs's cpu backend, Regulab's WebAssembly
  *   kernels loaded by `rl.kernels.ready()` (2 threads in a cross-origin-isolated page, else 1);
+ * - `regulab-webgl`: the same on tfjs's webgl backend: the LSTM's recurrence still runs in the
+ *   WebAssembly kernels (inputs read back from the GPU), everything else in WebGL;
  * - `tfjs-webgl`, `tfjs-wasm`, `tfjs-cpu`: tf.layers.lstm (no zoneout: tfjs has none) on that tfjs
  *   backend, Regulab's kernels off (the reference: tfjs's own cpu kernels stay in place); on
  *   wasm with ./wasm-segment-sum.ts, the one kernel that backend lacks for this model.
@@ -17,7 +19,13 @@ import { CHARLM_STEP } from '../cases.js';
 import { buildStep } from '../models.js';
 import { registerWasmSegmentSum } from './wasm-segment-sum.js';
 
-export const BROWSER_IMPLS = ['regulab-wasm', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu'] as const;
+export const BROWSER_IMPLS = [
+  'regulab-wasm',
+  'regulab-webgl',
+  'tfjs-webgl',
+  'tfjs-wasm',
+  'tfjs-cpu',
+] as const;
 export type BrowserImpl = (typeof BROWSER_IMPLS)[number];
 
 /** The WebGL renderer string (e.g. 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device ...))'), or null. */
@@ -43,8 +51,9 @@ async function main(): Promise<Record<string, unknown>> {
   const warmup = Number(q.get('warmup') ?? 2);
   const c = CHARLM_STEP;
   let kernels = 'tfjs ops';
-  if (impl === 'regulab-wasm') {
-    await tf.setBackend('cpu');
+  if (impl === 'regulab-wasm' || impl === 'regulab-webgl') {
+    if (!(await tf.setBackend(impl === 'regulab-wasm' ? 'cpu' : 'webgl')))
+      throw new Error(`no ${impl} backend`);
     kernels = await rl.kernels.ready();
   } else {
     rl.kernels.setKernelBackend('reference'); // tfjs's own kernels throughout
@@ -55,7 +64,7 @@ async function main(): Promise<Record<string, unknown>> {
     }
     if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to start`);
   }
-  const step = buildStep(c, c.steps, impl === 'regulab-wasm' ? 'regulab' : 'tfjs');
+  const step = buildStep(c, c.steps, impl.startsWith('regulab') ? 'regulab' : 'tfjs');
   for (let i = 0; i < warmup; i++) {
     step();
     await drain();
@@ -78,7 +87,7 @@ async function main(): Promise<Record<string, unknown>> {
     tfjs_backend: tf.getBackend(),
     kernels,
     isolated: globalThis.crossOriginIsolated === true,
-    webgl_renderer: impl === 'tfjs-webgl' ? webglRenderer() : undefined,
+    webgl_renderer: impl.endsWith('webgl') ? webglRenderer() : undefined,
   };
 }
 

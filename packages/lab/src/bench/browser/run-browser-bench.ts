@@ -3,7 +3,7 @@
  * ./page.ts with esbuild, serves it from 127.0.0.1 (cross-origin isolated unless said otherwise:
  * SharedArrayBuffer, so Regulab's and tfjs's WebAssembly use threads), and times each
  * implementation in a fresh page, one after the other: regulab-wasm (isolated: 2 threads; and a
- * plain page: 1 thread), tfjs-wasm, tfjs-webgl (software-rendered: SwiftShader, headless Chromium
+ * plain page: 1 thread), regulab-webgl (the same model on tfjs's webgl backend), tfjs-wasm, tfjs-webgl (software-rendered: SwiftShader, headless Chromium
  * has no GPU here), tfjs-cpu. Prints one JSON line per run (--json) or a table, then regulab-wasm's
  * speed-up over the best tfjs backend.
  *
@@ -55,6 +55,7 @@ export async function runBrowserBench(argv: string[]): Promise<void> {
   const runs: Run[] = [
     { impl: 'regulab-wasm', isolated: true, repeats, warmup: 10 },
     { impl: 'regulab-wasm', isolated: false, repeats, warmup: 10 },
+    { impl: 'regulab-webgl', isolated: true, repeats: slow, warmup: 1 },
     { impl: 'tfjs-wasm', isolated: true, repeats: slow, warmup: 1 },
     { impl: 'tfjs-webgl', isolated: true, repeats: slow, warmup: 1 },
     { impl: 'tfjs-cpu', isolated: true, repeats: slow, warmup: 1 },
