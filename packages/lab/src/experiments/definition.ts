@@ -87,6 +87,8 @@ export interface ReportSectionInput {
   variants: { name: string; label: string; runs: { seed: number; dir: string }[] }[];
   /** Mean ± sd, intervals and paired comparisons (null with one seed). */
   statistics: SeedStatistics | null;
+  /** The report's plots directory, where a section writes its own figures (SVG and PNG). */
+  plotsDir: string;
 }
 
 /** An experiment, declared as data (see the module doc). */

@@ -22,7 +22,8 @@ export interface Figure {
 }
 
 const FONT = 'Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif';
-const CONFIG = {
+/** The look of every figure (Vega-Lite config). */
+export const CHART_CONFIG = {
   font: FONT,
   background: 'white',
   padding: 8,
@@ -83,7 +84,7 @@ export function learningCurveFigure(runs: RunData[], summaries: RunSummary[], me
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 680,
       height: 320,
-      config: CONFIG,
+      config: CHART_CONFIG,
       layer: [
         {
           data: { values },
@@ -135,7 +136,7 @@ export function gapFigure(runs: RunData[], metric: MetricInfo): Figure {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 680,
       height: 220,
-      config: CONFIG,
+      config: CHART_CONFIG,
       layer: [
         {
           data: { values },

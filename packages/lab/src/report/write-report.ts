@@ -63,7 +63,8 @@ function figuresFor(runs: RunData[], summaries: RunSummary[], metric: MetricInfo
   return [learningCurveFigure(runs, summaries, metric), gapFigure(runs, metric)];
 }
 
-async function writeFigures(
+/** Renders `figures` and writes each as `<id>.svg` and `<id>.png` into `plotsDir`. */
+export async function writeFigures(
   figures: Figure[],
   plotsDir: string,
   scale: number,

@@ -4,11 +4,19 @@
  * and list it below.
  */
 import type { ExperimentDefinition } from '../definition.js';
+import { batchNormDropout } from './batchnorm-dropout.js';
 import { compare } from './compare.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
+import { variance } from './variance.js';
 
-export const DEFINITIONS: readonly ExperimentDefinition[] = [compare, dropoutXDecay, l1VsL2];
+export const DEFINITIONS: readonly ExperimentDefinition[] = [
+  compare,
+  dropoutXDecay,
+  l1VsL2,
+  variance,
+  batchNormDropout,
+];
 
 /** The definition named `name`, or undefined. */
 export function findDefinition(name: string): ExperimentDefinition | undefined {
