@@ -2,10 +2,10 @@
  * The `batchnorm-dropout` report section. From the activations probe after the last epoch, per
  * variant with batch norm, paired over seeds (./activation-values.ts):
  *
- *   the variance shift   Δ = (1/C) Σ_c var_c(BN input, inference) / (σ²_c + ε)
+ *   the variance shift   Δ = Σ_c var_c(BN input, inference) / Σ_c σ²_c
  *
- * (σ² BN's moving variance, learned from training batches; training normalizes to variance 1, so
- * Δ ≠ 1 is the shift BN meets at inference — Li et al., CVPR 2019), and the training-mode over
+ * (σ² BN's moving variance, learned from training batches, where BN normalizes to variance 1: Δ ≠ 1
+ * is the shift BN meets at inference — Li et al., CVPR 2019; ../../probes/activations.ts), and the training-mode over
  * inference-mode variance of BN's input. From the test accuracy at the best validation epoch,
  * paired over seeds: dropout before BN against after BN and against BN alone, BN against none and
  * against dropout alone; and whether adding dropout to BN gains anything the seeds can separate
@@ -14,7 +14,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml } from '../../report/html.js';
 import type { Figure } from '../../report/index.js';
-import { activationKeys as key } from '../../probes/activations.js';
+import { activationKeys as key, varianceShift } from '../../probes/activations.js';
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import {
@@ -25,7 +25,7 @@ import {
   type ProbedRun,
   probedRuns,
   ratioText,
-  timeSeries,
+  epochsAt,
 } from './activation-values.js';
 import { overfitSentence } from './overfit.js';
 import { CHART_CONFIG, sectionFiguresHtml } from './section-figures.js';
@@ -70,7 +70,7 @@ export async function batchNormDropoutSection(
     const runs = probed.get(name) ?? [];
     const layers = runs[0] && batchNormOf(runs[0]);
     if (!layers) continue;
-    const shift = lastEpochBySeed(runs, (x) => x[key.shift(layers.bn)]!);
+    const shift = lastEpochBySeed(runs, (x) => varianceShift(x, layers.input, layers.bn));
     shifts.set(name, shift);
     const s = overSeeds(shift);
     const trainOverInference = pairedRatio(
@@ -140,13 +140,21 @@ export async function batchNormDropoutSection(
   const figures = [shiftFigure([v.bn, v.before, v.after], probed)];
   const html =
     `<p>After the last epoch, mean over seeds: the training-mode over inference-mode variance of batch norm's input ` +
-    `(paired over seeds), and the variance shift Δ = mean over channels of var(BN input, inference) / (moving variance + ε).</p>` +
+    `(paired over seeds), and the variance shift Δ = Σ over channels of var(BN input, inference) / Σ of BN's moving variance.</p>` +
     `<table><thead><tr><th>variant</th><th>BN input</th><th>var(train) / var(inference)</th><th>Δ (95% CI)</th></tr></thead><tbody>` +
     rows.join('') +
     `</tbody></table>` +
     said.map((s) => `<p>${escapeHtml(s)}</p>`).join('') +
     (await sectionFiguresHtml(figures, input.plotsDir, 'bn'));
   return { id: 'variance-shift', title: 'The variance shift and test accuracy', html, conclusions: said };
+}
+
+/** Δ of `run` over training time. */
+function shiftSeries(run: ProbedRun, layers: { bn: string; input: string }) {
+  const perEpoch = run.rows.find((r) => r.at === 'epoch')?.batch ?? 1;
+  return run.rows
+    .filter((r) => r.values[key.movingVariance(layers.bn)] !== undefined)
+    .map((r) => ({ epochs: epochsAt(r, perEpoch), value: varianceShift(r.values, layers.input, layers.bn) }));
 }
 
 /** Δ over training time for each variant with batch norm (mean over seeds), with a rule at 1. */
@@ -156,7 +164,7 @@ function shiftFigure(variants: string[], probed: Map<string, ProbedRun[]>): Figu
       const layers = batchNormOf(run);
       return layers === null
         ? []
-        : timeSeries(run, key.shift(layers.bn)).map((p) => ({
+        : shiftSeries(run, layers).map((p) => ({
             variant,
             seed: run.seed,
             epochs: p.epochs,
@@ -168,13 +176,14 @@ function shiftFigure(variants: string[], probed: Map<string, ProbedRun[]>): Figu
     id: 'variance-shift',
     title: "Variance shift at batch norm's input",
     caption:
-      "Δ = var(BN input at inference) / BN's moving variance, mean over channels and seeds, over training time; 1 (grey) is no shift. " +
+      "Δ = var(BN input at inference) / BN's moving variance (sums over channels), mean over seeds, over training time; 1 (grey) is no shift. " +
       'The moving variance starts at 1 and follows the training batches with momentum 0.99.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 640,
       height: 260,
       config: CHART_CONFIG,
+      title: "Variance shift at batch norm's input",
       layer: [
         {
           data: { values },
@@ -185,10 +194,16 @@ function shiftFigure(variants: string[], probed: Map<string, ProbedRun[]>): Figu
               field: 'value',
               type: 'quantitative',
               aggregate: 'mean',
-              title: 'Δ (mean over channels, seeds)',
+              title: 'Δ (mean over seeds)',
               scale: { type: 'log' },
             },
-            color: { field: 'variant', type: 'nominal', title: 'Variant', scale: { domain: variants } },
+            color: {
+              field: 'variant',
+              type: 'nominal',
+              title: 'Variant',
+              scale: { domain: variants },
+              legend: { symbolType: 'stroke' },
+            },
           },
         },
         {

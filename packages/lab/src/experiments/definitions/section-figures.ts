@@ -17,7 +17,6 @@ export async function sectionFiguresHtml(
   return figures
     .map(
       (f, i) => `<figure id="fig-${escapeHtml(f.id)}" aria-label="${escapeHtml(f.title)}">
-<h3>${escapeHtml(f.title)}</h3>
 ${prefixSvgIds(svgs[i]!, `${prefix}${i}`)}
 <figcaption>${escapeHtml(f.caption)}</figcaption>
 </figure>`,

@@ -198,11 +198,14 @@ function layerFigure(
     ),
   );
   const variants = members.flatMap(({ pair }) => [pair.without, pair.with]);
+  const layers = [...new Set(members.map((m) => `${m.pair.model} ${m.layer}`))].join(', ');
+  const title = `Variance ${/^(the|before|after)/.test(role) ? role : `of ${role}`} (${layers})`;
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 640,
     height: 260,
     config: CHART_CONFIG,
+    title,
     data: { values },
     mark: { type: 'line', strokeWidth: 2, point: { size: 18 } },
     encoding: {
@@ -214,8 +217,15 @@ function layerFigure(
         title: 'Variance (mean over units, seeds)',
         scale: { type: 'log' },
       },
-      color: { field: 'variant', type: 'nominal', title: 'Variant', scale: { domain: variants } },
+      color: {
+        field: 'variant',
+        type: 'nominal',
+        title: 'Variant',
+        scale: { domain: variants },
+        legend: { symbolType: 'stroke' },
+      },
       strokeDash: {
+        legend: { symbolType: 'stroke', symbolStrokeColor: '#555' },
         field: 'mode',
         type: 'nominal',
         title: 'Mode',
@@ -229,13 +239,12 @@ function layerFigure(
       },
     },
   } as TopLevelSpec;
-  const layers = [...new Set(members.map((m) => `${m.pair.model} ${m.layer}`))].join(', ');
   return {
     id: `variance-${role.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`,
-    title: `Variance ${role.startsWith('the') || role.startsWith('before') || role.startsWith('after') ? role : `of ${role}`} (${layers})`,
+    title,
     caption:
       'Mean per-unit variance of the layer output on a fixed batch of training images (log scale), mean over seeds: training mode (masks on, solid) ' +
-      'and inference (dashed); epoch 1 is measured after batches 1, 2, 4, 8, ….',
+      'and inference (dashed; without dropout the two coincide); epoch 1 is measured after batches 1, 2, 4, 8, ….',
     spec,
   };
 }
