@@ -92,7 +92,7 @@ describe('--probe activations', () => {
       [key.variance('out', 'inference')]: meanVariance(logits),
       [key.square('out', 'inference')]: meanSquare(logits),
       [key.movingVariance('bn')]: avg(BN.variance),
-      [key.shift('bn')]: avg(h[0]!.map((_, c) => varianceOf(column(h, c)) / (BN.variance[c]! + 0.001))),
+      [key.shift('bn')]: meanVariance(h) / avg(BN.variance),
       // Nothing is random before the dropout: its input is the same in both modes.
       [key.variance('dense', 'train')]: meanVariance(h),
     };

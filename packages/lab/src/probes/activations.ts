@@ -20,12 +20,14 @@
  *
  * For each BatchNormalization layer (normalizing the last axis) also:
  *
- *   `<bn>/moving-variance`   (1/C) Σ_c σ²_c          its moving variance, what it divides by at inference
- *   `<bn>/shift`             (1/C) Σ_c var_c(in) / (σ²_c + ε)
+ *   `<bn>/moving-variance`   (1/C) Σ_c σ²_c                   its moving variance, what it divides by at inference
+ *   `<bn>/shift`             Σ_c var_c(in) / Σ_c σ²_c         the variance shift
  *
- * where var_c(in) is the inference-mode variance of its input: the variance of the normalized
- * value x̂ at inference, which training made 1 — Li et al.'s variance shift (CVPR 2019) when
- * dropout before BN made the training-time variance larger than the inference one.
+ * where var_c(in) is the inference-mode variance of its input: the variance BN meets at inference
+ * over the variance it learned in training (where it normalizes to 1) — Li et al.'s variance
+ * shift (CVPR 2019) when dropout before BN made the training-time variance larger than the
+ * inference one. A ratio of sums, so channels that never vary (dead relu units, σ² ≈ 0) weigh
+ * nothing instead of counting as a shift of 0 (`varianceShift`).
  *
  * Training mode without changing training: the train-mode pass runs with `training: false` inside
  * `rl.inference.withSampling` (the context Monte Carlo dropout uses), whose seed stream is the
@@ -70,20 +72,24 @@ export function unitMoments(x: tf.Tensor): { variance: Float32Array; square: Flo
 
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
-/** A BatchNormalization layer's moving variance [C] and ε, or null for any other layer. */
-function batchNormOf(layer: tf.layers.Layer): { movingVariance: () => Float32Array; epsilon: number } | null {
+/**
+ * The variance shift at batch norm `bn` fed by layer `input`, from a measurement's values: the
+ * mean inference-mode variance of its input over its mean moving variance (= Σ_c var_c / Σ_c σ²_c).
+ */
+export function varianceShift(values: Record<string, number>, input: string, bn: string): number {
+  return values[activationKeys.variance(input, 'inference')]! / values[activationKeys.movingVariance(bn)]!;
+}
+
+/** A BatchNormalization layer's moving variance [C], or null for any other layer. */
+function movingVarianceOf(layer: tf.layers.Layer): (() => Float32Array) | null {
   if (layer.getClassName() !== 'BatchNormalization') return null;
   const variable = layer.weights.find((w) => w.originalName.endsWith('moving_variance'));
-  if (variable === undefined) return null;
-  return {
-    movingVariance: () => variable.read().dataSync() as Float32Array,
-    epsilon: layer.getConfig().epsilon as number,
-  };
+  return variable === undefined ? null : () => variable.read().dataSync() as Float32Array;
 }
 
 export function activationsProbe({ model, probeBatch, seed }: ProbeContext): TrainingProbe {
   const names = model.layers.map((l) => l.name);
-  const norms = model.layers.map(batchNormOf);
+  const norms = model.layers.map(movingVarianceOf);
   const masks = () => new rl.SeedStream(seed).fork('probe:activations');
   return {
     name: 'activations',
@@ -92,26 +98,17 @@ export function activationsProbe({ model, probeBatch, seed }: ProbeContext): Tra
       const values: Record<string, number> = {};
       tf.tidy(() => {
         const { input } = probeBatch();
-        const inputVariance: (Float32Array | null)[] = []; // inference mode, per layer's input
-        let previous = unitMoments(input).variance;
         const record = (mode: ActivationMode) => (i: number, out: tf.Tensor) => {
           const m = unitMoments(out);
           values[activationKeys.variance(names[i]!, mode)] = mean(m.variance);
           values[activationKeys.square(names[i]!, mode)] = mean(m.square);
-          if (mode === 'inference') {
-            inputVariance[i] = previous;
-            previous = m.variance;
-          }
         };
         model.forward(input, undefined, false, record('inference'));
         rl.inference.withSampling(masks(), () => model.forward(input, undefined, false, record('train')));
-        norms.forEach((bn, i) => {
-          const x = inputVariance[i];
-          if (bn === null || !x) return;
-          const moving = bn.movingVariance();
-          if (moving.length !== x.length) return; // BN over another axis: no per-channel shift
-          values[activationKeys.movingVariance(names[i]!)] = mean(moving);
-          values[activationKeys.shift(names[i]!)] = mean(x.map((v, c) => v / (moving[c]! + bn.epsilon)));
+        norms.forEach((moving, i) => {
+          if (moving === null || i === 0) return; // the first layer's input is the data
+          values[activationKeys.movingVariance(names[i]!)] = mean(moving());
+          values[activationKeys.shift(names[i]!)] = varianceShift(values, names[i - 1]!, names[i]!);
         });
       });
       return values;

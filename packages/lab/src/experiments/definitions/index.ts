@@ -4,6 +4,7 @@
  * and list it below.
  */
 import type { ExperimentDefinition } from '../definition.js';
+import { batchNormDropout } from './batchnorm-dropout.js';
 import { compare } from './compare.js';
 import { conv } from './conv.js';
 import { dropconnect } from './dropconnect.js';
@@ -11,6 +12,7 @@ import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
+import { variance } from './variance.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
@@ -20,6 +22,8 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   dropconnect,
   mcDropout,
   rnnDropoutPlacement,
+  variance,
+  batchNormDropout,
 ];
 
 /** The definition named `name`, or undefined. */
