@@ -5,11 +5,18 @@
  */
 import type { ExperimentDefinition } from '../definition.js';
 import { compare } from './compare.js';
+import { concreteDropout } from './concrete-dropout.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
 
-export const DEFINITIONS: readonly ExperimentDefinition[] = [compare, dropoutXDecay, l1VsL2, mcDropout];
+export const DEFINITIONS: readonly ExperimentDefinition[] = [
+  compare,
+  dropoutXDecay,
+  l1VsL2,
+  mcDropout,
+  concreteDropout,
+];
 
 /** The definition named `name`, or undefined. */
 export function findDefinition(name: string): ExperimentDefinition | undefined {

@@ -19,12 +19,12 @@ export const mcDropout: ExperimentDefinition = {
   task: 'mnist',
   presets: {
     /**
-     * 2000 training images, the first 1000 validation and test images, batches of 32, at most 15
+     * 1000 training images, the first 500 validation and test images, batches of 32, at most 12
      * epochs (patience 3); the section draws 1 … 32 samples.
      */
     default: {
       taskPreset: 'default',
-      options: { hidden: 256, trainExamples: 2000, evalExamples: 1000, batch: 32, epochs: 15, patience: 3 },
+      options: { hidden: 256, trainExamples: 1000, evalExamples: 500, batch: 32, epochs: 12, patience: 3 },
     },
     quick: { taskPreset: 'quick', options: {} },
   },
