@@ -8,7 +8,7 @@
  * rates with the grid's best and with each other across the sizes.
  */
 import type { ExperimentDefinition, VariantDefinition } from '../definition.js';
-import { concreteDropoutSection, type SizeArms } from './concrete-dropout-section.js';
+import type { SizeArms } from './concrete-dropout-section.js';
 
 /** The fixed rates of the grid. */
 const RATES = [0.1, 0.3, 0.5];
@@ -60,6 +60,8 @@ export const concreteDropout: ExperimentDefinition = {
   report: {
     title: 'Concrete dropout: learned rates against a grid of fixed rates, MLP on MNIST',
     metric: 'accuracy',
-    section: (input) => concreteDropoutSection(input, ARMS),
+    // Loaded when the report is written (its figures import vega), as mc-dropout's.
+    section: async (input) =>
+      (await import('./concrete-dropout-section.js')).concreteDropoutSection(input, ARMS),
   },
 };

@@ -8,7 +8,6 @@
  * against the number of samples.
  */
 import type { ExperimentDefinition } from '../definition.js';
-import { mcDropoutSection } from './mc-dropout-section.js';
 
 const DROPOUT = 0.5;
 
@@ -41,6 +40,12 @@ export const mcDropout: ExperimentDefinition = {
   report: {
     title: 'Monte Carlo dropout on MNIST: calibration, out-of-distribution detection, samples',
     metric: 'accuracy',
-    section: (input) => mcDropoutSection(input, { samples: [1, 2, 4, 8, 16, 32], bins: 10, seed: 1 }),
+    // Loaded when the report is written: it imports TensorFlow.js, which `--help` and `list` must not.
+    section: async (input) =>
+      (await import('./mc-dropout-section.js')).mcDropoutSection(input, {
+        samples: [1, 2, 4, 8, 16, 32],
+        bins: 10,
+        seed: 1,
+      }),
   },
 };
