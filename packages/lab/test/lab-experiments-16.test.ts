@@ -1,9 +1,11 @@
 /**
- * Issue 16's experiment `mc-dropout` end to end in-process (quick preset, one epoch, two seeds):
- * the section's numbers are checked against the runs (the deterministic accuracy it recomputes
- * from each best checkpoint is the run's own test accuracy) and its sentences against its numbers
- * (means over the seeds, the best OOD score, the S the NLL settles at); its figures are written.
- * The image transforms it uses are checked on hand-made inputs.
+ * Issue 16's experiments end to end in-process (quick preset, two seeds). `mc-dropout`: the
+ * section's numbers are checked against the runs (the deterministic accuracy it recomputes from
+ * each best checkpoint is the run's own test accuracy) and its sentences against its numbers
+ * (means over the seeds, the best OOD score, the S the NLL settles at). `concrete-dropout`: its
+ * sentences against the runs' probes.jsonl (the learned rate at the kept epoch) and summaries
+ * (the grid rate with the best validation accuracy). Both write their figures. The image
+ * transforms of the MC evaluation are checked on hand-made inputs.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import {
   rotate90,
   rowEntropy,
 } from '../src/experiments/definitions/mc-evaluation.js';
+import { readProbes } from '../src/store/probes-log.js';
 import { cli } from './cli-in-process.js';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-16-')), 'job');
@@ -105,4 +108,55 @@ describe('the images and scores of the MC evaluation', () => {
     expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...a)).toBeLessThan(1);
   });
+});
+
+describe('regulab run concrete-dropout --preset quick --seeds 2', () => {
+  it('reports the learned rates of probes.jsonl and the grid rate with the best validation accuracy', async () => {
+    const dir = fresh();
+    const r = await cli(
+      'run',
+      'concrete-dropout',
+      '--preset',
+      'quick',
+      '--epochs',
+      '2',
+      '--seeds',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    );
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    const conclusions: string[] = JSON.parse(r.lines.at(-1)!).conclusions;
+    const run = (variant: string, seed: number) => join(dir, variant, `seed-${seed}`);
+    const summary = (variant: string, seed: number) =>
+      JSON.parse(readFileSync(join(run(variant, seed), 'summary.json'), 'utf8'));
+    const learned: Record<number, Record<string, number>> = {};
+    for (const n of [250, 1000]) {
+      // The rate each concrete layer had at the epoch whose weights the run kept, mean over seeds.
+      const at = [1, 2].map((seed) => {
+        const best = summary(`concrete-n${n}`, seed).bestEpoch;
+        return readProbes(join(run(`concrete-n${n}`, seed), 'probes.jsonl')).find(
+          (row) => row.at === 'epoch' && row.epoch === best,
+        )!.values;
+      });
+      learned[n] = Object.fromEntries(
+        ['concrete_1', 'concrete_softmax'].map((l) => [l, mean(at.map((v) => v[l]!))]),
+      );
+      const validOf = (rate: number) =>
+        mean([1, 2].map((seed) => summary(`p${Math.round(rate * 100)}-n${n}`, seed).bestValid as number));
+      const best = [0.1, 0.3, 0.5].reduce((a, b) => (validOf(b) > validOf(a) ? b : a));
+      const said = conclusions.find((c) => c.startsWith(`N = ${n}: `))!;
+      expect(said).toContain(
+        `learned rates at the best epoch (mean over 2 seeds): concrete_1 ${learned[n]!.concrete_1!.toFixed(3)}, concrete_softmax ${learned[n]!.concrete_softmax!.toFixed(3)};`,
+      );
+      expect(said).toContain(`the grid's best fixed rate by validation accuracy: ${best}.`);
+    }
+    for (const layer of ['concrete_1', 'concrete_softmax']) {
+      expect(conclusions.find((c) => c.startsWith(`${layer}: `))).toContain(
+        `learned rate ${learned[250]![layer]!.toFixed(3)} with 250 images vs ${learned[1000]![layer]!.toFixed(3)} with 1000`,
+      );
+    }
+    expect(existsSync(join(dir, 'plots', 'concrete-rates.png'))).toBe(true);
+  }, 240_000);
 });

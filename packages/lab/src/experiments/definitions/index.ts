@@ -8,6 +8,7 @@ import { batchNormDropout } from './batchnorm-dropout.js';
 import { compare } from './compare.js';
 import { conv } from './conv.js';
 import { dropconnect } from './dropconnect.js';
+import { concreteDropout } from './concrete-dropout.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
@@ -24,6 +25,7 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   rnnDropoutPlacement,
   variance,
   batchNormDropout,
+  concreteDropout,
 ];
 
 /** The definition named `name`, or undefined. */
