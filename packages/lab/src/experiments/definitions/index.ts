@@ -8,12 +8,14 @@ import { compare } from './compare.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
+import { zoneoutPaper } from './zoneout-paper.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
   dropoutXDecay,
   l1VsL2,
   rnnDropoutPlacement,
+  zoneoutPaper,
 ];
 
 /** The definition named `name`, or undefined. */
