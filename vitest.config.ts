@@ -10,6 +10,8 @@ export default defineConfig({
       '@regulab/kernels': src('./packages/kernels/src/index.ts'),
       '@regulab/lab': src('./packages/lab/src/index.ts'),
       regulab: src('./packages/core/src/index.ts'),
+      // the kernels' platform module (package.json "imports"), the Node one under test
+      '#platform': src('./packages/kernels/src/platform/node.ts'),
     },
   },
   test: {

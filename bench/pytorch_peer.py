@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """PyTorch peer of Regulab's step benchmarks (npm run bench): one training step of the same model.
 
-Prints one JSON line: case, impl, ms_per_step (median), peak_rss_mb, threads, torch version.
+Prints one JSON line: case, impl, ms_per_step (median wall time), cpu_ms_per_step (median process CPU
+time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threads, torch version.
 
   charlm-step: batch 32, 50 steps, embedding 64 over 50 symbols, LSTM 256, dense 50,
                softmax cross-entropy, Adam.
   pmnist-step: batch 100, 784 steps, 1 input, LSTM 100, dense 10, softmax cross-entropy, RMSprop.
   impl fused:   torch.nn.LSTM (cuDNN-style fused op; no zoneout possible).
   impl zoneout: torch.nn.LSTMCell loop with zoneout (charlm z_c 0.5, z_h 0.05; pmnist 0.15 shared).
+  cnn-step:    batch 64, 28x28x1 -> conv 32 3x3 valid -> ReLU -> max-pool 2 -> conv 64 3x3 valid ->
+               ReLU -> max-pool 2 -> dense 128 ReLU -> dropout 0.5 -> dense 10, cross-entropy, Adam.
+  mlp-step:    batch 128, 784 -> dense 1024 ReLU -> dropout 0.5 -> dense 1024 ReLU -> dropout 0.5 ->
+               dense 10, cross-entropy, Adam. (impl fused only: the plain nn.Sequential model.)
 
 Usage: pytorch_peer.py --case charlm-step --impl fused --threads 1 --repeats 20
 """
@@ -24,6 +29,28 @@ CASES = {
     "charlm-step": dict(batch=32, steps=50, vocab=50, embed=64, units=256, classes=50, zc=0.5, zh=0.05, opt="adam"),
     "pmnist-step": dict(batch=100, steps=784, vocab=None, embed=1, units=100, classes=10, zc=0.15, zh=0.15, opt="rmsprop"),
 }
+
+
+FEEDFORWARD = {
+    "cnn-step": dict(batch=64, input=(1, 28, 28)),
+    "mlp-step": dict(batch=128, input=(784,)),
+}
+
+
+def feedforward(case):
+    """The issue-12 models (PyTorch's NCHW is its native and fastest layout)."""
+    if case == "mlp-step":
+        return nn.Sequential(
+            nn.Linear(784, 1024), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(1024, 1024), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(1024, 10),
+        )
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 10),
+    )
 
 
 class Model(nn.Module):
@@ -62,7 +89,7 @@ class Model(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--case", required=True, choices=list(CASES))
+    ap.add_argument("--case", required=True, choices=list(CASES) + list(FEEDFORWARD))
     ap.add_argument("--impl", required=True, choices=["fused", "zoneout"])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=20)
@@ -70,30 +97,43 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    c = CASES[a.case]
-    model = Model(c, a.impl)
-    opt = torch.optim.Adam(model.parameters(), 1e-3) if c["opt"] == "adam" else torch.optim.RMSprop(model.parameters(), 1e-3)
-    if c["vocab"]:
-        x = torch.randint(0, c["vocab"], (c["batch"], c["steps"]))
-        y = torch.randint(0, c["classes"], (c["batch"] * c["steps"],))
+    if a.case in FEEDFORWARD:
+        f = FEEDFORWARD[a.case]
+        model = feedforward(a.case)
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        x = torch.rand(f["batch"], *f["input"])
+        y = torch.randint(0, 10, (f["batch"],))
     else:
-        x = torch.rand(c["batch"], c["steps"], 1)
-        y = torch.randint(0, c["classes"], (c["batch"],))
+        c = CASES[a.case]
+        model = Model(c, a.impl)
+        opt = torch.optim.Adam(model.parameters(), 1e-3) if c["opt"] == "adam" else torch.optim.RMSprop(model.parameters(), 1e-3)
+        if c["vocab"]:
+            x = torch.randint(0, c["vocab"], (c["batch"], c["steps"]))
+            y = torch.randint(0, c["classes"], (c["batch"] * c["steps"],))
+        else:
+            x = torch.rand(c["batch"], c["steps"], 1)
+            y = torch.randint(0, c["classes"], (c["batch"],))
     loss_fn = nn.CrossEntropyLoss()
     times = []
+    cpu = []
     for i in range(a.warmup + a.repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         dt = (time.perf_counter() - t0) * 1000
+        dc = (time.process_time() - c0) * 1000
         if i >= a.warmup:
             times.append(dt)
+            cpu.append(dc)
     print(json.dumps({
         "case": a.case,
         "impl": f"pytorch-{a.impl}",
         "ms_per_step": round(statistics.median(times), 3),
+        "cpu_ms_per_step": round(statistics.median(cpu), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "repeats": a.repeats,
         "threads": a.threads,

@@ -6,6 +6,7 @@
         "native/src/addon.cc",
         "native/src/thread_pool.cc",
         "native/src/gemm.cc",
+        "native/src/conv.cc",
         "native/src/scratch.cc",
         "native/src/elementwise.cc",
         "native/src/lstm.cc",

@@ -6,17 +6,21 @@
  * - `REGULAB_KERNELS=reference|wasm|native` forces one (a forced one that cannot load falls back
  *   the same way, with a notice; `backend()` always says what actually runs).
  * - `REGULAB_THREADS=n` sets the kernels' threads (default: all cores, `os.availableParallelism()`).
+ * - In a browser (#platform resolves to ./platform/browser.ts there) the environment variables do
+ *   not exist and there is no native addon: the WebAssembly kernels run, on two threads in a
+ *   cross-origin-isolated page. `await ready()` compiles them off the main thread and waits for
+ *   their helper thread; without it they compile on first use and take up the helper once it runs.
  * - Calls the fast kernels cannot serve run on the reference: zero-sized dimensions, and (with a
  *   one-line notice per op) a per-step recurrent mask [T, B, H] (issue 13 puts it in the kernels).
- * - With a fast backend (native or wasm), tfjs's CPU matmul, arithmetic, element-wise math,
- *   reduction and data-movement kernels are routed through fast versions too
+ * - With a fast backend (native or wasm), tfjs's CPU matmul, convolution (Conv2D and its
+ *   gradients), pooling, arithmetic, element-wise math, comparison, reduction and data-movement
+ *   kernels are routed through fast versions too
  *   (./fused/cpu-kernels.ts), since once the recurrence is fused they dominate a training step.
  *   This holds for the whole process, from the first Regulab call on, plain `tf.matMul` included
  *   (results move by float32 rounding). `cpuKernels(false)` or `REGULAB_CPU_KERNELS=0` keeps
  *   tfjs's own; switching to the reference restores them too.
  * - `fusedOptimizerUpdate()` gives Regulab's optimizers their one-pass update on the CPU backend.
  */
-import { availableParallelism } from 'node:os';
 import type {
   GruSequenceInputs,
   GruSequenceOutputs,
@@ -30,13 +34,14 @@ import { jsOptimizerUpdate } from './fused/js-elementwise.js';
 import { cpuKernelsInstalled, installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
 import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
-import { loadNativeBinding } from './native/binding.js';
 import { nativeImpl } from './native/native-impl.js';
-import { loadWasmImpl } from './wasm/load.js';
+import { wasmImpl } from './wasm/impl.js';
+import { platform } from '#platform';
 import { referenceLstmSequence } from './reference/lstm-sequence.js';
 import { referenceGruSequence } from './reference/gru-sequence.js';
 
-type Resolved = { name: KernelBackend; impl: FusedImpl | null };
+/** What runs (`name`, `impl`) and what was asked for (`want`), which ready() may retry. */
+type Resolved = { name: KernelBackend; impl: FusedImpl | null; want: KernelBackend | 'auto' };
 let resolved: Resolved | undefined;
 /** Whether tfjs's CPU kernels should be replaced: set by cpuKernels(on), else REGULAB_CPU_KERNELS. */
 let cpuKernelsWanted: boolean | undefined;
@@ -50,16 +55,16 @@ export function kernelNotice(message: string): void {
 }
 
 function envThreads(): number {
-  const raw = process.env.REGULAB_THREADS;
+  const raw = platform.env('REGULAB_THREADS');
   const n = raw === undefined || raw === '' ? NaN : Number(raw);
   if (raw !== undefined && raw !== '' && !(Number.isInteger(n) && n >= 1)) {
-    kernelNotice(`REGULAB_THREADS=${raw} is not a positive integer; using ${availableParallelism()}`);
+    kernelNotice(`REGULAB_THREADS=${raw} is not a positive integer; using ${platform.defaultThreads()}`);
   }
-  return Number.isInteger(n) && n >= 1 ? n : availableParallelism();
+  return Number.isInteger(n) && n >= 1 ? n : platform.defaultThreads();
 }
 
 function tryNative(): FusedImpl | null {
-  const { binding, reason } = loadNativeBinding();
+  const { binding, reason } = platform.loadNativeBinding();
   if (binding === null) {
     kernelNotice(`native kernels unavailable (${reason}); falling back`);
     return null;
@@ -69,9 +74,7 @@ function tryNative(): FusedImpl | null {
 
 function tryWasm(): FusedImpl | null {
   try {
-    const impl = loadWasmImpl();
-    if (impl === null) kernelNotice('WebAssembly kernels unavailable; using the tfjs reference kernels');
-    return impl;
+    return wasmImpl();
   } catch (e) {
     kernelNotice(
       `WebAssembly kernels failed to load (${e instanceof Error ? e.message : String(e)}); using the reference`,
@@ -84,7 +87,7 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
   const order: KernelBackend[] =
     want === 'reference'
       ? ['reference']
-      : want === 'wasm'
+      : want === 'wasm' || (want === 'auto' && platform.name === 'browser') // no addon to try there
         ? ['wasm', 'reference']
         : ['native', 'wasm', 'reference'];
   for (const name of order) {
@@ -92,29 +95,63 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
     if (name === 'reference' || impl !== null) {
       impl?.setThreads(envThreads());
       applyCpuKernels(impl);
-      return { name, impl };
+      return { name, impl, want };
     }
   }
-  return { name: 'reference', impl: null };
+  return { name: 'reference', impl: null, want };
 }
 
 /** Installs the fast tfjs CPU kernels of `impl` when wanted and possible, else restores tfjs's. */
 function applyCpuKernels(impl: FusedImpl | null): void {
-  cpuKernelsWanted ??= process.env.REGULAB_CPU_KERNELS !== '0';
-  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary);
+  cpuKernelsWanted ??= platform.env('REGULAB_CPU_KERNELS') !== '0';
+  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary, impl.conv2d);
   else uninstallCpuKernels();
 }
 
-function current(): Resolved {
-  if (resolved === undefined) {
-    const env = process.env.REGULAB_KERNELS;
-    const valid = env === 'native' || env === 'wasm' || env === 'reference';
-    if (env !== undefined && env !== '' && !valid) {
-      kernelNotice(`REGULAB_KERNELS=${env} is not one of native, wasm, reference; choosing automatically`);
-    }
-    resolved = resolve(valid ? env : 'auto');
+/** The backend REGULAB_KERNELS asks for ('auto' when unset or invalid, with a notice). */
+function envWant(): KernelBackend | 'auto' {
+  const env = platform.env('REGULAB_KERNELS');
+  const valid = env === 'native' || env === 'wasm' || env === 'reference';
+  if (env !== undefined && env !== '' && !valid) {
+    kernelNotice(`REGULAB_KERNELS=${env} is not one of native, wasm, reference; choosing automatically`);
   }
+  return valid ? env : 'auto';
+}
+
+function current(): Resolved {
+  resolved ??= resolve(envWant());
   return resolved;
+}
+
+/**
+ * Loads the fast kernels where that takes an asynchronous step, and settles once they run. In a
+ * browser: compiles the WebAssembly kernels off the main thread and, in a cross-origin-isolated
+ * page, waits for their helper thread; a backend that had fallen back to the reference (e.g. a
+ * first call before ready()) is chosen again. In Node: the same as the first synchronous call.
+ * Resolves to what runs, as kernelDescription() says it.
+ *
+ * ```ts
+ * await rl.kernels.ready(); // 'wasm simd128+relaxed, 2 threads' in an isolated page
+ * ```
+ */
+export async function ready(): Promise<string> {
+  const want = resolved?.want ?? envWant();
+  if (want !== 'reference' && want !== 'native') {
+    try {
+      await platform.prepareWasm();
+    } catch (e) {
+      kernelNotice(`WebAssembly kernels failed to compile (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  if (resolved === undefined || (resolved.name === 'reference' && want !== 'reference'))
+    resolved = resolve(want);
+  await resolved.impl?.ready?.();
+  return kernelDescription();
+}
+
+/** What runs, in one line: 'reference', or e.g. 'wasm simd128+relaxed, 2 threads', 'native avx2, 2 threads'. */
+export function kernelDescription(): string {
+  return current().impl?.describe() ?? 'reference';
 }
 
 /**

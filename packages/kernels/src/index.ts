@@ -5,9 +5,11 @@ export {
   fusedImpl,
   fusedOptimizerUpdate,
   gruSequence,
+  kernelDescription,
   kernelNotice,
   kernelThreads,
   lstmSequence,
+  ready,
   setKernelBackend,
   setKernelThreads,
 } from './dispatch.js';

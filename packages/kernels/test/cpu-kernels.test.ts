@@ -66,6 +66,16 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
     tf.dispose([x, w, bias]);
   });
 
+  it('match tfjs for a dense layer in inference: bias and ReLU after the product (_FusedMatMul)', () => {
+    const x = tf.randomNormal([64, 40], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const w = tf.randomNormal([40, 50], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const bias = tf.randomNormal([50], 0, 1, 'float32', 10);
+    const [got, want] = both(() => tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }));
+    allClose(got[0], want[0], TOL, 'relu(x·w + b)');
+    expect(Math.min(...got[0]), 'ReLU applied').toBe(0);
+    tf.dispose([x, w, bias]);
+  });
+
   it('match tfjs for the embedding gradient (UnsortedSegmentSum), repeated and out-of-range ids', () => {
     const table = tf.randomNormal([7, 5], 0, 1, 'float32', 7);
     const ids = tf.tensor1d([0, 3, 3, 6, 1, 3, 0, 2], 'int32');
@@ -138,10 +148,10 @@ describe.skipIf(binding === null)('native CPU matmul kernels', () => {
       tf.fused.matMul({
         a: tf.ones([40, 40]) as tf.Tensor2D,
         b: tf.ones([40, 40]) as tf.Tensor2D,
-        activation: 'relu',
+        activation: 'elu',
       }),
     );
-    allClose(got[0], want[0], TOL, 'relu');
+    allClose(got[0], want[0], TOL, 'elu');
     uninstallCpuKernels();
     expect(cpuKernelsInstalled()).toBe(false);
     ai.dispose();

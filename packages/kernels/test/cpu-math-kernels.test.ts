@@ -1,5 +1,5 @@
 /**
- * The element-wise, reduction and transpose CPU kernels registered for tfjs (./cpu-math-kernels.ts,
+ * The element-wise (Step and comparisons included), reduction and transpose CPU kernels registered for tfjs (./cpu-math-kernels.ts,
  * ./cpu-data-kernels.ts, ./js-elementwise.ts), each against tfjs's own kernel on the same input,
  * with the native entry points and with the plain-JS ones the WebAssembly backend uses.
  *
@@ -104,6 +104,34 @@ describe.each(variants)('element-wise kernels ($name)', (v) => {
       }
     });
     tf.dispose([x, pos]);
+  });
+
+  it('Step (α 0 and 0.3) and Less, Greater, LessEqual, GreaterEqual (same shape, scalar) agree exactly', () => {
+    const x = tf.tensor1d(mixed(4096, 3));
+    const y = tf.tensor1d(mixed(4096, 4));
+    const s = tf.scalar(0.25);
+    const [got, want] = both(v, () => [
+      tf.step(x),
+      tf.step(x, 0.3),
+      ...[tf.less, tf.greater, tf.lessEqual, tf.greaterEqual].flatMap((cmp) => [
+        cmp(x, y),
+        cmp(x, s),
+        cmp(x, x),
+      ]),
+    ]);
+    got.forEach((g, i) => {
+      for (let j = 0; j < g.length; j++)
+        if (!(Object.is(g[j], want[i][j]) || g[j] === want[i][j]))
+          throw new Error(`op #${i} at ${j}: got ${g[j]}, tfjs ${want[i][j]} (input ${x.dataSync()[j]})`);
+    });
+    uninstallCpuKernels();
+    const tfjs = ['Step', 'Less', 'GreaterEqual'].map((n) => tf.getKernel(n, 'cpu')!.kernelFunc);
+    installCpuKernels(() => new Float32Array(0), v.binary, v.unary);
+    ['Step', 'Less', 'GreaterEqual'].forEach((n, i) =>
+      expect(tf.getKernel(n, 'cpu')!.kernelFunc, n).not.toBe(tfjs[i]),
+    );
+    uninstallCpuKernels();
+    tf.dispose([x, y, s]);
   });
 
   it('serve every op code, keep shapes, and leave small or non-float32 inputs to tfjs', () => {

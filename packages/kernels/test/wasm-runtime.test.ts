@@ -11,6 +11,7 @@ import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js'
 import { backend, setKernelBackend } from '../src/dispatch.js';
 import type { LstmArgs } from '../src/fused/impl.js';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
+import { wasmBytes } from '../src/wasm/bytes.js';
 import { createWasmImpl, type WasmImpl } from '../src/wasm/impl.js';
 import { caseTensors, gruCase, lstmCase, type CaseOptions } from './fused-cases.js';
 import { expectAgree, gruRun, lstmRun, prefix } from './fused-agreement.js';
@@ -278,6 +279,26 @@ describe('wasm kernels: shipped binaries and selection', () => {
         .update(readFileSync(new URL(file, dir)))
         .digest('hex');
       expect(got, `${file} differs from the build`).toBe(hash);
+    }
+  });
+
+  it('embeds exactly those binaries in src/wasm/binaries.ts (npm run embed:wasm rewrites it)', async () => {
+    const embed = (await import(new URL('../wasm/embed.mjs', import.meta.url).href)) as {
+      embeddedSource(): string;
+      VARIANTS: { file: string }[];
+    };
+    const file = readFileSync(new URL('../src/wasm/binaries.ts', import.meta.url), 'utf8');
+    expect(file, 'src/wasm/binaries.ts is stale: npm run embed:wasm -w packages/kernels').toBe(
+      embed.embeddedSource(),
+    );
+    const dir = new URL('../wasm/', import.meta.url);
+    for (const [shared, relaxed, name] of [
+      [false, false, 'bin/regulab-kernels.wasm'],
+      [false, true, 'bin/regulab-kernels-relaxed.wasm'],
+      [true, false, 'bin/regulab-kernels-shared.wasm'],
+      [true, true, 'bin/regulab-kernels-shared-relaxed.wasm'],
+    ] as const) {
+      expect(Buffer.from(wasmBytes(shared, relaxed)).equals(readFileSync(new URL(name, dir)))).toBe(true);
     }
   });
 

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+import { embed } from './embed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TARGETS = ['plain', 'relaxed', 'shared', 'shared-relaxed'];
@@ -43,6 +44,7 @@ export async function build() {
   const tmp = join(here, 'bin', 'manifest.json.tmp');
   writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
   renameSync(tmp, join(here, 'bin', 'manifest.json'));
+  embed(); // src/wasm/binaries.ts, the binaries as the loader imports them
   return manifest;
 }
 

@@ -311,7 +311,7 @@ describe('configs and specs', () => {
       /--layers shapes a built-in model only/,
     );
     expect(() => resolveConfig('mnist', 'quick', { model: 'transformer' })).toThrow(
-      /--model transformer: no such file \(give a JSON spec file or a built-in model: mlp, cnn\)/,
+      /--model transformer: no such file \(give a JSON spec file or a built-in model: mlp, cnn, mlp-bn, mlp-dropout-bn\)/,
     );
   });
 });
@@ -407,6 +407,26 @@ describe('the mnist task', () => {
       'Dense',
       'Dense',
     ]);
+    const out = tf.tidy(() => model.forward(tf.zeros([2, 784]), undefined, false).output.shape);
+    expect(out).toEqual([2, 10]);
+  });
+  it('--model concrete-mlp learns the rates the MLP fixes: concrete dropout on each later layer, N = $examples', () => {
+    const config = resolveConfig('mnist', 'quick', { model: 'concrete-mlp', layers: 2 });
+    const model = new SpecModel(fillTaskValues(config.spec, { classes: 10, examples: 500 }), {
+      seed: 1,
+      input: { shape: [784], dtype: 'float32' },
+    });
+    expect(model.layers.map((l) => [l.name, l.getClassName()])).toEqual([
+      ['dense_0', 'Dense'],
+      ['concrete_1', 'RegulabConcreteDropoutDense'],
+      ['concrete_softmax', 'RegulabConcreteDropoutDense'],
+    ]);
+    const concrete = model.layers.slice(1) as rl.layers.ConcreteDropoutDense[];
+    // λ_d = 2/N with N the training images (the placeholder), and the authors' initial rate.
+    for (const l of concrete) {
+      expect(l.dropoutRegularizer).toBeCloseTo(2 / 500, 12);
+      expect(l.rate).toBeCloseTo(0.1, 6);
+    }
     const out = tf.tidy(() => model.forward(tf.zeros([2, 784]), undefined, false).output.shape);
     expect(out).toEqual([2, 10]);
   });

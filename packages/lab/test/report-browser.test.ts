@@ -3,21 +3,18 @@
  * render (SVG with paths, non-zero size), the page logs no console error and makes no network
  * request. Skips when /usr/bin/chromium is absent (CI installs it: apt-get install chromium).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { chromiumMissing, haveChromium, launchChromium } from '../src/browser/chromium.js';
 import { writeReport } from '../src/report/write-report.js';
 import { FIXTURE_RUNS, writeFixtureRun } from './report-fixtures.js';
 
-const CHROMIUM = process.env.REGULAB_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`skipping the browser test of the report: ${CHROMIUM} is absent (apt-get install chromium)`);
+if (!haveChromium) console.warn(`skipping the browser test of the report: ${chromiumMissing}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'regulab-browser-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -29,20 +26,7 @@ describe.skipIf(!haveChromium)('report in headless Chromium', () => {
     await writeReport(dirs, out, { title: 'Brown corpus, character level' });
     const pageUrl = pathToFileURL(out).href;
 
-    const context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(join(tmp, 'profile'));
     try {
       const page = await context.newPage();
       const problems: string[] = [];

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "c6c8b09e94524eef";
+constexpr const char LAYOUT_HASH[] = "b78c19e5b2df27e6";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -82,6 +82,24 @@ constexpr int INTS_COUNT = 15;
 constexpr int FLOATS_ZONEOUT_CELL_RATE = 0;
 constexpr int FLOATS_ZONEOUT_HIDDEN_RATE = 1;
 constexpr int FLOATS_COUNT = 2;
+
+// Slots of the ints argument of the conv2d calls (CONV_INTS).
+constexpr int CONV_BATCH = 0;
+constexpr int CONV_IN_HEIGHT = 1;
+constexpr int CONV_IN_WIDTH = 2;
+constexpr int CONV_IN_CHANNELS = 3;
+constexpr int CONV_OUT_HEIGHT = 4;
+constexpr int CONV_OUT_WIDTH = 5;
+constexpr int CONV_OUT_CHANNELS = 6;
+constexpr int CONV_FILTER_HEIGHT = 7;
+constexpr int CONV_FILTER_WIDTH = 8;
+constexpr int CONV_STRIDE_HEIGHT = 9;
+constexpr int CONV_STRIDE_WIDTH = 10;
+constexpr int CONV_DILATION_HEIGHT = 11;
+constexpr int CONV_DILATION_WIDTH = 12;
+constexpr int CONV_PAD_TOP = 13;
+constexpr int CONV_PAD_LEFT = 14;
+constexpr int CONV_COUNT = 15;
 
 // Inputs of the LSTM calls (NATIVE_BUFFERS.lstm), the first bufs.
 constexpr int LSTM_X = 0;

@@ -4,22 +4,50 @@
 //   ints  Int32Array, floats Float64Array, bufs Array of Float32Array | null: every slot is named
 //   in src/fused/abi.ts, whose generated copy abi.h gives the indices used here
 //   sgemm(a, b, c, m, k, n, transA, transB), binary(...), unary(op, x, out),
+//   conv2dForward(ints, x, filter, y), conv2dBackpropInput(ints, dy, filter, dx),
+//   conv2dBackpropFilter(ints, x, dy, dfilter): ints Int32Array in the slots abi::CONV_*
 //   optimizerUpdate(kind, w, g, s0, s1, params), setThreads(n), threads(), isa(), setIsa(name) → bool,
 //   abi() → abi::LAYOUT_HASH (the loader refuses an addon built against another layout)
 #include <napi.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "abi.h"
 #include "common.h"
+#include "conv.h"
 #include "elementwise.h"
 #include "thread_pool.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 using namespace regulab;
+
+// tfjs's CPU backend allocates every output as a fresh typed array (megabytes per tensor in a
+// convolutional step), and V8 takes them from malloc. glibc serves blocks above its mmap threshold
+// (dynamic, from 128 KB) with fresh pages and returns freed heap top beyond its trim threshold to
+// the system, so such arrays fault their pages in on first touch, again every step: measured, a
+// cnn-step spent ~40% of its CPU time in those faults (148 → 92 ms per step with the thresholds
+// below). At load, unless the environment already tunes malloc (GLIBC_TUNABLES, MALLOC_*_) or
+// sets REGULAB_MALLOC_TUNING=0: blocks below 64 MB come from the heap and up to 512 MB of freed
+// heap is kept for reuse (the process keeps its peak heap instead of returning it).
+static void tune_malloc() {
+#if defined(__GLIBC__)
+  const char* off = std::getenv("REGULAB_MALLOC_TUNING");
+  if ((off && !std::strcmp(off, "0")) || std::getenv("GLIBC_TUNABLES") || std::getenv("MALLOC_MMAP_THRESHOLD_") ||
+      std::getenv("MALLOC_TRIM_THRESHOLD_"))
+    return;
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
 
 static std::unique_ptr<Pool> g_pool;
 static Pool& pool() {
@@ -198,6 +226,71 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Reads a conv2d call's (ints, three Float32Arrays) into g and the buffers, checking every size;
+// false after throwing an error that names the mismatch. Slot 2 is the output.
+static bool conv_args(const Napi::CallbackInfo& info, const char* name, ConvGeom& g, size_t (ConvGeom::*in0)() const,
+                      size_t (ConvGeom::*in1)() const, size_t (ConvGeom::*out)() const, float* p[3]) {
+  if (info.Length() < 4 || !typed(info[0], napi_int32_array) || !typed(info[1], napi_float32_array) ||
+      !typed(info[2], napi_float32_array) || !typed(info[3], napi_float32_array)) {
+    fail(info, std::string(name) + ": expects (Int32Array ints, Float32Array, Float32Array, Float32Array out)");
+    return false;
+  }
+  Napi::Int32Array ints = info[0].As<Napi::Int32Array>();
+  if (ints.ElementLength() != (size_t)abi::CONV_COUNT) {
+    fail(info, std::string(name) + ": got " + std::to_string(ints.ElementLength()) + " ints, expects " +
+                   std::to_string(abi::CONV_COUNT) + " (rebuild the addon: npm run build:native -w packages/kernels)");
+    return false;
+  }
+  const int32_t* v = ints.Data();
+  g = ConvGeom{v[abi::CONV_BATCH],          v[abi::CONV_IN_HEIGHT],      v[abi::CONV_IN_WIDTH],
+               v[abi::CONV_IN_CHANNELS],    v[abi::CONV_OUT_HEIGHT],     v[abi::CONV_OUT_WIDTH],
+               v[abi::CONV_OUT_CHANNELS],   v[abi::CONV_FILTER_HEIGHT],  v[abi::CONV_FILTER_WIDTH],
+               v[abi::CONV_STRIDE_HEIGHT],  v[abi::CONV_STRIDE_WIDTH],   v[abi::CONV_DILATION_HEIGHT],
+               v[abi::CONV_DILATION_WIDTH], v[abi::CONV_PAD_TOP],        v[abi::CONV_PAD_LEFT]};
+  for (int i = 0; i < abi::CONV_COUNT; i++)
+    if (v[i] < 0 || ((i == abi::CONV_STRIDE_HEIGHT || i == abi::CONV_STRIDE_WIDTH || i == abi::CONV_DILATION_HEIGHT ||
+                      i == abi::CONV_DILATION_WIDTH) &&
+                     v[i] < 1)) {
+      fail(info, std::string(name) + ": geometry slot " + std::to_string(i) + " is " + std::to_string(v[i]));
+      return false;
+    }
+  size_t (ConvGeom::*want[3])() const = {in0, in1, out};
+  for (int i = 0; i < 3; i++) {
+    Napi::Float32Array a = info[i + 1].As<Napi::Float32Array>();
+    if (a.ElementLength() != (g.*want[i])()) {
+      fail(info, std::string(name) + ": buffer " + std::to_string(i) + " holds " + std::to_string(a.ElementLength()) +
+                     " floats, the geometry needs " + std::to_string((g.*want[i])()));
+      return false;
+    }
+    p[i] = a.Data();
+  }
+  return true;
+}
+
+static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  ConvGeom g;
+  float* p[3];
+  if (conv_args(info, "conv2dForward", g, &ConvGeom::x_size, &ConvGeom::filter_size, &ConvGeom::y_size, p))
+    conv2d_forward(g, p[0], p[1], p[2], pool());
+  return info.Env().Undefined();
+}
+
+static Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  ConvGeom g;
+  float* p[3];
+  if (conv_args(info, "conv2dBackpropInput", g, &ConvGeom::y_size, &ConvGeom::filter_size, &ConvGeom::x_size, p))
+    conv2d_backprop_input(g, p[0], p[1], p[2], pool());
+  return info.Env().Undefined();
+}
+
+static Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  ConvGeom g;
+  float* p[3];
+  if (conv_args(info, "conv2dBackpropFilter", g, &ConvGeom::x_size, &ConvGeom::y_size, &ConvGeom::filter_size, p))
+    conv2d_backprop_filter(g, p[0], p[1], p[2], pool());
+  return info.Env().Undefined();
+}
+
 // binary(op, mode, a, b, out, m): see elementwise.h.
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
@@ -258,12 +351,16 @@ static Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_malloc();
   exports.Set("lstmForward", Napi::Function::New(env, LstmForward));
   exports.Set("lstmBackward", Napi::Function::New(env, LstmBackward));
   exports.Set("gruForward", Napi::Function::New(env, GruForward));
   exports.Set("gruBackward", Napi::Function::New(env, GruBackward));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -8,6 +8,7 @@ import {
   ACTIVATION_CODE,
   BINARY_MODE,
   BINARY_OP,
+  CONV_INTS,
   NATIVE_BUFFERS,
   NATIVE_CALL_CELL,
   NATIVE_FLOATS,
@@ -82,6 +83,7 @@ export function emitNativeHeader(): string {
   codes('Zoneout modes (ZONEOUT_MODE).', 'ZONEOUT', ZONEOUT_MODE);
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
+  slots('Slots of the ints argument of the conv2d calls (CONV_INTS).', 'CONV', CONV_INTS);
   slots('Inputs of the LSTM calls (NATIVE_BUFFERS.lstm), the first bufs.', 'LSTM', NATIVE_BUFFERS.lstm);
   slots('Inputs of the GRU calls (NATIVE_BUFFERS.gru), the first bufs.', 'GRU', NATIVE_BUFFERS.gru);
   for (const [call, cell] of Object.entries(NATIVE_CALL_CELL)) {

@@ -155,6 +155,31 @@ export const NATIVE_CALL_CELL = {
   gruBackward: 'gru',
 } as const;
 
+/**
+ * The Int32Array `ints` of the native conv2d calls (conv2dForward, conv2dBackpropInput,
+ * conv2dBackpropFilter): the geometry of one 2-D convolution in NHWC, as tfjs's
+ * backend_util.computeConv2DInfo gives it (pads are the top and left padding actually applied).
+ * Layouts: x [batch, inHeight, inWidth, inChannels], filter [filterHeight, filterWidth,
+ * inChannels, outChannels], y [batch, outHeight, outWidth, outChannels].
+ */
+export const CONV_INTS = [
+  'batch',
+  'inHeight',
+  'inWidth',
+  'inChannels',
+  'outHeight',
+  'outWidth',
+  'outChannels',
+  'filterHeight',
+  'filterWidth',
+  'strideHeight',
+  'strideWidth',
+  'dilationHeight',
+  'dilationWidth',
+  'padTop',
+  'padLeft',
+] as const;
+
 /** Everything the native addon's argument parsing depends on (../native/layout-hash.ts hashes it). */
 export const NATIVE_LAYOUT = {
   activation: ACTIVATION_CODE,
@@ -166,6 +191,7 @@ export const NATIVE_LAYOUT = {
   ints: NATIVE_INTS,
   floats: NATIVE_FLOATS,
   buffers: NATIVE_BUFFERS,
+  conv: CONV_INTS,
 } as const;
 
 /** The values of `names` in that order: a call's argument list built from named values. */

@@ -1,5 +1,6 @@
 /**
- * What the CPU kernels of ./cpu-kernels.ts, ./cpu-data-kernels.ts and ./cpu-math-kernels.ts see of
+ * What the CPU kernels of ./cpu-kernels.ts, ./cpu-data-kernels.ts, ./cpu-math-kernels.ts,
+ * ./cpu-conv-kernels.ts and ./cpu-pool-kernels.ts see of
  * tfjs's CPU backend (its typings keep these private), and the size below which tfjs's own kernel
  * is as fast as a call into ours.
  */
@@ -14,6 +15,9 @@ export interface CpuBackend {
   /** One more tensor shares dataId (how tfjs's Reshape returns its input's storage). */
   incRef(dataId: object): void;
 }
+
+/** Below this many multiply-adds tfjs's own matmul or convolution is as fast (no call overhead). */
+export const MIN_WORK = 32 * 32 * 32;
 
 /** Below this many elements tfjs's own kernel is as fast (no call overhead). */
 export const MIN_ELEMENTS = 2048;

@@ -7,18 +7,32 @@
  * `UnsortedSegmentSum` (the embedding gradient) with a single-pass loop, `Slice` with contiguous
  * copies, GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts, element-wise
  * math (Exp, Log, Sqrt, …) and last-axis Max / Min / Sum with ./cpu-math-kernels.ts, and broadcasting
- * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts).
+ * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts), max and
+ * average pooling and their gradients with the single passes of ./cpu-pool-kernels.ts, and, given
+ * Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the given Conv2dOps, or
+ * on the sgemm through ./sgemm-conv.ts).
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
- * activation other than linear and at most a bias over the last axis go the fast way; anything
+ * activation other than linear or relu and at most a bias over the last axis go the fast way; anything
  * else, and tiny products, runs tfjs's original kernel. `uninstallCpuKernels()` restores tfjs's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BINARY_MODE, BINARY_OP } from './abi.js';
-import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS } from './cpu-backend.js';
+import { BINARY_MODE, BINARY_OP, UNARY_CODE } from './abi.js';
+import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK } from './cpu-backend.js';
+import { convKernels } from './cpu-conv-kernels.js';
+import { poolKernels } from './cpu-pool-kernels.js';
+import { sgemmConv2d } from './sgemm-conv.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
-import { UNARY_KERNELS, lastAxisReduction, unaryKernel } from './cpu-math-kernels.js';
-import type { BinaryOp, Sgemm, UnaryOp } from './impl.js';
+import {
+  COMPARISONS,
+  type ComparisonName,
+  UNARY_KERNELS,
+  comparisonKernel,
+  lastAxisReduction,
+  stepKernel,
+  unaryKernel,
+} from './cpu-math-kernels.js';
+import type { BinaryOp, Conv2dOps, Sgemm, UnaryOp } from './impl.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
 const ARITHMETIC = {
@@ -28,8 +42,6 @@ const ARITHMETIC = {
   RealDiv: BINARY_OP.div,
 } as const;
 const originals = new Map<string, KernelFunc>();
-/** Below this many multiply-adds tfjs's own kernel is as fast (no call overhead). */
-const MIN_WORK = 32 * 32 * 32;
 
 function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   const v = backend.readSync(t.dataId);
@@ -82,7 +94,12 @@ function batchMatMul(sgemm: Sgemm): KernelFunc {
   };
 }
 
-function fusedMatMul(sgemm: Sgemm): KernelFunc {
+/**
+ * _FusedMatMul (tf.layers.dense in inference, and in training when linear): the product, then the
+ * bias (one value per column) and a ReLU over the output in place. tfjs's training path of an
+ * activated dense layer is unfused (matMul, add, relu), which the other kernels here serve.
+ */
+function fusedMatMul(sgemm: Sgemm, binary: BinaryOp, unary: UnaryOp): KernelFunc {
   return (args) => {
     const { a, b, bias, preluActivationWeights } = args.inputs as Inputs;
     const { transposeA, transposeB, activation } = args.attrs as {
@@ -93,15 +110,14 @@ function fusedMatMul(sgemm: Sgemm): KernelFunc {
     const backend = args.backend as unknown as CpuBackend;
     const n = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
     const simple =
-      (activation === undefined || activation === 'linear') &&
+      (activation === undefined || activation === 'linear' || activation === 'relu') &&
       preluActivationWeights === undefined &&
       (bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n));
     const r = simple ? product(sgemm, backend, a!, b!, transposeA, transposeB) : null;
     if (r === null) return originals.get('_FusedMatMul')!(args);
-    if (bias !== undefined) {
-      const bv = f32(backend, bias);
-      for (let i = 0; i < r.values.length; i += n) for (let j = 0; j < n; j++) r.values[i + j] += bv[j];
-    }
+    if (bias !== undefined)
+      binary(BINARY_OP.add, BINARY_MODE.bRepeatedRow, r.values, f32(backend, bias), r.values, n);
+    if (activation === 'relu') unary(UNARY_CODE.Relu, r.values, r.values);
     return backend.makeTensorInfo(r.shape, 'float32', r.values);
   };
 }
@@ -231,13 +247,25 @@ function replace(name: string, kernelFunc: KernelFunc): void {
 /**
  * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
  * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
- * (plain-JS loops when not given), last-axis Max/Min/Sum and transposes through single passes
- * (idempotent; replaces an install).
+ * (plain-JS loops when not given), last-axis Max/Min/Sum, transposes and pooling through single
+ * passes, and 2-D convolutions through `conv` (default: im2col on `sgemm`) (idempotent; replaces an
+ * install).
  */
-export function installCpuKernels(sgemm: Sgemm, binary: BinaryOp = jsBinary, unary: UnaryOp = jsUnary): void {
+export function installCpuKernels(
+  sgemm: Sgemm,
+  binary: BinaryOp = jsBinary,
+  unary: UnaryOp = jsUnary,
+  conv?: Conv2dOps,
+): void {
   uninstallCpuKernels();
+  const original = (name: string) => originals.get(name)!;
+  const extra = {
+    ...poolKernels(original),
+    ...convKernels(conv ?? sgemmConv2d(sgemm), binary, unary, original),
+  };
+  for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   replace('BatchMatMul', batchMatMul(sgemm));
-  replace('_FusedMatMul', fusedMatMul(sgemm));
+  replace('_FusedMatMul', fusedMatMul(sgemm, binary, unary));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
   replace('Slice', slice());
   replace(
@@ -265,6 +293,15 @@ export function installCpuKernels(sgemm: Sgemm, binary: BinaryOp = jsBinary, una
     );
   for (const name of Object.keys(ARITHMETIC) as (keyof typeof ARITHMETIC)[])
     replace(name, arithmetic(name, binary));
+  replace(
+    'Step',
+    stepKernel(() => original('Step')),
+  );
+  for (const name of Object.keys(COMPARISONS) as ComparisonName[])
+    replace(
+      name,
+      comparisonKernel(name, () => original(name)),
+    );
 }
 
 /** Restores tfjs's own CPU kernels. */

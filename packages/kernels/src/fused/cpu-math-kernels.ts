@@ -6,6 +6,10 @@
  * sqrt); tfjs's generic unary loop costs 15–25 ns per element (Sqrt boxes every value), and its
  * reductions allocate per call what a single pass does not need.
  *
+ * Also Step (the ReLU gradient's mask, x > 0 ? 1 : α) and the comparisons Less, Greater,
+ * LessEqual, GreaterEqual of same-shape operands or against a scalar (dropout's mask u < 1 − p),
+ * as plain loops: tfjs's generic loops cost ~20 ns per element where these cost ~1.
+ *
  * Float32 inputs of at least MIN_ELEMENTS elements go this way; anything else runs tfjs's kernel.
  * Installed by ./cpu-kernels.ts.
  */
@@ -75,5 +79,58 @@ export function lastAxisReduction(name: ReductionName, fallback: () => KernelFun
     const out = reduceRows(name, xv, xv.length / width, width);
     const shape = attrs.keepDims ? [...x!.shape.slice(0, -1), 1] : x!.shape.slice(0, -1);
     return backend.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
+/** Step: y = NaN for NaN, 1 for x > 0, else α (tfjs's definition; the ReLU gradient uses α = 0). */
+export function stepKernel(fallback: () => KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Inputs;
+    const { alpha } = args.attrs as { alpha: number };
+    const backend = args.backend as unknown as CpuBackend;
+    const xv = x!.dtype === 'float32' ? backend.readSync(x!.dataId) : null;
+    if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
+    const out = new Float32Array(xv.length);
+    for (let i = 0; i < xv.length; i++) {
+      const v = xv[i];
+      out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+    }
+    return backend.makeTensorInfo([...x!.shape], 'float32', out);
+  };
+}
+
+export const COMPARISONS = {
+  Less: (a: number, b: number) => a < b,
+  Greater: (a: number, b: number) => a > b,
+  LessEqual: (a: number, b: number) => a <= b,
+  GreaterEqual: (a: number, b: number) => a >= b,
+} as const;
+export type ComparisonName = keyof typeof COMPARISONS;
+
+/** A comparison of float32 operands of one shape, or against a scalar b, into a bool tensor. */
+export function comparisonKernel(name: ComparisonName, fallback: () => KernelFunc): KernelFunc {
+  const test = COMPARISONS[name];
+  return (args) => {
+    const { a, b } = args.inputs as Inputs;
+    const backend = args.backend as unknown as CpuBackend;
+    const n = size(a!.shape);
+    const scalar = size(b!.shape) === 1 && b!.shape.length <= a!.shape.length;
+    const same = a!.shape.length === b!.shape.length && a!.shape.every((d, i) => d === b!.shape[i]);
+    const av = a!.dtype === 'float32' ? backend.readSync(a!.dataId) : null;
+    const bv = b!.dtype === 'float32' ? backend.readSync(b!.dataId) : null;
+    if (
+      !(av instanceof Float32Array) ||
+      !(bv instanceof Float32Array) ||
+      !(same || scalar) ||
+      n < MIN_ELEMENTS
+    )
+      return fallback()(args);
+    const out = new Uint8Array(n);
+    if (same) for (let i = 0; i < n; i++) out[i] = test(av[i], bv[i]) ? 1 : 0;
+    else {
+      const s = bv[0];
+      for (let i = 0; i < n; i++) out[i] = test(av[i], s) ? 1 : 0;
+    }
+    return backend.makeTensorInfo([...a!.shape], 'bool', out);
   };
 }

@@ -17,7 +17,7 @@
  * forward call is opaque, owned by the caller, passed back to exactly one backward call (which may
  * consume it), and otherwise simply dropped (garbage-collected).
  */
-import type { UNARY_CODE } from './abi.js';
+import type { CONV_INTS, UNARY_CODE } from './abi.js';
 
 /** The codes the kernels read are declared with the rest of the boundary, in ./abi.ts. */
 export { ACTIVATION_CODE, OPTIMIZER_KIND, UNARY_CODE } from './abi.js';
@@ -170,6 +170,26 @@ export type OptimizerUpdate = (
   params: Float64Array,
 ) => void;
 
+/** The geometry of one 2-D convolution in NHWC, named as CONV_INTS (./abi.ts) lists it. */
+export type ConvGeometry = Record<(typeof CONV_INTS)[number], number>;
+
+/**
+ * 2-D convolution in NHWC (./cpu-conv-kernels.ts serves tfjs's kernels with it): x [batch,
+ * inHeight, inWidth, inChannels], filter [filterHeight, filterWidth, inChannels, outChannels],
+ * y [batch, outHeight, outWidth, outChannels], every array row-major and of exactly the size the
+ * geometry gives. Each call writes every element of its output:
+ *
+ *     y[n, i, j, o] = Σ_{kh, kw, c} x[n, i·sh + kh·dh − padTop, j·sw + kw·dw − padLeft, c] · filter[kh, kw, c, o]
+ *
+ * (terms outside x are 0); backpropInput gives dx = ∂L/∂x from dy = ∂L/∂y, backpropFilter
+ * dfilter = ∂L/∂filter from x and dy.
+ */
+export interface Conv2dOps {
+  forward(g: ConvGeometry, x: Float32Array, filter: Float32Array, y: Float32Array): void;
+  backpropInput(g: ConvGeometry, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
+  backpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
+}
+
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
@@ -190,12 +210,16 @@ export interface FusedImpl {
   threads(): number;
   /** One line for notices and benchmarks, e.g. 'native avx512, 2 threads'. */
   describe(): string;
+  /** Optional: settles once helper threads that start in the background run (wasm in browsers). */
+  ready?(): Promise<void>;
   /** Optional dense matmul, used to speed up tfjs's CPU MatMul kernels (./cpu-kernels.ts). */
   sgemm?: Sgemm;
   /** Optional broadcasting arithmetic, used for tfjs's CPU Add/Sub/Multiply/RealDiv kernels. */
   binary?: BinaryOp;
   /** Optional element-wise math, used for tfjs's CPU Exp, Log, Sqrt, … kernels. */
   unary?: UnaryOp;
+  /** Optional 2-D convolution, used for tfjs's CPU Conv2D kernels and their gradients. */
+  conv2d?: Conv2dOps;
   /** Optional fused optimizer step, used by Regulab's optimizers on tfjs's CPU backend. */
   optimizerUpdate?: OptimizerUpdate;
 }

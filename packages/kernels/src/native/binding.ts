@@ -28,6 +28,10 @@ export interface NativeBinding {
   ): void;
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** The Conv2dOps of ../fused/impl.ts; ints: the geometry in CONV_INTS slots. */
+  conv2dForward(ints: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;
+  conv2dBackpropInput(ints: Int32Array, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
+  conv2dBackpropFilter(ints: Int32Array, x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
   optimizerUpdate: OptimizerUpdate;
   setThreads(n: number): void;
   threads(): number;

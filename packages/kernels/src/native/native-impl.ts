@@ -5,6 +5,7 @@
  * memory), and calls the C++ kernels.
  */
 import type {
+  ConvGeometry,
   FusedCommonArgs,
   FusedImpl,
   FusedTape,
@@ -16,7 +17,14 @@ import type {
   LstmForwardResult,
   LstmGrads,
 } from '../fused/impl.js';
-import { NATIVE_BUFFERS, NATIVE_FLOATS, NATIVE_INTS, ZONEOUT_MODE, inSlots } from '../fused/abi.js';
+import {
+  CONV_INTS,
+  NATIVE_BUFFERS,
+  NATIVE_FLOATS,
+  NATIVE_INTS,
+  ZONEOUT_MODE,
+  inSlots,
+} from '../fused/abi.js';
 import { zoneoutDraw } from '../fused/zoneout-hash.js';
 import type { NativeBinding } from './binding.js';
 import { BufferPool } from './buffer-pool.js';
@@ -112,6 +120,11 @@ function gruInputs(a: GruArgs): Buffer[] {
     zoneoutHiddenMask: zoneParams(a.zoneoutHidden).mask,
     stepMask: a.stepMask,
   });
+}
+
+/** A conv2d geometry as the addon reads it (CONV_INTS). */
+function convInts(g: ConvGeometry): Int32Array {
+  return Int32Array.from(inSlots(CONV_INTS, g));
 }
 
 /** An empty sequence (or its empty gradient) goes to the addon as null: not written, or read as 0. */
@@ -259,6 +272,11 @@ export function nativeImpl(
     },
     binary: (op, mode, a, b, out, m) => addon.binary(op, mode, a, b, out, m),
     unary: (op, x, out) => addon.unary(op, x, out),
+    conv2d: {
+      forward: (g, x, filter, y) => addon.conv2dForward(convInts(g), x, filter, y),
+      backpropInput: (g, dy, filter, dx) => addon.conv2dBackpropInput(convInts(g), dy, filter, dx),
+      backpropFilter: (g, x, dy, dfilter) => addon.conv2dBackpropFilter(convInts(g), x, dy, dfilter),
+    },
     optimizerUpdate: (kind, w, g, s0, s1, params) => addon.optimizerUpdate(kind, w, g, s0, s1, params),
     isa: () => addon.isa(),
     setIsa: (name: string) => addon.setIsa(name),

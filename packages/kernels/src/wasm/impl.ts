@@ -7,7 +7,8 @@ import type { FusedImpl, GruArgs, LstmArgs, FusedTape } from '../fused/impl.js';
 import { WasmTape } from './frame.js';
 import { gruBackward, gruForward } from './gru.js';
 import { lstmBackward, lstmForward } from './lstm.js';
-import { loadWasmRuntime, nodeRuntime, type RuntimeOptions, type WasmRuntime } from './runtime.js';
+import { platform } from '#platform';
+import type { RuntimeOptions, WasmRuntime } from './runtime.js';
 import { sgemm } from './sgemm.js';
 
 function asTape(op: string, tape: FusedTape): WasmTape {
@@ -55,6 +56,11 @@ export class WasmImpl implements FusedImpl {
     return this.runtime.threads();
   }
 
+  /** Settles once the helper thread, if any, runs (or has failed: one thread then). */
+  async ready(): Promise<void> {
+    await this.runtime.started();
+  }
+
   describe(): string {
     const t = this.runtime.threads();
     return `wasm simd128${this.runtime.relaxed ? '+relaxed' : ''}, ${t} thread${t === 1 ? '' : 's'}`;
@@ -75,12 +81,12 @@ let shared: WasmImpl | null = null;
 
 /**
  * The process-wide WebAssembly impl (compiled and started on first use). Threads: REGULAB_THREADS
- * if set, else 2 where shared memory and worker threads exist.
+ * if set, else 2 where shared memory and a helper thread exist (Node; cross-origin-isolated pages).
  */
 export function wasmImpl(): WasmImpl {
   if (shared === null) {
-    shared = new WasmImpl(nodeRuntime());
-    const env = typeof process !== 'undefined' ? process.env.REGULAB_THREADS : undefined;
+    shared = new WasmImpl(platform.createWasmRuntime());
+    const env = platform.env('REGULAB_THREADS');
     if (env !== undefined && env !== '') shared.setThreads(Number(env));
   }
   return shared;
@@ -88,10 +94,13 @@ export function wasmImpl(): WasmImpl {
 
 /** A separate instance (own memory and helper thread), e.g. to compare builds in tests. */
 export function createWasmImpl(opts: RuntimeOptions = {}): WasmImpl {
-  return new WasmImpl(nodeRuntime(opts));
+  return new WasmImpl(platform.createWasmRuntime(opts));
 }
 
-/** The impl anywhere, browsers included (one thread there): see loadWasmRuntime. */
+/** A separate instance, compiled asynchronously (as browsers prefer), its helper thread running. */
 export async function loadWasmImpl(opts: RuntimeOptions = {}): Promise<WasmImpl> {
-  return new WasmImpl(await loadWasmRuntime(opts));
+  await platform.prepareWasm(opts);
+  const impl = new WasmImpl(platform.createWasmRuntime(opts));
+  await impl.ready();
+  return impl;
 }

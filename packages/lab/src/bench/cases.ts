@@ -3,12 +3,21 @@
  * two models the zoneout paper trains, and the matmul FLOPs of that step (for the FLOP bound).
  * And issue 16's `mc-predict`: Monte Carlo prediction with the character model, `samples` samples
  * of one batch by `rl.inference.mcPredict` against as many sequential `predict` calls.
+ * And issue 12's feed-forward steps (`cnn-step`, `mlp-step`: ./feedforward.ts).
  */
+import {
+  FEEDFORWARD_CASES,
+  type FeedforwardCase,
+  type FeedforwardName,
+  feedforwardFlops,
+} from './feedforward.js';
 
-export type CaseName = 'charlm-step' | 'pmnist-step' | 'mc-predict';
+export type RecurrentName = 'charlm-step' | 'pmnist-step' | 'mc-predict';
+export type CaseName = RecurrentName | FeedforwardName;
 
 export interface BenchCase {
-  name: CaseName;
+  name: RecurrentName;
+  kind: 'recurrent';
   batch: number;
   steps: number;
   /** Vocabulary (embedding input) or null for real-valued inputs (pmnist). */
@@ -26,8 +35,9 @@ export interface BenchCase {
   samples?: number;
 }
 
-const CHARLM_STEP: BenchCase = {
+export const CHARLM_STEP: BenchCase = {
   name: 'charlm-step',
+  kind: 'recurrent',
   batch: 32,
   steps: 50,
   vocab: 50,
@@ -40,12 +50,15 @@ const CHARLM_STEP: BenchCase = {
   everyStep: true,
 };
 
-export const CASES: Record<CaseName, BenchCase> = {
+export type AnyCase = BenchCase | FeedforwardCase;
+
+export const CASES: Record<CaseName, AnyCase> = {
   'charlm-step': CHARLM_STEP,
   // The charlm-step model, timed in prediction: 32 Monte Carlo samples.
   'mc-predict': { ...CHARLM_STEP, name: 'mc-predict', samples: 32 },
   'pmnist-step': {
     name: 'pmnist-step',
+    kind: 'recurrent',
     batch: 100,
     steps: 784,
     vocab: null,
@@ -57,6 +70,7 @@ export const CASES: Record<CaseName, BenchCase> = {
     optimizer: 'rmsprop',
     everyStep: false,
   },
+  ...FEEDFORWARD_CASES,
 };
 
 /**
@@ -64,7 +78,8 @@ export const CASES: Record<CaseName, BenchCase> = {
  * backward): input projection, the recurrent products, the dense head. The embedding lookup,
  * element-wise work and the optimizer have no matmul and are left out (they are the overhead).
  */
-export function stepMatmulFlops(c: BenchCase): number {
+export function stepMatmulFlops(c: AnyCase): number {
+  if (c.kind === 'feedforward') return feedforwardFlops(c);
   const rows = c.batch * c.steps;
   const g = 4 * c.units;
   const input = 2 * rows * c.input * g;

@@ -2,6 +2,8 @@
 
 export interface Timing {
   msPerStep: number;
+  /** Median CPU time of a step (user + system, every thread of the process): steadier than wall time on a loaded machine. */
+  cpuMsPerStep: number;
   repeats: number;
   peakRssMb: number;
 }
@@ -14,15 +16,16 @@ export async function timeSteps(
 ): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await step();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { msPerStep: median, repeats, peakRssMb: peakRssMb() };
+  return { msPerStep: median(times), cpuMsPerStep: median(cpu), repeats, peakRssMb: peakRssMb() };
 }
 
 export interface InterleavedTiming {

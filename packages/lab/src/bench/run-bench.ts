@@ -2,13 +2,15 @@
  * `npm run bench` / `regulab bench`: runs the step benchmarks of issue 4, each implementation in
  * its own process (so peak RSS is its own), and prints one JSON line per implementation (--json)
  * or a table. Each line has case, impl, ms_per_step (median) and peak_rss_mb, plus
- * `vs_pytorch_fused` (ms ÷ pytorch-fused's ms) and, for regulab-native, `x_faster_than_tfjs`,
+ * `vs_pytorch_fused` (ms ÷ pytorch-fused's ms), `cpu_ms_per_step` and `cpu_vs_pytorch_fused` (the
+ * same in CPU time, steadier when other work loads the machine) and, for regulab-native, `x_faster_than_tfjs`,
  * `sgemm_gflops` (best rate of the native GEMM measured in the same run) and
  * `step_over_flop_bound` (step time ÷ (matmul FLOPs of the step ÷ that rate)).
  *
  *   npm run bench -- --case charlm-step --json
  *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
  *   npm run bench -- --case mc-predict --impl regulab-native   (issue 16: mcPredict vs sequential predicts)
+ *   npm run bench -- --case cnn-step,mlp-step --json   (issue 12: feed-forward steps, ./feedforward.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,6 +41,8 @@ const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
  */
 function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warmup: number; steps?: number } {
   const slow = impl === 'regulab-reference' || impl === 'tfjs-layers';
+  // tfjs's own convolutions take ~26 s per cnn-step: one timed step, no warm-up.
+  if (c === 'cnn-step' && slow) return { repeats: 1, warmup: 0 };
   // Each repeat is 32 × 32 sequences forward, twice (mcPredict and the sequential loop).
   if (c === 'mc-predict') return { repeats: Math.min(repeats, slow ? 1 : 3), warmup: 1 };
   if (c === 'pmnist-step') {
@@ -122,8 +126,11 @@ export function runBenchWith(o: BenchOptions, print: (s: string) => void = conso
   for (const c of o.cases) {
     const lines: Line[] = [];
     for (const impl of o.impls) {
+      const k = CASES[c];
       // Monte Carlo prediction is Regulab's alone: tfjs-layers and PyTorch have no peer here.
-      if (CASES[c].samples !== undefined && !impl.startsWith('regulab-')) continue;
+      if (k.kind === 'recurrent' && k.samples !== undefined && !impl.startsWith('regulab-')) continue;
+      // Feed-forward steps: the reference kernels are tfjs's (tfjs-layers), and there is no zoneout.
+      if (k.kind === 'feedforward' && (impl === 'regulab-reference' || impl === 'pytorch-zoneout')) continue;
       const p = plan(c, impl, o.repeats);
       const line = impl.startsWith('pytorch')
         ? runPeer(c, impl, p.repeats, p.warmup)
@@ -154,14 +161,19 @@ export function runBenchWith(o: BenchOptions, print: (s: string) => void = conso
 function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
   const ms = (impl: string) => lines.find((l) => l.impl === impl && l.error === undefined)?.ms_per_step;
   const torch = ms('pytorch-fused');
+  const torchCpu = lines.find((l) => l.impl === 'pytorch-fused' && l.error === undefined)?.cpu_ms_per_step as
+    number | undefined;
   const tfjs = ms('tfjs-layers');
   for (const l of lines) {
     if (l.ms_per_step === undefined) continue;
     if (torch !== undefined) l.vs_pytorch_fused = round(l.ms_per_step / torch, 3);
+    const cpu = l.cpu_ms_per_step as number | undefined;
+    if (torchCpu !== undefined && cpu !== undefined) l.cpu_vs_pytorch_fused = round(cpu / torchCpu, 3);
     if (l.impl === 'regulab-native') {
       if (tfjs !== undefined) l.x_faster_than_tfjs = round(tfjs / l.ms_per_step, 1);
       const rate = sgemm?.sgemm_gflops as number | undefined;
-      if (rate && CASES[c].samples === undefined) {
+      const k = CASES[c];
+      if (rate && (k.kind === 'feedforward' || k.samples === undefined)) {
         const boundMs = stepMatmulFlops(CASES[c]) / (rate * 1e6);
         l.sgemm_gflops = rate;
         l.flop_bound_ms = round(boundMs, 2);
@@ -202,7 +214,7 @@ function table(lines: Line[]): string {
 /** Parses bench arguments (as `npm run bench -- …` passes them) and runs. */
 export function runBench(argv: string[]): Line[] {
   const cmd = new Command('bench')
-    .option('--case <name>', 'charlm-step | pmnist-step | mc-predict | all', 'all')
+    .option('--case <names>', `comma-separated subset of ${Object.keys(CASES).join(', ')}, or all`, 'all')
     .option('--impl <list>', `comma-separated subset of ${IMPLS.join(', ')}`, IMPLS.join(','))
     .option('--repeats <n>', 'timed steps per implementation (median reported)', '20')
     .option('--threads <n>', 'kernel threads for Regulab (REGULAB_THREADS)', '2')
@@ -210,7 +222,8 @@ export function runBench(argv: string[]): Line[] {
     .exitOverride();
   cmd.parse(argv, { from: 'user' });
   const opts = cmd.opts<{ case: string; impl: string; repeats: string; threads: string; json: boolean }>();
-  const cases = opts.case === 'all' ? (Object.keys(CASES) as CaseName[]) : [opts.case as CaseName];
+  const cases =
+    opts.case === 'all' ? (Object.keys(CASES) as CaseName[]) : (opts.case.split(',') as CaseName[]);
   for (const c of cases)
     if (!(c in CASES)) throw new Error(`bench: unknown case ${c} (${Object.keys(CASES).join(', ')}, all)`);
   const impls = opts.impl.split(',').map((s) => s.trim()) as Impl[];

@@ -4,6 +4,8 @@
  *
  *   node dist/bench/worker.js --case charlm-step --impl regulab-native --repeats 20 --warmup 3 [--steps 50]
  *   node dist/bench/worker.js --impl sgemm      (best native sgemm rate, GFLOP/s)
+ *   node dist/bench/worker.js --case cnn-step --impl regulab-native --profile 10
+ *     (per tfjs kernel: wall and CPU ms per step over 10 profiled steps after the warm-up; ./profile.ts)
  *   node dist/bench/worker.js --case mc-predict --impl regulab-native --repeats 3 --warmup 1
  *     (ms_per_step: one mcPredict of 32 samples; sequential_ms: 32 predict calls; their ratio;
  *     the same in CPU time, steadier on a shared machine)
@@ -12,7 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import { CASES, type CaseName } from './cases.js';
 import { peakRssMb, timeInterleaved, timeSteps } from './measure.js';
+import { buildFeedforwardStep } from './feedforward.js';
 import { buildMcPredict, buildStep } from './models.js';
+import { profileSteps } from './profile.js';
 import { sgemmRate } from './sgemm.js';
 
 function arg(name: string, fallback?: string): string {
@@ -31,13 +35,35 @@ async function main(): Promise<void> {
   }
   const c = CASES[arg('case') as CaseName];
   if (!c) throw new Error(`bench worker: unknown case ${arg('case')}`);
-  const steps = Number(arg('steps', String(c.steps)));
   const want = impl === 'regulab-native' ? 'native' : impl === 'regulab-wasm' ? 'wasm' : 'reference';
   const got = rl.kernels.setKernelBackend(want);
   if (impl.startsWith('regulab-') && got !== want) {
     console.log(JSON.stringify({ case: c.name, impl, error: `${want} kernels unavailable (got ${got})` }));
     return;
   }
+  if (c.kind === 'feedforward') {
+    const step = buildFeedforwardStep(c, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
+    const profiled = Number(arg('profile', '0'));
+    if (profiled > 0) {
+      for (let i = 0; i < Number(arg('warmup', '5')); i++) step();
+      console.log(JSON.stringify({ case: c.name, impl, profile: profileSteps(step, profiled) }));
+      return;
+    }
+    const t = await timeSteps(step, Number(arg('repeats', '10')), Number(arg('warmup', '2')));
+    console.log(
+      JSON.stringify({
+        case: c.name,
+        impl,
+        ms_per_step: round(t.msPerStep),
+        cpu_ms_per_step: round(t.cpuMsPerStep),
+        peak_rss_mb: round(t.peakRssMb),
+        repeats: t.repeats,
+        kernels: rl.kernels.fusedImpl()?.describe() ?? 'tfjs CPU kernels',
+      }),
+    );
+    return;
+  }
+  const steps = Number(arg('steps', String(c.steps)));
   if (c.samples !== undefined) {
     // Both ways in this one process, run by run in turn, so they see the same machine load.
     const { mc, sequential } = buildMcPredict(c, steps);
@@ -69,6 +95,7 @@ async function main(): Promise<void> {
       case: c.name,
       impl,
       ms_per_step: round(t.msPerStep * scale),
+      cpu_ms_per_step: round(t.cpuMsPerStep * scale),
       peak_rss_mb: round(t.peakRssMb),
       repeats: t.repeats,
       ...(scale !== 1 ? { steps_run: steps, extrapolated: `×${scale} from ${steps} steps` } : {}),

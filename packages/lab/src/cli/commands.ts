@@ -12,8 +12,10 @@ import type { RunOptions } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
 import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
+import { isSweepDir } from '../sweep/sweep-dir.js';
 import { progressBar } from '../train/progress.js';
-import { stopOnInterrupt } from './interrupt.js';
+import { interruptPoll } from './interrupt.js';
+import { type SweepCommands, sweepCommands } from './sweep-commands.js';
 import { DESCRIPTIONS } from './program.js';
 
 export interface Io {
@@ -31,9 +33,12 @@ export interface RunArgs {
   overrides: Partial<Record<OptionKey, unknown>>;
 }
 
-export interface Commands {
+export interface Commands extends SweepCommands {
   run(experiment: string, args: RunArgs): Promise<void>;
-  resume(dir: string, args: { json: boolean; workers?: number; report?: boolean }): Promise<void>;
+  resume(
+    dir: string,
+    args: { json: boolean; workers?: number; report?: boolean; untilEpoch?: number },
+  ): Promise<void>;
   report(
     dirs: string[],
     args: { out?: string; title?: string; baseline?: string; json: boolean },
@@ -59,6 +64,8 @@ export function commands(io: Io): Commands {
     io.stdout(json ? JSON.stringify(summary) : human);
 
   return {
+    ...sweepCommands(io),
+
     async run(experiment, { preset, out, json, workers, seeds, overrides }) {
       refuseEmpty('--out', out);
       const definition = findDefinition(experiment);
@@ -97,22 +104,30 @@ export function commands(io: Io): Commands {
       );
     },
 
-    async resume(dir, { json, workers, report }) {
+    async resume(dir, { json, workers, report, untilEpoch }) {
+      if (isSweepDir(dir)) {
+        if (untilEpoch !== undefined)
+          throw new ConfigError('--until-epoch applies to one run directory, not to a sweep');
+        await this.sweepResume(dir, { json, workers });
+        return;
+      }
       if (!existsSync(runPaths(dir).config))
         throw new ConfigError(`${resolve(dir)} is not a run directory (no config.json)`);
       const { isExperimentDir } = await experimentConfig();
       const { continueExperiment } = await experimentRunner();
       const { continueRun } = await runner();
       if (isExperimentDir(dir)) {
+        if (untilEpoch !== undefined)
+          throw new ConfigError('--until-epoch applies to one run directory, not to an experiment job');
         const s = await continueExperiment(dir, { ...runOptions(json), workers });
         finish(json, s, jobTable(s));
         return;
       }
-      const s = await continueRun(dir, { ...runOptions(json), report });
+      const s = await continueRun(dir, { ...runOptions(json), report, untilEpoch });
       finish(
         json,
         s,
-        `best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
+        `${s.status === 'paused' ? `paused after epoch ${s.epochs}; ` : ''}best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
       );
     },
 
@@ -176,17 +191,6 @@ export function commands(io: Io): Commands {
       runBench(argv);
     },
   };
-}
-
-// A `compare` worker (started with an IPC channel) stops as soon as its parent is gone: checked
-// before every batch, since a disconnect event would wait for the end of the epoch.
-const parentPid = process.ppid;
-const orphaned = (): boolean => process.send !== undefined && process.ppid !== parentPid;
-
-/** Ctrl-C or a vanished parent: the trainer stops at the next batch. */
-function interruptPoll(): () => boolean {
-  const ctrlC = stopOnInterrupt();
-  return () => ctrlC() || orphaned();
 }
 
 /** The run directories of a compare job. */

@@ -27,3 +27,14 @@ export function stopOnInterrupt(): () => boolean {
   trainingCommand = true;
   return () => requested;
 }
+
+// A worker started with an IPC channel (compare, sweeps) stops as soon as its parent is gone:
+// checked before every batch, since a disconnect event would wait for the end of the epoch.
+const parentPid = process.ppid;
+const orphaned = (): boolean => process.send !== undefined && process.ppid !== parentPid;
+
+/** Ctrl-C or a vanished parent: the trainer stops at the next batch. */
+export function interruptPoll(): () => boolean {
+  const ctrlC = stopOnInterrupt();
+  return () => ctrlC() || orphaned();
+}

@@ -4,19 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
-import {
-  EXPERIMENTS,
-  OPTION_KEYS,
-  OPTIONS,
-  type OptionKey,
-  type OptionSpec,
-  parseOptionValue,
-} from '../config/options.js';
+import { Command } from 'commander';
+import { EXPERIMENTS } from '../config/options.js';
 import { DEFINITIONS } from '../experiments/definitions/index.js';
 import { PRESETS } from '../experiments/presets.js';
 import type { Commands, Io } from './commands.js';
-import { ConfigError } from '../errors.js';
+import { addOptionTable, overridesOf, parseCount } from './option-flags.js';
+import { addSweepCommands } from './sweep-program.js';
 
 /** The lab package's version (package.json, one level above src/ and dist/). */
 const VERSION = (
@@ -34,7 +28,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   mnist: 'MNIST classifier on flat 784-pixel images: an MLP, or --model cnn (accuracy)',
 };
 
-const EXIT_CODES = `Exit codes:
+export const EXIT_CODES = `Exit codes:
   0    success
   1    the run failed: NaN or infinite loss (the last good checkpoint is kept), or an unexpected error
   2    usage or configuration error (unknown command or option, bad value, not a run directory)
@@ -67,14 +61,7 @@ export function buildProgram(commands: Commands, io: Io): Command {
       '--seeds <n>',
       'compare: train every variant with n seeds, --seed, --seed + 1, …, each in <out>/<variant>/seed-<s>/; the report gives mean ± sd, 95% intervals and which differences the seeds support (default 1: <out>/<variant>/)',
     );
-  for (const key of OPTION_KEYS) {
-    const spec: OptionSpec = OPTIONS[key];
-    const option = new Option(spec.flag, `${spec.help} [${spec.appliesTo.join(', ')}]`);
-    // A repeatable flag collects its values in command-line order.
-    if (spec.parse === 'list')
-      option.argParser((v: string, prior: string[] | undefined) => [...(prior ?? []), v]);
-    run.addOption(option);
-  }
+  addOptionTable(run);
   run.addHelpText(
     'after',
     `\nExperiments:\n${Object.entries(DESCRIPTIONS)
@@ -82,21 +69,17 @@ export function buildProgram(commands: Commands, io: Io): Command {
       .join('\n')}\n\nOption values not given come from the preset.\n\n${EXIT_CODES}`,
   );
   run.action(async (experiment: string, raw: Record<string, unknown>) => {
-    const overrides: Partial<Record<OptionKey, unknown>> = {};
-    for (const key of OPTION_KEYS) {
-      const value = raw[key];
-      if (value !== undefined)
-        overrides[key] = parseOptionValue(key, Array.isArray(value) ? value : String(value));
-    }
     await commands.run(experiment, {
       preset: raw.preset as string,
       out: raw.out as string | undefined,
       json: raw.json === true,
       workers: parseCount('--workers', raw.workers),
       seeds: parseCount('--seeds', raw.seeds),
-      overrides,
+      overrides: overridesOf(raw),
     });
   });
+
+  addSweepCommands(program, commands);
 
   program
     .command('resume')
@@ -105,12 +88,18 @@ export function buildProgram(commands: Commands, io: Io): Command {
     .option('--json', 'no progress output; print one JSON summary line at the end')
     .option('--workers <n>', 'compare: runs trained at once, in child processes (default: one per core)')
     .option('--no-report', 'do not write report.html at the end')
-    .action(async (dir: string, o: { json?: boolean; workers?: string; report: boolean }) =>
-      commands.resume(dir, {
-        json: o.json === true,
-        workers: parseCount('--workers', o.workers),
-        report: o.report,
-      }),
+    .option(
+      '--until-epoch <n>',
+      'pause after epoch n with its checkpoint (a later resume trains on); sweeps use it for the rungs of --halving',
+    )
+    .action(
+      async (dir: string, o: { json?: boolean; workers?: string; report: boolean; untilEpoch?: string }) =>
+        commands.resume(dir, {
+          json: o.json === true,
+          workers: parseCount('--workers', o.workers),
+          report: o.report,
+          untilEpoch: parseCount('--until-epoch', o.untilEpoch),
+        }),
     );
 
   program
@@ -147,12 +136,4 @@ export function buildProgram(commands: Commands, io: Io): Command {
     .action(async (args: string[]) => commands.bench(args ?? []));
 
   return program;
-}
-
-function parseCount(flag: string, raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\s*\d+\s*$/.test(String(raw)) || !Number.isInteger(n) || n < 1)
-    throw new ConfigError(`${flag}: must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
 }

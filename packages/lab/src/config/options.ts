@@ -6,6 +6,7 @@
  * option by adding a row.
  */
 import { z } from 'zod';
+import { PROBE_NAMES } from '../probes/names.js';
 
 /** The trainable experiments (`compare` runs `charlm` several times). */
 export const EXPERIMENTS = ['charlm', 'wordlm', 'smnist', 'pmnist', 'mnist'] as const;
@@ -62,7 +63,7 @@ export const OPTIONS = {
   },
   model: {
     flag: '--model <file.json|name>',
-    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; charlm, wordlm: 'rnn', 'rnn-io-dropout'; smnist, pmnist: 'rnn')",
+    help: "the model spec: a JSON file ({ layers: [{ className, config }, ...] }) or a built-in name (mnist: 'mlp', 'cnn'; charlm, wordlm, smnist, pmnist: 'rnn'; and the experiments' models; an unknown name lists them all)",
     parse: 'string',
     schema: z.string().min(1),
     appliesTo: ALL,
@@ -287,6 +288,13 @@ export const OPTIONS = {
       .int()
       .refine((n) => n > 0 && 784 % n === 0, 'must divide 784'),
     appliesTo: SEQUENCE_MNIST,
+  },
+  probe: {
+    flag: '--probe <name>',
+    help: `a measurement taken while training, written to the run's probes.jsonl (repeatable): ${PROBE_NAMES.join(', ')}`,
+    parse: 'list',
+    schema: z.array(z.enum(PROBE_NAMES)).optional(),
+    appliesTo: ALL,
   },
   seed: {
     flag: '--seed <n>',

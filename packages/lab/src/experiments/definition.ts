@@ -76,7 +76,10 @@ export interface ExperimentReport {
   section?: (input: ReportSectionInput) => ExperimentSection | Promise<ExperimentSection>;
 }
 
-/** A report section of an experiment and the conclusions it draws from its own numbers. */
+/**
+ * A report section of an experiment (with its figures, drawn after its HTML: ReportSection) and
+ * the conclusions it draws from its own numbers.
+ */
 export interface ExperimentSection extends ReportSection {
   conclusions?: readonly string[];
 }
@@ -87,6 +90,11 @@ export interface ReportSectionInput {
   variants: { name: string; label: string; runs: { seed: number; dir: string }[] }[];
   /** Mean ± sd, intervals and paired comparisons (null with one seed). */
   statistics: SeedStatistics | null;
+  /**
+   * The report's directory: a section may keep
+   * the numbers it computed beside the report (`<reportDir>/<experiment>.json`).
+   */
+  reportDir: string;
 }
 
 /** An experiment, declared as data (see the module doc). */

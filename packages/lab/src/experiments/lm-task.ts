@@ -19,6 +19,8 @@ import { batchify, bpttWindows, takeFirst, type WindowSequence } from '../datase
 import { mixSeeds, uniformGenerator } from '../datasets/seeded-random.js';
 import type { TextCorpus, TokenIds } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
+import { createProbes } from '../probes/index.js';
+import type { TrainingProbe } from '../train/probe.js';
 import { metricFromLoss, type SplitScore, type TrainingTask } from '../train/task.js';
 import type { LmConfig } from './config.js';
 import type { RecurrentState } from '../model/spec-model.js';
@@ -29,6 +31,7 @@ const DATA_ORDER_TAG = 0xda7a;
 export class LmTask implements TrainingTask {
   readonly metric: 'bpc' | 'perplexity';
   readonly model: LmModel;
+  readonly probes: TrainingProbe[];
   private readonly config: LmConfig;
   private readonly splits: { train: TokenIds; valid: TokenIds; test: TokenIds };
   private windows: WindowSequence | undefined;
@@ -66,6 +69,18 @@ export class LmTask implements TrainingTask {
         `the vocabulary has ${corpus.vocab.size} entry${'minCount' in config ? ` with --min-count ${config.minCount}: lower it` : ''}`,
       );
     this.model = new LmModel(config.spec, config.seed, corpus.vocab.size);
+    this.probes = createProbes(config.probe, {
+      model: this.model.model,
+      seed: config.seed,
+      probeBatch: () => {
+        // The first training window of unshifted streams: inputs [B, L], targets [B·L].
+        const w = bpttWindows(batchify(this.splits.train, config.batch), config.seqLen).window(0);
+        return {
+          input: tf.tensor2d(w.inputs, [w.batchSize, w.length], 'int32'),
+          labels: tf.tensor1d(w.targets, 'int32'),
+        };
+      },
+    });
   }
 
   get layers(): tf.layers.Layer[] {
@@ -137,6 +152,7 @@ export class LmTask implements TrainingTask {
   }
 
   dispose(): void {
+    for (const p of this.probes) p.dispose?.();
     this.disposeState(this.state);
     this.disposeState(this.pending);
     for (const layer of this.layers) for (const w of layer.weights) w.dispose();

@@ -7,7 +7,8 @@
  *
  *     h_T = LSTM_L(… LSTM_1(x_1 … x_T)),  p(y | x) = softmax(W h_T + b)
  *
- * The model is the run's spec (./model-specs.ts) with `"$classes"` set to 10.
+ * The model is the run's spec (./model-specs.ts) with `"$classes"` set to 10 and `"$examples"` to
+ * the number of training images.
  *
  * Shapes: a batch x [b, 784] → [b, T = 784/p, p] (smnist, pmnist) or [b, 784] (mnist) →
  * logits [b, 10]. The batch order of epoch e is
@@ -20,16 +21,21 @@ import type { ImageDataset, ImageSplit } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
 import { SpecModel } from '../model/spec-model.js';
 import { fillTaskValues } from '../model/task-values.js';
+import { createProbes } from '../probes/index.js';
+import type { TrainingProbe } from '../train/probe.js';
 import type { SplitScore, TrainingTask } from '../train/task.js';
 import type { MnistConfig } from './config.js';
 import { sparseCrossEntropy } from './lm-model.js';
 import { modelInput } from './model-specs.js';
 
 const EVAL_BATCH = 256;
+/** Examples in the probes' fixed batch (the first ones of the training slice). */
+const PROBE_BATCH = 256;
 
 export class MnistTask implements TrainingTask {
   readonly metric = 'accuracy' as const;
   readonly model: SpecModel;
+  readonly probes: TrainingProbe[];
   private readonly config: MnistConfig;
   private readonly splits: { train: ImageSplit; valid: ImageSplit; test: ImageSplit };
   /** The shape of one example as the model takes it. */
@@ -51,16 +57,38 @@ export class MnistTask implements TrainingTask {
     };
     const input = modelInput(config.experiment, config);
     this.exampleShape = input.shape;
-    this.model = new SpecModel(fillTaskValues(config.spec, { classes: data.numClasses }), {
-      seed: config.seed,
-      input,
-    });
+    this.model = new SpecModel(
+      fillTaskValues(config.spec, {
+        classes: data.numClasses,
+        examples: this.splits.train.count,
+      }),
+      {
+        seed: config.seed,
+        input,
+      },
+    );
     const out = this.model.outputShape;
     if (out.length !== 2 || out[1] !== data.numClasses) {
       throw new ConfigError(
         `model spec: a classifier maps each example to ${data.numClasses} logits ("units": "$classes" on the last layer), but this one gives [${out.join(', ')}] for one example`,
       );
     }
+    this.probes = createProbes(config.probe, {
+      model: this.model,
+      seed: config.seed,
+      probeBatch: () => {
+        const s = firstRows(this.splits.train, Math.min(PROBE_BATCH, this.splits.train.count));
+        return {
+          input: tf.tensor(s.x, [s.count, ...this.exampleShape]), // [n, …example]
+          labels: tf.tensor1d(s.y, 'int32'), // [n]
+        };
+      },
+    });
+  }
+
+  /** The images of `split` the task trains or scores on (the slices its options chose). */
+  images(split: 'train' | 'valid' | 'test'): ImageSplit {
+    return this.splits[split];
   }
 
   get layers(): tf.layers.Layer[] {
@@ -126,6 +154,7 @@ export class MnistTask implements TrainingTask {
   }
 
   dispose(): void {
+    for (const p of this.probes) p.dispose?.();
     this.current.correct?.dispose();
     for (const layer of this.layers) for (const w of layer.weights) w.dispose();
   }

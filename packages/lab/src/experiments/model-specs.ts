@@ -9,8 +9,14 @@
  * the LSTM layers and before the softmax, each of rate 0 until set (`--set 'dropout_*.rate=0.25'`):
  * dropout on the non-recurrent connections only (Zaremba et al. 2014), a new mask every step;
  * `rnn` (smnist, pmnist): L × RegulabLSTM (the last returns h_T) → Dense over the classes;
- * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `cnn` (mnist): 28×28×1 image →
- * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense.
+ * `mlp` (mnist): L × (Dense relu → RegulabDropout) → Dense; `mlp-bn`, `mlp-dropout-bn` (mnist): the
+ * MLP with BatchNormalization after or before each dropout; `cnn` (mnist): 28×28×1 image →
+ * 2 × (Conv2D 3×3 relu → MaxPooling2D 2×2) → Flatten → RegulabDropout → Dense relu → Dense;
+ * `small-cnn` and `mlp-dropconnect` (mnist): issue 14's conv and dropconnect experiments' models.
+ * `concrete-mlp` (mnist): the MLP with each dropout replaced by concrete dropout (Gal, Hron &
+ * Kendall, NeurIPS 2017) on the next layer's input, Dense relu → (L − 1) × ConcreteDropoutDense
+ * relu → ConcreteDropoutDense, its rates learned from 0.1 with N = `"$examples"` (the rates the
+ * MLP fixes with `--dropout` are the ones this model trains; `--probe dropout-rates` logs them).
  *
  * The LM and sequential-MNIST specs are exactly the models the lab built before specs (names,
  * initializers, seed order: ../model/seed-layers.ts), so their numbers are unchanged.
@@ -97,6 +103,46 @@ const mlp = (o: Values): ModelSpec => ({
   ],
 });
 
+const batchNorm = (name: string): LayerSpec => ({ className: 'BatchNormalization', config: { name } });
+
+/**
+ * The MLP with batch norm (Ioffe & Szegedy, ICML 2015) over each hidden layer's units, before or
+ * after its dropout (issue 14's `batchnorm-dropout`): `mlp-bn` is Dense relu → BatchNormalization →
+ * RegulabDropout (with --dropout 0: batch norm alone), `mlp-dropout-bn` is Dense relu →
+ * RegulabDropout → BatchNormalization, where dropout changes the variance batch norm sees between
+ * training and inference (Li et al., CVPR 2019).
+ */
+const mlpWithBatchNorm =
+  (dropoutFirst: boolean) =>
+  (o: Values): ModelSpec => ({
+    layers: [
+      ...Array.from({ length: o.layers! }, (_, l) => {
+        const [d, bn] = [dropout(`dropout_${l}`, o.dropout!), batchNorm(`batch_norm_${l}`)];
+        return [relu(`dense_${l}`, o.hidden!), ...(dropoutFirst ? [d, bn] : [bn, d])];
+      }).flat(),
+      softmax('$classes'),
+    ],
+  });
+const concreteMlp = (o: Values): ModelSpec => {
+  const concrete = (name: string, units: number | string, activation: string): LayerSpec => ({
+    className: 'RegulabConcreteDropoutDense',
+    config: {
+      name,
+      units,
+      activation,
+      kernelInitializer: { className: activation === 'relu' ? 'HeUniform' : 'GlorotUniform', config: {} },
+      datasetSize: '$examples',
+    },
+  });
+  return {
+    layers: [
+      relu('dense_0', o.hidden!),
+      ...Array.from({ length: o.layers! - 1 }, (_, l) => concrete(`concrete_${l + 1}`, o.hidden!, 'relu')),
+      concrete('concrete_softmax', '$classes', 'linear'),
+    ],
+  };
+};
+
 const conv = (name: string, filters: number): LayerSpec => ({
   className: 'Conv2D',
   config: {
@@ -123,13 +169,70 @@ const cnn = (o: Values): ModelSpec => ({
   ],
 });
 
+/**
+ * `small-cnn` (issue 14's conv experiment): a CNN small enough for tfjs's slow CPU convolutions.
+ * The 28×28 image is averaged down to 14×14; each convolution (3×3 relu, 8 then 16 filters) is
+ * followed by one layer of each convolutional dropout — element-wise dropout (`--dropout`),
+ * spatial dropout (whole feature maps) and DropBlock (3×3 blocks after the first convolution's
+ * 12×12 maps, 2×2 after the second's 4×4) — all at rate 0 (the identity, drawing nothing) unless
+ * set (`--set 'spatial_dropout_*.rate=0.2'`), so every variant has the same layers and, for a
+ * seed, the same initial weights. Then max-pooling, Dense relu (`--hidden`), Dense softmax.
+ */
+const smallCnn = (o: Values): ModelSpec => ({
+  layers: [
+    { className: 'Reshape', config: { name: 'image', targetShape: [28, 28, 1] } },
+    { className: 'AveragePooling2D', config: { name: 'downsample', poolSize: 2 } },
+    ...[8, 16].flatMap((filters, l) => [
+      conv(`conv_${l}`, filters),
+      dropout(`dropout_${l}`, o.dropout!),
+      { className: 'RegulabSpatialDropout2D', config: { name: `spatial_dropout_${l}`, rate: 0 } },
+      { className: 'RegulabDropBlock', config: { name: `drop_block_${l}`, rate: 0, blockSize: 3 - l } },
+      pool(`pool_${l}`),
+    ]),
+    { className: 'Flatten', config: { name: 'flatten' } },
+    relu('dense', o.hidden!),
+    softmax('$classes'),
+  ],
+});
+
+/**
+ * `mlp-dropconnect` (issue 14's dropconnect experiment): the one-hidden-layer MLP with the hidden
+ * layer a RegulabDropConnectDense (DropConnect on its kernel, rate 0 — a plain dense layer —
+ * unless set: `--set dense_0.rate=0.5`) followed by dropout (`--dropout`), so dropout and
+ * DropConnect act on the same layer and every variant starts from the same weights.
+ */
+const mlpDropConnect = (o: Values): ModelSpec => ({
+  layers: [
+    {
+      className: 'RegulabDropConnectDense',
+      config: {
+        name: 'dense_0',
+        units: o.hidden!,
+        activation: 'relu',
+        rate: 0,
+        kernelInitializer: { className: 'HeUniform', config: {} },
+      },
+    },
+    dropout('dropout_0', o.dropout!),
+    softmax('$classes'),
+  ],
+});
+
 /** The built-in specs of each experiment, by `--model` name; the first is the default. */
 export const BUILT_IN_SPECS: Record<ExperimentName, Record<string, (o: Values) => ModelSpec>> = {
   charlm: { rnn: lmRnn, 'rnn-io-dropout': lmRnnIoDropout },
   wordlm: { rnn: lmRnn, 'rnn-io-dropout': lmRnnIoDropout },
   smnist: { rnn: sequenceRnn },
   pmnist: { rnn: sequenceRnn },
-  mnist: { mlp, cnn },
+  mnist: {
+    mlp,
+    cnn,
+    'small-cnn': smallCnn,
+    'mlp-dropconnect': mlpDropConnect,
+    'mlp-bn': mlpWithBatchNorm(false),
+    'mlp-dropout-bn': mlpWithBatchNorm(true),
+    'concrete-mlp': concreteMlp,
+  },
 };
 
 /** The input one example of `experiment` gives the model. */
@@ -143,5 +246,7 @@ export function modelInput(experiment: ExperimentName, o: Values): ModelInput {
 export function taskValueStandIns(experiment: ExperimentName): TaskValues {
   return experiment === 'charlm' || experiment === 'wordlm'
     ? { vocab: CHECK_VALUES.vocab }
-    : { classes: CHECK_VALUES.classes };
+    : experiment === 'mnist'
+      ? { classes: CHECK_VALUES.classes, examples: CHECK_VALUES.examples }
+      : { classes: CHECK_VALUES.classes };
 }

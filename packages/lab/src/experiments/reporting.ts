@@ -2,6 +2,7 @@
  * The lab's calls into the reports module. A report problem caused by its input (a run directory
  * without metrics) is a usage error for the CLI.
  */
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import {
   ReportInputError,
@@ -43,7 +44,7 @@ export async function writeExperimentReport(
     runs: runs.filter((r) => r.variant === v.name).map((r) => ({ seed: r.seed, dir: r.dir })),
   }));
   const section = async (statistics: SeedStatistics | null): Promise<ExperimentSection[]> => {
-    const input: ReportSectionInput = { variants, statistics };
+    const input: ReportSectionInput = { variants, statistics, reportDir: dirname(resolve(outFile)) };
     return definition.report.section ? [await definition.report.section(input)] : [];
   };
   const split = (sections: ExperimentSection[]) => ({

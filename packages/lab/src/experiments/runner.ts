@@ -6,8 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import * as rl from 'regulab';
-import { loadMnist } from '../datasets/mnist.js';
-import { loadTextCorpus } from '../datasets/load-text-corpus.js';
 import { InterruptedError, RunFailedError } from '../errors.js';
 import type { MetricName } from '../store/metrics-log.js';
 import {
@@ -21,11 +19,9 @@ import {
 import { lockRunDir } from '../store/run-lock.js';
 import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
-import type { TrainingTask } from '../train/task.js';
 import { train } from '../train/trainer.js';
-import { type ExperimentConfig, type LmConfig, type MnistConfig, validateConfig } from './config.js';
-import { LmTask } from './lm-task.js';
-import { MnistTask } from './mnist-task.js';
+import { buildTask } from './build-task.js';
+import { type ExperimentConfig, validateConfig } from './config.js';
 import { lstmImplementation } from './recurrent-layer.js';
 import { writeRunReport } from './reporting.js';
 
@@ -38,13 +34,21 @@ export interface RunOptions {
   report?: boolean;
   /** Problems that do not fail the run (a report that could not be written). */
   warn?: (line: string) => void;
+  /** Pause after this epoch (trainer.ts): the summary then says 'paused' and is not written. */
+  untilEpoch?: number;
+  /**
+   * Refresh the run lock every this many ms, and take over another host's lock left unrefreshed
+   * (sweep workers on several machines; store/run-lock.ts).
+   */
+  lockHeartbeatMs?: number;
 }
 
 /** What `summary.json` holds and `--json` prints. */
 export interface RunSummary {
   runDir: string;
   experiment: string;
-  status: 'finished' | 'failed';
+  /** 'paused': stopped at `untilEpoch` before its end (not written to summary.json). */
+  status: 'finished' | 'failed' | 'paused';
   epochs: number;
   stoppedEarly: boolean;
   metric: MetricName;
@@ -81,7 +85,7 @@ export async function startRun(config: ExperimentConfig, dir: string, opts: RunO
 export async function continueRun(dir: string, opts: RunOptions): Promise<RunSummary> {
   const paths = runPaths(dir);
   const config = validateConfig(readJson(paths.config), paths.config);
-  const unlock = lockRunDir(paths.dir);
+  const unlock = lockRunDir(paths.dir, { heartbeatMs: opts.lockHeartbeatMs });
   removeLeftovers(paths);
   const task = await buildTask(config).catch((e: unknown) => {
     unlock();
@@ -98,6 +102,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       log: opts.log,
       warn: opts.warn,
       interrupted: opts.interrupted,
+      untilEpoch: opts.untilEpoch,
       config,
     });
     const at = (split: string) =>
@@ -105,7 +110,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     const summary: RunSummary = {
       runDir: paths.dir,
       experiment: config.experiment,
-      status: 'finished',
+      status: outcome.finished ? 'finished' : 'paused',
       epochs: outcome.epochs,
       stoppedEarly: outcome.stoppedEarly,
       metric: task.metric,
@@ -115,6 +120,7 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       test: at('test')[task.metric]!,
       ...environment,
     };
+    if (!outcome.finished) return summary;
     writeJson(paths.summary, summary);
     if (opts.report !== false) {
       // The metrics are safe on disk: a failed report is a warning (`regulab report` can redo it).
@@ -143,23 +149,4 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     optimizer.dispose();
     unlock();
   }
-}
-
-async function buildTask(config: ExperimentConfig): Promise<TrainingTask> {
-  if (config.experiment === 'charlm' || config.experiment === 'wordlm') {
-    const level = config.experiment === 'charlm' ? 'char' : 'word';
-    const corpus = await loadTextCorpus(
-      config.data,
-      level,
-      'minCount' in config ? { minCount: config.minCount } : {},
-    );
-    return new LmTask(config as LmConfig, corpus);
-  }
-  const mnist = config as MnistConfig;
-  const data = await loadMnist({
-    variant: ({ smnist: 'sequential', pmnist: 'permuted', mnist: 'flat' } as const)[mnist.experiment],
-    permutationSeed: mnist.seed,
-    dir: mnist.data === 'mnist' ? undefined : mnist.data,
-  });
-  return new MnistTask(mnist, data);
 }

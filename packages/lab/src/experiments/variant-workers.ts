@@ -20,7 +20,8 @@ import { ExitCode, InterruptedError, RunFailedError } from '../errors.js';
 import { continueRun, type RunOptions } from './runner.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
-const FROM_SOURCES = import.meta.url.endsWith('.ts');
+/** True when the lab runs from its TypeScript sources (tests): no executable to spawn. */
+export const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
 /** How many runs to train at once by default: one per core, at most `runs`. */
 export function defaultWorkers(runs: number): number {
@@ -66,15 +67,19 @@ export async function runAll(dirs: readonly string[], workers: number, opts: Run
     throw new RunFailedError(`${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`);
 }
 
-/** `regulab resume <dir>` in a child process (kept in `children` while it runs): its exit code and error. */
-function runChild(
+/**
+ * `regulab resume <dir> --no-report [...args]` in a child process (kept in `children` while it
+ * runs): its exit code and error.
+ */
+export function runChild(
   dir: string,
   threads: number,
   children: Set<ChildProcess>,
   log?: (line: string) => void,
+  args: readonly string[] = [],
 ): Promise<{ code: number | null; error?: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'resume', dir, '--no-report'], {
+    const child = spawn(process.execPath, [CLI, 'resume', dir, '--no-report', ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true, // its own process group: a terminal's Ctrl-C reaches it once, through forward
       env: { ...process.env, REGULAB_THREADS: String(threads) },

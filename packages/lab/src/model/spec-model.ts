@@ -71,12 +71,15 @@ export class SpecModel {
 
   /**
    * The output for input x and each recurrent layer's final state. `state` undefined: every
-   * recurrent layer starts from its own zero state.
+   * recurrent layer starts from its own zero state. `afterLayer(i, out)` sees each layer's output
+   * (a recurrent layer's sequence output) as it is computed (probes measure activations with it;
+   * the tensor belongs to the forward pass: read it, do not keep or dispose it).
    */
   forward(
     x: tf.Tensor,
     state: readonly RecurrentState[] | undefined,
     training: boolean,
+    afterLayer?: (index: number, output: tf.Tensor) => void,
   ): { output: tf.Tensor; state: RecurrentState[] } {
     const next: RecurrentState[] = [];
     let h = x;
@@ -94,6 +97,7 @@ export class SpecModel {
       } else {
         h = layer.apply(h, { training }) as tf.Tensor;
       }
+      afterLayer?.(i, h);
     });
     return { output: h, state: next };
   }

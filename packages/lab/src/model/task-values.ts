@@ -1,6 +1,8 @@
 /**
  * Values a spec cannot know before the data is loaded, written as placeholders: `"$vocab"` (the
- * language model's vocabulary size) and `"$classes"` (the classifier's number of classes). The
+ * language model's vocabulary size), `"$classes"` (the classifier's number of classes) and
+ * `"$examples"` (the classifier's number of training examples, the N of concrete dropout's
+ * `datasetSize`). The
  * task fills them in once it has its data; before that, the spec is checked with each placeholder
  * standing for 2.
  *
@@ -9,11 +11,11 @@
 import { ConfigError } from '../errors.js';
 import { layerLabel, type ModelSpec } from './model-spec.js';
 
-export const TASK_VALUES = ['vocab', 'classes'] as const;
+export const TASK_VALUES = ['vocab', 'classes', 'examples'] as const;
 export type TaskValues = Partial<Record<(typeof TASK_VALUES)[number], number>>;
 
 /** The value the spec is checked with before the data is loaded. */
-export const CHECK_VALUES: TaskValues = { vocab: 2, classes: 2 };
+export const CHECK_VALUES: TaskValues = { vocab: 2, classes: 2, examples: 2 };
 
 /** `spec` with every `"$name"` config value replaced by `values[name]`. */
 export function fillTaskValues(spec: ModelSpec, values: TaskValues): ModelSpec {

@@ -22,7 +22,8 @@ export interface Figure {
 }
 
 const FONT = 'Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif';
-const CONFIG = {
+/** The look every figure shares (fonts, axes, legends, colours): the specs' `config`. */
+export const CONFIG = {
   font: FONT,
   background: 'white',
   padding: 8,

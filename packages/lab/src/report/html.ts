@@ -2,6 +2,7 @@
  * The report page: one self-contained HTML document (inline CSS and SVG; no scripts, no fonts or
  * images from the network), readable on screen and in print.
  */
+import type { Figure } from './charts.js';
 import { formatSeconds } from './conclusions.js';
 import { better, type MetricInfo } from './metrics.js';
 import type { RunData } from './run-data.js';
@@ -24,11 +25,23 @@ export interface PageInput {
   runsNote?: string;
 }
 
-/** A section of the report page: its anchor, its heading and its HTML (no scripts). */
+/**
+ * A section of the report page: its anchor, its heading, its HTML (no scripts) and the figures
+ * drawn after it (writeReport renders them, inline and into plots/ as the learning curves).
+ */
 export interface ReportSection {
   id: string;
   title: string;
   html: string;
+  figures?: readonly Figure[];
+}
+
+/** A figure as the page shows it: its rendered SVG and caption. */
+export function figureHtml(f: { id: string; title: string; caption: string; svg: string }): string {
+  return `<figure id="fig-${escapeHtml(f.id)}" aria-label="${escapeHtml(f.title)}">
+${f.svg}
+<figcaption>${escapeHtml(f.caption)}</figcaption>
+</figure>`;
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -155,14 +168,7 @@ pre { background: #f6f8fa; border-radius: 6px; padding: 10px 12px; overflow-x: a
 /** The whole report page as an HTML string. */
 export function renderPage(p: PageInput): string {
   const runs = p.runs.length === 1 ? `run ${p.runs[0]!.name}` : `${p.runs.length} runs`;
-  const figures = p.figures
-    .map(
-      (f) => `<figure id="fig-${escapeHtml(f.id)}" aria-label="${escapeHtml(f.title)}">
-${f.svg}
-<figcaption>${escapeHtml(f.caption)}</figcaption>
-</figure>`,
-    )
-    .join('\n');
+  const figures = p.figures.map(figureHtml).join('\n');
   const configs = p.runs
     .map(
       (r) => `<details><summary>${escapeHtml(r.name)}</summary>

@@ -23,7 +23,13 @@
  * The headline metric is chosen from the rows: bpc, else perplexity (lower is better), else accuracy
  * (higher is better), else loss.
  */
-export { writeReport, renderRunPlots, type ReportOptions, type ReportSummary } from './write-report.js';
+export {
+  writeReport,
+  renderRunPlots,
+  writeFigures,
+  type ReportOptions,
+  type ReportSummary,
+} from './write-report.js';
 export { readRun, MetricRowSchema, ReportInputError, type MetricRow, type RunData } from './run-data.js';
 export {
   summarizeRuns,
@@ -36,7 +42,15 @@ export {
 } from './summarize.js';
 export { computeConclusions, formatSeconds, type ConclusionOptions } from './conclusions.js';
 export { chooseMetric, metricInfo, series, type MetricInfo, type MetricName } from './metrics.js';
-export { renderSvg, svgToPng, learningCurveFigure, gapFigure, type Figure } from './charts.js';
+export {
+  renderSvg,
+  svgToPng,
+  prefixSvgIds,
+  learningCurveFigure,
+  gapFigure,
+  CONFIG,
+  type Figure,
+} from './charts.js';
 export {
   writeSeedReport,
   seedReportStatistics,

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { makeDirectory } from '../store/make-directory.js';
 import { gapFigure, learningCurveFigure, prefixSvgIds, renderSvg, svgToPng, type Figure } from './charts.js';
 import { computeConclusions } from './conclusions.js';
-import { renderPage, type ReportSection } from './html.js';
+import { figureHtml, renderPage, type ReportSection } from './html.js';
 import { chooseMetric, type MetricInfo, type MetricName } from './metrics.js';
 import { readRun, type RunData } from './run-data.js';
 import { findBaseline, summarizeRuns, type RunSummary } from './summarize.js';
@@ -63,7 +63,8 @@ function figuresFor(runs: RunData[], summaries: RunSummary[], metric: MetricInfo
   return [learningCurveFigure(runs, summaries, metric), gapFigure(runs, metric)];
 }
 
-async function writeFigures(
+/** Renders `figures` and writes each as SVG and PNG into `plotsDir`; returns the SVGs and the files. */
+export async function writeFigures(
   figures: Figure[],
   plotsDir: string,
   scale: number,
@@ -109,13 +110,21 @@ export async function writeReport(
     ...(opts.moreConclusions ?? []),
   ];
   const figures = figuresFor(runs, summaries, metric);
+  const sectionFigures = (opts.sections ?? []).flatMap((s) => s.figures ?? []);
   const out = resolve(outFile);
   makeDirectory(dirname(out), `the report's directory`);
   const { svgs, files } = await writeFigures(
-    figures,
+    [...figures, ...sectionFigures],
     opts.plotsDir ?? join(dirname(out), 'plots'),
     opts.pngScale ?? 2,
   );
+  // Each figure's SVG, its ids made unique within the page, in the order rendered.
+  const inline = svgs.map((svg, i) => prefixSvgIds(svg, `f${i}`));
+  let next = figures.length;
+  const sections = opts.sections?.map((s) => ({
+    ...s,
+    html: s.html + (s.figures ?? []).map((f) => figureHtml({ ...f, svg: inline[next++]! })).join('\n'),
+  }));
   const html = renderPage({
     title:
       opts.title ??
@@ -125,10 +134,10 @@ export async function writeReport(
     runs,
     summaries,
     conclusions,
-    figures: figures.map((f, i) => ({ ...f, svg: prefixSvgIds(svgs[i]!, `f${i}`) })),
+    figures: figures.map((f, i) => ({ ...f, svg: inline[i]! })),
     baseline,
     warnings: runs.flatMap((r) => r.warnings),
-    sections: opts.sections,
+    sections,
     runsNote: opts.runsNote,
   });
   writeFileAtomic(out, html);

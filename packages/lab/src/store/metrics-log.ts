@@ -7,14 +7,11 @@
  * exactly one of `bpc` (character models), `perplexity` (word models) or `accuracy` (classifiers)
  * follows; `seconds` is the wall time of that epoch's training (train row) or evaluation (valid/test).
  *
- * The file is rewritten whole and atomically at each epoch end (it is small), so a killed run never
- * leaves half a line; on resume, rows after the checkpoint's epoch are dropped. A torn last line
- * (the file copied while being written, or written by an older, non-atomic version) is dropped
- * with a note; a bad line before it is a RunFileError naming the line.
+ * The file is rewritten whole and atomically at each epoch end (./jsonl-log.ts: a torn last line
+ * is dropped with a note, a bad line before it is an error); on resume, rows after the
+ * checkpoint's epoch are dropped.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { RunFileError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { readJsonLines, writeJsonLines } from './jsonl-log.js';
 
 export type Split = 'train' | 'valid' | 'test';
 export type MetricName = 'bpc' | 'perplexity' | 'accuracy';
@@ -31,45 +28,22 @@ export interface MetricRecord {
 
 /** The rows of a metrics file (empty when it does not exist); `note` hears of a dropped torn line. */
 export function readMetrics(file: string, note?: (line: string) => void): MetricRecord[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last]!.trim() === '') last--;
-  const rows: MetricRecord[] = [];
-  for (let i = 0; i <= last; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const row = parseRow(line);
-    if (row !== undefined) rows.push(row);
-    else if (i === last)
-      note?.(`note: ${file}: dropped a torn last line (${JSON.stringify(line.slice(0, 40))})`);
-    else
-      throw new RunFileError(
-        file,
-        `line ${i + 1} is not a metrics row: ${JSON.stringify(line.slice(0, 80))}; ` +
-          'fix or delete that line (the checkpoint is unaffected), then resume',
-      );
-  }
-  return rows;
+  return readJsonLines(file, asMetricRecord, 'a metrics row', note);
 }
 
-function parseRow(line: string): MetricRecord | undefined {
-  try {
-    const row = JSON.parse(line) as Partial<MetricRecord> | null;
-    const ok =
-      typeof row === 'object' &&
-      row !== null &&
-      Number.isInteger(row.epoch) &&
-      (row.split === 'train' || row.split === 'valid' || row.split === 'test');
-    return ok ? (row as MetricRecord) : undefined;
-  } catch {
-    return undefined;
-  }
+function asMetricRecord(value: unknown): MetricRecord | undefined {
+  const row = value as Partial<MetricRecord> | null;
+  const ok =
+    typeof row === 'object' &&
+    row !== null &&
+    Number.isInteger(row.epoch) &&
+    (row.split === 'train' || row.split === 'valid' || row.split === 'test');
+  return ok ? (row as MetricRecord) : undefined;
 }
 
 /** Replaces the file's content with `rows` (atomically). */
 export function writeMetrics(file: string, rows: readonly MetricRecord[]): void {
-  writeFileAtomic(file, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeJsonLines(file, rows);
 }
 
 /** The row's headline metric value (bpc, perplexity or accuracy). */

@@ -3,6 +3,7 @@
  *
  *     config.json            the validated config (what `regulab resume` rebuilds the run from)
  *     metrics.jsonl          one row per epoch and split (store/metrics-log.ts)
+ *     probes.jsonl           what the run's --probe measurements found, if any (store/probes-log.ts)
  *     checkpoints/last.ckpt  the last completed epoch's full training state (store/checkpoint-file.ts)
  *     checkpoints/previous.ckpt  the one before it, the fallback if last.ckpt is damaged (store/checkpoints.ts)
  *     summary.json           written when the run ends: status, best epoch, best validation metric
@@ -19,6 +20,7 @@ export interface RunPaths {
   dir: string;
   config: string;
   metrics: string;
+  probes: string;
   checkpoint: string;
   previousCheckpoint: string;
   summary: string;
@@ -32,6 +34,7 @@ export function runPaths(dir: string): RunPaths {
     dir: abs,
     config: join(abs, 'config.json'),
     metrics: join(abs, 'metrics.jsonl'),
+    probes: join(abs, 'probes.jsonl'),
     checkpoint: join(abs, 'checkpoints', 'last.ckpt'),
     previousCheckpoint: join(abs, 'checkpoints', 'previous.ckpt'),
     summary: join(abs, 'summary.json'),

@@ -7,11 +7,26 @@
  * `regulab resume`; a live owner makes a second `run`/`resume` fail with a ConfigError instead
  * of two writers corrupting each other's checkpoints. Where the owner cannot be checked (another
  * host, an older lock holding only a pid), the error says how to remove the lock.
+ *
+ * Sweep workers on several machines (`heartbeatMs`) also refresh the lock file's modification time
+ * every `heartbeatMs` while they hold it, and take over a lock of another host that has not been
+ * refreshed for HEARTBEATS_MISSED × `heartbeatMs`: its worker died with the machine or was killed.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+
+/** A run directory another live process holds (a ConfigError: exit 2 on the command line). */
+export class RunLockedError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLockedError';
+  }
+}
+
+/** Heartbeats a lock of another host may miss before it counts as stale. */
+const HEARTBEATS_MISSED = 4;
 
 interface LockOwner {
   pid: number;
@@ -19,8 +34,11 @@ interface LockOwner {
   started?: string;
 }
 
-/** Takes the lock of `dir`; returns the function that releases it. */
-export function lockRunDir(dir: string): () => void {
+/**
+ * Takes the lock of `dir`; returns the function that releases it. With `heartbeatMs`, the lock is
+ * kept fresh while held and a stale lock of another host is taken over (module doc).
+ */
+export function lockRunDir(dir: string, opts: { heartbeatMs?: number } = {}): () => void {
   const file = join(dir, 'lock');
   const me: LockOwner = { pid: process.pid, host: hostname(), started: processStart(process.pid) };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -28,12 +46,21 @@ export function lockRunDir(dir: string): () => void {
       const fd = openSync(file, 'wx');
       writeSync(fd, JSON.stringify(me));
       closeSync(fd);
-      return () => rmSync(file, { force: true });
+      const beat =
+        opts.heartbeatMs === undefined ? undefined : setInterval(() => touch(file), opts.heartbeatMs);
+      beat?.unref();
+      return () => {
+        clearInterval(beat);
+        rmSync(file, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const problem = ownerProblem(readOwner(file), me);
+      const owner = readOwner(file);
+      const silent = opts.heartbeatMs !== undefined && age(file) > HEARTBEATS_MISSED * opts.heartbeatMs;
+      const elsewhere = owner?.host !== undefined && owner.host !== me.host;
+      const problem = elsewhere && silent ? undefined : ownerProblem(owner, me);
       if (problem !== undefined) {
-        throw new ConfigError(
+        throw new RunLockedError(
           `${dir} is in use by ${problem}; if no run or resume of it is running, delete ${file}`,
         );
       }
@@ -41,6 +68,24 @@ export function lockRunDir(dir: string): () => void {
     }
   }
   throw new ConfigError(`${dir}: could not take the run lock (${file})`);
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // removed under us: the next take of the lock says so
+  }
+}
+
+/** Milliseconds since the file was last modified (0 if it is gone). */
+function age(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** Why the lock's owner may still hold it, or undefined when the lock is stale. */

@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { MetricName } from '../store/metrics-log.js';
+import type { TrainingProbe } from './probe.js';
 
 export interface SplitScore {
   /** Mean cross-entropy in nats per predicted token (or example). */
@@ -39,6 +40,8 @@ export interface TrainingTask {
     split: 'valid' | 'test',
     tick?: (done: number, total: number) => void | Promise<void>,
   ): Promise<SplitScore>;
+  /** Measurements to take while training (`--probe`, ./probe.ts); none when absent. */
+  readonly probes?: readonly TrainingProbe[];
   dispose(): void;
 }
 

@@ -25,6 +25,7 @@ import type { StoredTensor } from '../store/checkpoint-file.js';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints.js';
 import { describeFsError, isFsError } from '../store/fs-errors.js';
 import { type MetricRecord, readMetrics, writeMetrics } from '../store/metrics-log.js';
+import { type ProbeRecord, readProbes, writeProbes } from '../store/probes-log.js';
 import type { RunPaths } from '../store/run-dir.js';
 import { type EarlyStoppingState, initialEarlyStopping, observe } from './early-stopping.js';
 import type { Progress } from './progress.js';
@@ -62,10 +63,18 @@ export interface TrainerOptions {
    * sets the flag gets to run.
    */
   interrupted?: () => boolean;
+  /**
+   * Pause after this epoch (successive halving's rungs): the run stops with its checkpoint as
+   * after any epoch, not finished, so a later call trains on from it exactly as an uninterrupted
+   * run would. Default: no pause (train to `maxEpochs` or early stopping).
+   */
+  untilEpoch?: number;
 }
 
 /** At most this much synchronous work (ms) between two turns of the event loop. */
 const YIELD_MS = 50;
+/** The most values of one probe shown on an epoch line (probes.jsonl holds them all). */
+const PROBE_WORDS = 4;
 
 /** What the checkpoint's JSON header holds. */
 export interface CheckpointMeta {
@@ -82,6 +91,8 @@ export interface CheckpointMeta {
 }
 
 export interface TrainOutcome {
+  /** False when the run paused at `untilEpoch` before its end. */
+  finished: boolean;
   epochs: number;
   stoppedEarly: boolean;
   bestEpoch: number;
@@ -136,6 +147,17 @@ export async function train(
   if (meta.epoch > 0 && !meta.finished)
     opts.log?.(`resuming after epoch ${meta.epoch} (its checkpoint), at epoch ${meta.epoch + 1}`);
   saving(paths, meta.epoch, 'the metrics', () => writeMetrics(paths.metrics, rows));
+  const probes = task.probes ?? [];
+  // Probe rows of epochs past the checkpoint are measured again, like the metrics rows.
+  const probeRows = readProbes(paths.probes, note).filter((r) => r.epoch <= meta.epoch);
+  const measure = (at: ProbeRecord['at'], epoch: number, batch: number, which = probes): void => {
+    for (const p of which) probeRows.push({ probe: p.name, at, epoch, batch, values: p.measure() });
+  };
+  const saveProbes = () => {
+    if (probes.length > 0 || probeRows.length > 0) writeProbes(paths.probes, probeRows);
+  };
+  saving(paths, meta.epoch, 'the probes', saveProbes);
+  if (meta.epoch === 0 && !probeRows.some((r) => r.at === 'start')) measure('start', 0, 0);
 
   let yielded = performance.now();
   const checkInterrupted = async (epoch: number): Promise<void> => {
@@ -147,9 +169,11 @@ export async function train(
   };
 
   const epochSeconds: number[] = []; // wall time of each epoch finished here, for the run's ETA
-  for (let epoch = meta.epoch + 1; !meta.finished && epoch <= opts.maxEpochs; epoch++) {
+  const lastEpoch = Math.min(opts.maxEpochs, opts.untilEpoch ?? Infinity);
+  for (let epoch = meta.epoch + 1; !meta.finished && epoch <= lastEpoch; epoch++) {
     const started = performance.now();
     const batches = task.beginEpoch(epoch);
+    for (const p of probes) p.beginEpoch?.(epoch);
     progress.start(batches, `epoch ${epoch}/${opts.maxEpochs}${runEta(epochSeconds, epoch, opts.maxEpochs)}`);
     try {
       for (let i = 0; i < batches; i++) {
@@ -164,10 +188,17 @@ export async function train(
             `epoch ${epoch}, batch ${i + 1}/${batches}: the training loss is ${loss}`,
           );
         }
+        for (const p of probes) p.observeGradients?.(grads, epoch, i);
         optimizer.applyGradients(grads);
         tf.dispose([value, grads]);
         rl.constraints.applyConstraints(weights);
         task.endBatch(loss);
+        measure(
+          'batch',
+          epoch,
+          i + 1,
+          probes.filter((p) => p.measureAfterBatch?.(epoch, i)),
+        );
         progress.update(i + 1, task.trainScore().loss);
       }
     } finally {
@@ -189,6 +220,8 @@ export async function train(
       row(task, epoch, 'test', test.score, test.seconds),
     );
 
+    measure('epoch', epoch, batches);
+
     const seen = observe(meta.early, epoch, scores.valid.score.loss, opts.patience);
     if (seen.improved) best = captureWeights(task.layers, 'best');
     const finished = seen.stop || epoch === opts.maxEpochs;
@@ -205,15 +238,23 @@ export async function train(
       ...(opts.config && { config: opts.config }),
     };
     opts.log?.(
-      epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds),
+      epochLine(task, epoch, scores.train, scores.valid.score, test.score, seen.improved, trainSeconds) +
+        probeWords(probeRows.filter((r) => r.at === 'epoch' && r.epoch === epoch)),
     );
     const tensors = new Map([...captureWeights(task.layers, 'weights'), ...opt.tensors, ...best]);
     saving(paths, epoch - 1, `epoch ${epoch}'s metrics`, () => writeMetrics(paths.metrics, rows));
+    saving(paths, epoch - 1, `epoch ${epoch}'s probes`, saveProbes);
     saving(paths, epoch - 1, `epoch ${epoch}'s checkpoint`, () => saveCheckpoint(paths, { meta, tensors }));
     await restoreOptimizer(optimizer, variables, opt.tensors, opt.order); // the resumed run's path
     epochSeconds.push((performance.now() - started) / 1000);
   }
-  return { epochs: meta.epoch, stoppedEarly: meta.stoppedEarly, bestEpoch: meta.early.bestEpoch, rows };
+  return {
+    finished: meta.finished,
+    epochs: meta.epoch,
+    stoppedEarly: meta.stoppedEarly,
+    bestEpoch: meta.early.bestEpoch,
+    rows,
+  };
 }
 
 /** Runs a write of the run's files; a file-system failure (a full disk) becomes a RunFailedError. */
@@ -285,6 +326,20 @@ function row(
   seconds: number,
 ): MetricRecord {
   return { epoch, split, loss: s.loss, [task.metric]: s.metric, seconds: Math.round(seconds * 1000) / 1000 };
+}
+
+/**
+ * What the probes measured after the epoch, for its line: `  dropout-rates: dense_1 0.213,
+ * softmax 0.0871` (each value to 3 significant digits, at most PROBE_WORDS of them per probe).
+ */
+function probeWords(rows: readonly ProbeRecord[]): string {
+  return rows
+    .map((r) => {
+      const values = Object.entries(r.values);
+      const shown = values.slice(0, PROBE_WORDS).map(([k, v]) => `${k} ${v.toPrecision(3)}`);
+      return `  ${r.probe}: ${shown.join(', ')}${values.length > PROBE_WORDS ? ', …' : ''}`;
+    })
+    .join('');
 }
 
 function epochLine(

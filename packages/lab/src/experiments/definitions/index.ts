@@ -5,8 +5,11 @@
  */
 import type { ExperimentDefinition } from '../definition.js';
 import { compare } from './compare.js';
+import { conv } from './conv.js';
+import { dropconnect } from './dropconnect.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { l1VsL2 } from './l1-vs-l2.js';
+import { mcDropout } from './mc-dropout.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
 import { zoneoutPaper } from './zoneout-paper.js';
 
@@ -14,6 +17,9 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
   dropoutXDecay,
   l1VsL2,
+  conv,
+  dropconnect,
+  mcDropout,
   rnnDropoutPlacement,
   zoneoutPaper,
 ];

@@ -13,9 +13,7 @@
  *   more than additive  I > 0 (interval above 0).
  */
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
-import { escapeHtml } from '../../report/html.js';
-import type { ExperimentSection, ReportSectionInput } from '../definition.js';
-import { accuracyBySeed, type BySeed } from './seed-values.js';
+import type { BySeed } from './seed-values.js';
 
 /** The variants of the factorial, by name. */
 export interface Factorial {
@@ -33,11 +31,6 @@ export interface InteractionResult {
   overBest: PairedDifference;
   verdict: 'harmful' | 'diminishing' | 'additive' | 'more than additive' | 'unknown (one seed)';
 }
-
-const pp = (d: number) => `${(d * 100).toFixed(2)}`;
-const signedPp = (d: number) => `${d >= 0 ? '+' : '−'}${pp(Math.abs(d))}`;
-const withInterval = (d: PairedDifference) =>
-  `${signedPp(d.mean)}${d.halfWidth === null ? '' : ` ± ${pp(d.halfWidth)}`} pp`;
 
 /** The interaction of `f`'s regularizers on test accuracy (see the module doc). */
 export function interaction(test: Map<string, BySeed>, f: Factorial): InteractionResult {
@@ -69,37 +62,4 @@ export function interaction(test: Map<string, BySeed>, f: Factorial): Interactio
             : 'more than additive'
           : 'additive';
   return { gains, interaction: I, overBest, verdict };
-}
-
-/** The report section of a factorial experiment: the gains, the interaction and the verdict. */
-export function interactionSection(input: ReportSectionInput, f: Factorial): ExperimentSection {
-  const r = interaction(accuracyBySeed(input, 'test'), f);
-  const label = (name: string) => input.variants.find((v) => v.name === name)?.label ?? name;
-  const q = (name: string) => `“${name}”`;
-  const n = r.interaction.n;
-  const said = [
-    `Gains in test accuracy over ${q(f.none)} (paired over ${n} seed${n === 1 ? '' : 's'}): ` +
-      `${q(f.a)} ${withInterval(r.gains.a)}, ${q(f.b)} ${withInterval(r.gains.b)}, ${q(f.both)} ${withInterval(r.gains.both)}.`,
-    r.verdict === 'unknown (one seed)'
-      ? `Interaction gain(${f.both}) − gain(${f.a}) − gain(${f.b}) = ${withInterval(r.interaction)} with one seed: run with --seeds 3 (or more) to learn whether ${q(f.a)} and ${q(f.b)} add up.`
-      : `Interaction gain(${f.both}) − gain(${f.a}) − gain(${f.b}) = ${withInterval(r.interaction)} (95% CI): ` +
-        {
-          harmful: `harmful here — ${q(f.both)} is worse than the better of the two alone by ${withInterval(r.overBest)} (too much regularization together for this model and data).`,
-          diminishing: `diminishing returns — together ${q(f.a)} and ${q(f.b)} gain less than the sum of their gains (the combination is ${withInterval(r.overBest)} from the better one alone).`,
-          additive: `additive as far as ${n} seeds can tell — the interval of the interaction includes 0 (the combination is ${withInterval(r.overBest)} from the better one alone).`,
-          'more than additive': `more than additive — together they gain more than the sum of their gains.`,
-        }[r.verdict],
-  ];
-  const row = (name: string, d: PairedDifference | null) =>
-    `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(label(name))}</td><td>${d === null ? '—' : escapeHtml(withInterval(d))}</td></tr>`;
-  const html =
-    `<table><thead><tr><th>variant</th><th>what</th><th>gain in test accuracy over ${escapeHtml(f.none)} (95% CI)</th></tr></thead><tbody>` +
-    row(f.none, null) +
-    row(f.a, r.gains.a) +
-    row(f.b, r.gains.b) +
-    row(f.both, r.gains.both) +
-    `</tbody></table>` +
-    `<p>Interaction (gain of both − sum of the single gains): ${escapeHtml(withInterval(r.interaction))}; verdict: <strong>${escapeHtml(r.verdict)}</strong>.</p>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
-  return { id: 'interaction', title: 'Do they add up?', html, conclusions: said };
 }

@@ -11,13 +11,54 @@ import {
   metricInfo,
   type MetricName,
   readRun,
+  type RunData,
   type SeedMeasure,
   summarizeRuns,
 } from '../../report/index.js';
+import { describeSample, type SampleStats } from '../../stats/index.js';
 import type { ReportSectionInput } from '../definition.js';
 
 /** Seed → value. */
 export type BySeed = Map<number, number>;
+
+/**
+ * A value per seed computed from each run's metric rows (config.json and metrics.jsonl); seeds
+ * for which `f` gives null are left out.
+ */
+export function runValuesBySeed(
+  input: ReportSectionInput,
+  f: (run: RunData) => number | null,
+): Map<string, BySeed> {
+  return new Map(
+    input.variants.map((v) => {
+      const values: BySeed = new Map();
+      for (const r of v.runs) {
+        const value = f(readRun(r.dir));
+        if (value !== null) values.set(r.seed, value);
+      }
+      return [v.name, values];
+    }),
+  );
+}
+
+/**
+ * The best validation epoch of `run` as the trainer picks it (the first with the lowest
+ * validation loss: the weights the run restores), or null when it has no validation row.
+ */
+export function bestEpochOf(run: RunData): number | null {
+  return summarizeRuns([run], metricInfo('accuracy'))[0]!.best?.epoch ?? null;
+}
+
+/** `key` ('loss' or 'accuracy') of `split` at the run's best validation epoch, or null. */
+export function atBestEpoch(
+  run: RunData,
+  split: 'train' | 'valid' | 'test',
+  key: 'loss' | 'accuracy',
+): number | null {
+  const best = bestEpochOf(run);
+  const row = run.rows.find((r) => r.epoch === best && r.split === split);
+  return row?.[key] ?? null;
+}
 
 /**
  * Each variant's headline accuracy at its best validation epoch (`measure`: on test or on
@@ -27,23 +68,19 @@ export function accuracyBySeed(input: ReportSectionInput, measure: SeedMeasure):
   return metricBySeed(input, 'accuracy', measure);
 }
 
-/** Each variant's `metric` (bpc, accuracy, …) at its best validation epoch, by seed (see accuracyBySeed). */
+/** Each variant's `name` metric (bpc, accuracy, …) at its best validation epoch, by seed (see accuracyBySeed). */
 export function metricBySeed(
   input: ReportSectionInput,
   name: MetricName,
   measure: SeedMeasure,
 ): Map<string, BySeed> {
   const metric = metricInfo(name);
-  return new Map(
-    input.variants.map((v) => {
-      const values: BySeed = new Map();
-      for (const r of v.runs) {
-        const value = measureOf(summarizeRuns([readRun(r.dir)], metric)[0]!, measure);
-        if (value !== null) values.set(r.seed, value);
-      }
-      return [v.name, values];
-    }),
-  );
+  return runValuesBySeed(input, (run) => measureOf(summarizeRuns([run], metric)[0]!, measure));
+}
+
+/** Mean, sd and 95% interval of the values of a BySeed, or null when it has none. */
+export function describeSeeds(values: BySeed): SampleStats | null {
+  return values.size === 0 ? null : describeSample([...values.values()]);
 }
 
 /**

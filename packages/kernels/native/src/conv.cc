@@ -1,0 +1,154 @@
+// 2-D convolution in NHWC on the packed GEMM (gemm.cc), for tfjs's Conv2D, Conv2DBackpropInput
+// and Conv2DBackpropFilter kernels (src/fused/cpu-conv-kernels.ts). With col the im2col matrix
+// [rows = N·OH·OW, K = KH·KW·C] (col[r][(kh·KW + kw)·C + c] = x[n, oh·SH + kh·DH − PT, ow·SW +
+// kw·DW − PL, c], 0 in the padding) and the filter read as F [K, OC] (its own memory layout):
+//   forward          y [rows, OC]  = col · F
+//   input gradient   dx            = col2im(dy · Fᵀ)  (each input pixel gathers its taps)
+//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC]
+// col is built in chunks of whole images (at most ~16 MB), so the work buffer stays bounded and
+// every chunk's gather stays inside it. Chunks, and the GEMM's own splits, do not depend on the
+// thread count, and every output element is summed in one fixed order: the results are the same
+// bits on any number of threads.
+#include <algorithm>
+#include <cstring>
+
+#include "common.h"
+#include "conv.h"
+#include "thread_pool.h"
+
+namespace regulab {
+
+namespace {
+
+constexpr size_t kChunkFloats = size_t(1) << 22;  // col floats per chunk (16 MB)
+
+// Images per chunk: as many as fit kChunkFloats of col (at least one).
+int images_per_chunk(const ConvGeom& g) {
+  size_t per_image = (size_t)g.OH * g.OW * g.K();
+  return (int)std::max<size_t>(1, std::min<size_t>(g.N, kChunkFloats / std::max<size_t>(per_image, 1)));
+}
+
+// col rows [r0, r1) of the images starting at image n0 (row 0 = image n0's first output pixel).
+void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, float* col) {
+  const int K = g.K(), C = g.C;
+  for (long r = r0; r < r1; r++) {
+    const int ow = (int)(r % g.OW), oh = (int)((r / g.OW) % g.OH), n = n0 + (int)(r / ((long)g.OW * g.OH));
+    float* dst = col + (size_t)r * K;
+    for (int kh = 0; kh < g.KH; kh++) {
+      const int ih = oh * g.SH + kh * g.DH - g.PT;
+      for (int kw = 0; kw < g.KW; kw++) {
+        const int iw = ow * g.SW + kw * g.DW - g.PL;
+        float* d = dst + (kh * g.KW + kw) * C;
+        if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) {
+          for (int c = 0; c < C; c++) d[c] = 0.f;
+        } else {
+          const float* s = x + (((size_t)n * g.H + ih) * g.W + iw) * C;
+          for (int c = 0; c < C; c++) d[c] = s[c];
+        }
+      }
+    }
+  }
+}
+
+void im2col(const ConvGeom& g, const float* x, int n0, long rows, float* col, Pool& pool) {
+  if (pool.size() == 1 || rows * g.K() < 65536) return im2col_rows(g, x, n0, 0, rows, col);
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range((int)rows, nt, tid, 1, lo, hi);
+    im2col_rows(g, x, n0, lo, hi, col);
+  });
+}
+
+// Whether col is x itself: a 1×1 filter, unit strides, no padding.
+bool col_is_input(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT == 0 && g.PL == 0 && g.OH == g.H && g.OW == g.W;
+}
+
+// dx pixels [p0, p1) of the images from n0 (pixel 0 = image n0's first input pixel), each the sum
+// over the taps (kh, kw) whose output pixel exists of dcol's entries for it, in (kh, kw) order.
+void col2im_pixels(const ConvGeom& g, const float* dcol, int n0, long p0, long p1, float* dx) {
+  const int K = g.K(), C = g.C;
+  for (long p = p0; p < p1; p++) {
+    const int iw = (int)(p % g.W), ih = (int)((p / g.W) % g.H), n = (int)(p / ((long)g.W * g.H));
+    float* d = dx + ((size_t)(n0 + n) * g.H * g.W + (size_t)ih * g.W + iw) * C;
+    for (int c = 0; c < C; c++) d[c] = 0.f;
+    for (int kh = 0; kh < g.KH; kh++) {
+      const int th = ih + g.PT - kh * g.DH;
+      if (th < 0 || th % g.SH != 0 || th / g.SH >= g.OH) continue;
+      const int oh = th / g.SH;
+      for (int kw = 0; kw < g.KW; kw++) {
+        const int tw = iw + g.PL - kw * g.DW;
+        if (tw < 0 || tw % g.SW != 0 || tw / g.SW >= g.OW) continue;
+        const int ow = tw / g.SW;
+        const float* s = dcol + (((size_t)n * g.OH + oh) * g.OW + ow) * K + (kh * g.KW + kw) * C;
+        for (int c = 0; c < C; c++) d[c] += s[c];
+      }
+    }
+  }
+}
+
+void col2im(const ConvGeom& g, const float* dcol, int n0, int images, float* dx, Pool& pool) {
+  const long pixels = (long)images * g.H * g.W;
+  if (pool.size() == 1 || pixels * g.C < 65536) return col2im_pixels(g, dcol, n0, 0, pixels, dx);
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range((int)pixels, nt, tid, 1, lo, hi);
+    col2im_pixels(g, dcol, n0, lo, hi, dx);
+  });
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* filter, float* y, Pool& pool) {
+  const int K = g.K();
+  const long image_rows = (long)g.OH * g.OW;
+  if (col_is_input(g)) {
+    gemm((int)(g.N * image_rows), g.OC, K, x, K, filter, g.OC, false, y, g.OC, false, pool);
+    return;
+  }
+  const int chunk = images_per_chunk(g);
+  float* col = scratch(12, (size_t)chunk * image_rows * K);
+  for (int n0 = 0; n0 < g.N; n0 += chunk) {
+    const long rows = std::min(chunk, g.N - n0) * image_rows;
+    im2col(g, x, n0, rows, col, pool);
+    gemm((int)rows, g.OC, K, col, K, filter, g.OC, false, y + (size_t)n0 * image_rows * g.OC, g.OC, false, pool);
+  }
+}
+
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* filter, float* dx, Pool& pool) {
+  const int K = g.K();
+  const long image_rows = (long)g.OH * g.OW;
+  if (col_is_input(g)) {
+    gemm((int)(g.N * image_rows), K, g.OC, dy, g.OC, filter, g.OC, true, dx, K, false, pool);
+    return;
+  }
+  const int chunk = images_per_chunk(g);
+  float* dcol = scratch(12, (size_t)chunk * image_rows * K);
+  for (int n0 = 0; n0 < g.N; n0 += chunk) {
+    const int images = std::min(chunk, g.N - n0);
+    gemm((int)(images * image_rows), K, g.OC, dy + (size_t)n0 * image_rows * g.OC, g.OC, filter, g.OC, true, dcol, K,
+         false, pool);
+    col2im(g, dcol, n0, images, dx, pool);
+  }
+}
+
+void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dfilter, Pool& pool) {
+  const int K = g.K();
+  const long image_rows = (long)g.OH * g.OW;
+  const int chunk = images_per_chunk(g);
+  const bool direct = col_is_input(g);
+  float* col = direct ? nullptr : scratch(12, (size_t)chunk * image_rows * K);
+  float* dyT = scratch(13, (size_t)chunk * image_rows * g.OC);
+  float* dfT = scratch(14, (size_t)g.OC * K);
+  for (int n0 = 0; n0 < g.N; n0 += chunk) {
+    const long rows = std::min(chunk, g.N - n0) * image_rows;
+    const float* c = direct ? x + (size_t)n0 * image_rows * K : col;
+    if (!direct) im2col(g, x, n0, rows, col, pool);
+    transpose((int)rows, g.OC, dy + (size_t)n0 * image_rows * g.OC, g.OC, dyT, pool);
+    gemm(g.OC, K, (int)rows, dyT, (int)rows, c, K, false, dfT, K, n0 > 0, pool);
+  }
+  if (g.N == 0) std::fill(dfT, dfT + (size_t)g.OC * K, 0.f);
+  transpose(g.OC, K, dfT, K, dfilter);
+}
+
+}  // namespace regulab

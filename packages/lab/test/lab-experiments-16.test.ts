@@ -1,0 +1,108 @@
+/**
+ * Issue 16's experiment `mc-dropout` end to end in-process (quick preset, one epoch, two seeds):
+ * the section's numbers are checked against the runs (the deterministic accuracy it recomputes
+ * from each best checkpoint is the run's own test accuracy) and its sentences against its numbers
+ * (means over the seeds, the best OOD score, the S the NLL settles at); its figures are written.
+ * The image transforms it uses are checked on hand-made inputs.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/errors.js';
+import type { McDropoutNumbers } from '../src/experiments/definitions/mc-dropout-section.js';
+import {
+  noiseImages,
+  OOD_SCORES,
+  OOD_SETS,
+  rotate90,
+  rowEntropy,
+} from '../src/experiments/definitions/mc-evaluation.js';
+import { cli } from './cli-in-process.js';
+
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-16-')), 'job');
+const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+
+describe('regulab run mc-dropout --preset quick --seeds 2', () => {
+  it("scores every run's best weights, and says what its numbers are", async () => {
+    const dir = fresh();
+    const r = await cli(
+      'run',
+      'mc-dropout',
+      '--preset',
+      'quick',
+      '--epochs',
+      '1',
+      '--seeds',
+      '2',
+      '--out',
+      dir,
+      '--json',
+    );
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    const conclusions: string[] = JSON.parse(r.lines.at(-1)!).conclusions;
+    const numbers = JSON.parse(readFileSync(join(dir, 'mc-dropout.json'), 'utf8')) as McDropoutNumbers;
+    expect(numbers.variants.map((v) => v.name)).toEqual(['mlp', 'cnn']);
+    for (const v of numbers.variants) {
+      expect(v.runs.map((x) => x.seed)).toEqual([1, 2]);
+      for (const { seed, evaluation: e } of v.runs) {
+        // The same weights on the same images as the trainer's test score.
+        const summary = JSON.parse(readFileSync(join(dir, v.name, `seed-${seed}`, 'summary.json'), 'utf8'));
+        expect(e.deterministic.accuracy).toBeCloseTo(summary.test, 12);
+        expect(e.bySamples.map((p) => p.samples)).toEqual([1, 2, 4, 8, 16, 32]);
+        expect(e.bySamples.at(-1)!.nll).toBe(e.mc.nll); // the curve's last point is the MC mean
+        expect(e.deterministic.bins.reduce((a, b) => a + b.count, 0)).toBe(e.n);
+        const aucs = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => e.ood[set][k]));
+        expect(aucs.every((a) => a >= 0 && a <= 1)).toBe(true);
+      }
+      const avg = (f: (e: (typeof v.runs)[number]['evaluation']) => number) =>
+        mean(v.runs.map((x) => f(x.evaluation)));
+      const said = conclusions.filter((c) => c.startsWith(`“${v.name}”: `));
+      expect(said).toHaveLength(3);
+      expect(said[0]).toContain(
+        `NLL ${avg((e) => e.mc.nll).toFixed(3)} vs ${avg((e) => e.deterministic.nll).toFixed(3)}`,
+      );
+      expect(said[0]).toContain(
+        `ECE ${avg((e) => e.mc.ece).toFixed(3)} vs ${avg((e) => e.deterministic.ece).toFixed(3)}`,
+      );
+      for (const set of OOD_SETS) {
+        const auc = OOD_SCORES.map((k) => avg((e) => e.ood[set][k]));
+        for (const [i, k] of OOD_SCORES.entries()) expect(said[1]).toContain(`${k} ${auc[i]!.toFixed(3)}`);
+        const best = OOD_SCORES[auc.indexOf(Math.max(...auc))];
+        const words = set === 'rotated' ? 'digits rotated 90°' : 'uniform noise';
+        expect(said[1]).toMatch(new RegExp(`${words}: [^;]*\\(best: ${best}\\)`));
+      }
+      const curve = [0, 1, 2, 3, 4, 5].map((i) => avg((e) => e.bySamples[i]!.nll));
+      const enough = [1, 2, 4, 8, 16, 32][
+        curve.findIndex((x) => Math.abs(x - curve[5]!) <= 0.01 * curve[5]!)
+      ];
+      expect(said[2]).toContain(`within 1% of the latter from S = ${enough}.`);
+    }
+    for (const f of ['mc-reliability', 'mc-nll-by-samples'])
+      for (const ext of ['svg', 'png']) expect(existsSync(join(dir, 'plots', `${f}.${ext}`))).toBe(true);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('Reliability diagram');
+  }, 180_000);
+});
+
+describe('the images and scores of the MC evaluation', () => {
+  it('rotate90 turns each image clockwise: the pixel at row 0, column 5 goes to row 5, column 27', () => {
+    const x = new Float32Array(2 * 784);
+    x[5] = 1; // image 0, (0, 5)
+    x[784 + 27 * 28] = 2; // image 1, (27, 0) → (0, 0)
+    const out = rotate90({ x, y: new Int32Array(2), count: 2 });
+    expect([...out.keys()].filter((i) => out[i] !== 0)).toEqual([5 * 28 + 27, 784]);
+    expect(out[784]).toBe(2);
+  });
+
+  it('rowEntropy is −Σ p ln p per row (0 ln 0 = 0); noise images are seeded and in [0, 1)', () => {
+    const h = rowEntropy([0.5, 0.5, 1, 0, 0.25, 0.75], 2);
+    expect(h[0]).toBeCloseTo(Math.log(2), 6);
+    expect(h[1]).toBe(0);
+    expect(h[2]).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 6);
+    const a = noiseImages(3, 7);
+    expect(a).toEqual(noiseImages(3, 7));
+    expect(a).not.toEqual(noiseImages(3, 8));
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...a)).toBeLessThan(1);
+  });
+});
