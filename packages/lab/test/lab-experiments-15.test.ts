@@ -1,8 +1,9 @@
 /**
- * Issue 15's `rnn-dropout-placement`: runs end to end in-process (quick preset, one epoch, two
- * seeds), each variant's model carries its dropout where the variant says, the report has its
- * section and concludes about every variant; the claims' verdicts are checked on constructed
- * paired differences.
+ * Issue 15's experiments. `rnn-dropout-placement` runs end to end in-process (quick preset, one
+ * epoch, two seeds), each variant's model carries its dropout where the variant says, the report
+ * has its section and concludes about every variant; the claims' verdicts are checked on
+ * constructed paired differences. `zoneout-paper` runs its quick preset, puts each variant beside
+ * the paper's number, and names the differences of setup read from the configs.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/errors.js';
 import { findDefinition } from '../src/experiments/definitions/index.js';
 import { verdictOf } from '../src/experiments/definitions/placement-section.js';
+import {
+  PAPER_TEST_ACCURACY,
+  setupDifferences,
+} from '../src/experiments/definitions/zoneout-paper-section.js';
 import { pairedDifference } from '../src/stats/index.js';
 import { cli } from './cli-in-process.js';
 
@@ -71,7 +76,7 @@ describe('regulab run rnn-dropout-placement --preset quick --seeds 2', () => {
     expect(conclusions.some((c) => /^Folklore “a new recurrent mask every step/.test(c))).toBe(true);
     for (const v of definition.variants)
       expect(conclusions.some((c) => c.includes(`“${v.name}”`))).toBe(true);
-  }, 180_000);
+  }, 400_000); // a minute alone; minutes on a loaded machine
 });
 
 describe('verdict of a claim "worse has a higher BPC than better"', () => {
@@ -87,5 +92,57 @@ describe('verdict of a claim "worse has a higher BPC than better"', () => {
   it('differences of both signs: not separable; one seed: no verdict', () => {
     expect(verdictOf(pairedDifference(seeds(3.05, 3.05, 3.25), better))).toBe('not separable');
     expect(verdictOf(pairedDifference(new Map([[1, 3.1]]), new Map([[1, 3.0]])))).toBe('one seed');
+  });
+});
+
+describe('regulab run zoneout-paper --preset quick', () => {
+  it("finishes; the report puts each variant beside the paper's number and names the differences", async () => {
+    const definition = findDefinition('zoneout-paper')!;
+    const dir = fresh();
+    const r = await cli('run', 'zoneout-paper', '--preset', 'quick', '--out', dir, '--json');
+    expect(r.code, r.err).toBe(ExitCode.ok);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    // One seed: the section's sentences are in the report (summary.json has conclusions with ≥ 2 seeds).
+    for (const v of definition.variants) {
+      const paper = PAPER_TEST_ACCURACY[v.name]!.toFixed(1).replace('.', '\\.');
+      expect(html).toMatch(
+        new RegExp(
+          `(“|<strong>)${v.name}(”|</strong>): test accuracy [\\d.]+% here against the paper(&#39;|')s ${paper}%`,
+        ),
+      );
+    }
+    expect(html).toMatch(/Beside the paper(&#39;|')s table/);
+    expect(html).toContain('56 pixels per step (14 steps)');
+    const bn = JSON.parse(readFileSync(join(dir, 'recurrent-bn', 'config.json'), 'utf8')).spec.layers[0];
+    expect(bn.config.normalization).toBe('batch');
+  }, 400_000); // a minute alone; minutes on a loaded machine
+});
+
+describe('setup differences from the paper', () => {
+  const paperLike = {
+    data: 'mnist',
+    trainExamples: 0,
+    epochs: 150,
+    patience: 0,
+    pixelsPerStep: 1,
+    hidden: 100,
+  };
+  it('the default preset differs in data, zoneout masks, RMSProp decay, the assumed rate and seeds only', () => {
+    const d = setupDifferences({ ...paperLike, lr: 0.001, batch: 64, clip: 1 }, 1);
+    expect(d.map((s) => s.split(':')[0])).toEqual([
+      'Data',
+      'Zoneout',
+      'Optimizer',
+      'Recurrent dropout',
+      'Seeds',
+    ]);
+  });
+  it('a shorter run, another sequence length and model size are named with their values', () => {
+    const d = setupDifferences({ ...paperLike, epochs: 3, patience: 2, pixelsPerStep: 28, hidden: 8 }, 2);
+    expect(d).toContain(
+      'Training: at most 3 epochs, early stopping with patience 2 (the paper: 150 epochs).',
+    );
+    expect(d).toContain('Sequence: 28 pixels per step (28 steps), not 1 pixel per step (784 steps).');
+    expect(d).toContain('Model: 8 units, not 100.');
   });
 });

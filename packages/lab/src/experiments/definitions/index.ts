@@ -14,6 +14,7 @@ import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
 import { variance } from './variance.js';
+import { zoneoutPaper } from './zoneout-paper.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
   compare,
@@ -26,6 +27,7 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   variance,
   batchNormDropout,
   concreteDropout,
+  zoneoutPaper,
 ];
 
 /** The definition named `name`, or undefined. */

@@ -13,8 +13,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
 import { escapeHtml } from '../../report/html.js';
-import { renderSvg } from '../../report/index.js';
-import { prefixSvgIds } from '../../report/charts.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { type BySeed, metricBySeed } from './seed-values.js';
 
@@ -92,7 +90,7 @@ function figureSpec(test: Map<string, BySeed>, order: string[]): TopLevelSpec {
 }
 
 /** The section (see the module doc). */
-export async function placementSection(input: ReportSectionInput): Promise<ExperimentSection> {
+export function placementSection(input: ReportSectionInput): ExperimentSection {
   const test = metricBySeed(input, 'bpc', 'test');
   const measured = input.variants.filter((v) => test.get(v.name)!.size > 0);
   const said: string[] = [];
@@ -109,9 +107,17 @@ export async function placementSection(input: ReportSectionInput): Promise<Exper
     }
   }
   const order = measured.map((v) => v.name);
-  const svg = order.length > 0 ? prefixSvgIds(await renderSvg(figureSpec(test, order)), 'placement') : '';
-  const html =
-    `<figure>${svg}<figcaption>Test BPC at each run's best validation epoch: one point per seed, the bar is the mean.</figcaption></figure>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
-  return { id: 'placement', title: 'The folklore, checked', html, conclusions: said };
+  const html = said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const figures =
+    order.length > 0
+      ? [
+          {
+            id: 'placement-test-bpc',
+            title: 'Test BPC per seed',
+            caption: "Test BPC at each run's best validation epoch: one point per seed, the bar is the mean.",
+            spec: figureSpec(test, order),
+          },
+        ]
+      : [];
+  return { id: 'placement', title: 'The folklore, checked', html, figures, conclusions: said };
 }
