@@ -42,16 +42,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
 import type { ProbeContext, TrainingProbe } from '../train/probe.js';
+import { activationKeys, type ActivationMode, varianceShift } from './activation-keys.js';
 
-export type ActivationMode = 'train' | 'inference';
-
-/** The key of a layer's value: `variance(name, mode)`, `square(name, mode)`, … */
-export const activationKeys = {
-  variance: (layer: string, mode: ActivationMode) => `${layer}/${mode}`,
-  square: (layer: string, mode: ActivationMode) => `${layer}/${mode}/square`,
-  movingVariance: (layer: string) => `${layer}/moving-variance`,
-  shift: (layer: string) => `${layer}/shift`,
-};
+export { activationKeys, type ActivationMode, varianceShift } from './activation-keys.js';
 
 /** Epoch 1's batches (1-based) after which the probe measures: 1, 2, 4, 8, … */
 export function measuredBatch(epoch: number, batch: number): boolean {
@@ -71,14 +64,6 @@ export function unitMoments(x: tf.Tensor): { variance: Float32Array; square: Flo
 }
 
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
-
-/**
- * The variance shift at batch norm `bn` fed by layer `input`, from a measurement's values: the
- * mean inference-mode variance of its input over its mean moving variance (= Σ_c var_c / Σ_c σ²_c).
- */
-export function varianceShift(values: Record<string, number>, input: string, bn: string): number {
-  return values[activationKeys.variance(input, 'inference')]! / values[activationKeys.movingVariance(bn)]!;
-}
 
 /** A BatchNormalization layer's moving variance [C], or null for any other layer. */
 function movingVarianceOf(layer: tf.layers.Layer): (() => Float32Array) | null {

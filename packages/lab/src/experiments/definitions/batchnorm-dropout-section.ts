@@ -14,7 +14,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml } from '../../report/html.js';
 import type { Figure } from '../../report/index.js';
-import { activationKeys as key, varianceShift } from '../../probes/activations.js';
+import { activationKeys as key, varianceShift } from '../../probes/activation-keys.js';
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import {

@@ -20,7 +20,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml } from '../../report/html.js';
 import type { Figure } from '../../report/index.js';
-import { activationKeys as key, type ActivationMode } from '../../probes/activations.js';
+import { activationKeys as key, type ActivationMode } from '../../probes/activation-keys.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import {
   changeText,
