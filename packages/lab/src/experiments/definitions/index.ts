@@ -9,7 +9,9 @@ import { compare } from './compare.js';
 import { conv } from './conv.js';
 import { dropconnect } from './dropconnect.js';
 import { concreteDropout } from './concrete-dropout.js';
+import { dropoutRate } from './dropout-rate.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
+import { earlyStopping } from './early-stopping.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
@@ -28,6 +30,8 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   batchNormDropout,
   concreteDropout,
   zoneoutPaper,
+  dropoutRate,
+  earlyStopping,
 ];
 
 /** The definition named `name`, or undefined. */

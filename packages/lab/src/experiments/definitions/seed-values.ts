@@ -29,16 +29,20 @@ export function runValuesBySeed(
   input: ReportSectionInput,
   f: (run: RunData) => number | null,
 ): Map<string, BySeed> {
-  return new Map(
-    input.variants.map((v) => {
-      const values: BySeed = new Map();
-      for (const r of v.runs) {
-        const value = f(readRun(r.dir));
-        if (value !== null) values.set(r.seed, value);
-      }
-      return [v.name, values];
-    }),
-  );
+  return new Map(input.variants.map((v) => [v.name, valuesBySeed(v.runs, f)]));
+}
+
+/** runValuesBySeed for the runs of one variant. */
+export function valuesBySeed(
+  runs: readonly { seed: number; dir: string }[],
+  f: (run: RunData) => number | null,
+): BySeed {
+  const values: BySeed = new Map();
+  for (const r of runs) {
+    const value = f(readRun(r.dir));
+    if (value !== null) values.set(r.seed, value);
+  }
+  return values;
 }
 
 /**
@@ -104,8 +108,11 @@ export function weightsBySeed(
   );
 }
 
-/** `<layer>/<i>` → tensor, from the best snapshot if the checkpoint has one. */
-function keptWeights(paths: RunPaths): Map<string, StoredTensor> | null {
+/**
+ * The weights a run was scored with, `<layer>/<i>` → tensor: the best snapshot of its last
+ * checkpoint if it has one, else the last epoch's; null without a readable checkpoint.
+ */
+export function keptWeights(paths: RunPaths): Map<string, StoredTensor> | null {
   let tensors: Map<string, StoredTensor>;
   try {
     tensors = readCheckpointFile(paths.checkpoint).tensors;
