@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
+import { uniformGenerator as rng } from '../datasets/seeded-random.js';
 import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
 
 const post = (m: FromWorker) => (globalThis as unknown as Worker).postMessage(m);
@@ -16,18 +17,6 @@ let lastText = '';
 let pendingSample: { length: number; temperature: number } | null = null;
 let training = false;
 let seqLength = 32;
-
-/** A deterministic generator (mulberry32) for batch positions, so runs are repeatable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Inputs [B, T] (ids) and one-hot next-character targets [B, T, V] at the given starts. */
 function batchAt(

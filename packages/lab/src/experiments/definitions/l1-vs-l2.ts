@@ -15,7 +15,7 @@
  * weights against the strength (./penalty-sweep-section.ts).
  */
 import type { ExperimentDefinition, VariantDefinition } from '../definition.js';
-import { type PenaltySweep, penaltySweepSection } from './penalty-sweep-section.js';
+import type { PenaltySweep } from './penalty-sweep-section.js';
 import { sparsitySection } from './sparsity.js';
 
 const L1 = 3e-5;
@@ -73,6 +73,8 @@ export const l1VsL2: ExperimentDefinition = {
     metric: 'accuracy',
     section: async (input) => {
       const sparsity = sparsitySection(input, PENALTY_SWEEP.baseline, [1e-3, 1e-2]);
+      // Loaded when the report is written: pruning imports TensorFlow.js, which `--help` and `list` must not.
+      const { penaltySweepSection } = await import('./penalty-sweep-section.js');
       const sweep = await penaltySweepSection(input, PENALTY_SWEEP);
       return {
         ...sweep,
