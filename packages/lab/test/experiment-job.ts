@@ -16,7 +16,10 @@ import { cli } from './cli-in-process.js';
 export interface FinishedJob {
   dir: string;
   /** The job's summary.json (as printed with --json). */
-  summary: { runs: unknown[]; conclusions: string[] };
+  summary: {
+    runs: { name: string; seed: number; bestEpoch: number; test: number; epochs: number }[];
+    conclusions: string[];
+  };
   html: string;
   /** The runs by variant and seed, as the report section is given them. */
   input: ReportSectionInput;

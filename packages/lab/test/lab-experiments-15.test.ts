@@ -18,6 +18,7 @@ import {
 } from '../src/experiments/definitions/zoneout-paper-section.js';
 import { pairedDifference } from '../src/stats/index.js';
 import { cli } from './cli-in-process.js';
+import { runQuickJob } from './experiment-job.js';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-15-')), 'job');
 
@@ -31,22 +32,7 @@ const layersOf = (dir: string, variant: string): LayerConfig[] =>
 describe('regulab run rnn-dropout-placement --preset quick --seeds 2', () => {
   it('finishes; each variant drops where it says; the report checks the folklore', async () => {
     const definition = findDefinition('rnn-dropout-placement')!;
-    const dir = fresh();
-    const r = await cli(
-      'run',
-      'rnn-dropout-placement',
-      '--preset',
-      'quick',
-      '--epochs',
-      '1',
-      '--seeds',
-      '2',
-      '--out',
-      dir,
-      '--json',
-    );
-    expect(r.code, r.err).toBe(ExitCode.ok);
-    const summary = JSON.parse(r.lines.at(-1)!);
+    const { dir, summary } = await runQuickJob('rnn-dropout-placement', 2, '--epochs', '1');
     expect(summary.runs).toHaveLength(definition.variants.length * 2);
 
     const lstms = (variant: string) => layersOf(dir, variant).filter((l) => l.className === 'RegulabLSTM');

@@ -7,11 +7,9 @@
  * (the grid rate with the best validation accuracy). Both write their figures. The image
  * transforms of the MC evaluation are checked on hand-made inputs.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.js';
 import type { McDropoutNumbers } from '../src/experiments/definitions/mc-dropout-section.js';
 import {
   noiseImages,
@@ -21,29 +19,14 @@ import {
   rowEntropy,
 } from '../src/experiments/definitions/mc-evaluation.js';
 import { readProbes } from '../src/store/probes-log.js';
-import { cli } from './cli-in-process.js';
+import { runQuickJob } from './experiment-job.js';
 
-const fresh = () => join(mkdtempSync(join(tmpdir(), 'regulab-16-')), 'job');
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 
 describe('regulab run mc-dropout --preset quick --seeds 2', () => {
   it("scores every run's best weights, and says what its numbers are", async () => {
-    const dir = fresh();
-    const r = await cli(
-      'run',
-      'mc-dropout',
-      '--preset',
-      'quick',
-      '--epochs',
-      '1',
-      '--seeds',
-      '2',
-      '--out',
-      dir,
-      '--json',
-    );
-    expect(r.code, r.err).toBe(ExitCode.ok);
-    const conclusions: string[] = JSON.parse(r.lines.at(-1)!).conclusions;
+    const { dir, summary } = await runQuickJob('mc-dropout', 2, '--epochs', '1');
+    const conclusions = summary.conclusions;
     const numbers = JSON.parse(readFileSync(join(dir, 'mc-dropout.json'), 'utf8')) as McDropoutNumbers;
     expect(numbers.variants.map((v) => v.name)).toEqual(['mlp', 'cnn']);
     for (const v of numbers.variants) {
@@ -112,22 +95,8 @@ describe('the images and scores of the MC evaluation', () => {
 
 describe('regulab run concrete-dropout --preset quick --seeds 2', () => {
   it('reports the learned rates of probes.jsonl and the grid rate with the best validation accuracy', async () => {
-    const dir = fresh();
-    const r = await cli(
-      'run',
-      'concrete-dropout',
-      '--preset',
-      'quick',
-      '--epochs',
-      '2',
-      '--seeds',
-      '2',
-      '--out',
-      dir,
-      '--json',
-    );
-    expect(r.code, r.err).toBe(ExitCode.ok);
-    const conclusions: string[] = JSON.parse(r.lines.at(-1)!).conclusions;
+    const { dir, summary: job } = await runQuickJob('concrete-dropout', 2, '--epochs', '2');
+    const conclusions = job.conclusions;
     const run = (variant: string, seed: number) => join(dir, variant, `seed-${seed}`);
     const summary = (variant: string, seed: number) =>
       JSON.parse(readFileSync(join(run(variant, seed), 'summary.json'), 'utf8'));

@@ -5,42 +5,25 @@
  * probes.jsonl, with the verdict each sentence draws from its interval. The paired ratio the
  * sections use is checked on values worked out by hand.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.js';
 import { changeText, pairedRatio } from '../src/experiments/definitions/activation-values.js';
 import { findDefinition } from '../src/experiments/definitions/index.js';
 import { activationKeys as key } from '../src/probes/activations.js';
 import { readProbes } from '../src/store/probes-log.js';
 import { studentTQuantile } from '../src/stats/index.js';
-import { cli } from './cli-in-process.js';
+import { runQuickJob } from './experiment-job.js';
 
 const SEEDS = [1, 2];
 
 async function quickRun(name: string): Promise<{ dir: string; conclusions: string[]; html: string }> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'regulab-activation-exp-')), 'job');
-  const r = await cli(
-    'run',
-    name,
-    '--preset',
-    'quick',
-    '--epochs',
-    '1',
-    '--seeds',
-    '2',
-    '--out',
-    dir,
-    '--json',
-  );
-  expect(r.code, r.err).toBe(ExitCode.ok);
-  const summary = JSON.parse(r.lines.at(-1)!);
+  const { dir, summary, html } = await runQuickJob(name, SEEDS.length, '--epochs', '1');
   expect(summary.runs).toHaveLength(findDefinition(name)!.variants.length * SEEDS.length);
   expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).conclusions).toEqual(
     summary.conclusions,
   );
-  return { dir, conclusions: summary.conclusions, html: readFileSync(join(dir, 'report.html'), 'utf8') };
+  return { dir, conclusions: summary.conclusions, html };
 }
 
 /** The last epoch's activation values of each seed of `variant`. */

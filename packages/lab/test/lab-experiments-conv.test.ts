@@ -4,11 +4,9 @@
  * own files (metrics.jsonl, probes.jsonl); the per-epoch averaging and pairing they rest on are
  * checked on values worked out by hand.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.js';
 import { findDefinition } from '../src/experiments/definitions/index.js';
 import {
   commonEpochs,
@@ -19,28 +17,13 @@ import {
 import { allPairs, pairSentence } from '../src/experiments/definitions/paired-sentences.js';
 import { pairedDifference } from '../src/stats/index.js';
 import { readProbes } from '../src/store/probes-log.js';
-import { cli } from './cli-in-process.js';
+import { runQuickJob } from './experiment-job.js';
 
 const SEEDS = [1, 2];
 
 async function runQuick(name: string) {
-  const dir = join(mkdtempSync(join(tmpdir(), `regulab-${name}-`)), 'job');
-  const r = await cli(
-    'run',
-    name,
-    '--preset',
-    'quick',
-    '--epochs',
-    '1',
-    '--seeds',
-    '2',
-    '--out',
-    dir,
-    '--json',
-  );
-  expect(r.code, r.err).toBe(ExitCode.ok);
-  const summary = JSON.parse(r.lines.at(-1)!);
-  return { dir, summary, conclusions: summary.conclusions as string[] };
+  const { dir, summary } = await runQuickJob(name, 2, '--epochs', '1');
+  return { dir, summary, conclusions: summary.conclusions };
 }
 
 const rows = (dir: string) =>
