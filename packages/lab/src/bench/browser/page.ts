@@ -10,7 +10,7 @@
  *   backend, Regulab's kernels off (the reference: tfjs's own cpu kernels stay in place); on
  *   wasm with ./wasm-segment-sum.ts, the one kernel that backend lacks for this model.
  * Query: ?impl=...&repeats=N&warmup=N. Times are medians over `repeats` steps after `warmup`
- * steps, each step waited for (a value read back after it, so webgl's queue has drained).
+ * steps, each step waited for (a sum of every variable read back after it, so webgl's queue has drained).
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -36,9 +36,14 @@ function webglRenderer(): string | null {
   return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
-/** Waits until every queued op has run (webgl runs them in order; a read-back waits for them). */
+/**
+ * Waits until the step has run: reads back a sum over every variable, which depends on the whole
+ * step (the optimizer's updates included). A read-back of an unrelated small tensor does not do
+ * that on webgl, whose CPU forwarding computes small ops on the CPU without touching the GPU queue.
+ */
 async function drain(): Promise<void> {
-  const t = tf.tidy(() => tf.add(tf.scalar(1), 1));
+  const vars = Object.values(tf.engine().registeredVariables);
+  const t = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.cast(v, 'float32')))));
   await t.data();
   t.dispose();
 }
