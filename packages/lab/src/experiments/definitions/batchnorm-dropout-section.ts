@@ -12,7 +12,7 @@
  * ("does batch norm make dropout unnecessary here?").
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { escapeHtml } from '../../report/html.js';
+import { type Cell, tableSectionHtml } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import { activationKeys as key, varianceShift } from '../../probes/activation-keys.js';
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
@@ -64,7 +64,7 @@ export async function batchNormDropoutSection(
   const probed = probedRuns(input);
   const q = (s: string) => `“${s}”`;
   const said: string[] = [];
-  const rows: string[] = [];
+  const rows: Cell[][] = [];
   const shifts = new Map<string, ReturnType<typeof lastEpochBySeed>>();
   for (const name of [v.bn, v.before, v.after]) {
     const runs = probed.get(name) ?? [];
@@ -90,9 +90,7 @@ export async function batchNormDropoutSection(
               ? `a variance shift — dropout makes BN's input vary more in training than at inference, and BN divides by the training-time variance.`
               : `BN's moving variance is ${s.mean < 1 ? 'larger' : 'smaller'} than the variance it meets at inference although no dropout feeds it: its moving statistics lag behind the changing weights (momentum 0.99).`),
     );
-    rows.push(
-      `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(layers.input)}</td><td>${escapeHtml(ratioText(trainOverInference))}</td><td>${escapeHtml(meanText(s))}</td></tr>`,
-    );
+    rows.push([name, layers.input, ratioText(trainOverInference), meanText(s)]);
   }
   const [shiftBefore, shiftBn] = [shifts.get(v.before), shifts.get(v.bn)];
   if (shiftBefore && shiftBn && shiftBefore.size > 0 && shiftBn.size > 0) {
@@ -138,13 +136,12 @@ export async function batchNormDropoutSection(
   const overfit = overfitSentence(input, v.none);
   if (overfit) said.push(overfit);
   const figures = [shiftFigure([v.bn, v.before, v.after], probed)];
-  const html =
-    `<p>After the last epoch, mean over seeds: the training-mode over inference-mode variance of batch norm's input ` +
-    `(paired over seeds), and the variance shift Δ = Σ over channels of var(BN input, inference) / Σ of BN's moving variance.</p>` +
-    `<table><thead><tr><th>variant</th><th>BN input</th><th>var(train) / var(inference)</th><th>Δ (95% CI)</th></tr></thead><tbody>` +
-    rows.join('') +
-    `</tbody></table>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const html = tableSectionHtml(
+    `After the last epoch, mean over seeds: the training-mode over inference-mode variance of batch norm's input ` +
+      `(paired over seeds), and the variance shift Δ = Σ over channels of var(BN input, inference) / Σ of BN's moving variance.`,
+    { columns: ['variant', 'BN input', 'var(train) / var(inference)', 'Δ (95% CI)'], rows },
+    said,
+  );
   return {
     id: 'variance-shift',
     title: 'The variance shift and test accuracy',

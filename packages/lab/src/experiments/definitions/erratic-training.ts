@@ -5,7 +5,7 @@
  * the per-weight variance, and the scale-free noise share, ../../probes/gradient-moments.ts),
  * each averaged over the epochs every run reached and compared pair by pair over the seeds.
  */
-import { escapeHtml } from '../../report/html.js';
+import { tableSectionHtml } from '../../report/section-html.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { accuracyCurves } from './curves-section.js';
 import {
@@ -108,37 +108,24 @@ export function erraticTrainingSection(input: ReportSectionInput): ExperimentSec
     variants: names,
     series: [{ name: 'noise share', points: curves(noise.values) }],
   });
-  const head = [
+  const columns = [
     'variant',
     'what',
-    'training epoch',
-    'gradient noise share',
-    'gradient variance per weight',
-    '‖g‖² per minibatch',
+    ...['training epoch', 'gradient noise share', 'gradient variance per weight', '‖g‖² per minibatch'].map(
+      (title) => ({ title, num: true }),
+    ),
   ];
-  const table =
-    `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
-    input.variants
-      .map(
-        (v) =>
-          `<tr><td>${escapeHtml(v.name)}</td><td>${escapeHtml(v.label)}</td>` +
-          rows
-            .get(v.name)!
-            .map((c) => `<td class="num">${escapeHtml(c)}</td>`)
-            .join('') +
-          '</tr>',
-      )
-      .join('') +
-    '</tbody></table>';
   const all = [...conclusions, ...curves_.conclusions];
   return {
     id: 'erratic',
     title: 'Cost per epoch and gradient noise',
-    html:
-      `<p>Means over the epochs every run reached and over the seeds. The gradient variance grows with the ` +
-      `gradient's size (dropout's 1/(1 − p) scaling enlarges it); the noise share does not, so it is the ` +
-      `measure of erratic training.</p>${table}` +
-      all.map((s) => `<p>${escapeHtml(s)}</p>`).join(''),
+    html: tableSectionHtml(
+      `Means over the epochs every run reached and over the seeds. The gradient variance grows with the ` +
+        `gradient's size (dropout's 1/(1 − p) scaling enlarges it); the noise share does not, so it is the ` +
+        `measure of erratic training.`,
+      { columns, rows: input.variants.map((v) => [v.name, v.label, ...rows.get(v.name)!]) },
+      all,
+    ),
     conclusions: all,
     figures: [curves_.figure, noiseFigure],
   };

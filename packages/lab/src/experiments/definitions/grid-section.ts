@@ -11,6 +11,7 @@
  */
 import { heatmapFigure } from '../../report/heatmap.js';
 import { escapeHtml } from '../../report/html.js';
+import { type Cell, tableSectionHtml } from '../../report/section-html.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { type FactorGrid, cellName, gridCells } from './factor-grid.js';
 import { percent, ppWithInterval, quoted, seedCount, signedPp, pp } from './format.js';
@@ -127,20 +128,28 @@ export function gridSection(input: ReportSectionInput, grid: FactorGrid): Experi
       : []),
   ];
 
-  const row = (c: Combination) =>
-    `<tr><td>${escapeHtml(c.names.both)}</td>` +
-    [c.result.gains.a, c.result.gains.b, c.result.gains.both, c.result.interaction]
-      .map((d) => `<td class="num">${escapeHtml(ppWithInterval(d))}</td>`)
-      .join('') +
-    `<td><strong>${escapeHtml(c.result.verdict)}</strong></td></tr>`;
-  const html =
-    `<p>Every cell of ${escapeHtml(grid.a.title)} × ${escapeHtml(grid.b.title)}; gains are in test accuracy over ` +
-    `${escapeHtml(cellName(grid, 0, 0))}, paired over the seeds, with 95% intervals.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th>combination</th><th class="num">gain(A)</th><th class="num">gain(B)</th>` +
-    `<th class="num">gain(both)</th><th class="num">interaction</th><th>verdict</th></tr></thead><tbody>` +
-    combinations.map(row).join('') +
-    `</tbody></table></div>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const num = (title: string) => ({ title, num: true });
+  const row = (c: Combination): Cell[] => [
+    c.names.both,
+    ...[c.result.gains.a, c.result.gains.b, c.result.gains.both, c.result.interaction].map(ppWithInterval),
+    { html: `<strong>${escapeHtml(c.result.verdict)}</strong>` },
+  ];
+  const html = tableSectionHtml(
+    `Every cell of ${grid.a.title} × ${grid.b.title}; gains are in test accuracy over ` +
+      `${cellName(grid, 0, 0)}, paired over the seeds, with 95% intervals.`,
+    {
+      columns: [
+        'combination',
+        num('gain(A)'),
+        num('gain(B)'),
+        num('gain(both)'),
+        num('interaction'),
+        'verdict',
+      ],
+      rows: combinations.map(row),
+    },
+    said,
+  );
   return { id: 'grid', title: 'Do they add up?', html, conclusions: said, figures };
 }
 

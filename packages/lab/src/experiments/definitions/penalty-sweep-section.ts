@@ -8,7 +8,7 @@
  * What the seeds support: a difference (from no penalty, or pruned from unpruned) whose paired 95%
  * interval excludes 0; anything else is reported as one the seeds cannot separate.
  */
-import { escapeHtml } from '../../report/html.js';
+import { tableSectionHtml } from '../../report/section-html.js';
 import { seriesFigure, type SeriesPoint } from '../../report/series-figure.js';
 import { pairedDifference } from '../../stats/index.js';
 import type { StoredTensor } from '../../store/checkpoint-file.js';
@@ -204,23 +204,20 @@ export async function penaltySweepSection(
     }),
   ];
 
-  const head = sweep.pruneRatios
-    .map((r) => `<th class="num">pruned &lt; ${escapeHtml(r.toExponential(0))}·max</th>`)
-    .join('');
-  const rows = input.variants
-    .map((v) => {
-      const byRatio = pruned.get(v.name)!;
-      const cell = (x: BySeed | undefined) => (x && x.size > 0 ? percent(mean(x)) : '—');
-      return `<tr><td>${escapeHtml(v.name)}</td><td class="num">${cell(byRatio[0])}</td>${byRatio
-        .slice(1)
-        .map((x) => `<td class="num">${cell(x)}</td>`)
-        .join('')}</tr>`;
-    })
-    .join('');
+  const columns = [
+    'variant',
+    { title: 'unpruned', num: true },
+    ...sweep.pruneRatios.map((r) => ({ title: `pruned < ${r.toExponential(0)}·max`, num: true })),
+  ];
+  const cell = (x: BySeed | undefined) => (x && x.size > 0 ? percent(mean(x)) : '—');
+  const rows = input.variants.map((v) => [v.name, ...pruned.get(v.name)!.map(cell)]);
   const html =
-    `<h3>Pruning the small weights</h3><p>Test accuracy of each variant's best checkpoint, mean over seeds, unpruned and with the ` +
-    `kernel weights below a fraction of their kernel's largest set to 0.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th>variant</th><th class="num">unpruned</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+    `<h3>Pruning the small weights</h3>` +
+    tableSectionHtml(
+      `Test accuracy of each variant's best checkpoint, mean over seeds, unpruned and with the ` +
+        `kernel weights below a fraction of their kernel's largest set to 0.`,
+      { columns, rows },
+      said,
+    );
   return { id: 'penalty-sweep', title: 'Strength, sparsity and pruning', html, conclusions: said, figures };
 }

@@ -16,7 +16,7 @@
  */
 import { pairedDifference } from '../../stats/index.js';
 import type { RunData } from '../../report/index.js';
-import { escapeHtml } from '../../report/html.js';
+import { tableSectionHtml } from '../../report/section-html.js';
 import { seriesFigure } from '../../report/series-figure.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { percent, percentWithInterval, ppWithInterval, seedCount, withInterval } from './format.js';
@@ -199,31 +199,32 @@ export function rateSweepSection(input: ReportSectionInput, sweep: RateSweep): E
     }),
   ];
 
-  const head = results
-    .map((r) => `<th class="num">${r.size} images: valid accuracy</th><th class="num">epochs to target</th>`)
-    .join('');
-  const rows = sweep.rates
-    .map((rate) => {
-      const cells = results
-        .map((r) => {
-          const v = valid.get(sweep.name(r.size, rate));
-          const s = v && describeSeeds(v);
-          const e = r.epochs.get(rate);
-          const es = e && describeSeeds(e.reached);
-          const mark = rate === r.optimum ? ' (optimum)' : rate === r.underfitting ? ' (underfits)' : '';
-          return (
-            `<td class="num">${s ? escapeHtml(percentWithInterval(s) + mark) : '—'}</td>` +
-            `<td class="num">${es ? escapeHtml(withInterval(es, 1)) + (e!.missed > 0 ? ` (${e!.missed} never)` : '') : e ? 'never' : '—'}</td>`
-          );
-        })
-        .join('');
-      return `<tr><td>${rate}</td>${cells}</tr>`;
-    })
-    .join('');
-  const html =
-    `<p>Each rate at each training-set size: validation accuracy at the best validation epoch and the epochs to the target ` +
-    `validation loss, mean ± 95% interval over the seeds.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th>rate</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const columns = [
+    'rate',
+    ...results.flatMap((r) => [
+      { title: `${r.size} images: valid accuracy`, num: true },
+      { title: 'epochs to target', num: true },
+    ]),
+  ];
+  const rows = sweep.rates.map((rate) => [
+    rate,
+    ...results.flatMap((r) => {
+      const v = valid.get(sweep.name(r.size, rate));
+      const s = v && describeSeeds(v);
+      const e = r.epochs.get(rate);
+      const es = e && describeSeeds(e.reached);
+      const mark = rate === r.optimum ? ' (optimum)' : rate === r.underfitting ? ' (underfits)' : '';
+      return [
+        s ? percentWithInterval(s) + mark : '—',
+        es ? withInterval(es, 1) + (e!.missed > 0 ? ` (${e!.missed} never)` : '') : e ? 'never' : '—',
+      ];
+    }),
+  ]);
+  const html = tableSectionHtml(
+    `Each rate at each training-set size: validation accuracy at the best validation epoch and the epochs to the target ` +
+      `validation loss, mean ± 95% interval over the seeds.`,
+    { columns, rows },
+    said,
+  );
   return { id: 'rate-sweep', title: 'The rate', html, conclusions: said, figures };
 }

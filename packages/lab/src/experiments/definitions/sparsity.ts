@@ -9,7 +9,7 @@
  */
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
 import type { StoredTensor } from '../../store/checkpoint-file.js';
-import { escapeHtml } from '../../report/html.js';
+import { tableSectionHtml } from '../../report/section-html.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { type BySeed, weightsBySeed } from './seed-values.js';
 
@@ -74,22 +74,20 @@ export function sparsitySection(
           : `${q(name)} and ${q(baseline)} are not distinguishable by sparsity with ${d.n} seeds: ${diff} (95% CI) includes 0.`,
     );
   }
-  const head = ratios.map((r) => `<th>|w| &lt; ${escapeHtml(r.toExponential(0))}·max</th>`).join('');
-  const rows = input.variants
-    .map((v) => {
-      const cells = byRatio
-        .map((m) => {
-          const x = m.get(v.name)!;
-          return `<td>${x.size === 0 ? '—' : percent(mean(x))}</td>`;
-        })
-        .join('');
-      return `<tr><td>${escapeHtml(v.name)}</td><td>${escapeHtml(v.label)}</td>${cells}</tr>`;
-    })
-    .join('');
-  const html =
-    `<p>Share of the dense kernels' weights whose magnitude is below a fraction of the largest in ` +
-    `their kernel, at the best validation epoch, mean over seeds.</p>` +
-    `<table><thead><tr><th>variant</th><th>what</th>${head}</tr></thead><tbody>${rows}</tbody></table>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const columns = ['variant', 'what', ...ratios.map((r) => `|w| < ${r.toExponential(0)}·max`)];
+  const rows = input.variants.map((v) => [
+    v.name,
+    v.label,
+    ...byRatio.map((m) => {
+      const x = m.get(v.name)!;
+      return x.size === 0 ? '—' : percent(mean(x));
+    }),
+  ]);
+  const html = tableSectionHtml(
+    `Share of the dense kernels' weights whose magnitude is below a fraction of the largest in ` +
+      `their kernel, at the best validation epoch, mean over seeds.`,
+    { columns, rows },
+    said,
+  );
   return { id: 'sparsity', title: 'Weight sparsity', html, conclusions: said };
 }

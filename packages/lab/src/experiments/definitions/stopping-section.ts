@@ -13,7 +13,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, type Figure } from '../../report/charts.js';
-import { escapeHtml } from '../../report/html.js';
+import { tableSectionHtml } from '../../report/section-html.js';
 import type { RunData } from '../../report/index.js';
 import { pairedDifference, type PairedDifference } from '../../stats/index.js';
 import { initialEarlyStopping, observe } from '../../train/early-stopping.js';
@@ -132,30 +132,40 @@ export function stoppingSection(input: ReportSectionInput, opts: StoppingOptions
     );
   }
 
-  const row = (what: string, test: BySeed, epochs: string, validLoss: BySeed) =>
-    `<tr><td>${escapeHtml(what)}</td><td class="num">${epochs}</td><td class="num">${mean(validLoss).toFixed(3)}</td>` +
-    `<td class="num">${escapeHtml(percentWithInterval(describeSeeds(test)!))}</td></tr>`;
-  const html =
-    `<p>Every number is a mean over ${seedCount(n)}; test accuracy with its 95% interval. Patience p: stop after p epochs ` +
-    `without a better validation loss, restore the best epoch's weights.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th>schedule</th><th class="num">epochs trained (restored)</th>` +
-    `<th class="num">valid loss of the weights kept</th><th class="num">test accuracy</th></tr></thead><tbody>` +
-    byPatience
-      .map((b) =>
-        row(
-          `${opts.unstopped}, patience ${b.patience}`,
-          b.test,
-          `${mean(b.stop).toFixed(1)} (${mean(b.restored).toFixed(1)})`,
-          b.validLoss,
+  const row = (what: string, test: BySeed, epochs: string, validLoss: BySeed) => [
+    what,
+    epochs,
+    mean(validLoss).toFixed(3),
+    percentWithInterval(describeSeeds(test)!),
+  ];
+  const num = (title: string) => ({ title, num: true });
+  const html = tableSectionHtml(
+    `Every number is a mean over ${seedCount(n)}; test accuracy with its 95% interval. Patience p: stop after p epochs ` +
+      `without a better validation loss, restore the best epoch's weights.`,
+    {
+      columns: [
+        'schedule',
+        num('epochs trained (restored)'),
+        num('valid loss of the weights kept'),
+        num('test accuracy'),
+      ],
+      rows: [
+        ...byPatience.map((b) =>
+          row(
+            `${opts.unstopped}, patience ${b.patience}`,
+            b.test,
+            `${mean(b.stop).toFixed(1)} (${mean(b.restored).toFixed(1)})`,
+            b.validLoss,
+          ),
         ),
-      )
-      .join('') +
-    row(`${opts.unstopped}, never stopped, last weights`, last.test, E.toFixed(0), last.validLoss) +
-    penalized
-      .map((v) => row(`${v.name}, never stopped, last weights`, v.test, E.toFixed(0), v.validLoss))
-      .join('') +
-    `</tbody></table></div>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+        row(`${opts.unstopped}, never stopped, last weights`, last.test, E.toFixed(0), last.validLoss),
+        ...penalized.map((v) =>
+          row(`${v.name}, never stopped, last weights`, v.test, E.toFixed(0), v.validLoss),
+        ),
+      ],
+    },
+    said,
+  );
   const first = base.runs[0]!;
   const figures = [curvesFigure(readRun(first.dir), first.seed, opts.patiences)];
   return { id: 'stopping', title: 'Early stopping', html, conclusions: said, figures };

@@ -18,7 +18,7 @@
  * the dropout, the dropout, the logits, and each model's other weight layers.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { escapeHtml } from '../../report/html.js';
+import { type Cell, tableSectionHtml } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import { activationKeys as key, type ActivationMode } from '../../probes/activation-keys.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
@@ -68,7 +68,7 @@ export async function varianceSection(
 ): Promise<ExperimentSection> {
   const probed = probedRuns(input);
   const said: string[] = [];
-  const rows: string[] = [];
+  const rows: Cell[][] = [];
   const figureRoles = new Map<string, { pair: ModelPair; layer: string }[]>();
   const q = (s: string) => `“${s}”`;
   for (const pair of pairs) {
@@ -153,10 +153,14 @@ export async function varianceSection(
         lastEpochBySeed(withDropout, v(layer.name, 'inference')),
         lastEpochBySeed(without, v(layer.name, 'inference')),
       );
-      rows.push(
-        `<tr><td>${escapeHtml(pair.model)}</td><td>${escapeHtml(layer.name)} (${escapeHtml(role)})</td><td>${cell(without, 'inference')}</td>` +
-          `<td>${cell(withDropout, 'inference')}</td><td>${cell(withDropout, 'train')}</td><td>${escapeHtml(ratioText(ratio))}</td></tr>`,
-      );
+      rows.push([
+        pair.model,
+        `${layer.name} (${role})`,
+        cell(without, 'inference'),
+        cell(withDropout, 'inference'),
+        cell(withDropout, 'train'),
+        ratioText(ratio),
+      ]);
     }
   }
   said.push(
@@ -165,13 +169,22 @@ export async function varianceSection(
       'partners being present (no co-adaptation, Srivastava et al., JMLR 2014) — which the inference-mode ratios above measure (the mechanism is not).',
   );
   const figures = [...figureRoles].map(([role, members]) => layerFigure(role, members, probed));
-  const html =
-    `<p>Mean per-unit variance of each layer's output on the probe batch after the last epoch, mean over seeds, and the ratio of ` +
-    `the dropout-trained model's inference-mode variance to the other's (paired over seeds, 95% CI).</p>` +
-    `<table><thead><tr><th>model</th><th>layer</th><th>no dropout (inference)</th><th>dropout (inference)</th><th>dropout (training mode)</th><th>dropout / no dropout (inference)</th></tr></thead><tbody>` +
-    rows.join('') +
-    `</tbody></table>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const html = tableSectionHtml(
+    `Mean per-unit variance of each layer's output on the probe batch after the last epoch, mean over seeds, and the ratio of ` +
+      `the dropout-trained model's inference-mode variance to the other's (paired over seeds, 95% CI).`,
+    {
+      columns: [
+        'model',
+        'layer',
+        'no dropout (inference)',
+        'dropout (inference)',
+        'dropout (training mode)',
+        'dropout / no dropout (inference)',
+      ],
+      rows,
+    },
+    said,
+  );
   return {
     id: 'variance',
     title: 'Activation variance with and without dropout',
