@@ -7,6 +7,8 @@
         "native/src/thread_pool.cc",
         "native/src/gemm.cc",
         "native/src/conv.cc",
+        "native/src/pool.cc",
+        "native/src/depthwise.cc",
         "native/src/scratch.cc",
         "native/src/elementwise.cc",
         "native/src/lstm.cc",

@@ -104,7 +104,11 @@ function resolve(want: KernelBackend | 'auto'): Resolved {
 /** Installs the fast tfjs CPU kernels of `impl` when wanted and possible, else restores tfjs's. */
 function applyCpuKernels(impl: FusedImpl | null): void {
   cpuKernelsWanted ??= platform.env('REGULAB_CPU_KERNELS') !== '0';
-  if (cpuKernelsWanted && impl?.sgemm) installCpuKernels(impl.sgemm, impl.binary, impl.unary, impl.conv2d);
+  if (cpuKernelsWanted && impl?.sgemm)
+    installCpuKernels(impl.sgemm, impl.binary, impl.unary, impl.conv2d, {
+      pool: impl.pool2d,
+      depthwise: impl.depthwiseConv2d,
+    });
   else uninstallCpuKernels();
 }
 

@@ -1,20 +1,49 @@
 /**
- * The pooling kernels of src/fused/cpu-pool-kernels.ts registered for tfjs's CPU backend give
- * tfjs's own results bit for bit (same comparisons, same float64 sums in the same order): max and
- * average pooling and their gradients (through tf.grads) with valid, same, explicit and numeric
- * padding (each rounding mode), non-overlapping and overlapping windows, on normal values and on
- * small integers full of ties (the gradient goes to the first maximum, as tfjs's does); no leaked
- * tensors. The JavaScript kernels need no native addon.
+ * The pooling kernels registered for tfjs's CPU backend (src/fused/cpu-pool-kernels.ts), on the
+ * native addon's threaded passes (native/src/pool.cc) and on the JavaScript ones
+ * (src/fused/js-pool.ts, the fallback and the WebAssembly build's), give tfjs's own results bit
+ * for bit (same comparisons, same float64 sums in the same order): max and average pooling and
+ * their gradients (through tf.grad) with valid, same, explicit and numeric padding (each rounding
+ * mode), non-overlapping and overlapping windows, on normal values and on small integers full of
+ * ties (the gradient goes to the first maximum, as tfjs's does). Also: each case really runs on
+ * the given ops (counted calls), the native passes give tfjs's bits on 1, 2 and 3 threads with
+ * inputs large enough to be split, no leaked tensors, and a clear error for a buffer the
+ * geometry does not fit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installCpuKernels, uninstallCpuKernels } from '../src/fused/cpu-kernels.js';
 import { jsBinary, jsUnary } from '../src/fused/js-elementwise.js';
-import type { Sgemm } from '../src/fused/impl.js';
+import { jsPool2d } from '../src/fused/js-pool.js';
+import type { Pool2dOps, Sgemm } from '../src/fused/impl.js';
+import { loadNativeBinding } from '../src/native/binding.js';
+import { nativeImpl } from '../src/native/native-impl.js';
 
 const noSgemm: Sgemm = () => {
   throw new Error('no matmul in these tests');
 };
+
+const { binding, reason } = loadNativeBinding();
+if (binding === null) console.warn(`native pooling tests skipped: native addon not built (${reason})`);
+const native = binding === null ? null : nativeImpl(binding);
+
+interface Variant {
+  name: string;
+  ops: Pool2dOps;
+}
+const variants: Variant[] = [{ name: 'JavaScript', ops: jsPool2d }];
+if (native !== null) variants.unshift({ name: 'native', ops: native.pool2d! });
+
+/** Calls into the ops since the last reset. */
+let calls = 0;
+function counted(ops: Pool2dOps): Pool2dOps {
+  return {
+    maxPool: (...a) => (calls++, ops.maxPool(...a)),
+    avgPool: (...a) => (calls++, ops.avgPool(...a)),
+    maxPoolGrad: (...a) => (calls++, ops.maxPoolGrad(...a)),
+    avgPoolGrad: (...a) => (calls++, ops.avgPoolGrad(...a)),
+  };
+}
 
 type Pad =
   'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -60,42 +89,69 @@ function poolsAndGrads(c: Case, x: tf.Tensor4D): tf.Tensor[] {
   return out;
 }
 
-function both(f: () => tf.Tensor[]): { got: Float32Array[]; want: Float32Array[] } {
-  const run = () => tf.tidy(() => f().map((t) => t.dataSync() as Float32Array));
+const install = (v: Variant) =>
+  installCpuKernels(noSgemm, jsBinary, jsUnary, undefined, { pool: counted(v.ops) });
+const read = (f: () => tf.Tensor[]) => tf.tidy(() => f().map((t) => Array.from(t.dataSync())));
+
+/** f's results with tfjs's kernels (expected) and with ours (actual). */
+function both(v: Variant, f: () => tf.Tensor[]): { got: number[][]; want: number[][] } {
   uninstallCpuKernels();
-  const want = run();
-  installCpuKernels(noSgemm, jsBinary, jsUnary);
-  const got = run();
+  const want = read(f);
+  install(v);
+  const got = read(f);
   return { got, want };
 }
 
-describe('pooling kernels for tfjs CPU', () => {
+function input(shape: [number, number, number, number], values: 'normal' | 'tied integers', seed = 9) {
+  return tf.tidy(() => {
+    const v = tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+    return values === 'normal' ? v : (tf.floor(tf.mul(v, 1.5)) as tf.Tensor4D);
+  });
+}
+
+describe.each(variants)('pooling kernels for tfjs CPU ($name)', (v) => {
   afterAll(() => uninstallCpuKernels());
 
   for (const c of CASES) {
     for (const values of ['normal', 'tied integers'] as const) {
       it(`give tfjs's bits: ${c.name}, ${values} values`, () => {
-        const x = tf.tidy(() => {
-          const v = tf.randomNormal([3, 13, 12, 8], 0, 1, 'float32', 9) as tf.Tensor4D;
-          return values === 'normal' ? v : (tf.floor(tf.mul(v, 1.5)) as tf.Tensor4D);
-        });
-        const { got, want } = both(() => poolsAndGrads(c, x));
+        const x = input([3, 13, 12, 8], values);
+        calls = 0;
+        const { got, want } = both(v, () => poolsAndGrads(c, x));
+        // per pool: its forward, again inside tf.grad, and its gradient (left to tfjs with a
+        // rounding mode: tfjs's gradient drops the mode, see leaveToTfjs)
+        const perPool = c.rounding === undefined ? 3 : 2;
+        expect(calls, 'every pool and gradient ran on the ops').toBe((want.length / 2) * perPool);
         expect(got.length).toBe(want.length);
-        got.forEach((g, i) => expect(Array.from(g), `${c.name} #${i}`).toEqual(Array.from(want[i])));
+        got.forEach((g, i) => expect(g, `${c.name} #${i}`).toEqual(want[i]));
         x.dispose();
       });
     }
   }
 
-  it('are the kernels registered, and leave no tensors behind', () => {
+  it.skipIf(v.name !== 'native')("give tfjs's bits on 1, 2 and 3 threads (inputs split across them)", () => {
+    const x = input([6, 32, 30, 16], 'tied integers', 4);
+    for (const c of [CASES[0], CASES[1], CASES[4]]) {
+      uninstallCpuKernels();
+      const want = read(() => poolsAndGrads(c, x));
+      install(v);
+      const before = native!.threads();
+      for (const n of [1, 2, 3]) {
+        native!.setThreads(n);
+        const got = read(() => poolsAndGrads(c, x));
+        got.forEach((g, i) => expect(g, `${c.name} #${i}, ${n} threads`).toEqual(want[i]));
+      }
+      native!.setThreads(before);
+    }
+    x.dispose();
+  });
+
+  it('are registered, and leave no tensors behind', () => {
     uninstallCpuKernels();
-    const originals = ['MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad'].map(
-      (n) => tf.getKernel(n, 'cpu')!.kernelFunc,
-    );
-    installCpuKernels(noSgemm, jsBinary, jsUnary);
-    ['MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad'].forEach((n, i) =>
-      expect(tf.getKernel(n, 'cpu')!.kernelFunc, n).not.toBe(originals[i]),
-    );
+    const names = ['MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad'];
+    const originals = names.map((n) => tf.getKernel(n, 'cpu')!.kernelFunc);
+    install(v);
+    names.forEach((n, i) => expect(tf.getKernel(n, 'cpu')!.kernelFunc, n).not.toBe(originals[i]));
     const x = tf.randomNormal([2, 16, 16, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
     tf.dispose(poolsAndGrads(CASES[1], x)); // warm-up
     const before = tf.memory();
@@ -103,5 +159,31 @@ describe('pooling kernels for tfjs CPU', () => {
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
     x.dispose();
+  });
+
+  it.skipIf(v.name !== 'native')('refuse a buffer the geometry does not fit, naming both sizes', () => {
+    const g = {
+      batch: 1,
+      inHeight: 4,
+      inWidth: 4,
+      inChannels: 1,
+      outHeight: 2,
+      outWidth: 2,
+      outChannels: 1,
+      filterHeight: 2,
+      filterWidth: 2,
+      strideHeight: 2,
+      strideWidth: 2,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      padTop: 0,
+      padLeft: 0,
+    };
+    expect(() => v.ops.maxPool(g, new Float32Array(16), new Float32Array(3))).toThrow(
+      /pool2d: buffer 2 holds 3 floats, the geometry needs 4/,
+    );
+    expect(() => v.ops.avgPool({ ...g, outChannels: 2 }, new Float32Array(16), new Float32Array(4))).toThrow(
+      /pool2d: outChannels 2 != inChannels 1/,
+    );
   });
 });

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "b78c19e5b2df27e6";
+constexpr const char LAYOUT_HASH[] = "ac07df62878b9e81";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -59,6 +59,19 @@ constexpr int ZONEOUT_MASK = 1;
 constexpr int ZONEOUT_EXPECTATION = 2;
 constexpr int ZONEOUT_SEEDED = 3;
 constexpr int ZONEOUT_COUNT = 4;
+
+// Ops of pool2d (POOL_OP).
+constexpr int POOL_MAX_POOL = 0;
+constexpr int POOL_AVG_POOL = 1;
+constexpr int POOL_MAX_POOL_GRAD = 2;
+constexpr int POOL_AVG_POOL_GRAD = 3;
+constexpr int POOL_COUNT = 4;
+
+// Ops of depthwise2d (DEPTHWISE_OP).
+constexpr int DEPTHWISE_FORWARD = 0;
+constexpr int DEPTHWISE_BACKPROP_INPUT = 1;
+constexpr int DEPTHWISE_BACKPROP_FILTER = 2;
+constexpr int DEPTHWISE_COUNT = 3;
 
 // Slots of the ints argument (NATIVE_INTS).
 constexpr int INTS_BATCH = 0;

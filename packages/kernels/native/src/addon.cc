@@ -6,6 +6,8 @@
 //   sgemm(a, b, c, m, k, n, transA, transB), binary(...), unary(op, x, out),
 //   conv2dForward(ints, x, filter, y), conv2dBackpropInput(ints, dy, filter, dx),
 //   conv2dBackpropFilter(ints, x, dy, dfilter): ints Int32Array in the slots abi::CONV_*
+//   pool2d(op, ints, a, b, out) (pool.h), depthwise2d(op, ints, a, b, out) (depthwise.h): op abi::POOL_* or
+//   abi::DEPTHWISE_*, ints as for conv2d, b null where the op reads none
 //   optimizerUpdate(kind, w, g, s0, s1, params), setThreads(n), threads(), isa(), setIsa(name) → bool,
 //   abi() → abi::LAYOUT_HASH (the loader refuses an addon built against another layout)
 #include <napi.h>
@@ -21,7 +23,9 @@
 #include "abi.h"
 #include "common.h"
 #include "conv.h"
+#include "depthwise.h"
 #include "elementwise.h"
+#include "pool.h"
 #include "thread_pool.h"
 
 #if defined(__GLIBC__)
@@ -226,18 +230,13 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Reads a conv2d call's (ints, three Float32Arrays) into g and the buffers, checking every size;
-// false after throwing an error that names the mismatch. Slot 2 is the output.
-static bool conv_args(const Napi::CallbackInfo& info, const char* name, ConvGeom& g, size_t (ConvGeom::*in0)() const,
-                      size_t (ConvGeom::*in1)() const, size_t (ConvGeom::*out)() const, float* p[3]) {
-  if (info.Length() < 4 || !typed(info[0], napi_int32_array) || !typed(info[1], napi_float32_array) ||
-      !typed(info[2], napi_float32_array) || !typed(info[3], napi_float32_array)) {
-    fail(info, std::string(name) + ": expects (Int32Array ints, Float32Array, Float32Array, Float32Array out)");
-    return false;
-  }
-  Napi::Int32Array ints = info[0].As<Napi::Int32Array>();
+// Reads a geometry (Int32Array in the slots abi::CONV_*) into g, checking its length and values;
+// false after throwing an error that names the problem.
+static bool conv_geom(const Napi::CallbackInfo& info, const std::string& name, const Napi::Value& value,
+                      ConvGeom& g) {
+  Napi::Int32Array ints = value.As<Napi::Int32Array>();
   if (ints.ElementLength() != (size_t)abi::CONV_COUNT) {
-    fail(info, std::string(name) + ": got " + std::to_string(ints.ElementLength()) + " ints, expects " +
+    fail(info, name + ": got " + std::to_string(ints.ElementLength()) + " ints, expects " +
                    std::to_string(abi::CONV_COUNT) + " (rebuild the addon: npm run build:native -w packages/kernels)");
     return false;
   }
@@ -251,20 +250,116 @@ static bool conv_args(const Napi::CallbackInfo& info, const char* name, ConvGeom
     if (v[i] < 0 || ((i == abi::CONV_STRIDE_HEIGHT || i == abi::CONV_STRIDE_WIDTH || i == abi::CONV_DILATION_HEIGHT ||
                       i == abi::CONV_DILATION_WIDTH) &&
                      v[i] < 1)) {
-      fail(info, std::string(name) + ": geometry slot " + std::to_string(i) + " is " + std::to_string(v[i]));
+      fail(info, name + ": geometry slot " + std::to_string(i) + " is " + std::to_string(v[i]));
       return false;
     }
+  return true;
+}
+
+// Checks that buffer `i` (a Float32Array) holds `want` floats; false after throwing.
+static bool sized(const Napi::CallbackInfo& info, const std::string& name, const Napi::Value& value, int i,
+                  size_t want, float*& p) {
+  Napi::Float32Array a = value.As<Napi::Float32Array>();
+  if (a.ElementLength() != want) {
+    fail(info, name + ": buffer " + std::to_string(i) + " holds " + std::to_string(a.ElementLength()) +
+                   " floats, the geometry needs " + std::to_string(want));
+    return false;
+  }
+  p = a.Data();
+  return true;
+}
+
+// Reads a conv2d call's (ints, three Float32Arrays) into g and the buffers, checking every size;
+// false after throwing an error that names the mismatch. Slot 2 is the output.
+static bool conv_args(const Napi::CallbackInfo& info, const char* name, ConvGeom& g, size_t (ConvGeom::*in0)() const,
+                      size_t (ConvGeom::*in1)() const, size_t (ConvGeom::*out)() const, float* p[3]) {
+  if (info.Length() < 4 || !typed(info[0], napi_int32_array) || !typed(info[1], napi_float32_array) ||
+      !typed(info[2], napi_float32_array) || !typed(info[3], napi_float32_array)) {
+    fail(info, std::string(name) + ": expects (Int32Array ints, Float32Array, Float32Array, Float32Array out)");
+    return false;
+  }
+  if (!conv_geom(info, name, info[0], g)) return false;
   size_t (ConvGeom::*want[3])() const = {in0, in1, out};
+  for (int i = 0; i < 3; i++)
+    if (!sized(info, name, info[i + 1], i, (g.*want[i])(), p[i])) return false;
+  return true;
+}
+
+// Reads a pool2d or depthwise2d call (op, ints, a, b or null, out) whose buffers must hold
+// sizes[op][0..2] floats (0: b is not read and may be null); false after throwing.
+static bool op_args(const Napi::CallbackInfo& info, const char* name, int ops, ConvGeom& g, int& op,
+                    size_t (*sizes)(const ConvGeom&, int, int), float* p[3]) {
+  if (info.Length() < 5 || !info[0].IsNumber() || !typed(info[1], napi_int32_array) ||
+      !typed(info[2], napi_float32_array) || !typed(info[4], napi_float32_array)) {
+    fail(info, std::string(name) + ": expects (op, Int32Array ints, Float32Array, Float32Array | null, Float32Array out)");
+    return false;
+  }
+  op = info[0].As<Napi::Number>().Int32Value();
+  if (op < 0 || op >= ops) {
+    fail(info, std::string(name) + ": unknown op " + std::to_string(op));
+    return false;
+  }
+  if (!conv_geom(info, name, info[1], g)) return false;
+  p[1] = nullptr;
   for (int i = 0; i < 3; i++) {
-    Napi::Float32Array a = info[i + 1].As<Napi::Float32Array>();
-    if (a.ElementLength() != (g.*want[i])()) {
-      fail(info, std::string(name) + ": buffer " + std::to_string(i) + " holds " + std::to_string(a.ElementLength()) +
-                     " floats, the geometry needs " + std::to_string((g.*want[i])()));
+    const size_t want = sizes(g, op, i);
+    if (i == 1 && want == 0) continue;
+    if (i == 1 && !typed(info[3], napi_float32_array)) {
+      fail(info, std::string(name) + ": buffer 1 must be a Float32Array for op " + std::to_string(op));
       return false;
     }
-    p[i] = a.Data();
+    if (!sized(info, name, info[i + 2], i, want, p[i])) return false;
   }
   return true;
+}
+
+// pool2d(op, ints, a, b, out): see pool.h (OC must equal C).
+static size_t pool_sizes(const ConvGeom& g, int op, int i) {
+  const size_t x = g.x_size(), y = (size_t)g.N * g.OH * g.OW * g.C;
+  switch (op) {
+    case abi::POOL_MAX_POOL:
+    case abi::POOL_AVG_POOL:
+      return i == 0 ? x : i == 1 ? 0 : y;
+    case abi::POOL_MAX_POOL_GRAD:
+      return i == 0 ? x : i == 1 ? y : x;
+    default:
+      return i == 0 ? y : i == 1 ? 0 : x;
+  }
+}
+
+static Napi::Value Pool2d(const Napi::CallbackInfo& info) {
+  ConvGeom g;
+  int op;
+  float* p[3];
+  if (!op_args(info, "pool2d", abi::POOL_COUNT, g, op, pool_sizes, p)) return info.Env().Undefined();
+  if (g.OC != g.C) return fail(info, "pool2d: outChannels " + std::to_string(g.OC) + " != inChannels " + std::to_string(g.C));
+  pool2d(op, g, p[0], p[1], p[2], pool());
+  return info.Env().Undefined();
+}
+
+// depthwise2d(op, ints, a, b, out): see depthwise.h (OC must be a multiple of C).
+static size_t depthwise_sizes(const ConvGeom& g, int op, int i) {
+  const size_t x = g.x_size(), y = g.y_size(), f = (size_t)g.KH * g.KW * g.OC;
+  switch (op) {
+    case abi::DEPTHWISE_FORWARD:
+      return i == 0 ? x : i == 1 ? f : y;
+    case abi::DEPTHWISE_BACKPROP_INPUT:
+      return i == 0 ? y : i == 1 ? f : x;
+    default:
+      return i == 0 ? x : i == 1 ? y : f;
+  }
+}
+
+static Napi::Value Depthwise2d(const Napi::CallbackInfo& info) {
+  ConvGeom g;
+  int op;
+  float* p[3];
+  if (!op_args(info, "depthwise2d", abi::DEPTHWISE_COUNT, g, op, depthwise_sizes, p)) return info.Env().Undefined();
+  if (g.C == 0 ? g.OC != 0 : g.OC % g.C != 0)
+    return fail(info, "depthwise2d: outChannels " + std::to_string(g.OC) + " is not a multiple of inChannels " +
+                          std::to_string(g.C));
+  depthwise2d(op, g, p[0], p[1], p[2], pool());
+  return info.Env().Undefined();
 }
 
 static Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
@@ -361,6 +456,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));
+  exports.Set("pool2d", Napi::Function::New(env, Pool2d));
+  exports.Set("depthwise2d", Napi::Function::New(env, Depthwise2d));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -51,7 +51,7 @@ struct SeqCtx {
 // kernels themselves on the machines measured (~1.5 ms per MB in a 2-core VM). The contents are
 // stale: every user writes a buffer before reading it. Slots 0–9 belong to the drivers (one call at
 // a time per thread), 10 to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14
-// to the convolutions (conv.cc); at most 16 slots.
+// to the convolutions (conv.cc), 15 to the pooling gradients (pool.cc); at most 16 slots.
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).

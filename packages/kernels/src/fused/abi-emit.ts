@@ -9,11 +9,13 @@ import {
   BINARY_MODE,
   BINARY_OP,
   CONV_INTS,
+  DEPTHWISE_OP,
   NATIVE_BUFFERS,
   NATIVE_CALL_CELL,
   NATIVE_FLOATS,
   NATIVE_INTS,
   OPTIMIZER_KIND,
+  POOL_OP,
   UNARY_CODE,
   WASM_CONTEXT,
   WASM_CONTEXT_FIELDS,
@@ -81,6 +83,8 @@ export function emitNativeHeader(): string {
   codes('Broadcast modes of binary (BINARY_MODE).', 'BINARY_MODE', BINARY_MODE);
   codes('Kinds of optimizerUpdate (OPTIMIZER_KIND).', 'OPTIMIZER', OPTIMIZER_KIND);
   codes('Zoneout modes (ZONEOUT_MODE).', 'ZONEOUT', ZONEOUT_MODE);
+  codes('Ops of pool2d (POOL_OP).', 'POOL', POOL_OP);
+  codes('Ops of depthwise2d (DEPTHWISE_OP).', 'DEPTHWISE', DEPTHWISE_OP);
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
   slots('Slots of the ints argument of the conv2d calls (CONV_INTS).', 'CONV', CONV_INTS);

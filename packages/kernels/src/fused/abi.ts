@@ -180,6 +180,22 @@ export const CONV_INTS = [
   'padLeft',
 ] as const;
 
+/**
+ * Ops of the native pool2d call (pool2d(op, ints, a, b, out), ints in CONV_INTS slots with
+ * outChannels = inChannels and dilations 1): maxPool (a = x, out = y), avgPool (a = x, out = y),
+ * maxPoolGrad (a = x, b = dy, out = dx), avgPoolGrad (a = dy, out = dx). Semantics: Pool2dOps
+ * (./impl.ts).
+ */
+export const POOL_OP = { maxPool: 0, avgPool: 1, maxPoolGrad: 2, avgPoolGrad: 3 } as const;
+
+/**
+ * Ops of the native depthwise2d call (depthwise2d(op, ints, a, b, out), ints in CONV_INTS slots
+ * with outChannels = inChannels · multiplier): forward (a = x, b = filter, out = y),
+ * backpropInput (a = dy, b = filter, out = dx), backpropFilter (a = x, b = dy, out = dfilter).
+ * Semantics: DepthwiseConv2dOps (./impl.ts).
+ */
+export const DEPTHWISE_OP = { forward: 0, backpropInput: 1, backpropFilter: 2 } as const;
+
 /** Everything the native addon's argument parsing depends on (../native/layout-hash.ts hashes it). */
 export const NATIVE_LAYOUT = {
   activation: ACTIVATION_CODE,
@@ -192,6 +208,8 @@ export const NATIVE_LAYOUT = {
   floats: NATIVE_FLOATS,
   buffers: NATIVE_BUFFERS,
   conv: CONV_INTS,
+  poolOp: POOL_OP,
+  depthwiseOp: DEPTHWISE_OP,
 } as const;
 
 /** The values of `names` in that order: a call's argument list built from named values. */

@@ -8,9 +8,10 @@
  * copies, GatherV2 / Transpose / Sum with the simple cases of ./cpu-data-kernels.ts, element-wise
  * math (Exp, Log, Sqrt, …) and last-axis Max / Min / Sum with ./cpu-math-kernels.ts, and broadcasting
  * Add / Sub / Multiply / RealDiv with per-pattern loops (native, or ./js-elementwise.ts), max and
- * average pooling and their gradients with the single passes of ./cpu-pool-kernels.ts, and, given
- * Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the given Conv2dOps, or
- * on the sgemm through ./sgemm-conv.ts).
+ * average pooling and their gradients with ./cpu-pool-kernels.ts (native threaded passes, or the
+ * same in JavaScript), Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the
+ * given Conv2dOps, or on the sgemm through ./sgemm-conv.ts), and the depthwise convolutions
+ * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear or relu and at most a bias over the last axis go the fast way; anything
@@ -32,7 +33,10 @@ import {
   stepKernel,
   unaryKernel,
 } from './cpu-math-kernels.js';
-import type { BinaryOp, Conv2dOps, Sgemm, UnaryOp } from './impl.js';
+import type { BinaryOp, Conv2dOps, DepthwiseConv2dOps, Pool2dOps, Sgemm, UnaryOp } from './impl.js';
+import { jsPool2d } from './js-pool.js';
+import { jsDepthwiseConv2d } from './js-depthwise.js';
+import { depthwiseKernels } from './cpu-depthwise-kernels.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 
 const ARITHMETIC = {
@@ -244,24 +248,33 @@ function replace(name: string, kernelFunc: KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
 }
 
+/** The optional pooling and depthwise convolution of installCpuKernels (default: JavaScript). */
+export interface SpatialOps {
+  pool?: Pool2dOps;
+  depthwise?: DepthwiseConv2dOps;
+}
+
 /**
  * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
  * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
  * (plain-JS loops when not given), last-axis Max/Min/Sum, transposes and pooling through single
- * passes, and 2-D convolutions through `conv` (default: im2col on `sgemm`) (idempotent; replaces an
- * install).
+ * passes (`spatial.pool`, default ./js-pool.ts), 2-D convolutions through `conv` (default: im2col
+ * on `sgemm`) and depthwise ones through `spatial.depthwise` (default ./js-depthwise.ts)
+ * (idempotent; replaces an install).
  */
 export function installCpuKernels(
   sgemm: Sgemm,
   binary: BinaryOp = jsBinary,
   unary: UnaryOp = jsUnary,
   conv?: Conv2dOps,
+  spatial: SpatialOps = {},
 ): void {
   uninstallCpuKernels();
   const original = (name: string) => originals.get(name)!;
   const extra = {
-    ...poolKernels(original),
+    ...poolKernels(spatial.pool ?? jsPool2d, original),
     ...convKernels(conv ?? sgemmConv2d(sgemm), binary, unary, original),
+    ...depthwiseKernels(spatial.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
   };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   replace('BatchMatMul', batchMatMul(sgemm));

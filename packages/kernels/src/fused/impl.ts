@@ -190,6 +190,40 @@ export interface Conv2dOps {
   backpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
 }
 
+/**
+ * Max and average pooling in NHWC and their gradients (./cpu-pool-kernels.ts serves tfjs's
+ * kernels with it), in the ConvGeometry of the pooling (outChannels = inChannels, dilations 1,
+ * filterHeight/Width the window): x [batch, inHeight, inWidth, C], y and dy [batch, outHeight,
+ * outWidth, C]. Window (i, j) covers rows [i·sh − padTop, … + fh) and columns [j·sw − padLeft,
+ * … + fw), clipped to x. Each call writes every element of its output, with tfjs's CPU results
+ * bit for bit:
+ *
+ *     maxPool      y = max over the window's pixels (strict >, from −∞: NaN is skipped)
+ *     avgPool      y = (Σ over the window's pixels, in float64, rows then columns) / their count
+ *     maxPoolGrad  dx[p] = Σ dy[w] over the windows w whose first maximum is p (float64 when windows
+ *                  overlap, windows in order)
+ *     avgPoolGrad  dx[p] = (Σ dy[w] over the windows w covering p) · 1/(fh·fw)
+ */
+export interface Pool2dOps {
+  maxPool(g: ConvGeometry, x: Float32Array, y: Float32Array): void;
+  avgPool(g: ConvGeometry, x: Float32Array, y: Float32Array): void;
+  maxPoolGrad(g: ConvGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  avgPoolGrad(g: ConvGeometry, dy: Float32Array, dx: Float32Array): void;
+}
+
+/**
+ * Depthwise 2-D convolution in NHWC (./cpu-depthwise-kernels.ts serves tfjs's kernels with it):
+ * x [batch, inHeight, inWidth, C], filter [filterHeight, filterWidth, C, M] (M the channel
+ * multiplier), y [batch, outHeight, outWidth, C·M] (outChannels = C·M). Each call writes every
+ * element of its output:
+ *
+ *     y[n, i, j, c·M + q] = Σ_{kh, kw} x[n, i·sh + kh·dh − padTop, j·sw + kw·dw − padLeft, c] · filter[kh, kw, c, q]
+ *
+ * (terms outside x are 0); backpropInput gives dx = ∂L/∂x from dy = ∂L/∂y, backpropFilter
+ * dfilter = ∂L/∂filter from x and dy.
+ */
+export type DepthwiseConv2dOps = Conv2dOps;
+
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
@@ -220,6 +254,10 @@ export interface FusedImpl {
   unary?: UnaryOp;
   /** Optional 2-D convolution, used for tfjs's CPU Conv2D kernels and their gradients. */
   conv2d?: Conv2dOps;
+  /** Optional pooling, used for tfjs's CPU MaxPool / AvgPool kernels and their gradients. */
+  pool2d?: Pool2dOps;
+  /** Optional depthwise 2-D convolution, used for tfjs's CPU DepthwiseConv2dNative kernels. */
+  depthwiseConv2d?: DepthwiseConv2dOps;
   /** Optional fused optimizer step, used by Regulab's optimizers on tfjs's CPU backend. */
   optimizerUpdate?: OptimizerUpdate;
 }

@@ -32,6 +32,10 @@ export interface NativeBinding {
   conv2dForward(ints: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;
   conv2dBackpropInput(ints: Int32Array, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
   conv2dBackpropFilter(ints: Int32Array, x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
+  /** Pool2dOps of ../fused/impl.ts: op POOL_OP, ints CONV_INTS (outChannels = inChannels), b null where unread. */
+  pool2d(op: number, ints: Int32Array, a: Float32Array, b: Float32Array | null, out: Float32Array): void;
+  /** DepthwiseConv2dOps of ../fused/impl.ts: op DEPTHWISE_OP, ints CONV_INTS (outChannels = C·M). */
+  depthwise2d(op: number, ints: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   optimizerUpdate: OptimizerUpdate;
   setThreads(n: number): void;
   threads(): number;

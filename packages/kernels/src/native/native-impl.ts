@@ -19,6 +19,8 @@ import type {
 } from '../fused/impl.js';
 import {
   CONV_INTS,
+  DEPTHWISE_OP,
+  POOL_OP,
   NATIVE_BUFFERS,
   NATIVE_FLOATS,
   NATIVE_INTS,
@@ -276,6 +278,18 @@ export function nativeImpl(
       forward: (g, x, filter, y) => addon.conv2dForward(convInts(g), x, filter, y),
       backpropInput: (g, dy, filter, dx) => addon.conv2dBackpropInput(convInts(g), dy, filter, dx),
       backpropFilter: (g, x, dy, dfilter) => addon.conv2dBackpropFilter(convInts(g), x, dy, dfilter),
+    },
+    pool2d: {
+      maxPool: (g, x, y) => addon.pool2d(POOL_OP.maxPool, convInts(g), x, null, y),
+      avgPool: (g, x, y) => addon.pool2d(POOL_OP.avgPool, convInts(g), x, null, y),
+      maxPoolGrad: (g, x, dy, dx) => addon.pool2d(POOL_OP.maxPoolGrad, convInts(g), x, dy, dx),
+      avgPoolGrad: (g, dy, dx) => addon.pool2d(POOL_OP.avgPoolGrad, convInts(g), dy, null, dx),
+    },
+    depthwiseConv2d: {
+      forward: (g, x, f, y) => addon.depthwise2d(DEPTHWISE_OP.forward, convInts(g), x, f, y),
+      backpropInput: (g, dy, f, dx) => addon.depthwise2d(DEPTHWISE_OP.backpropInput, convInts(g), dy, f, dx),
+      backpropFilter: (g, x, dy, df) =>
+        addon.depthwise2d(DEPTHWISE_OP.backpropFilter, convInts(g), x, dy, df),
     },
     optimizerUpdate: (kind, w, g, s0, s1, params) => addon.optimizerUpdate(kind, w, g, s0, s1, params),
     isa: () => addon.isa(),
