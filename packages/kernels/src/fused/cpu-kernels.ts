@@ -11,7 +11,8 @@
  * average pooling and their gradients with ./cpu-pool-kernels.ts (native threaded passes, or the
  * same in JavaScript), Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the
  * given Conv2dOps, or on the sgemm through ./sgemm-conv.ts), and the depthwise convolutions
- * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts.
+ * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts;
+ * Relu's gradient runs as one pass (./relu-grad.ts) instead of Step, Cast and Multiply.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear or relu and at most a bias over the last axis go the fast way; anything
@@ -35,6 +36,7 @@ import {
 } from './cpu-math-kernels.js';
 import type { BinaryOp, Conv2dOps, DepthwiseConv2dOps, Pool2dOps, Sgemm, UnaryOp } from './impl.js';
 import { jsPool2d } from './js-pool.js';
+import { installReluGrad, uninstallReluGrad } from './relu-grad.js';
 import { jsDepthwiseConv2d } from './js-depthwise.js';
 import { depthwiseKernels } from './cpu-depthwise-kernels.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
@@ -277,6 +279,7 @@ export function installCpuKernels(
     ...depthwiseKernels(spatial.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
   };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
+  installReluGrad();
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm, binary, unary));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
@@ -319,6 +322,7 @@ export function installCpuKernels(
 
 /** Restores tfjs's own CPU kernels. */
 export function uninstallCpuKernels(): void {
+  uninstallReluGrad();
   for (const [name, kernelFunc] of originals) {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });

@@ -5,7 +5,9 @@
  * `vs_pytorch_fused` (ms ÷ pytorch-fused's ms), `cpu_ms_per_step` and `cpu_vs_pytorch_fused` (the
  * same in CPU time, steadier when other work loads the machine) and, for regulab-native, `x_faster_than_tfjs`,
  * `sgemm_gflops` (best rate of the native GEMM measured in the same run) and
- * `step_over_flop_bound` (step time ÷ (matmul FLOPs of the step ÷ that rate)).
+ * `step_over_flop_bound` (step time ÷ (matmul FLOPs of the step ÷ that rate)), and the same in CPU
+ * time: `sgemm_cpu_gflops` (FLOPs per second of CPU time, all threads) and
+ * `cpu_step_over_flop_bound` (the step's CPU time ÷ (its matmul FLOPs ÷ that rate)).
  *
  *   npm run bench -- --case charlm-step --json
  *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
@@ -178,6 +180,14 @@ function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
         l.sgemm_gflops = rate;
         l.flop_bound_ms = round(boundMs, 2);
         l.step_over_flop_bound = round(l.ms_per_step / boundMs, 2);
+        const cpuRate = sgemm?.sgemm_cpu_gflops as number | undefined;
+        const cpu = l.cpu_ms_per_step as number | undefined;
+        if (cpuRate && cpu !== undefined) {
+          const cpuBoundMs = stepMatmulFlops(CASES[c]) / (cpuRate * 1e6);
+          l.sgemm_cpu_gflops = cpuRate;
+          l.cpu_flop_bound_ms = round(cpuBoundMs, 2);
+          l.cpu_step_over_flop_bound = round(cpu / cpuBoundMs, 2);
+        }
       }
     }
   }
@@ -199,7 +209,10 @@ function table(lines: Line[]): string {
         ? `${String(l.x_faster_than_tfjs)}× faster than tfjs-layers`
         : undefined,
       l.step_over_flop_bound !== undefined
-        ? `step ÷ FLOP bound ${String(l.step_over_flop_bound)}`
+        ? `step ÷ FLOP bound ${String(l.step_over_flop_bound)}` +
+          (l.cpu_step_over_flop_bound !== undefined
+            ? ` (CPU time: ${String(l.cpu_step_over_flop_bound)})`
+            : '')
         : undefined,
       l.mc_over_sequential !== undefined
         ? `${String(l.samples)} samples: ${String(l.mc_over_sequential)} × the ${String(l.sequential_ms)} ms of sequential predicts (CPU time: ${String(l.mc_over_sequential_cpu)} ×)`
