@@ -13,22 +13,28 @@
  * gradients still work.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type CpuBackend, type Inputs, type KernelFunc, size } from './cpu-backend.js';
+import type { CpuBackend, Inputs, KernelFunc } from './cpu-backend.js';
 
 export const RELU_GRAD = 'RegulabReluGrad';
 
-/** The CPU kernel: dx = dy · step(x) in one pass (float32; other dtypes as tfjs: via its ops). */
+/** dx = dy · s(x) over float32 arrays (one monomorphic loop). */
+function maskedCopy(dy: Float32Array, x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    out[i] = dy[i] * (v > 0 ? 1 : v !== v ? NaN : 0);
+  }
+}
+
+/** The CPU kernel: dx = dy · step(x) in one pass (float32 inputs; the gradient config checks). */
 const reluGradKernel: KernelFunc = (args) => {
   const { dy, x } = args.inputs as Inputs;
   const backend = args.backend as unknown as CpuBackend;
   const dyv = backend.readSync(dy!.dataId);
   const xv = backend.readSync(x!.dataId);
-  const n = size(x!.shape);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = xv[i] as number;
-    out[i] = (dyv[i] as number) * (v > 0 ? 1 : v !== v ? NaN : 0);
-  }
+  if (!(dyv instanceof Float32Array) || !(xv instanceof Float32Array) || dyv.length !== xv.length)
+    throw new Error(`${RELU_GRAD}: expects float32 dy and x of one shape`);
+  const out = new Float32Array(xv.length);
+  maskedCopy(dyv, xv, out);
   return backend.makeTensorInfo([...x!.shape], 'float32', out);
 };
 
