@@ -51,7 +51,8 @@ function referenceNorms(
   units: number,
   cell: boolean,
 ): { h: Float32Array; c: Float32Array | null } {
-  return tf.tidy(() => {
+  let out: { h: Float32Array; c: Float32Array | null } = { h: new Float32Array(0), c: null };
+  tf.tidy(() => {
     const n = cell ? 2 * steps : steps;
     const zeros = Array.from({ length: n }, () => tf.zeros([batch, units]));
     const f = (...eps: tf.Tensor[]) =>
@@ -65,8 +66,9 @@ function referenceNorms(
     const grads = tf.grads(f)(zeros);
     const perExample = (gs: tf.Tensor[]) =>
       Float32Array.from(gs.flatMap((g) => Array.from(tf.norm(g, 'euclidean', 1).dataSync())));
-    return { h: perExample(grads.slice(0, steps)), c: cell ? perExample(grads.slice(steps)) : null };
+    out = { h: perExample(grads.slice(0, steps)), c: cell ? perExample(grads.slice(steps)) : null };
   });
+  return out;
 }
 
 function fusedLstmNorms(impl: FusedImpl, c: LstmSequenceInputs, seed: number): StateGradientNorms {
