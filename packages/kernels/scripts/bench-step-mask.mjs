@@ -28,9 +28,11 @@ const base = {
   recurrentKernel: tf.randomNormal([H, G * H], 0, 0.1, 'float32', 3),
   bias: tf.zeros([G * H]),
   resetAfter: false,
-  zoneoutSeeded: cell === 'lstm' ? { cell: { rate: 0.5, seed: 4 }, hidden: { rate: 0.05, seed: 5 } } : undefined,
+  zoneoutSeeded:
+    cell === 'lstm' ? { cell: { rate: 0.5, seed: 4 }, hidden: { rate: 0.05, seed: 5 } } : undefined,
 };
-const keep = (shape, seed) => tf.mul(tf.cast(tf.greater(tf.randomUniform(shape, 0, 1, 'float32', seed), 0.25), 'float32'), 4 / 3);
+const keep = (shape, seed) =>
+  tf.mul(tf.cast(tf.greater(tf.randomUniform(shape, 0, 1, 'float32', seed), 0.25), 'float32'), 4 / 3);
 const variants = {
   'no recurrent mask': {},
   'Gal per sequence [B, H]': { recurrentMask: keep([B, H], 6) },
@@ -48,7 +50,9 @@ const step = (inputs) =>
     tf.grad(f)(inputs.x).dataSync();
   });
 
-console.log(`${cell} forward + backward, B ${B} T ${T} D ${D} H ${H}, ${kernelDescription()}, ${repeats} repeats`);
+console.log(
+  `${cell} forward + backward, B ${B} T ${T} D ${D} H ${H}, ${kernelDescription()}, ${repeats} repeats`,
+);
 for (const [name, extra] of Object.entries(variants)) {
   const inputs = { ...base, ...extra };
   for (let i = 0; i < 3; i++) step(inputs); // warm-up
@@ -62,5 +66,7 @@ for (const [name, extra] of Object.entries(variants)) {
   const cpu = process.cpuUsage(cpu0);
   walls.sort((a, b) => a - b);
   const cpuMs = (cpu.user + cpu.system) / 1000 / repeats;
-  console.log(`${name.padEnd(32)} wall median ${walls[walls.length >> 1].toFixed(2)} ms  cpu ${cpuMs.toFixed(2)} ms/call`);
+  console.log(
+    `${name.padEnd(32)} wall median ${walls[walls.length >> 1].toFixed(2)} ms  cpu ${cpuMs.toFixed(2)} ms/call`,
+  );
 }
