@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as rl from 'regulab';
-import { zoneoutMaskFromSeed } from '@regulab/kernels';
+import { dropoutMaskFromSeed, zoneoutMaskFromSeed } from '@regulab/kernels';
 import { allClose } from '../../../test/helpers.js';
 import { drawCallMasks, type MaskRequest } from '../src/layers/recurrent/masks.js';
 import { resolveRecurrentOptions } from '../src/layers/recurrent/options.js';
@@ -51,13 +51,18 @@ describe('mask granularity and empirical rates', () => {
     }
   });
 
-  it("Semeniuta masks: [T, B, H] per step ('step') or [B, H] per sequence, on the candidate only", () => {
+  it("Semeniuta masks: [T, B, H] per step ('step', seeded) or [B, H] per sequence, on the candidate only", () => {
+    // 'step': the op draws the [T, B, H] mask from {rate, seed} (dropoutMaskFromSeed), as it does.
     const step = drawCallMasks(request({ recurrentDropout: 0.5, recurrentDropoutMode: 'semeniuta' }), 3);
-    expect(step.candidate!.shape).toEqual([20, 64, 16]);
+    expect(step.candidate).toBeUndefined();
     expect(step.recurrent).toBeUndefined();
-    const [s0, s1] = tf.unstack(step.candidate!);
+    expect(step.dropoutSeeded!.recurrent).toBeUndefined();
+    const { rate, seed } = step.dropoutSeeded!.candidate!;
+    expect(rate).toBe(0.5);
+    const drawn = tf.tensor3d(dropoutMaskFromSeed(seed, rate, 20, 64, 16), [20, 64, 16]);
+    const [s0, s1] = tf.unstack(drawn);
     expect(fraction(tf.equal(s0!, s1!).cast('float32'), 1)).toBeLessThan(0.9); // redrawn per step
-    expect(Math.abs(fraction(step.candidate!, 0) - 0.5)).toBeLessThan(sixSigma(0.5, step.candidate!.size));
+    expect(Math.abs(fraction(drawn, 0) - 0.5)).toBeLessThan(sixSigma(0.5, drawn.size));
     const seq = drawCallMasks(
       request({ recurrentDropout: 0.5, recurrentDropoutMode: 'semeniuta', semeniutaMask: 'sequence' }),
       3,

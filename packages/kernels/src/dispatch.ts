@@ -10,8 +10,11 @@
  *   not exist and there is no native addon: the WebAssembly kernels run, on two threads in a
  *   cross-origin-isolated page. `await ready()` compiles them off the main thread and waits for
  *   their helper thread; without it they compile on first use and take up the helper once it runs.
- * - Calls the fast kernels cannot serve run on the reference: zero-sized dimensions, and (with a
- *   one-line notice per op) a per-step recurrent mask [T, B, H] (issue 13 puts it in the kernels).
+ * - Calls the fast kernels cannot serve run on the reference: zero-sized dimensions. Per-step
+ *   recurrent masks run in the fast kernels: a [T, B, H] recurrentMask / candidateMask as given,
+ *   or `dropoutSeeded`, drawn inside the kernels from the seed (the reference materializes the
+ *   same masks, fused/dropout-hash.ts). `stateGradientNorms` (per-step ‖∂L/∂h_t‖, ‖∂L/∂c_t‖) is
+ *   computed by the fast kernels' backward only.
  * - With a fast backend (native or wasm), tfjs's CPU matmul, convolution (Conv2D and its
  *   gradients), pooling, arithmetic, element-wise math, comparison, reduction and data-movement
  *   kernels are routed through fast versions too
@@ -236,26 +239,17 @@ function withoutSequence<T extends { sequence: tf.Tensor3D }>(
   return { ...out, sequence: tf.zeros([b, 0, h]) as tf.Tensor3D };
 }
 
-/**
- * Whether the fast kernels can run this call: no zero-sized dimension, and no per-step recurrent
- * mask (which the fused kernels do not take yet; said once per op, since it costs speed).
- */
-function fastCanServe(op: string, inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
+/** Whether the fast kernels can run this call: no zero-sized dimension. */
+function fastCanServe(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
   const [batch, steps, dim] = inputs.x.shape;
-  if (batch * steps * dim * inputs.recurrentKernel.shape[0] === 0) return false;
-  if (inputs.recurrentMask?.rank !== 3) return true;
-  kernelNotice(
-    `${op}: a per-step recurrent dropout mask (recurrentDropoutMask 'step', mode 'gal') runs on the tfjs ` +
-      `reference kernels, not the ${current().name} ones (the fused kernels take one mask per sequence); expect it to be slower`,
-  );
-  return false;
+  return batch * steps * dim * inputs.recurrentKernel.shape[0] !== 0;
 }
 
 /** Whole-sequence LSTM forward; differentiable with respect to x, h0, c0, kernel, recurrentKernel and bias. */
 export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
   const { impl } = current();
   const units = inputs.recurrentKernel.shape[0];
-  if (impl !== null && fastCanServe('lstmSequence', inputs)) return fusedLstmSequence(impl, inputs);
+  if (impl !== null && fastCanServe(inputs)) return fusedLstmSequence(impl, inputs);
   const m = materializeSeeded('lstmSequence', inputs, units);
   try {
     return withoutSequence(inputs, referenceLstmSequence(m.inputs));
@@ -268,7 +262,7 @@ export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
 export function gruSequence(inputs: GruSequenceInputs): GruSequenceOutputs {
   const { impl } = current();
   const units = inputs.recurrentKernel.shape[0];
-  if (impl !== null && fastCanServe('gruSequence', inputs)) return fusedGruSequence(impl, inputs);
+  if (impl !== null && fastCanServe(inputs)) return fusedGruSequence(impl, inputs);
   const m = materializeSeeded('gruSequence', inputs, units);
   try {
     return withoutSequence(inputs, referenceGruSequence(m.inputs));

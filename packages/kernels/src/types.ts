@@ -36,16 +36,54 @@ export interface SeededZoneout {
   seed: number;
 }
 
+/**
+ * Training recurrent dropout with a fresh mask every step, fast: the mask [T, B, H] (0 or
+ * 1/(1 − rate)) is drawn inside the kernel from a seed (no mask tensor to generate and copy). The
+ * exact draw is `dropoutMaskFromSeed(seed, rate, T, B, H)` (fused/dropout-hash.ts), which the
+ * reference path uses, so every backend sees the same masks. `rate` in [0, 1), `seed` an integer
+ * in [0, 2³²).
+ */
+export interface SeededDropout {
+  rate: number;
+  seed: number;
+}
+
+/**
+ * Per-step gradient norms of the states, from the backward pass of the fast kernels (see
+ * RecurrentSequenceOptions.stateGradientNorms). Per example: h[k·B + b] = ‖∂L/∂h_k[b, :]‖₂ over
+ * the units, for the state after processing step k (after zoneout and padding: the step's output
+ * and the next step's input, every path to L included); c likewise for the LSTM cell (null for
+ * the GRU). The norm over batch and units of step k is √(Σ_b h[k·B + b]²).
+ */
+export interface StateGradientNorms {
+  steps: number;
+  batch: number;
+  h: Float32Array; // [T, B]
+  c: Float32Array | null; // [T, B]
+}
+
 export interface RecurrentSequenceOptions {
   /**
    * Gal recurrent dropout: a mask on h_{t−1} where it enters the recurrent matmul (all gates); the
    * carried state is not masked. [B, H]: one mask per sequence (Gal & Ghahramani). [T, B, H]: a
-   * new mask every step ("naive" recurrent dropout); the native and wasm kernels do not take it
-   * yet (issue 13), so `lstmSequence` / `gruSequence` run such a call on the reference op.
+   * new mask every step ("naive" recurrent dropout); `dropoutSeeded.recurrent` draws such a mask
+   * inside the kernel instead.
    */
   recurrentMask?: tf.Tensor2D | tf.Tensor3D;
   /** Semeniuta recurrent dropout on the candidate (LSTM g_t, GRU h̃ candidate): [B, H] per sequence or [T, B, H] per step. */
   candidateMask?: tf.Tensor2D | tf.Tensor3D;
+  /**
+   * Per-step recurrent dropout drawn from a seed (instead of a [T, B, H] recurrentMask /
+   * candidateMask, which must then be unset): `recurrent` is Gal's mask on h_{t−1}, `candidate`
+   * Semeniuta's on the candidate.
+   */
+  dropoutSeeded?: { recurrent?: SeededDropout; candidate?: SeededDropout };
+  /**
+   * Called by the backward pass of the fast kernels (native, wasm) with the per-step gradient
+   * norms of the states (StateGradientNorms); computing them costs nothing when this is unset.
+   * The reference op never calls it (measure there with its `state` hook).
+   */
+  stateGradientNorms?: (norms: StateGradientNorms) => void;
   /** LSTM: zoneout on the cell state. */
   zoneoutCell?: ZoneoutSpec;
   /** LSTM: zoneout on the hidden state; GRU: zoneout on h. */

@@ -27,7 +27,7 @@ export const GRAD_TOL = { atol: 1e-4, rtol: 1e-3 };
 
 export type Lstm = (i: LstmSequenceInputs) => LstmSequenceOutputs;
 export type Gru = (i: GruSequenceInputs) => GruSequenceOutputs;
-/** The reference with seeded zoneout turned into the same masks. */
+/** The reference with seeded zoneout and seeded per-step dropout turned into the same masks. */
 export const refLstm: Lstm = (i) => {
   const m = materializeSeeded('lstmSequence', i, i.recurrentKernel.shape[0]);
   return referenceLstmSequence(m.inputs);
@@ -108,6 +108,9 @@ export const OPTIONS: [string, Partial<CaseOptions>][] = [
   ['Gal recurrent mask', { recurrentMask: true }],
   ['Semeniuta per sequence', { candidate: 'sequence' }],
   ['Semeniuta per step', { candidate: 'step' }],
+  ['Gal per step', { recurrentMask: 'step' }],
+  ['Gal per step, seeded', { recurrentMask: 'seeded' }],
+  ['Semeniuta per step, seeded', { candidate: 'seeded' }],
   ['zoneout masks', { zoneout: 'mask' }],
   ['zoneout expectation', { zoneout: 'expectation' }],
   ['zoneout seeded', { zoneout: 'seeded' }],
@@ -116,6 +119,10 @@ export const OPTIONS: [string, Partial<CaseOptions>][] = [
   [
     'goBackwards + padding + zoneout + Gal',
     { goBackwards: true, stepMask: true, zoneout: 'mask', recurrentMask: true },
+  ],
+  [
+    'goBackwards + padding + seeded zoneout + seeded per-step Gal and Semeniuta',
+    { goBackwards: true, stepMask: true, zoneout: 'seeded', recurrentMask: 'seeded', candidate: 'seeded' },
   ],
   ['hardSigmoid gates, relu candidate', { recurrentActivation: 'hardSigmoid', activation: 'relu' }],
   ['linear candidate', { activation: 'linear' }],

@@ -11,8 +11,10 @@ export interface CaseOptions {
   dim: number;
   units: number;
   seed?: number;
-  recurrentMask?: boolean;
-  candidate?: 'sequence' | 'step';
+  /** Gal mask: true or 'sequence' [B, H]; 'step' a [T, B, H] tensor; 'seeded' drawn per step from a seed. */
+  recurrentMask?: boolean | 'sequence' | 'step' | 'seeded';
+  /** Semeniuta mask: [B, H], a [T, B, H] tensor, or drawn per step from a seed. */
+  candidate?: 'sequence' | 'step' | 'seeded';
   zoneout?: 'mask' | 'expectation' | 'seeded';
   stepMask?: boolean;
   goBackwards?: boolean;
@@ -45,11 +47,24 @@ function common(o: CaseOptions, gates: number) {
     h0: tf.randomNormal([B, H], 0, 0.5, 'float32', s + 1) as tf.Tensor2D,
     kernel: tf.randomNormal([D, gates * H], 0, 0.5, 'float32', s + 2) as tf.Tensor2D,
     recurrentKernel: tf.randomNormal([H, gates * H], 0, 0.5, 'float32', s + 3) as tf.Tensor2D,
-    recurrentMask: o.recurrentMask ? (bern([B, H], 0.75, s + 5, true) as tf.Tensor2D) : undefined,
-    candidateMask: o.candidate
-      ? ((o.candidate === 'step' ? bern([T, B, H], 0.8, s + 6, true) : bern([B, H], 0.8, s + 6, true)) as
-          tf.Tensor2D | tf.Tensor3D)
-      : undefined,
+    recurrentMask:
+      o.recurrentMask === 'step'
+        ? (bern([T, B, H], 0.75, s + 5, true) as tf.Tensor3D)
+        : o.recurrentMask === true || o.recurrentMask === 'sequence'
+          ? (bern([B, H], 0.75, s + 5, true) as tf.Tensor2D)
+          : undefined,
+    candidateMask:
+      o.candidate === 'step' || o.candidate === 'sequence'
+        ? ((o.candidate === 'step' ? bern([T, B, H], 0.8, s + 6, true) : bern([B, H], 0.8, s + 6, true)) as
+            tf.Tensor2D | tf.Tensor3D)
+        : undefined,
+    dropoutSeeded:
+      o.recurrentMask === 'seeded' || o.candidate === 'seeded'
+        ? {
+            recurrent: o.recurrentMask === 'seeded' ? { rate: 0.25, seed: s + 20 } : undefined,
+            candidate: o.candidate === 'seeded' ? { rate: 0.2, seed: s + 21 } : undefined,
+          }
+        : undefined,
     stepMask,
     goBackwards: o.goBackwards,
     activation: o.activation,

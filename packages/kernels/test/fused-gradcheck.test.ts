@@ -193,11 +193,21 @@ describe.skipIf(impl === null)('native fused ops: leaks and errors', () => {
     expect(() => fusedLstmSequence(impl!, { ...c, zoneoutSeeded: { hidden: { rate: 2, seed: 1 } } })).toThrow(
       /rate must lie in \[0, 1\]/,
     );
-    // A per-step recurrent mask (issue 15) is the reference op's until issue 13 adds it here.
+    // Per-step masks (issue 13): a seeded one and a given one are exclusive; the rate below 1.
     const perStep = tf.ones([3, 2, 3]) as tf.Tensor3D;
-    expect(() => fusedLstmSequence(impl!, { ...c, recurrentMask: perStep })).toThrow(
-      /fused kernels take recurrentMask \[B, H\] \(one mask per sequence\), got \[3, 2, 3\]/,
-    );
+    expect(() =>
+      fusedLstmSequence(impl!, {
+        ...c,
+        recurrentMask: perStep,
+        dropoutSeeded: { recurrent: { rate: 0.1, seed: 1 } },
+      }),
+    ).toThrow(/give either recurrentMask or dropoutSeeded, not both/);
+    expect(() =>
+      fusedLstmSequence(impl!, { ...c, dropoutSeeded: { candidate: { rate: 1, seed: 1 } } }),
+    ).toThrow(/dropoutSeeded rate must lie in \[0, 1\), got 1/);
+    expect(() =>
+      fusedLstmSequence(impl!, { ...c, dropoutSeeded: { recurrent: { rate: 0.5, seed: 0.5 } } }),
+    ).toThrow(/dropoutSeeded seed must be an integer, got 0.5/);
     tf.dispose([xi, bad, perStep, ...caseTensors(c), ...caseTensors(g)]);
   });
 });

@@ -122,6 +122,7 @@ export class Gru extends RecurrentLayer {
       candidateMask: masks.candidate,
       zoneoutHidden: masks.zoneoutHidden,
       zoneoutSeeded: masks.zoneoutSeeded,
+      dropoutSeeded: masks.dropoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
       sequenceOutput: this.needsSequence(training),

@@ -34,6 +34,7 @@ import {
   referenceLstmSequence,
   type LstmSequenceInputs,
   type LstmStepHooks,
+  type StateGradientNorms,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
@@ -84,6 +85,13 @@ export class Lstm extends RecurrentLayer {
    * e.g. to record them or to add a zero whose gradient is ∂L/∂h_t. Not serialized.
    */
   stateHook: LstmStepHooks['state'] | null = null;
+  /**
+   * Instrumentation: when set (and the call runs on the fast kernels: no normalization, no
+   * stateHook, a native or wasm backend), each backward pass through the layer hands it the
+   * per-step gradient norms ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ per example (StateGradientNorms), computed by
+   * the kernels' backward; nothing is computed when unset. Not serialized.
+   */
+  gradientNormsHook: ((norms: StateGradientNorms) => void) | null = null;
 
   constructor(args: LstmArgs) {
     const owner = 'rl.layers.lstm';
@@ -149,6 +157,7 @@ export class Lstm extends RecurrentLayer {
       zoneoutCell: masks.zoneoutCell,
       zoneoutHidden: masks.zoneoutHidden,
       zoneoutSeeded: masks.zoneoutSeeded,
+      dropoutSeeded: masks.dropoutSeeded,
       stepMask,
       goBackwards: this.options.goBackwards,
       sequenceOutput: this.needsSequence(training),
@@ -157,7 +166,10 @@ export class Lstm extends RecurrentLayer {
     };
     const state = this.stateHook ?? undefined;
     if (this.normalization === 'none') {
-      const out = state ? referenceLstmSequence(inputs, { state }) : lstmSequence(inputs);
+      const norms = this.gradientNormsHook ?? undefined;
+      const out = state
+        ? referenceLstmSequence(inputs, { state })
+        : lstmSequence(norms ? { ...inputs, stateGradientNorms: norms } : inputs);
       return { sequence: out.sequence, states: [out.h, out.c] };
     }
     this.noteNormalizationFallback(this.normalization);

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "ac07df62878b9e81";
+constexpr const char LAYOUT_HASH[] = "22b9b5752432ed02";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -89,12 +89,22 @@ constexpr int INTS_ZONEOUT_HIDDEN_MODE = 11;
 constexpr int INTS_ZONEOUT_HIDDEN_KEY = 12;
 constexpr int INTS_ZONEOUT_HIDDEN_THRESHOLD = 13;
 constexpr int INTS_RESET_AFTER = 14;
-constexpr int INTS_COUNT = 15;
+constexpr int INTS_RECURRENT_PER_STEP = 15;
+constexpr int INTS_RECURRENT_DROPOUT_SEEDED = 16;
+constexpr int INTS_RECURRENT_DROPOUT_KEY = 17;
+constexpr int INTS_RECURRENT_DROPOUT_THRESHOLD = 18;
+constexpr int INTS_CANDIDATE_DROPOUT_SEEDED = 19;
+constexpr int INTS_CANDIDATE_DROPOUT_KEY = 20;
+constexpr int INTS_CANDIDATE_DROPOUT_THRESHOLD = 21;
+constexpr int INTS_STATE_GRADIENT_NORMS = 22;
+constexpr int INTS_COUNT = 23;
 
 // Slots of the floats argument (NATIVE_FLOATS).
 constexpr int FLOATS_ZONEOUT_CELL_RATE = 0;
 constexpr int FLOATS_ZONEOUT_HIDDEN_RATE = 1;
-constexpr int FLOATS_COUNT = 2;
+constexpr int FLOATS_RECURRENT_DROPOUT_SCALE = 2;
+constexpr int FLOATS_CANDIDATE_DROPOUT_SCALE = 3;
+constexpr int FLOATS_COUNT = 4;
 
 // Slots of the ints argument of the conv2d calls (CONV_INTS).
 constexpr int CONV_BATCH = 0;
@@ -164,7 +174,9 @@ constexpr int LSTM_BACKWARD_D_RECURRENT_KERNEL = 20;
 constexpr int LSTM_BACKWARD_D_BIAS = 21;
 constexpr int LSTM_BACKWARD_DH0 = 22;
 constexpr int LSTM_BACKWARD_DC0 = 23;
-constexpr int LSTM_BACKWARD_COUNT = 24;
+constexpr int LSTM_BACKWARD_DH_NORMS = 24;
+constexpr int LSTM_BACKWARD_DC_NORMS = 25;
+constexpr int LSTM_BACKWARD_COUNT = 26;
 
 // Buffers of gruForward after the gru inputs (NATIVE_BUFFERS.gruForward).
 constexpr int GRU_FORWARD_SEQUENCE = 9;
@@ -185,7 +197,8 @@ constexpr int GRU_BACKWARD_D_KERNEL = 15;
 constexpr int GRU_BACKWARD_D_RECURRENT_KERNEL = 16;
 constexpr int GRU_BACKWARD_D_BIAS = 17;
 constexpr int GRU_BACKWARD_DH0 = 18;
-constexpr int GRU_BACKWARD_COUNT = 19;
+constexpr int GRU_BACKWARD_DH_NORMS = 19;
+constexpr int GRU_BACKWARD_COUNT = 20;
 
 }  // namespace abi
 }  // namespace regulab

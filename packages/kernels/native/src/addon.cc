@@ -76,6 +76,16 @@ static Zone zone(int mode, double rate, int32_t key, int32_t threshold, const fl
   return z;
 }
 
+// One seeded dropout mask; key, threshold and scale come computed (dropoutDraw in TypeScript).
+static Drop drop(int32_t seeded, int32_t key, int32_t threshold, double scale) {
+  Drop d;
+  d.on = seeded != 0;
+  d.key = (uint32_t)key;
+  d.threshold = (uint32_t)threshold;
+  d.scale = (float)scale;
+  return d;
+}
+
 // Throws a JS Error naming the bad argument (the entry points return undefined after it).
 static Napi::Value fail(const Napi::CallbackInfo& info, const std::string& message) {
   Napi::Error::New(info.Env(), message).ThrowAsJavaScriptException();
@@ -134,6 +144,11 @@ static void parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
   c.recMask = buf(a, lstm ? abi::LSTM_RECURRENT_MASK : abi::GRU_RECURRENT_MASK);
   c.candMask = buf(a, lstm ? abi::LSTM_CANDIDATE_MASK : abi::GRU_CANDIDATE_MASK);
   c.stepMask = buf(a, lstm ? abi::LSTM_STEP_MASK : abi::GRU_STEP_MASK);
+  c.recPerStep = p[abi::INTS_RECURRENT_PER_STEP] != 0;
+  c.recDrop = drop(p[abi::INTS_RECURRENT_DROPOUT_SEEDED], p[abi::INTS_RECURRENT_DROPOUT_KEY],
+                   p[abi::INTS_RECURRENT_DROPOUT_THRESHOLD], f[abi::FLOATS_RECURRENT_DROPOUT_SCALE]);
+  c.candDrop = drop(p[abi::INTS_CANDIDATE_DROPOUT_SEEDED], p[abi::INTS_CANDIDATE_DROPOUT_KEY],
+                    p[abi::INTS_CANDIDATE_DROPOUT_THRESHOLD], f[abi::FLOATS_CANDIDATE_DROPOUT_SCALE]);
   if (lstm)
     c.zc = zone(p[abi::INTS_ZONEOUT_CELL_MODE], f[abi::FLOATS_ZONEOUT_CELL_RATE], p[abi::INTS_ZONEOUT_CELL_KEY],
                 p[abi::INTS_ZONEOUT_CELL_THRESHOLD], buf(a, abi::LSTM_ZONEOUT_CELL_MASK));
@@ -141,6 +156,9 @@ static void parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
               p[abi::INTS_ZONEOUT_HIDDEN_THRESHOLD],
               buf(a, lstm ? abi::LSTM_ZONEOUT_HIDDEN_MASK : abi::GRU_ZONEOUT_HIDDEN_MASK));
 }
+
+// Whether the int slot `slot` of a sequence call is set.
+static bool p_flag(const Napi::CallbackInfo& info, int slot) { return info[0].As<Napi::Int32Array>().Data()[slot] != 0; }
 
 static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   if (!check(info, "lstmForward", abi::LSTM_FORWARD_COUNT)) return info.Env().Undefined();
@@ -176,6 +194,10 @@ static Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   c.db = buf(a, abi::LSTM_BACKWARD_D_BIAS);
   c.dh0 = buf(a, abi::LSTM_BACKWARD_DH0);
   c.dc0 = buf(a, abi::LSTM_BACKWARD_DC0);
+  if (p_flag(info, abi::INTS_STATE_GRADIENT_NORMS)) {
+    c.dhNorms = buf(a, abi::LSTM_BACKWARD_DH_NORMS);
+    c.dcNorms = buf(a, abi::LSTM_BACKWARD_DC_NORMS);
+  }
   lstm_backward(c, pool());
   return info.Env().Undefined();
 }
@@ -209,6 +231,7 @@ static Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   c.dU = buf(a, abi::GRU_BACKWARD_D_RECURRENT_KERNEL);
   c.db = buf(a, abi::GRU_BACKWARD_D_BIAS);
   c.dh0 = buf(a, abi::GRU_BACKWARD_DH0);
+  if (p_flag(info, abi::INTS_STATE_GRADIENT_NORMS)) c.dhNorms = buf(a, abi::GRU_BACKWARD_DH_NORMS);
   gru_backward(c, pool());
   return info.Env().Undefined();
 }

@@ -21,6 +21,17 @@ struct Zone {
   uint32_t threshold = 0;
 };
 
+// A seeded per-step dropout mask [T,B,H] (0 or scale = 1/(1 - p)): key = fmix32(seed) and
+// threshold = floor(p * 2^24) as for zoneout, computed by dropoutDraw in src/fused/dropout-hash.ts
+// and passed in. The drivers draw it into a scratch buffer at the start of a call (seq_util.h,
+// draw_seeded_masks), after which it is an ordinary per-step mask.
+struct Drop {
+  bool on = false;
+  uint32_t key = 0;
+  uint32_t threshold = 0;
+  float scale = 1.f;
+};
+
 // Everything one LSTM or GRU call sees. Buffers are row-major float32 (see fused/impl.ts).
 struct SeqCtx {
   int B = 0, T = 0, D = 0, H = 0, G = 4;  // G: gates (4 LSTM, 3 GRU)
@@ -28,6 +39,8 @@ struct SeqCtx {
   const float* rowBias = nullptr;  // GRU: the bias the cell update adds to x·W + h·U [3H] (see gru.cc)
   const float *recMask = nullptr, *candMask = nullptr, *stepMask = nullptr;
   bool candPerStep = false, goBackwards = false, resetAfter = false;
+  bool recPerStep = false;  // recMask is [T,B,H] (step k's mask at recMask + k·B·H)
+  Drop recDrop, candDrop;   // seeded per-step masks, drawn into recMask / candMask by the drivers
   int act = abi::ACTIVATION_TANH, ract = abi::ACTIVATION_SIGMOID;
   Zone zc, zh;
   // Tape: gates [T,B,G·H] (post-activation; overwritten by their gradients in backward),
@@ -38,6 +51,8 @@ struct SeqCtx {
   // Backward inputs and outputs.
   const float *dSeq = nullptr, *dhT = nullptr, *dcT = nullptr;
   float *dx = nullptr, *dW = nullptr, *dU = nullptr, *db = nullptr, *dh0 = nullptr, *dc0 = nullptr;
+  // Optional outputs of backward: per-example norms ‖∂L/∂h_k[b]‖, ‖∂L/∂c_k[b]‖ [T,B] (null: not asked).
+  float *dhNorms = nullptr, *dcNorms = nullptr;
   // Working state, set up by the drivers.
   float* hhat[2] = {nullptr, nullptr};  // Gal-masked h double buffer [B,H]
   float *dH = nullptr, *dC = nullptr, *dHp = nullptr, *dCp = nullptr, *tmp = nullptr, *tmp2 = nullptr;
@@ -46,12 +61,19 @@ struct SeqCtx {
   int time_of(int k) const { return goBackwards ? T - 1 - k : k; }
 };
 
+// Row b of the Gal mask of step k ([B,H] per sequence, or step k of [T,B,H]); null without one.
+inline const float* rec_row(const SeqCtx& c, int k, int b) {
+  if (!c.recMask) return nullptr;
+  return c.recMask + ((c.recPerStep ? (size_t)k * c.B : 0) + b) * c.H;
+}
+
 // Per-thread float storage kept across calls, one buffer per slot (grow-only). A per-call buffer
 // of megabytes would be fresh pages on every call, and first-touch page faults cost more than the
 // kernels themselves on the machines measured (~1.5 ms per MB in a 2-core VM). The contents are
 // stale: every user writes a buffer before reading it. Slots 0–9 belong to the drivers (one call at
-// a time per thread), 10 to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14
-// to the convolutions (conv.cc), 15 to the pooling gradients (pool.cc); at most 16 slots.
+// a time per thread; 8 and 9 hold the seeded dropout masks, 16 the state-gradient norm sums), 10
+// to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
+// (conv.cc), 15 to the pooling gradients (pool.cc); at most 24 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).
@@ -70,6 +92,8 @@ struct IsaTable {
   void (*unary)(int op, const float* x, float* y, long n);
   // One optimizer step of one variable in place (kinds abi::OPTIMIZER_*; scalars: see kernels.inc).
   void (*optimizer_update)(int kind, float* w, const float* g, float* s0, float* s1, long n, const double* p);
+  // out[i] = element n0 + i of the seeded dropout mask d (0 or d.scale) for i in [0, n).
+  void (*dropout_fill)(const Drop& d, float* out, long n0, long n);
 };
 
 const IsaTable* isa_avx512();

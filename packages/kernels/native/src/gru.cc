@@ -9,6 +9,7 @@ namespace regulab {
 
 void gru_forward(SeqCtx& c, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B;
   std::vector<float> rowBias(c.bias, c.bias + G3);  // input bias (+ recurrent z, r bias when reset-after)
@@ -66,6 +67,8 @@ void gru_forward(SeqCtx& c, Pool& pool) {
 
 void gru_backward(SeqCtx& c, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);
+  float* sq = norm_sums(c, t.nr);  // null unless the norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   float* work = scratch(0, 4 * BH);
@@ -88,6 +91,7 @@ void gru_backward(SeqCtx& c, Pool& pool) {
     for (int k = T - 1; k >= 0; k--) {
       float* gk = c.gates + ((size_t)k * B + p.b0) * G3;
       float* uk = c.UH + ((size_t)k * B + p.b0) * H;
+      if (mine) add_state_sq(c, sq, t.nr, k, p.b0, p.b1, j0, j1);
       for (int b = p.b0; b < p.b1 && mine; b++) t.gru_bwd_point(c, k, b, j0, j1, 0);
       if (!by_rows) pool.barrier();
       if (c.resetAfter) {
@@ -112,6 +116,7 @@ void gru_backward(SeqCtx& c, Pool& pool) {
   });
   if (!by_rows) dx_all(t, c, 3, wt, pool);
   std::copy(c.dH, c.dH + BH, c.dh0);
+  norms_from_sums(c, sq, t.nr);
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
   const float* xs = step_major_x(c, scratch(2, TB * D));
   float* xst = scratch(3, (size_t)D * TB);

@@ -12,6 +12,7 @@ namespace regulab {
 
 void lstm_forward(SeqCtx& c, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);
   const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
   const size_t TB = (size_t)T * B;
   const float* xs = step_major_x(c, scratch(0, TB * D));
@@ -57,6 +58,8 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
 
 void lstm_backward(SeqCtx& c, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);
+  float* sq = norm_sums(c, t.nr);  // null unless the norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   float* work = scratch(0, 4 * BH);
@@ -79,6 +82,7 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
     const int M = p.b1 - p.b0;
     const bool mine = M > 0 && p.u1 > p.u0;
     for (int k = T - 1; k >= 0; k--) {
+      if (mine) add_state_sq(c, sq, t.nr, k, p.b0, p.b1, p.u0, p.u1);
       for (int b = p.b0; b < p.b1 && mine; b++) t.lstm_bwd_point(c, k, b, p.u0, p.u1);
       if (!by_rows) pool.barrier();  // every gate gradient of step k is written
       if (mine) {
@@ -91,6 +95,7 @@ void lstm_backward(SeqCtx& c, Pool& pool) {
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
   std::copy(c.dC, c.dC + BH, c.dc0);
+  norms_from_sums(c, sq, t.nr);
   const float* da = c.gates;  // [T·B, 4H] pre-activation gradients
   const int KA = H + D + 1;
   float* at = scratch(3, (size_t)KA * TB);  // rows: Ĥᵀ [H, T·B], Xᵀ [D, T·B], ones [1, T·B]

@@ -1,6 +1,7 @@
 // Helpers shared by the LSTM and GRU drivers.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "common.h"
@@ -16,6 +17,77 @@ inline float* step_major_x(const SeqCtx& c, float* xs) {
       std::copy(s, s + c.D, xs + ((size_t)k * c.B + b) * c.D);
     }
   return xs;
+}
+
+// Draws the seeded per-step dropout masks of the call (c.recDrop, c.candDrop) into scratch slots 8
+// and 9, split over the pool, and points recMask / candMask at them (per step). Forward and
+// backward each draw them again (T·B·H hashes, cheaper than keeping them on the tape).
+inline void draw_seeded_masks(SeqCtx& c, Pool& pool) {
+  const long n = (long)c.T * c.B * c.H;
+  const Drop* drops[2] = {&c.recDrop, &c.candDrop};
+  float* out[2] = {nullptr, nullptr};
+  for (int i = 0; i < 2; i++)
+    if (drops[i]->on) out[i] = scratch(8 + i, (size_t)n);
+  if (!out[0] && !out[1]) return;
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range((int)((n + 63) / 64), nt, tid, 1, lo, hi);  // blocks of 64 elements
+    const long a = (long)lo * 64, b = std::min(n, (long)hi * 64);
+    for (int i = 0; i < 2; i++)
+      if (out[i] && b > a) t.dropout_fill(*drops[i], out[i] + a, a, b - a);
+  });
+  if (out[0]) {
+    c.recMask = out[0];
+    c.recPerStep = true;
+  }
+  if (out[1]) {
+    c.candMask = out[1];
+    c.candPerStep = true;
+  }
+}
+
+// Per-step state-gradient norms, deterministic for any thread count: before backward step k,
+// each thread adds up dH² and dC² (the gradients of h_{k+1}, c_{k+1}, complete at that point) of
+// its rows and units in fixed chunks of `nr` units (the units split is aligned to nr), into
+// sq[((k·B + b)·nq + q)·2 + {0: h, 1: c}]; norms_from_sums then adds the chunks of each (k, b) in
+// order. Only when c.dhNorms is set (stateGradientNorms), into scratch slot 16.
+inline float* norm_sums(const SeqCtx& c, int nr) {
+  if (!c.dhNorms) return nullptr;
+  const int nq = (c.H + nr - 1) / nr;
+  return scratch(16, (size_t)c.T * c.B * nq * 2);
+}
+inline void add_state_sq(const SeqCtx& c, float* sq, int nr, int k, int b0, int b1, int u0, int u1) {
+  if (!sq) return;
+  const int nq = (c.H + nr - 1) / nr;
+  for (int b = b0; b < b1; b++) {
+    const float* dh = c.dH + (size_t)b * c.H;
+    const float* dc = c.dC ? c.dC + (size_t)b * c.H : nullptr;
+    for (int j0 = u0; j0 < u1; j0 += nr) {
+      const int j1 = std::min(u1, j0 + nr);
+      float sh = 0.f, sc = 0.f;
+      for (int j = j0; j < j1; j++) {
+        sh += dh[j] * dh[j];
+        if (dc) sc += dc[j] * dc[j];
+      }
+      float* o = sq + (((size_t)k * c.B + b) * nq + j0 / nr) * 2;
+      o[0] = sh;
+      o[1] = sc;
+    }
+  }
+}
+inline void norms_from_sums(const SeqCtx& c, const float* sq, int nr) {
+  if (!sq) return;
+  const int nq = (c.H + nr - 1) / nr;
+  for (size_t r = 0; r < (size_t)c.T * c.B; r++) {
+    double sh = 0, sc = 0;
+    for (int q = 0; q < nq; q++) {
+      sh += sq[(r * nq + q) * 2];
+      sc += sq[(r * nq + q) * 2 + 1];
+    }
+    c.dhNorms[r] = (float)std::sqrt(sh);
+    if (c.dcNorms) c.dcNorms[r] = (float)std::sqrt(sc);
+  }
 }
 
 // out[j] = Σ_r M[r, j] over `rows` rows of stride ld (columns [0, n)), in a fixed order.
@@ -34,7 +106,8 @@ inline float* masked_states_t(const SeqCtx& c, float* tmp, float* out, Pool& poo
   const float* hs = c.HS;
   if (c.recMask) {
     for (size_t r = 0; r < TB; r++)
-      for (int j = 0; j < c.H; j++) tmp[r * c.H + j] = c.HS[r * c.H + j] * c.recMask[(r % c.B) * c.H + j];
+      for (int j = 0; j < c.H; j++)
+        tmp[r * c.H + j] = c.HS[r * c.H + j] * c.recMask[(c.recPerStep ? r : r % c.B) * c.H + j];
     hs = tmp;
   }
   transpose((int)TB, c.H, hs, c.H, out, pool);
@@ -48,7 +121,7 @@ inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0, int b1) {
     float* dh = c.dH + (size_t)b * c.H;
     const float* dhp = c.dHp + (size_t)b * c.H;
     const float* mm = c.tmp + (size_t)b * c.H;
-    const float* m = c.recMask ? c.recMask + (size_t)b * c.H : nullptr;
+    const float* m = rec_row(c, k, b);
     const float* ds = k > 0 && c.dSeq ? c.dSeq + ((size_t)b * c.T + (k - 1)) * c.H : nullptr;
     for (int j = j0; j < j1; j++) dh[j] = dhp[j] + (m ? mm[j] * m[j] : mm[j]) + (ds ? ds[j] : 0.f);
   }

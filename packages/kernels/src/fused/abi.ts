@@ -62,8 +62,10 @@ export const OPTIMIZER_KIND = { adam: 0, sgd: 1, rmsprop: 2 } as const;
 /**
  * The Int32Array `ints` of the native sequence calls (lstmForward, lstmBackward, gruForward,
  * gruBackward), slot by slot. Flags are 0/1; modes are ZONEOUT_MODE; a zoneout key and threshold
- * are those of `zoneoutDraw` (./zoneout-hash.ts) as int32 bit patterns, 0 unless seeded. The GRU
- * ignores the cell's slots, the LSTM `resetAfter`.
+ * are those of `zoneoutDraw` (./zoneout-hash.ts) as int32 bit patterns, 0 unless seeded; so are
+ * the seeded dropout masks' (`dropoutDraw`, ./dropout-hash.ts). `recurrentPerStep`: the
+ * recurrentMask buffer is [T, B, H]. `stateGradientNorms`: backward writes the per-step gradient
+ * norms (dhNorms, dcNorms). The GRU ignores the cell's slots, the LSTM `resetAfter`.
  */
 export const NATIVE_INTS = [
   'batch',
@@ -81,10 +83,26 @@ export const NATIVE_INTS = [
   'zoneoutHiddenKey',
   'zoneoutHiddenThreshold',
   'resetAfter',
+  'recurrentPerStep',
+  'recurrentDropoutSeeded',
+  'recurrentDropoutKey',
+  'recurrentDropoutThreshold',
+  'candidateDropoutSeeded',
+  'candidateDropoutKey',
+  'candidateDropoutThreshold',
+  'stateGradientNorms',
 ] as const;
 
-/** The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode). */
-export const NATIVE_FLOATS = ['zoneoutCellRate', 'zoneoutHiddenRate'] as const;
+/**
+ * The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode),
+ * then the kept value 1/(1 − p) of each seeded dropout mask (`dropoutDraw`, ./dropout-hash.ts).
+ */
+export const NATIVE_FLOATS = [
+  'zoneoutCellRate',
+  'zoneoutHiddenRate',
+  'recurrentDropoutScale',
+  'candidateDropoutScale',
+] as const;
 
 /**
  * The `bufs` list of the native sequence calls (Float32Array, or null for an absent mask or an
@@ -120,6 +138,8 @@ export const NATIVE_BUFFERS = {
     'dBias',
     'dh0',
     'dc0',
+    'dhNorms',
+    'dcNorms',
   ],
   gru: [
     'x',
@@ -144,6 +164,7 @@ export const NATIVE_BUFFERS = {
     'dRecurrentKernel',
     'dBias',
     'dh0',
+    'dhNorms',
   ],
 } as const;
 
@@ -277,6 +298,9 @@ export const WASM_CONTEXT = [
   ['DQ', 1, 'GRU reset-before: [B][HP] dq scratch'],
   ['ONE', 1, 'the float 1.0 (an all-ones GEMM operand with stride 0)'],
   ['SCR', 1, "[B][NP] the recurrent GEMM's output of the current step"],
+  ['RSTEP', 1, '1 when RMASK is per step, [T][B][HP]'],
+  ['GNH', 1, '[B][T] per-example ‖∂L/∂h_k‖ written by backward, or 0'],
+  ['GNC', 1, 'LSTM: [B][T] per-example ‖∂L/∂c_k‖ written by backward, or 0'],
 ] as const;
 
 export type WasmFieldName = (typeof WASM_CONTEXT)[number][0];

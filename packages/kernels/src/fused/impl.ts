@@ -35,6 +35,12 @@ export type FusedZoneout =
   | { mode: 'expectation'; rate: number }
   | { mode: 'seeded'; rate: number; seed: number };
 
+/** A seeded per-step dropout mask as a kernel sees it (drop rate in [0, 1), integer seed in [0, 2³²)). */
+export interface FusedDropout {
+  rate: number;
+  seed: number;
+}
+
 /** Sizes of one call. */
 export interface FusedDims {
   batch: number;
@@ -50,8 +56,19 @@ export interface FusedCommonArgs {
   kernel: Float32Array; // [D, G·H]
   recurrentKernel: Float32Array; // [H, G·H]
   h0: Float32Array; // [B, H]
-  /** Gal mask on h_{t−1} entering the recurrent matmul, [B, H], already scaled; null = none. */
+  /** Gal mask on h_{t−1} entering the recurrent matmul, [B, H] or [T, B, H], already scaled; null = none. */
   recurrentMask: Float32Array | null;
+  /** recurrentMask is [T, B, H] (a new mask every processing step). Default false. */
+  recurrentPerStep?: boolean;
+  /**
+   * Seeded per-step dropout drawn by the kernel ([T, B, H], 0 or 1/(1 − rate), ./dropout-hash.ts):
+   * `recurrent` instead of recurrentMask (Gal), `candidate` instead of candidateMask (Semeniuta);
+   * null or absent = none.
+   */
+  recurrentDropout?: FusedDropout | null;
+  candidateDropout?: FusedDropout | null;
+  /** Backward also returns the per-step gradient norms of the states (dhNorms, dcNorms). Default false. */
+  stateGradientNorms?: boolean;
   /** Semeniuta mask on the candidate: [B, H] (per sequence) or [T, B, H] (per step); null = none. */
   candidateMask: Float32Array | null;
   candidatePerStep: boolean;
@@ -97,6 +114,9 @@ export interface LstmGrads {
   dBias: Float32Array; // [4H]
   dh0: Float32Array; // [B, H]
   dc0: Float32Array; // [B, H]
+  /** With stateGradientNorms: ‖∂L/∂h_k[b]‖ and ‖∂L/∂c_k[b]‖ over the units, [T, B] (see StateGradientNorms). */
+  dhNorms?: Float32Array;
+  dcNorms?: Float32Array;
 }
 
 export interface GruForwardResult {
@@ -111,6 +131,8 @@ export interface GruGrads {
   dRecurrentKernel: Float32Array; // [H, 3H]
   dBias: Float32Array; // bias's shape
   dh0: Float32Array; // [B, H]
+  /** With stateGradientNorms: ‖∂L/∂h_k[b]‖ over the units, [T, B]. */
+  dhNorms?: Float32Array;
 }
 
 /**

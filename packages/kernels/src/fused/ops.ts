@@ -18,11 +18,20 @@ import type {
   LstmSequenceInputs,
   LstmSequenceOutputs,
   RecurrentSequenceOptions,
+  SeededDropout,
   SeededZoneout,
   ZoneoutSpec,
 } from '../types.js';
 import { ACTIVATION_CODE } from './impl.js';
-import type { FusedCommonArgs, FusedImpl, FusedTape, FusedZoneout, GruArgs, LstmArgs } from './impl.js';
+import type {
+  FusedCommonArgs,
+  FusedDropout,
+  FusedImpl,
+  FusedTape,
+  FusedZoneout,
+  GruArgs,
+  LstmArgs,
+} from './impl.js';
 
 type GradMap = Record<string, () => tf.Tensor>;
 interface KernelFuncParams {
@@ -63,6 +72,32 @@ function zoneoutOf(
   return { mode: 'mask', mask: f32(op, `${name}.mask`, spec.mask) };
 }
 
+function dropoutOf(
+  op: string,
+  name: string,
+  given: tf.Tensor | undefined,
+  seeded: SeededDropout | undefined,
+): FusedDropout | null {
+  if (seeded === undefined) return null;
+  if (given !== undefined) throw new Error(`${op}: give either ${name} or dropoutSeeded, not both`);
+  if (!(seeded.rate >= 0 && seeded.rate < 1))
+    throw new Error(`${op}: dropoutSeeded rate must lie in [0, 1), got ${seeded.rate}`);
+  if (!Number.isInteger(seeded.seed))
+    throw new Error(`${op}: dropoutSeeded seed must be an integer, got ${seeded.seed}`);
+  return { rate: seeded.rate, seed: seeded.seed >>> 0 };
+}
+
+/** The per-step norms of a backward call, handed to the caller's callback (when it asked). */
+export function reportNorms(
+  inputs: RecurrentSequenceOptions,
+  dims: { steps: number; batch: number },
+  h: Float32Array | undefined,
+  c: Float32Array | null | undefined,
+): void {
+  if (inputs.stateGradientNorms === undefined || h === undefined) return;
+  inputs.stateGradientNorms({ steps: dims.steps, batch: dims.batch, h, c: c ?? null });
+}
+
 function commonArgs(
   op: string,
   inputs: RecurrentSequenceOptions & {
@@ -75,18 +110,19 @@ function commonArgs(
   const [batch, steps, inputDim] = inputs.x.shape;
   const units = inputs.recurrentKernel.shape[0];
   const cand = inputs.candidateMask;
-  if (inputs.recurrentMask?.rank === 3) {
-    throw new Error(
-      `${op}: the fused kernels take recurrentMask [B, H] (one mask per sequence), got [${inputs.recurrentMask.shape.join(', ')}]; run a per-step mask through lstmSequence / gruSequence, which use the reference op for it`,
-    );
-  }
+  const rec = inputs.recurrentMask;
+  const seeded = inputs.dropoutSeeded;
   return {
     dims: { batch, steps, inputDim, units },
     x: f32(op, 'x', inputs.x),
     kernel: f32(op, 'kernel', inputs.kernel),
     recurrentKernel: f32(op, 'recurrentKernel', inputs.recurrentKernel),
     h0: f32(op, 'h0', inputs.h0),
-    recurrentMask: inputs.recurrentMask ? f32(op, 'recurrentMask', inputs.recurrentMask) : null,
+    recurrentMask: rec ? f32(op, 'recurrentMask', rec) : null,
+    recurrentPerStep: rec !== undefined && rec.rank === 3, // shapes checked by the op (checkShapes)
+    recurrentDropout: dropoutOf(op, 'recurrentMask', rec, seeded?.recurrent),
+    candidateDropout: dropoutOf(op, 'candidateMask', cand, seeded?.candidate),
+    stateGradientNorms: inputs.stateGradientNorms !== undefined,
     candidateMask: cand ? f32(op, 'candidateMask', cand) : null,
     candidatePerStep: cand !== undefined && cand.rank === 3,
     zoneoutHidden: zoneoutOf(op, 'zoneoutHidden', inputs.zoneoutHidden, inputs.zoneoutSeeded?.hidden),
@@ -142,6 +178,7 @@ export function fusedLstmSequence(impl: FusedImpl, inputs: LstmSequenceInputs): 
       const [dSeq, dh, dc] = dys.map((d, i) => f32(op, `gradient ${i}`, d));
       const g = impl.lstmBackward(args, tape, dSeq, dh, dc);
       tape = null;
+      reportNorms(inputs, args.dims, g.dhNorms, g.dcNorms);
       return {
         x: () => tf.tensor3d(g.dx, [batch, steps, dim]),
         h0: () => tf.tensor2d(g.dh0, [batch, units]),
@@ -185,6 +222,7 @@ export function fusedGruSequence(impl: FusedImpl, inputs: GruSequenceInputs): Gr
       const [dSeq, dh] = dys.map((d, i) => f32(op, `gradient ${i}`, d));
       const g = impl.gruBackward(args, tape, dSeq, dh);
       tape = null;
+      reportNorms(inputs, args.dims, g.dhNorms, null);
       return {
         x: () => tf.tensor3d(g.dx, [batch, steps, dim]),
         h0: () => tf.tensor2d(g.dh0, [batch, units]),

@@ -7,6 +7,7 @@
 import type {
   ConvGeometry,
   FusedCommonArgs,
+  FusedDropout,
   FusedImpl,
   FusedTape,
   FusedZoneout,
@@ -27,6 +28,7 @@ import {
   ZONEOUT_MODE,
   inSlots,
 } from '../fused/abi.js';
+import { dropoutDraw } from '../fused/dropout-hash.js';
 import { zoneoutDraw } from '../fused/zoneout-hash.js';
 import type { NativeBinding } from './binding.js';
 import { BufferPool } from './buffer-pool.js';
@@ -61,6 +63,18 @@ function zoneParams(z: FusedZoneout): {
   };
 }
 
+/** A seeded dropout mask as the addon reads it (all 0 when there is none). */
+function dropParams(d: FusedDropout | null | undefined): {
+  seeded: number;
+  key: number;
+  threshold: number;
+  scale: number;
+} {
+  if (d === null || d === undefined) return { seeded: 0, key: 0, threshold: 0, scale: 0 };
+  const draw = dropoutDraw(d.seed, d.rate);
+  return { seeded: 1, key: draw.key | 0, threshold: draw.threshold, scale: draw.scale };
+}
+
 /** The `ints` and `floats` arguments (NATIVE_INTS, NATIVE_FLOATS); the GRU passes no cell zoneout. */
 function scalars(
   a: FusedCommonArgs,
@@ -69,6 +83,8 @@ function scalars(
 ): { ints: Int32Array; floats: Float64Array } {
   const c = zoneParams(zc);
   const h = zoneParams(a.zoneoutHidden);
+  const rd = dropParams(a.recurrentDropout);
+  const cd = dropParams(a.candidateDropout);
   const ints = inSlots(NATIVE_INTS, {
     batch: a.dims.batch,
     steps: a.dims.steps,
@@ -85,8 +101,21 @@ function scalars(
     zoneoutHiddenKey: h.key,
     zoneoutHiddenThreshold: h.threshold,
     resetAfter: resetAfter ? 1 : 0,
+    recurrentPerStep: a.recurrentPerStep === true ? 1 : 0,
+    recurrentDropoutSeeded: rd.seeded,
+    recurrentDropoutKey: rd.key,
+    recurrentDropoutThreshold: rd.threshold,
+    candidateDropoutSeeded: cd.seeded,
+    candidateDropoutKey: cd.key,
+    candidateDropoutThreshold: cd.threshold,
+    stateGradientNorms: a.stateGradientNorms === true ? 1 : 0,
   });
-  const floats = inSlots(NATIVE_FLOATS, { zoneoutCellRate: c.rate, zoneoutHiddenRate: h.rate });
+  const floats = inSlots(NATIVE_FLOATS, {
+    zoneoutCellRate: c.rate,
+    zoneoutHiddenRate: h.rate,
+    recurrentDropoutScale: rd.scale,
+    candidateDropoutScale: cd.scale,
+  });
   return { ints: Int32Array.from(ints), floats: Float64Array.from(floats) };
 }
 
@@ -189,6 +218,9 @@ export function nativeImpl(
         dBias: w.subarray((H + D) * 4 * H),
         dh0: new Float32Array(B * H),
         dc0: new Float32Array(B * H),
+        ...(a.stateGradientNorms
+          ? { dhNorms: new Float32Array(T * B), dcNorms: new Float32Array(T * B) }
+          : {}),
       };
       const { ints, floats } = scalars(a, a.zoneoutCell, false);
       addon.lstmBackward(ints, floats, [
@@ -207,6 +239,8 @@ export function nativeImpl(
           dBias: g.dBias,
           dh0: g.dh0,
           dc0: g.dc0,
+          dhNorms: g.dhNorms ?? null,
+          dcNorms: g.dcNorms ?? null,
         }),
       ]);
       pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
@@ -244,6 +278,7 @@ export function nativeImpl(
         dRecurrentKernel: new Float32Array(H * 3 * H),
         dBias: new Float32Array(a.bias.length),
         dh0: new Float32Array(B * H),
+        ...(a.stateGradientNorms ? { dhNorms: new Float32Array(T * B) } : {}),
       };
       const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
       addon.gruBackward(ints, floats, [
@@ -259,6 +294,7 @@ export function nativeImpl(
           dRecurrentKernel: g.dRecurrentKernel,
           dBias: g.dBias,
           dh0: g.dh0,
+          dhNorms: g.dhNorms ?? null,
         }),
       ]);
       pool.give(tape.gates, tape.hs, tape.uh);

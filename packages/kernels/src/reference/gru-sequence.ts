@@ -51,6 +51,12 @@ import {
 export interface GruStepHooks {
   normInput?: (k: number, xw: tf.Tensor2D[]) => tf.Tensor2D[];
   normRecurrent?: (k: number, hu: tf.Tensor2D[], first: number) => tf.Tensor2D[];
+  /**
+   * Observes or perturbs the state after step k (after zoneout and padding), as LstmStepHooks.state:
+   * the h it returns is the step's output and the next step's input (e.g. ‖∂L/∂h_t‖ as the
+   * gradient of an added zero). Runs inside the step's tf.tidy.
+   */
+  state?: (k: number, h: tf.Tensor2D) => tf.Tensor2D;
 }
 
 export function referenceGruSequence(given: GruSequenceInputs, hooks: GruStepHooks = {}): GruSequenceOutputs {
@@ -125,7 +131,8 @@ function gruSequenceWithMasks(inputs: GruSequenceInputs, hooks: GruStepHooks): G
         const m = cand[k];
         if (m) hh = tf.mul(hh, m);
         const hNew = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D; // [B, H]
-        return carryPadded(keeps[k], h, zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew));
+        const out = carryPadded(keeps[k], h, zoneoutStep(inputs.zoneoutHidden, dh[k], h, hNew));
+        return hooks.state ? hooks.state(k, out) : out;
       });
       outputs.push(h);
     }

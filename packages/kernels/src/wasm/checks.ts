@@ -43,7 +43,8 @@ export function checkCommon(op: string, args: FusedCommonArgs, gates: number, bi
   checkArray(op, 'recurrentKernel', args.recurrentKernel, H * gates * H);
   checkArray(op, 'h0', args.h0, B * H);
   checkArray(op, 'bias', (args as unknown as { bias: unknown }).bias, biasLength);
-  if (args.recurrentMask !== null) checkArray(op, 'recurrentMask', args.recurrentMask, B * H);
+  if (args.recurrentMask !== null)
+    checkArray(op, 'recurrentMask', args.recurrentMask, (args.recurrentPerStep === true ? T : 1) * B * H);
   if (args.candidateMask !== null) {
     checkArray(op, 'candidateMask', args.candidateMask, (args.candidatePerStep ? T : 1) * B * H);
   }

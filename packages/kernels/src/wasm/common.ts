@@ -4,6 +4,7 @@
  */
 import type { FusedCommonArgs } from '../fused/impl.js';
 import { F, pad8 } from './context.js';
+import { dropoutDraw } from '../fused/dropout-hash.js';
 import { Frame } from './frame.js';
 import { putInputs, putStepMask } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
@@ -28,10 +29,25 @@ export function commonFrame(rt: WasmRuntime, args: FusedCommonArgs, G: number): 
   for (const [f, v] of dims) fr.set(f, v);
   putInputs(rt.f32(), fr.buffer(F.XA, B * T * (D + 1)), args.x, B, T, D, args.goBackwards);
   fr.put(F.H0, args.h0, B, H, HP);
-  if (args.recurrentMask) fr.put(F.RMASK, args.recurrentMask, B, H, HP);
+  if (args.recurrentMask) {
+    fr.put(F.RMASK, args.recurrentMask, args.recurrentPerStep === true ? T * B : B, H, HP);
+    fr.set(F.RSTEP, args.recurrentPerStep === true ? 1 : 0);
+  }
   if (args.candidateMask) {
     fr.put(F.CMASK, args.candidateMask, args.candidatePerStep ? T * B : B, H, HP);
     fr.set(F.CSTEP, args.candidatePerStep ? 1 : 0);
+  }
+  // Seeded per-step masks: drawn by the kernels' dropoutFill into the frame (the tape keeps them
+  // for backward), then read as per-step masks [T][B][HP].
+  for (const [d, mask, perStep] of [
+    [args.recurrentDropout, F.RMASK, F.RSTEP],
+    [args.candidateDropout, F.CMASK, F.CSTEP],
+  ] as const) {
+    if (d === null || d === undefined) continue;
+    const { key, threshold, scale } = dropoutDraw(d.seed, d.rate);
+    const at = fr.buffer(mask, T * B * HP) * 4;
+    rt.exports.dropoutFill(at, key | 0, threshold, scale, T, B, H, HP);
+    fr.set(perStep, 1);
   }
   fr.zoneout(F.ZH, args.zoneoutHidden, T * B, H, HP);
   if (args.stepMask) putStepMask(rt.f32(), fr.buffer(F.SMASK, B * T), args.stepMask, B, T, args.goBackwards);

@@ -7,7 +7,7 @@ import { checkCommon, rowSplit, sequenceGradient } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows, getStateHistory } from './layout.js';
+import { getGated, getInputGrads, getRows, getStateHistory, getStepMajor } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
 const G = 3;
@@ -96,6 +96,7 @@ export function gruBackward(
     fr.buffer(F.DHH, B * HP);
     fr.buffer(F.DW, (D + 1) * NP);
     fr.buffer(F.DU, HP * NP);
+    if (args.stateGradientNorms === true) fr.buffer(F.GNH, B * T);
     const [mid] = rowSplit(B, rt.threads());
     rt.run('gruBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
     const parts = rt.threads() > 1 ? 2 : 1;
@@ -115,6 +116,7 @@ export function gruBackward(
       dRecurrentKernel: getGated(mem, fr.at(F.DU), NP, H, G, H, HP),
       dBias,
       dh0: getRows(mem, fr.at(F.DHC), HP, B, H),
+      ...(args.stateGradientNorms === true ? { dhNorms: getStepMajor(mem, fr.at(F.GNH), B, T) } : {}),
     };
   } finally {
     scratch.release();

@@ -140,3 +140,10 @@ export function getGated(
   }
   return out;
 }
+
+/** A [B][T] array in memory → a fresh [T, B] one (per-step values, step-major). */
+export function getStepMajor(mem: Float32Array, src: number, b: number, t: number): Float32Array {
+  const out = new Float32Array(t * b);
+  for (let bi = 0; bi < b; bi++) for (let k = 0; k < t; k++) out[k * b + bi] = mem[src + bi * t + k]!;
+  return out;
+}

@@ -6,7 +6,7 @@
 import type { LstmArgs, LstmForwardResult, LstmGrads } from '../fused/impl.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows, getStateHistory } from './layout.js';
+import { getGated, getInputGrads, getRows, getStateHistory, getStepMajor } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 import { checkArray, checkCommon, rowSplit, sequenceGradient } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
@@ -92,6 +92,10 @@ export function lstmBackward(
     fr.buffer(F.DHH, B * HP);
     fr.buffer(F.DW, (D + 1) * NP);
     fr.buffer(F.DU, HP * NP);
+    if (args.stateGradientNorms === true) {
+      fr.buffer(F.GNH, B * T);
+      fr.buffer(F.GNC, B * T);
+    }
     const [mid] = rowSplit(B, rt.threads());
     rt.run('lstmBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
     const parts = rt.threads() > 1 ? 2 : 1;
@@ -105,6 +109,9 @@ export function lstmBackward(
       dRecurrentKernel: getGated(mem, fr.at(F.DU), NP, H, G, H, HP),
       dh0: getRows(mem, fr.at(F.DHC), HP, B, H),
       dc0: getRows(mem, fr.at(F.DCC), HP, B, H),
+      ...(args.stateGradientNorms === true
+        ? { dhNorms: getStepMajor(mem, fr.at(F.GNH), B, T), dcNorms: getStepMajor(mem, fr.at(F.GNC), B, T) }
+        : {}),
     };
   } finally {
     scratch.release();

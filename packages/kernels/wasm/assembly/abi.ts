@@ -69,6 +69,9 @@ export const F_DAPX: i32 = 51; // GRU reset-after: packed dx-side da of the h ga
 export const F_DQ: i32 = 52; // GRU reset-before: [B][HP] dq scratch
 export const F_ONE: i32 = 53; // the float 1.0 (an all-ones GEMM operand with stride 0)
 export const F_SCR: i32 = 54; // [B][NP] the recurrent GEMM's output of the current step
+export const F_RSTEP: i32 = 55; // 1 when RMASK is per step, [T][B][HP]
+export const F_GNH: i32 = 56; // [B][T] per-example ‖∂L/∂h_k‖ written by backward, or 0
+export const F_GNC: i32 = 57; // LSTM: [B][T] per-example ‖∂L/∂c_k‖ written by backward, or 0
 
 /** Fields the context block holds. */
 export const FIELDS: i32 = 64;

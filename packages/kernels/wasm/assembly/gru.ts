@@ -34,6 +34,7 @@ import {
   F_DX,
   F_DXO,
   F_GACT,
+  F_GNH,
   F_HHAT,
   F_HP,
   F_HS,
@@ -42,7 +43,6 @@ import {
   F_PREU,
   F_Q,
   F_RESET_AFTER,
-  F_RMASK,
   F_SMASK,
   F_T,
   F_UP,
@@ -54,7 +54,7 @@ import {
 } from './ctx';
 import { gemm } from './gemm';
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
-import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
+import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
 
 function candMask(ctx: usize, b: i32, k: i32): usize {
@@ -75,8 +75,8 @@ function finishState(ctx: usize, b: i32, k: i32, u: i32, z: v128, hh: v128, hpre
   if (sm != 0) h = mix(f32x4.splat(load<f32>(ptr4(sm, b * T + k))), h, hprev);
   v128.store(ptr4(getp(ctx, F_HS), (b * (T + 1) + k + 1) * HP + u), h);
   if (k + 1 < T) {
-    const rm = getp(ctx, F_RMASK);
-    if (rm != 0) h = f32x4.mul(h, v128.load(ptr4(rm, b * HP + u)));
+    const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
+    if (rm != 0) h = f32x4.mul(h, v128.load(ptr4(rm, u)));
     v128.store(ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP + u), h);
   }
 }
@@ -222,19 +222,22 @@ function cellBack1(ctx: usize, b: i32, k: i32, after: bool): void {
   const ds = ptr4(getp(ctx, F_DSEQ), row * HP);
   const dhc = ptr4(getp(ctx, F_DHC), b * HP),
     dhh = ptr4(getp(ctx, F_DHH), b * HP);
-  const rm = getp(ctx, F_RMASK),
+  const rm = recMaskRow(ctx, k + 1, b), // dĥ_{k+1} (from step k + 1's GEMM) through its mask
     sm = getp(ctx, F_SMASK);
   const dap = getp(ctx, F_DAP),
     dapx = getp(ctx, F_DAPX);
   const zh = hasZoneout(ctx, F_ZH);
+  const norms = getp(ctx, F_GNH) != 0;
+  let sqh = f32x4.splat(0);
   const one = f32x4.splat(1);
   const s = sm != 0 ? f32x4.splat(load<f32>(ptr4(sm, b * T + k))) : one;
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
     let dr = v128.load(dhh + o);
-    if (rm != 0) dr = f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u)));
+    if (rm != 0) dr = f32x4.mul(dr, v128.load(rm + o));
     const dIn = f32x4.add(f32x4.add(v128.load(ds + o), v128.load(dhc + o)), dr);
+    if (norms) sqh = f32x4.add(sqh, f32x4.mul(dIn, dIn)); // ∂L/∂h_{k+1} complete here
     let dn = f32x4.mul(s, dIn);
     let dhp = f32x4.mul(f32x4.sub(one, s), dIn);
     if (zh) {
@@ -270,6 +273,7 @@ function cellBack1(ctx: usize, b: i32, k: i32, after: bool): void {
     }
     v128.store(dhc + o, dhp);
   }
+  if (norms) storeNorms(ctx, b, k, sqh, sqh);
 }
 
 /** Reset-before, second part: da_r = dq ⊙ ĥ ⊙ σ'(r) and the carried dh += dq ⊙ r ⊙ m_rec. */
@@ -284,7 +288,7 @@ function cellBack2(ctx: usize, b: i32, k: i32): void {
   const hh = ptr4(getp(ctx, F_HHAT), row * HP);
   const dq = ptr4(getp(ctx, F_DQ), b * HP);
   const dhc = ptr4(getp(ctx, F_DHC), b * HP);
-  const rm = getp(ctx, F_RMASK);
+  const rm = recMaskRow(ctx, k, b);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
@@ -294,7 +298,7 @@ function cellBack2(ctx: usize, b: i32, k: i32): void {
     v128.store(a + g + o, dar);
     storePacked(getp(ctx, F_DAP), B * T, row, HP + u, dar);
     let dh = f32x4.mul(q, r);
-    if (rm != 0) dh = f32x4.mul(dh, v128.load(ptr4(rm, b * HP + u)));
+    if (rm != 0) dh = f32x4.mul(dh, v128.load(rm + o));
     v128.store(dhc + o, f32x4.add(v128.load(dhc + o), dh));
   }
 }

@@ -6,6 +6,7 @@
 export { gemm, packB } from './gemm';
 export { lstmForward, lstmBackward, weightGrads } from './lstm';
 export { gruForward, gruBackward, gruWeightGrads } from './gru';
+export { dropoutFill } from './hash';
 
 /** 1 when this build uses relaxed-SIMD fused multiply-add. */
 export function relaxed(): i32 {

@@ -33,11 +33,11 @@ import {
   F_DX,
   F_DXO,
   F_GACT,
+  F_GNH,
   F_HHAT,
   F_HP,
   F_HS,
   F_NP,
-  F_RMASK,
   F_SCR,
   F_SMASK,
   F_T,
@@ -51,7 +51,7 @@ import {
   F_ZH,
 } from './ctx';
 import { gemm } from './gemm';
-import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
+import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
 
@@ -73,7 +73,7 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const cmBase = getp(ctx, F_CMASK);
   const cm: usize =
     cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * geti(ctx, F_B) + b : b) * HP);
-  const rm = getp(ctx, F_RMASK);
+  const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
   const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
   const sm = getp(ctx, F_SMASK);
   const zc = hasZoneout(ctx, F_ZC),
@@ -114,7 +114,7 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
     }
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
-    if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(ptr4(rm, b * HP + u))) : h);
+    if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
   }
 }
 
@@ -175,9 +175,12 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
   const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
   const cmBase = getp(ctx, F_CMASK);
   const cm: usize = cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * B + b : b) * HP);
-  const rm = getp(ctx, F_RMASK);
+  const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
   const sm = getp(ctx, F_SMASK);
   const ds = ptr4(getp(ctx, F_DSEQ), (b * T + k) * HP);
+  const norms = getp(ctx, F_GNH) != 0;
+  let sqh = f32x4.splat(0),
+    sqc = f32x4.splat(0);
   const dhc = ptr4(getp(ctx, F_DHC), b * HP),
     dcc = ptr4(getp(ctx, F_DCC), b * HP),
     dhh = ptr4(getp(ctx, F_DHH), b * HP);
@@ -192,8 +195,13 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
     const o4 = (<usize>u) << 2;
     let dhIn = f32x4.add(v128.load(ds + o4), v128.load(dhc + o4));
     const dr = v128.load(dhh + o4);
-    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u))) : dr);
+    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(rm + o4)) : dr);
     const dcIn = v128.load(dcc + o4);
+    if (norms) {
+      // ∂L/∂h_{k+1}, ∂L/∂c_{k+1} complete here
+      sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
+      sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
+    }
     // padding: the new state got weight s, the carried one 1 − s
     let dhz = f32x4.mul(s, dhIn),
       dcz = f32x4.mul(s, dcIn);
@@ -238,6 +246,7 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
     v128.store(dhc + o4, dhp);
     v128.store(dcc + o4, dcp);
   }
+  if (norms) storeNorms(ctx, b, k, sqh, sqc);
 }
 
 /** Backward through time over rows [r0, r1), then dx of those rows. */

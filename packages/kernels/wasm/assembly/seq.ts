@@ -16,12 +16,48 @@ import {
   F_HHAT,
   F_HP,
   F_HS,
+  F_B,
+  F_GNC,
+  F_GNH,
   F_RMASK,
+  F_RSTEP,
   F_T,
 } from './ctx';
 
 export function ptr4(base: usize, index: i32): usize {
   return base + ((<usize>index) << 2);
+}
+
+/**
+ * Row b of the Gal mask of step k: [B][HP] per sequence, or step k of [T][B][HP] (RSTEP); 0 when
+ * there is none or step k does not exist (k = T: the state after the last step enters no step).
+ */
+export function recMaskRow(ctx: usize, k: i32, b: i32): usize {
+  const rm = getp(ctx, F_RMASK);
+  if (rm == 0) return 0;
+  if (geti(ctx, F_RSTEP) == 0) return ptr4(rm, b * geti(ctx, F_HP));
+  const T = geti(ctx, F_T);
+  return k < T ? ptr4(rm, (k * geti(ctx, F_B) + b) * geti(ctx, F_HP)) : 0;
+}
+
+/** Σ of the four lanes, in a fixed order. */
+export function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+/**
+ * With stateGradientNorms: stores ‖∂L/∂h_{k+1}[b]‖ (and ‖∂L/∂c_{k+1}[b]‖ for the LSTM) from the
+ * lane sums of squares the backward cell accumulated, at [b][k] of GNH (GNC).
+ */
+export function storeNorms(ctx: usize, b: i32, k: i32, sqh: v128, sqc: v128): void {
+  const T = geti(ctx, F_T);
+  store<f32>(ptr4(getp(ctx, F_GNH), b * T + k), sqrt<f32>(hsum(sqh)));
+  const gc = getp(ctx, F_GNC);
+  if (gc != 0) store<f32>(ptr4(gc, b * T + k), sqrt<f32>(hsum(sqc)));
 }
 
 /** Copies the initial states of rows [r0, r1) into the state sequences and ĥ_0 = h0 ⊙ m_rec. */

@@ -1,17 +1,21 @@
 /**
- * Per-step measurements of an `rl.layers.lstm` inside a model, through the layer's `stateHook`
- * (the call then runs on the tfjs reference op; issue 13 will give the fused kernels the same):
+ * Per-step measurements of an `rl.layers.lstm` inside a model:
  *
  * - `stateVariance`: Var(h_t) and Var(c_t) over the batch and the units at each step t,
- *     Var(s_t) = mean_{b,j} (s_t[b, j] − mean_{b,j} s_t)²;
+ *     Var(s_t) = mean_{b,j} (s_t[b, j] − mean_{b,j} s_t)², through the layer's `stateHook` (the
+ *   call then runs on the tfjs reference op);
  * - `stateGradientNorms`: ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (Frobenius norms over batch and units) for a
- *   loss L of the whole forward pass, as the gradients of zeros added to h_t and c_t after step t
- *   (so they include every path from step t to L, through later steps and the outputs).
+ *   loss L of the whole forward pass: the gradients of the states after step t (so they include
+ *   every path from step t to L, through later steps and the outputs). On the fast kernels (native
+ *   or wasm, a layer without normalization) their backward pass computes them (the layer's
+ *   `gradientNormsHook`, issue 13); otherwise, as the gradients of zeros added to h_t and c_t
+ *   through `stateHook` on the reference op. Both give the same numbers to float32 rounding
+ *   (recurrent-measures.test.ts: rtol 1e-3).
  *
  * Steps k are processing steps (goBackwards: k = 0 is the last input). Both leave no tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import type * as rl from 'regulab';
+import * as rl from 'regulab';
 
 /** Per-step values of h and c. */
 export interface PerStep {
@@ -53,6 +57,48 @@ export function stateVariance(layer: rl.layers.Lstm, forward: () => unknown): Pe
  * a scalar), with inputs of `batch` examples and `steps` steps into a layer of `units` units.
  */
 export function stateGradientNorms(
+  layer: rl.layers.Lstm,
+  shape: { batch: number; steps: number; units: number },
+  loss: () => tf.Scalar,
+): PerStep {
+  return fusedStateGradientNorms(layer, loss) ?? hookStateGradientNorms(layer, shape, loss);
+}
+
+/**
+ * The norms from the fused kernels' backward pass (one backward through the layer's own weights),
+ * or null where the call does not run there: the reference backend, a normalized layer, a layer
+ * with a stateHook or without trainable weights, or a loss whose backward never reached the layer.
+ * Per step: ‖·‖ over batch and units = √(Σ_b n_b²) of the per-example norms n_b the kernels give.
+ */
+function fusedStateGradientNorms(layer: rl.layers.Lstm, loss: () => tf.Scalar): PerStep | null {
+  const weights = layer.trainable ? layer.trainableWeights.map((w) => w.read() as tf.Variable) : [];
+  if (rl.kernels.backend() === 'reference' || layer.normalization !== 'none' || layer.stateHook !== null)
+    return null;
+  if (weights.length === 0) return null;
+  let got: Parameters<NonNullable<rl.layers.Lstm['gradientNormsHook']>>[0] | null = null;
+  const previous = layer.gradientNormsHook;
+  layer.gradientNormsHook = (n) => (got = n);
+  try {
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(loss, weights);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+  } finally {
+    layer.gradientNormsHook = previous;
+  }
+  if (got === null) return null;
+  const { steps, batch, h, c } = got;
+  const perStep = (n: Float32Array) =>
+    Array.from({ length: steps }, (_, k) => {
+      let sq = 0;
+      for (let b = 0; b < batch; b++) sq += n[k * batch + b]! ** 2;
+      return Math.sqrt(sq);
+    });
+  return { h: perStep(h), c: perStep(c ?? new Float32Array(steps * batch)) };
+}
+
+/** The norms as gradients of zeros added to the states through the reference op's state hook. */
+function hookStateGradientNorms(
   layer: rl.layers.Lstm,
   shape: { batch: number; steps: number; units: number },
   loss: () => tf.Scalar,

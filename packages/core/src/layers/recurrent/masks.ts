@@ -8,7 +8,9 @@
  * | Semeniuta (candidate)      | [T, B, H] ('step') or [B, H] ('sequence'), 0 or 1/(1−p) | per call |
  *
  * 'sequence' / 'step' is `recurrentDropoutMask`; its default is each mode's paper ('gal':
- * 'sequence', 'semeniuta': 'step'). Step k of a [T, B, H] mask is processing step k.
+ * 'sequence', 'semeniuta': 'step'). Step k of a [T, B, H] mask is processing step k. A 'step'
+ * mask is not materialised here either: the op receives `{rate, seed}` (`dropoutSeeded`) and
+ * draws it with `dropoutMaskFromSeed` (inside the fast kernels; as a tensor in the reference op).
  * | zoneout (cell, hidden)     | [T, B, H], 1 = keep with probability z, no rescaling | per step |
  *
  * Zoneout masks are not materialised here: the op receives `{rate, seed}` (`zoneoutSeeded`) and
@@ -21,15 +23,17 @@
  * seed, so turning one technique on or off never shifts another's masks.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SeededZoneout, ZoneoutSpec } from '@regulab/kernels';
+import type { SeededDropout, SeededZoneout, ZoneoutSpec } from '@regulab/kernels';
 import { invertedMask } from '../../random/bernoulli.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import type { ResolvedRecurrentOptions } from './options.js';
 
 export interface CallMasks {
   input?: tf.Tensor2D; // [B, D]
-  recurrent?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
-  candidate?: tf.Tensor2D | tf.Tensor3D; // [B, H] or [T, B, H]
+  recurrent?: tf.Tensor2D; // [B, H] ('sequence')
+  candidate?: tf.Tensor2D; // [B, H] ('sequence')
+  /** 'step' recurrent dropout: masks [T, B, H] drawn by the op from these seeds. */
+  dropoutSeeded?: { recurrent?: SeededDropout; candidate?: SeededDropout };
   /** Inference expectation (the training masks travel as `zoneoutSeeded`). */
   zoneoutCell?: ZoneoutSpec;
   zoneoutHidden?: ZoneoutSpec;
@@ -53,7 +57,7 @@ export interface MaskRequest {
 
 /** Draws this call's masks (the caller disposes them). `callSeed` comes from the layer's SeedStream. */
 export function drawCallMasks(req: MaskRequest, callSeed: number): CallMasks {
-  const { options: o, training, batch, steps, inputDim } = req;
+  const { options: o, training, batch, inputDim } = req;
   const units = o.units;
   const seeds = new SeedStream(callSeed);
   const seedOf = (kind: string): number => seeds.fork(kind).next();
@@ -62,9 +66,10 @@ export function drawCallMasks(req: MaskRequest, callSeed: number): CallMasks {
     masks.input = invertedMask([batch, inputDim], o.dropout, seedOf('input')) as tf.Tensor2D;
   }
   if (training && o.recurrentDropout > 0) {
-    const shape = o.recurrentDropoutMask === 'step' ? [steps, batch, units] : [batch, units];
     const kind = o.recurrentDropoutMode === 'gal' ? 'recurrent' : 'candidate';
-    masks[kind] = invertedMask(shape, o.recurrentDropout, seedOf(kind)) as tf.Tensor2D | tf.Tensor3D;
+    if (o.recurrentDropoutMask === 'step')
+      masks.dropoutSeeded = { [kind]: { rate: o.recurrentDropout, seed: seedOf(kind) } };
+    else masks[kind] = invertedMask([batch, units], o.recurrentDropout, seedOf(kind)) as tf.Tensor2D;
   }
   if (training && o.weightDrop > 0) {
     masks.weightDrop = invertedMask(

@@ -13,8 +13,8 @@
  *
  * `naive` differs from `gal` only in when the recurrent mask is drawn, so their paired difference
  * is the folklore's claim "a new mask every step breaks temporal consistency". Every dropout rate
- * is 0.25. `naive` runs on the tfjs reference op (the fused kernels have no per-step recurrent
- * mask yet, issue 13), which sets the size of the default preset.
+ * is 0.25. `naive` ran on the tfjs reference op when this experiment was sized (its default preset
+ * is small for that reason); since issue 13 the fused kernels draw its per-step mask themselves.
  */
 import type { ExperimentDefinition, Options } from '../definition.js';
 import { placementSection } from './placement-section.js';
