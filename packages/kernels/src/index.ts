@@ -18,6 +18,7 @@ export { ACTIVATION_CODE, OPTIMIZER_KIND, UNARY_CODE } from './fused/impl.js';
 export { jsBinary, jsOptimizerUpdate, jsUnary } from './fused/js-elementwise.js';
 export { zoneoutMaskFromSeed } from './fused/zoneout-hash.js';
 export { dropoutMaskFromSeed } from './fused/dropout-hash.js';
+export { peekData, recycleOutputs, recycledBytesHeld } from './fused/recycled-outputs.js';
 
 export const VERSION = '0.1.0';
 // The tfjs-ops reference ops, for layers that need what the fast kernels do not offer (norm hooks).

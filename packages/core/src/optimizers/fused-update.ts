@@ -13,7 +13,7 @@
  * snapshot across steps.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerUpdate } from '@regulab/kernels';
+import { type OptimizerUpdate, peekData } from '@regulab/kernels';
 import type { Slots } from './decoupled-weight-decay.js';
 
 /** A step rule as the kernel's kind and its scalars after the leading lr·λ. */
@@ -51,7 +51,7 @@ export function applyFusedStep(
   slots: Slots,
 ): boolean {
   if (gradient.dtype !== 'float32' || !tf.util.arraysEqual(gradient.shape, variable.shape)) return false;
-  const g = gradient.dataSync();
+  const g = peekData(gradient); // read during this call only: its storage may be reused after
   if (!(g instanceof Float32Array)) return false;
   const w = writable(variable);
   const s = slotNames.map((name) => writable(slots.get(name)!));

@@ -5,12 +5,15 @@
  * is as fast as a call into ours.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { WatchableBackend } from './recycled-outputs.js';
 
 export type KernelFunc = tf.KernelConfig['kernelFunc'];
 export type Inputs = Record<string, tf.TensorInfo | undefined>;
 
 export interface CpuBackend {
   readSync(dataId: object): tf.TypedArray;
+  /** The storage by dataId (read with ./recycled-outputs.ts's peekValues). */
+  data: WatchableBackend['data'];
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.TypedArray): tf.TensorInfo;
   /** One more tensor shares dataId (how tfjs's Reshape returns its input's storage). */
   incRef(dataId: object): void;

@@ -5,6 +5,7 @@
  * case, and hands anything else to tfjs's own kernel (`fallback`). Installed by ./cpu-kernels.ts.
  */
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 /** GatherV2 on axis 0 (batchDims 0): out[i] = x[indices[i]], rows copied with TypedArray.set. */
 export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
@@ -24,9 +25,9 @@ export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
     ) {
       return fallback()(args);
     }
-    const xv = backend.readSync(x!.dataId) as Float32Array;
-    const ids = backend.readSync(indices!.dataId);
-    const out = new Float32Array(n * width);
+    const xv = peekValues(backend, x!) as Float32Array;
+    const ids = peekValues(backend, indices!);
+    const out = takeF32(n * width);
     for (let i = 0; i < n; i++) {
       const r = ids[i];
       if (!(r >= 0 && r < rows)) return fallback()(args); // let tfjs raise its error
@@ -52,14 +53,14 @@ export function transposeKernel(fallback: () => KernelFunc): KernelFunc {
     const shape = x!.shape;
     const rank = shape.length;
     if (x!.dtype !== 'float32' || perm.length !== rank || size(shape) < MIN_ELEMENTS) return fallback()(args);
-    const xv = backend.readSync(x!.dataId);
+    const xv = peekValues(backend, x!);
     if (!(xv instanceof Float32Array)) return fallback()(args);
     const outShape = perm.map((p) => shape[p]);
     if (perm.every((p, i) => p === i)) {
       backend.incRef(x!.dataId);
       return { dataId: x!.dataId, shape: outShape, dtype: 'float32' };
     }
-    const out = new Float32Array(xv.length);
+    const out = takeF32(xv.length);
     if (rank === 2) {
       const [m, n] = shape;
       for (let i0 = 0; i0 < m; i0 += 32) {
@@ -104,8 +105,8 @@ export function sumKernel(fallback: () => KernelFunc): KernelFunc {
     if (x!.dtype !== 'float32' || !leading || size(x!.shape) < MIN_ELEMENTS) return fallback()(args);
     const width = size(x!.shape.slice(axes.length));
     const rows = size(x!.shape) / width;
-    const xv = backend.readSync(x!.dataId) as Float32Array;
-    const out = new Float32Array(width);
+    const xv = peekValues(backend, x!) as Float32Array;
+    const out = takeF32(width);
     for (let r = 0; r < rows; r++) {
       const o = r * width;
       for (let j = 0; j < width; j++) out[j] += xv[o + j];

@@ -40,6 +40,7 @@ import { installReluGrad, uninstallReluGrad } from './relu-grad.js';
 import { jsDepthwiseConv2d } from './js-depthwise.js';
 import { depthwiseKernels } from './cpu-depthwise-kernels.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 const ARITHMETIC = {
   Add: BINARY_OP.add,
@@ -50,7 +51,7 @@ const ARITHMETIC = {
 const originals = new Map<string, KernelFunc>();
 
 function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
-  const v = backend.readSync(t.dataId);
+  const v = peekValues(backend, t);
   return v instanceof Float32Array ? v : Float32Array.from(v);
 }
 
@@ -80,7 +81,9 @@ function product(
   if (m * n * k < MIN_WORK || m * n * k === 0) return null;
   const av = f32(backend, a);
   const bv = f32(backend, b);
-  const out = new Float32Array(batch * m * n);
+  const out = takeF32(batch * m * n);
+  if (batch === 1)
+    return { values: sgemm(av, bv, m, k, n, ta, tb, out), shape: ra === 3 ? [1, m, n] : [m, n] };
   for (let i = 0; i < batch; i++) {
     const ai = batchA === 1 ? av : av.subarray(i * m * k, (i + 1) * m * k);
     const bi = batchB === 1 ? bv : bv.subarray(i * k * n, (i + 1) * k * n);
@@ -144,9 +147,9 @@ function unsortedSegmentSum(): KernelFunc {
     if (segmentIds!.shape.length !== 1 || segmentIds!.shape[0] !== rows) {
       return originals.get('UnsortedSegmentSum')!(args);
     }
-    const xv = backend.readSync(x!.dataId);
-    const ids = backend.readSync(segmentIds!.dataId);
-    const out = new Float32Array(numSegments * width);
+    const xv = peekValues(backend, x!);
+    const ids = peekValues(backend, segmentIds!);
+    const out = takeF32(numSegments * width);
     for (let i = 0; i < rows; i++) {
       const s = ids[i];
       if (!(s >= 0 && s < numSegments)) continue; // tfjs drops out-of-range ids as well
@@ -180,7 +183,7 @@ function slice(): KernelFunc {
     while (k >= 0 && begin[k] === 0 && sz[k] === shape[k]) run *= shape[k--];
     if (k >= 0) run *= sz[k]; // the partial dimension is one contiguous run per outer index
     const xv = f32(backend, x!);
-    const out = new Float32Array(total);
+    const out = takeF32(total);
     const idx = new Array<number>(Math.max(k, 0)).fill(0); // multi-index over dimensions 0..k−1
     for (let o = 0; o < total; o += run) {
       let offset = k >= 0 ? begin[k] * strides[k] : 0;
@@ -234,7 +237,7 @@ function arithmetic(name: keyof typeof ARITHMETIC, binary: BinaryOp): KernelFunc
     const p = a!.dtype === 'float32' && b!.dtype === 'float32' ? pattern(a!.shape, b!.shape) : null;
     const size = p === null ? 0 : p.shape.reduce((q, d) => q * d, 1);
     if (p === null || size < MIN_ELEMENTS) return originals.get(name)!(args);
-    const out = new Float32Array(size);
+    const out = takeF32(size);
     binary(ARITHMETIC[name], p.mode, f32(backend, a!), f32(backend, b!), out, p.m);
     return backend.makeTensorInfo(p.shape, 'float32', out);
   };

@@ -15,6 +15,7 @@
  */
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
 import { UNARY_CODE, type UnaryName, type UnaryOp } from './impl.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 export const UNARY_KERNELS = Object.keys(UNARY_CODE) as UnaryName[];
 
@@ -24,9 +25,9 @@ export function unaryKernel(name: UnaryName, unary: UnaryOp, fallback: () => Ker
   return (args) => {
     const { x } = args.inputs as Inputs;
     const backend = args.backend as unknown as CpuBackend;
-    const xv = x!.dtype === 'float32' ? backend.readSync(x!.dataId) : null;
+    const xv = x!.dtype === 'float32' ? peekValues(backend, x!) : null;
     if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
-    const out = new Float32Array(xv.length);
+    const out = takeF32(xv.length);
     unary(code, xv, out);
     return backend.makeTensorInfo([...x!.shape], 'float32', out);
   };
@@ -35,7 +36,7 @@ export function unaryKernel(name: UnaryName, unary: UnaryOp, fallback: () => Ker
 export type ReductionName = 'Max' | 'Min' | 'Sum';
 
 function reduceRows(name: ReductionName, xv: Float32Array, rows: number, width: number): Float32Array {
-  const out = new Float32Array(rows);
+  const out = takeF32(rows);
   for (let r = 0, o = 0; r < rows; r++, o += width) {
     let acc = name === 'Sum' ? 0 : xv[o];
     if (name === 'Sum') for (let j = 0; j < width; j++) acc += xv[o + j];
@@ -74,7 +75,7 @@ export function lastAxisReduction(name: ReductionName, fallback: () => KernelFun
     const width = rank >= 1 ? x!.shape[rank - 1] : 0;
     if (x!.dtype !== 'float32' || !last || width === 0 || size(x!.shape) < MIN_ELEMENTS)
       return fallback()(args);
-    const xv = backend.readSync(x!.dataId);
+    const xv = peekValues(backend, x!);
     if (!(xv instanceof Float32Array)) return fallback()(args);
     const out = reduceRows(name, xv, xv.length / width, width);
     const shape = attrs.keepDims ? [...x!.shape.slice(0, -1), 1] : x!.shape.slice(0, -1);
@@ -88,9 +89,9 @@ export function stepKernel(fallback: () => KernelFunc): KernelFunc {
     const { x } = args.inputs as Inputs;
     const { alpha } = args.attrs as { alpha: number };
     const backend = args.backend as unknown as CpuBackend;
-    const xv = x!.dtype === 'float32' ? backend.readSync(x!.dataId) : null;
+    const xv = x!.dtype === 'float32' ? peekValues(backend, x!) : null;
     if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
-    const out = new Float32Array(xv.length);
+    const out = takeF32(xv.length);
     for (let i = 0; i < xv.length; i++) {
       const v = xv[i];
       out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
@@ -116,8 +117,8 @@ export function comparisonKernel(name: ComparisonName, fallback: () => KernelFun
     const n = size(a!.shape);
     const scalar = size(b!.shape) === 1 && b!.shape.length <= a!.shape.length;
     const same = a!.shape.length === b!.shape.length && a!.shape.every((d, i) => d === b!.shape[i]);
-    const av = a!.dtype === 'float32' ? backend.readSync(a!.dataId) : null;
-    const bv = b!.dtype === 'float32' ? backend.readSync(b!.dataId) : null;
+    const av = a!.dtype === 'float32' ? peekValues(backend, a!) : null;
+    const bv = b!.dtype === 'float32' ? peekValues(backend, b!) : null;
     if (
       !(av instanceof Float32Array) ||
       !(bv instanceof Float32Array) ||

@@ -23,6 +23,7 @@ import type {
   ZoneoutSpec,
 } from '../types.js';
 import { ACTIVATION_CODE } from './impl.js';
+import { peekData } from './recycled-outputs.js';
 import type {
   FusedCommonArgs,
   FusedDropout,
@@ -45,9 +46,13 @@ function runCustomKernel(params: KernelFuncParams): tf.Tensor[] {
   return engine.runKernelFunc(params);
 }
 
-function f32(op: string, name: string, t: tf.Tensor): Float32Array {
+/**
+ * The values of a float32 tensor; `transient`: used only during this call (the gradients of the
+ * backward pass), so they need not be kept from reuse (./recycled-outputs.ts).
+ */
+function f32(op: string, name: string, t: tf.Tensor, transient = false): Float32Array {
   if (t.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got ${t.dtype}`);
-  const data = t.dataSync();
+  const data = transient ? peekData(t) : t.dataSync();
   // tfjs's CPU backend may hold float32 tensors in other typed arrays (e.g. a cast from bool).
   return data instanceof Float32Array ? data : Float32Array.from(data);
 }
@@ -175,7 +180,7 @@ export function fusedLstmSequence(impl: FusedImpl, inputs: LstmSequenceInputs): 
     },
     backwardsFunc: (dys) => {
       if (tape === null) throw new Error(`${op}: gradient requested but no tape was kept (single use)`);
-      const [dSeq, dh, dc] = dys.map((d, i) => f32(op, `gradient ${i}`, d));
+      const [dSeq, dh, dc] = dys.map((d, i) => f32(op, `gradient ${i}`, d, true));
       const g = impl.lstmBackward(args, tape, dSeq, dh, dc);
       tape = null;
       reportNorms(inputs, args.dims, g.dhNorms, g.dcNorms);
@@ -219,7 +224,7 @@ export function fusedGruSequence(impl: FusedImpl, inputs: GruSequenceInputs): Gr
     },
     backwardsFunc: (dys) => {
       if (tape === null) throw new Error(`${op}: gradient requested but no tape was kept (single use)`);
-      const [dSeq, dh] = dys.map((d, i) => f32(op, `gradient ${i}`, d));
+      const [dSeq, dh] = dys.map((d, i) => f32(op, `gradient ${i}`, d, true));
       const g = impl.gruBackward(args, tape, dSeq, dh);
       tape = null;
       reportNorms(inputs, args.dims, g.dhNorms, null);

@@ -46,7 +46,8 @@ export class WasmImpl implements FusedImpl {
     n: number,
     transA: boolean,
     transB: boolean,
-  ) => sgemm(this.runtime, a, b, m, k, n, transA, transB);
+    out?: Float32Array,
+  ) => sgemm(this.runtime, a, b, m, k, n, transA, transB, out);
 
   setThreads(n: number): void {
     this.runtime.setThreads(n);

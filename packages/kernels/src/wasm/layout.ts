@@ -1,8 +1,9 @@
 /**
  * Moving arrays between the JavaScript layouts of the FusedImpl contract (tight, input-time order)
  * and the kernels' padded, processing-order layouts in WebAssembly memory. All offsets here are in
- * float32 elements.
+ * float32 elements. Arrays handed out come from ../fused/recycled-outputs.ts (they become tensors).
  */
+import { takeF32 } from '../fused/recycled-outputs.js';
 
 /** Copies `rows` rows of `cols` floats from src (row stride srcStride) to dst (row stride dstStride). */
 export function putRows(
@@ -30,7 +31,18 @@ export function getRows(
   rows: number,
   cols: number,
 ): Float32Array {
-  const out = new Float32Array(rows * cols);
+  return getRowsInto(takeF32(rows * cols), mem, src, srcStride, rows, cols);
+}
+
+/** getRows into `out` (at least rows·cols floats, tight rows from its start); returns out. */
+export function getRowsInto(
+  out: Float32Array,
+  mem: Float32Array,
+  src: number,
+  srcStride: number,
+  rows: number,
+  cols: number,
+): Float32Array {
   if (srcStride === cols) {
     out.set(mem.subarray(src, src + rows * cols));
     return out;
@@ -52,9 +64,9 @@ export function getStateHistory(
   h: number,
   hp: number,
 ): { sequence: Float32Array; last: Float32Array } {
-  const sequence = new Float32Array(b * t * h);
+  const sequence = takeF32(b * t * h);
   for (let bi = 0; bi < b; bi++) {
-    sequence.set(getRows(mem, src + (bi * (t + 1) + 1) * hp, hp, t, h), bi * t * h);
+    getRowsInto(sequence.subarray(bi * t * h), mem, src + (bi * (t + 1) + 1) * hp, hp, t, h);
   }
   return { sequence, last: getRows(mem, src + t * hp, (t + 1) * hp, b, h) };
 }
@@ -92,7 +104,7 @@ export function getInputGrads(
   dp: number,
   backwards: boolean,
 ): Float32Array {
-  const out = new Float32Array(b * t * d);
+  const out = takeF32(b * t * d);
   for (let bi = 0; bi < b; bi++) {
     for (let k = 0; k < t; k++) {
       const ti = backwards ? t - 1 - k : k;
@@ -131,7 +143,7 @@ export function getGated(
   h: number,
   hp: number,
 ): Float32Array {
-  const out = new Float32Array(rows * gates * h);
+  const out = takeF32(rows * gates * h);
   for (let r = 0; r < rows; r++) {
     for (let g = 0; g < gates; g++) {
       const o = src + r * ld + g * hp;

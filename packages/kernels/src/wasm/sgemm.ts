@@ -1,11 +1,12 @@
 /**
  * Dense C = op(A)·op(B) on the WebAssembly GEMM (the optional `sgemm` of FusedImpl, used to speed
  * up tfjs's CPU MatMul): op(B) is packed into 8-column panels once, A is read through strides (a
- * transposed A costs nothing), and the rows of C are split between the threads.
+ * transposed A costs nothing), and the rows of C are split between the threads. C is written into
+ * `out` when it has m·n elements, else into a new array.
  * Shapes: op(A) [m, k], op(B) [k, n], C [m, n]; all row-major Float32Arrays.
  */
 import { pad8 } from './context.js';
-import { getRows } from './layout.js';
+import { getRows, getRowsInto } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 import { rowSplit } from './checks.js';
 
@@ -18,6 +19,7 @@ export function sgemm(
   n: number,
   transA: boolean,
   transB: boolean,
+  out?: Float32Array,
 ): Float32Array {
   if (!(a instanceof Float32Array) || !(b instanceof Float32Array))
     throw new Error('sgemm: A and B must be Float32Arrays');
@@ -54,7 +56,8 @@ export function sgemm(
     ];
     const [mid] = rowSplit(m, rt.threads());
     rt.run('gemm', gemmArgs(0, mid), mid < m ? gemmArgs(mid, m) : null);
-    return getRows(rt.f32(), pc / 4, np, m, n);
+    if (out === undefined || out.length !== m * n) return getRows(rt.f32(), pc / 4, np, m, n);
+    return getRowsInto(out, rt.f32(), pc / 4, np, m, n);
   } finally {
     heap.release(pc);
     heap.release(pp);
