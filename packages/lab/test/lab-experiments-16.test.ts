@@ -11,13 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { McDropoutNumbers } from '../src/experiments/definitions/mc-dropout-section.js';
-import {
-  noiseImages,
-  OOD_SCORES,
-  OOD_SETS,
-  rotate90,
-  rowEntropy,
-} from '../src/experiments/definitions/mc-evaluation.js';
+import { noiseImages, OOD_SETS, rotate90 } from '../src/experiments/definitions/mc-evaluation.js';
+import { OOD_SCORES, rowEntropy } from '../src/experiments/definitions/mc-scores.js';
 import { readProbes } from '../src/store/probes-log.js';
 import { runQuickJob } from './experiment-job.js';
 
@@ -38,7 +33,7 @@ describe('regulab run mc-dropout --preset quick --seeds 2', () => {
         expect(e.bySamples.map((p) => p.samples)).toEqual([1, 2, 4, 8, 16, 32]);
         expect(e.bySamples.at(-1)!.nll).toBe(e.mc.nll); // the curve's last point is the MC mean
         expect(e.deterministic.bins.reduce((a, b) => a + b.count, 0)).toBe(e.n);
-        const aucs = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => e.ood[set][k]));
+        const aucs = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => e.ood[set]![k]));
         expect(aucs.every((a) => a >= 0 && a <= 1)).toBe(true);
       }
       const avg = (f: (e: (typeof v.runs)[number]['evaluation']) => number) =>
@@ -52,7 +47,7 @@ describe('regulab run mc-dropout --preset quick --seeds 2', () => {
         `ECE ${avg((e) => e.mc.ece).toFixed(3)} vs ${avg((e) => e.deterministic.ece).toFixed(3)}`,
       );
       for (const set of OOD_SETS) {
-        const auc = OOD_SCORES.map((k) => avg((e) => e.ood[set][k]));
+        const auc = OOD_SCORES.map((k) => avg((e) => e.ood[set]![k]));
         for (const [i, k] of OOD_SCORES.entries()) expect(said[1]).toContain(`${k} ${auc[i]!.toFixed(3)}`);
         const best = OOD_SCORES[auc.indexOf(Math.max(...auc))];
         const words = set === 'rotated' ? 'digits rotated 90°' : 'uniform noise';
