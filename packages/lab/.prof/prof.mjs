@@ -1,0 +1,12 @@
+import { CASES } from '/work/wt-mc16/packages/lab/dist/bench/cases.js';
+import { buildMcPredict } from '/work/wt-mc16/packages/lab/dist/bench/models.js';
+import * as rl from 'regulab';
+const which = process.argv[2];
+const c = CASES['mc-predict'];
+const { mc, sequential } = buildMcPredict(c, c.steps);
+const f = which === 'mc' ? mc : sequential;
+f();
+const t0 = process.cpuUsage(); const w0 = performance.now();
+for (let i = 0; i < 3; i++) f();
+const cu = process.cpuUsage(t0);
+console.log(which, 'wall', ((performance.now() - w0) / 3).toFixed(0), 'cpu', ((cu.user + cu.system) / 3000).toFixed(0), rl.kernels.fusedImpl()?.describe());
