@@ -74,7 +74,9 @@ describe('regulab run mc-dropout-charlm --preset quick --seeds 2', () => {
       const bpc = (nats: number) => (nats / Math.LN2).toFixed(3);
       const said = summary.conclusions.filter((c) => c.startsWith(`“${v.name}”: `));
       expect(said).toHaveLength(3);
-      expect(said[0]).toContain(`bpc ${bpc(avg((e) => e.mc.nll))} vs ${bpc(avg((e) => e.deterministic.nll))}`);
+      expect(said[0]).toContain(
+        `bpc ${bpc(avg((e) => e.mc.nll))} vs ${bpc(avg((e) => e.deterministic.nll))}`,
+      );
       for (const [set, words] of [
         ['shuffled', 'shuffled windows'],
         ['reversed', 'reversed windows'],
@@ -84,7 +86,9 @@ describe('regulab run mc-dropout-charlm --preset quick --seeds 2', () => {
         expect(said[1]).toMatch(new RegExp(`${words}: [^;]*\\(best: ${best}\\)`));
       }
       const curve = [0, 1, 2, 3, 4, 5].map((i) => avg((e) => e.bySamples[i]!.nll));
-      const enough = [1, 2, 4, 8, 16, 32][curve.findIndex((x) => Math.abs(x - curve[5]!) <= 0.01 * curve[5]!)];
+      const enough = [1, 2, 4, 8, 16, 32][
+        curve.findIndex((x) => Math.abs(x - curve[5]!) <= 0.01 * curve[5]!)
+      ];
       expect(said[2]).toContain(`bpc is ${bpc(curve[0]!)} with S = 1`);
       expect(said[2]).toContain(`within 1% of the latter from S = ${enough}.`);
     }

@@ -160,7 +160,10 @@ export class ConcreteDropoutDense extends TfjsDense {
     }
     return tf.tidy(() => {
       const rho = this.pLogit!.read(); // [1]
-      return tf.reshape(tf.sigmoid(this.rateScale === 1 ? rho : tf.mul(rho, this.rateScale)), []) as tf.Scalar;
+      return tf.reshape(
+        tf.sigmoid(this.rateScale === 1 ? rho : tf.mul(rho, this.rateScale)),
+        [],
+      ) as tf.Scalar;
     });
   }
 

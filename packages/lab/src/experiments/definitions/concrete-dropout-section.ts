@@ -195,7 +195,7 @@ function ratesFigure(results: readonly SizeResult[]): Figure {
     id: 'concrete-rates',
     title: 'Learned dropout rate per layer over training (mean over seeds)',
     caption:
-        "Each concrete-dropout layer's rate after each epoch, placed at its optimizer step (step 0: the initial 0.1), one colour per layer and one dash per training-set size; grey rules: the best fixed rate of the grid at each size.",
+      "Each concrete-dropout layer's rate after each epoch, placed at its optimizer step (step 0: the initial 0.1), one colour per layer and one dash per training-set size; grey rules: the best fixed rate of the grid at each size.",
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 560,

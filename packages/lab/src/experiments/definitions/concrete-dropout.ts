@@ -71,7 +71,15 @@ export const concreteDropout: ExperimentDefinition = {
      */
     default: {
       taskPreset: 'default',
-      options: { layers: 2, hidden: 256, evalExamples: 500, batch: BATCH, lr: 0.002, epochs: 30, patience: 8 },
+      options: {
+        layers: 2,
+        hidden: 256,
+        evalExamples: 500,
+        batch: BATCH,
+        lr: 0.002,
+        epochs: 30,
+        patience: 8,
+      },
     },
     quick: { taskPreset: 'quick', options: { layers: 2 } },
   },

@@ -33,9 +33,13 @@ const BATCH_SIZE = 1024;
 const SHUFFLE_TAG = 0x5f1e;
 
 /** The test windows: inputs [W, T] and the targets [W·T] (see the module doc). */
-export function testWindows(ids: TokenIds, length: number): { inputs: Int32Array; targets: Int32Array; count: number } {
+export function testWindows(
+  ids: TokenIds,
+  length: number,
+): { inputs: Int32Array; targets: Int32Array; count: number } {
   const count = Math.floor(ids.length / (length + 1));
-  if (count < 2) throw new ConfigError(`the test slice has ${ids.length} tokens, too few for 2 windows of ${length + 1}`);
+  if (count < 2)
+    throw new ConfigError(`the test slice has ${ids.length} tokens, too few for 2 windows of ${length + 1}`);
   const inputs = new Int32Array(count * length);
   const targets = new Int32Array(count * length);
   for (let w = 0; w < count; w++) {

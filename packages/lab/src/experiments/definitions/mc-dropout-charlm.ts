@@ -38,7 +38,8 @@ const DEFAULT: Options = {
 
 export const mcDropoutCharlm: ExperimentDefinition = {
   name: 'mc-dropout-charlm',
-  description: 'char LSTM with Gal / Zaremba dropout: MC mean vs deterministic (bpc, calibration, OOD, samples)',
+  description:
+    'char LSTM with Gal / Zaremba dropout: MC mean vs deterministic (bpc, calibration, OOD, samples)',
   task: 'charlm',
   presets: {
     default: { taskPreset: 'default', options: DEFAULT },

@@ -202,7 +202,12 @@ function samplesFigure(summaries: readonly McVariantSummary[], nll: McSectionSet
   const values = summaries.flatMap((s) =>
     s.nllBySamples.flatMap((p) => [
       { variant: s.name, prediction: 'MC mean', samples: p.samples, nll: p.nll * u.scale },
-      { variant: s.name, prediction: 'deterministic', samples: p.samples, nll: s.deterministic.nll * u.scale },
+      {
+        variant: s.name,
+        prediction: 'deterministic',
+        samples: p.samples,
+        nll: s.deterministic.nll * u.scale,
+      },
     ]),
   );
   return {
