@@ -247,6 +247,60 @@ describe('rl.layers.concreteDropoutDense', () => {
     tf.dispose([x, target]);
   });
 
+  it('rateScale k: the same p and penalty, dp/dρ k times larger, and one Adam step moves logit p k times as far', async () => {
+    // logit p = k·ρ: the initial rate and the objective are those of k = 1; the weight ρ starts at
+    // logit(p₀)/k and Adam's first step is ≈ lr in ρ whatever the gradient's size, so ≈ k·lr in logit p.
+    const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
+    const target = tf.randomNormal([16, 2], 0, 1, 'float32', 2);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const step = async (k: number) => {
+      const model = tf.sequential({
+        layers: [
+          rl.layers.concreteDropoutDense({
+            units: 2,
+            inputShape: [4],
+            initialRate: 0.2,
+            datasetSize: 10,
+            rateScale: k,
+            seed: 3,
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+          }),
+        ],
+      });
+      const layer = model.layers[0] as rl.layers.ConcreteDropoutDense;
+      const before = { rate: layer.rate, rho: layer.getWeights()[2]!.dataSync()[0]! };
+      const penalty = layer.penalty();
+      const before0 = penalty.dataSync()[0]!;
+      penalty.dispose();
+      // dp/dρ by central differences: p(ρ ± h) = sigmoid(k (ρ ± h)).
+      const [kernel, bias] = layer.getWeights();
+      const at = (rho: number) => {
+        layer.setWeights([kernel!, bias!, tf.tensor1d([rho])]);
+        return layer.rate;
+      };
+      const h = 1e-3;
+      const slope = (at(before.rho + h) - at(before.rho - h)) / (2 * h);
+      at(before.rho);
+      model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+      await model.trainOnBatch(x, target);
+      const after = layer.rate;
+      model.dispose();
+      return { ...before, penalty: before0, slope, moved: logit(after) - logit(before.rate) };
+    };
+    const one = await step(1);
+    const ten = await step(10);
+    expect(ten.rate).toBeCloseTo(0.2, 6);
+    expect(ten.rho).toBeCloseTo(logit(0.2) / 10, 6);
+    expect(ten.penalty).toBeCloseTo(one.penalty, 6);
+    expect(one.slope).toBeCloseTo(0.2 * 0.8, 3); // dp/dρ = k p (1 − p)
+    expect(ten.slope / one.slope).toBeCloseTo(10, 1);
+    expect(Math.abs(one.moved)).toBeCloseTo(0.01, 3); // Adam's first step: lr·sign(g)
+    expect(ten.moved / one.moved).toBeCloseTo(10, 1);
+    expect(() => make({ rateScale: 0 })).toThrow("option 'rateScale' must be a finite number > 0, got 0");
+    expect(make({ rateScale: 4 }).getConfig()['rateScale']).toBe(4);
+    tf.dispose([x, target]);
+  });
+
   it('rejects missing coefficients and bad values, naming the option', () => {
     expect(() => rl.layers.concreteDropoutDense({ units: 3 })).toThrow(
       "rl.layers.concreteDropoutDense: give 'datasetSize' (the number of training examples N, for λ_w = l²/N and λ_d = 2/N) or both 'weightRegularizer' and 'dropoutRegularizer'",

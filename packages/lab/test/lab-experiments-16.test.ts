@@ -11,13 +11,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { McDropoutNumbers } from '../src/experiments/definitions/mc-dropout-section.js';
-import {
-  noiseImages,
-  OOD_SCORES,
-  OOD_SETS,
-  rotate90,
-  rowEntropy,
-} from '../src/experiments/definitions/mc-evaluation.js';
+import { noiseImages, OOD_SETS, rotate90 } from '../src/experiments/definitions/mc-evaluation.js';
+import { OOD_SCORES, rowEntropy } from '../src/experiments/definitions/mc-scores.js';
+import type { MnistConfig } from '../src/experiments/config.js';
+import { findDefinition } from '../src/experiments/definitions/index.js';
+import { resolveExperiment } from '../src/experiments/experiment-config.js';
 import { readProbes } from '../src/store/probes-log.js';
 import { runQuickJob } from './experiment-job.js';
 
@@ -38,7 +36,7 @@ describe('regulab run mc-dropout --preset quick --seeds 2', () => {
         expect(e.bySamples.map((p) => p.samples)).toEqual([1, 2, 4, 8, 16, 32]);
         expect(e.bySamples.at(-1)!.nll).toBe(e.mc.nll); // the curve's last point is the MC mean
         expect(e.deterministic.bins.reduce((a, b) => a + b.count, 0)).toBe(e.n);
-        const aucs = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => e.ood[set][k]));
+        const aucs = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => e.ood[set]![k]));
         expect(aucs.every((a) => a >= 0 && a <= 1)).toBe(true);
       }
       const avg = (f: (e: (typeof v.runs)[number]['evaluation']) => number) =>
@@ -52,7 +50,7 @@ describe('regulab run mc-dropout --preset quick --seeds 2', () => {
         `ECE ${avg((e) => e.mc.ece).toFixed(3)} vs ${avg((e) => e.deterministic.ece).toFixed(3)}`,
       );
       for (const set of OOD_SETS) {
-        const auc = OOD_SCORES.map((k) => avg((e) => e.ood[set][k]));
+        const auc = OOD_SCORES.map((k) => avg((e) => e.ood[set]![k]));
         for (const [i, k] of OOD_SCORES.entries()) expect(said[1]).toContain(`${k} ${auc[i]!.toFixed(3)}`);
         const best = OOD_SCORES[auc.indexOf(Math.max(...auc))];
         const words = set === 'rotated' ? 'digits rotated 90°' : 'uniform noise';
@@ -100,32 +98,53 @@ describe('regulab run concrete-dropout --preset quick --seeds 2', () => {
     const run = (variant: string, seed: number) => join(dir, variant, `seed-${seed}`);
     const summary = (variant: string, seed: number) =>
       JSON.parse(readFileSync(join(run(variant, seed), 'summary.json'), 'utf8'));
+    const layers = ['concrete_1', 'concrete_softmax'];
     const learned: Record<number, Record<string, number>> = {};
     for (const n of [250, 1000]) {
-      // The rate each concrete layer had at the epoch whose weights the run kept, mean over seeds.
-      const at = [1, 2].map((seed) => {
-        const best = summary(`concrete-n${n}`, seed).bestEpoch;
-        return readProbes(join(run(`concrete-n${n}`, seed), 'probes.jsonl')).find(
-          (row) => row.at === 'epoch' && row.epoch === best,
-        )!.values;
-      });
-      learned[n] = Object.fromEntries(
-        ['concrete_1', 'concrete_softmax'].map((l) => [l, mean(at.map((v) => v[l]!))]),
+      // Each concrete layer's rate after the last epoch and at the epoch whose weights the run
+      // kept, mean over seeds, from the probe's epoch rows.
+      const rows = [1, 2].map((seed) =>
+        readProbes(join(run(`concrete-n${n}`, seed), 'probes.jsonl')).filter((row) => row.at === 'epoch'),
       );
+      const last = rows.map((r) => r.at(-1)!.values);
+      const kept = [1, 2].map(
+        (seed, i) => rows[i]!.find((row) => row.epoch === summary(`concrete-n${n}`, seed).bestEpoch)!.values,
+      );
+      const avg = (vs: Record<string, number>[], l: string) => mean(vs.map((v) => v[l]!));
+      learned[n] = Object.fromEntries(layers.map((l) => [l, avg(last, l)]));
+      const steps = rows[0]!.at(-1)!.epoch * Math.ceil(n / 16); // quick preset: batches of 16
       const validOf = (rate: number) =>
         mean([1, 2].map((seed) => summary(`p${Math.round(rate * 100)}-n${n}`, seed).bestValid as number));
-      const best = [0.1, 0.3, 0.5].reduce((a, b) => (validOf(b) > validOf(a) ? b : a));
+      const best = [0.1, 0.3, 0.5, 0.7].reduce((a, b) => (validOf(b) > validOf(a) ? b : a));
       const said = conclusions.find((c) => c.startsWith(`N = ${n}: `))!;
       expect(said).toContain(
-        `learned rates at the best epoch (mean over 2 seeds): concrete_1 ${learned[n]!.concrete_1!.toFixed(3)}, concrete_softmax ${learned[n]!.concrete_softmax!.toFixed(3)};`,
+        `learned rates after ${steps} steps (mean over 2 seeds): concrete_1 ${learned[n]!.concrete_1!.toFixed(3)}, concrete_softmax ${learned[n]!.concrete_softmax!.toFixed(3)} `,
+      );
+      expect(said).toContain(
+        `at the kept epoch: concrete_1 ${avg(kept, 'concrete_1').toFixed(3)}, concrete_softmax ${avg(kept, 'concrete_softmax').toFixed(3)};`,
       );
       expect(said).toContain(`the grid's best fixed rate by validation accuracy: ${best}.`);
     }
-    for (const layer of ['concrete_1', 'concrete_softmax']) {
+    for (const layer of layers) {
       expect(conclusions.find((c) => c.startsWith(`${layer}: `))).toContain(
         `learned rate ${learned[250]![layer]!.toFixed(3)} with 250 images vs ${learned[1000]![layer]!.toFixed(3)} with 1000`,
       );
     }
     expect(existsSync(join(dir, 'plots', 'concrete-rates.png'))).toBe(true);
-  }, 240_000);
+  }, 420_000);
+
+  it('trains the concrete runs a fixed number of steps at the default preset only, with the rate scaled', () => {
+    const def = findDefinition('concrete-dropout')!;
+    const job = resolveExperiment(def, 'default', {});
+    const config = (name: string) => job.variants.find((v) => v.name === name)!.config as MnistConfig;
+    // 2,000 steps of batches of 16: 125 epochs of 250 images (16 steps), 32 of 1000 (63 steps).
+    expect([config('concrete-n250').epochs, config('concrete-n1000').epochs]).toEqual([125, 32]);
+    expect([config('concrete-n250').patience, config('p30-n250').patience]).toEqual([0, 8]);
+    expect(config('p30-n1000').epochs).toBe(30);
+    expect(JSON.stringify(config('concrete-n250').spec)).toContain('"rateScale":10');
+    // --epochs is the variants' own at the default preset, free in the quick one.
+    expect(() => resolveExperiment(def, 'default', { epochs: 3 })).toThrow(/sets --epochs itself/);
+    const quick = resolveExperiment(def, 'quick', { epochs: 3 });
+    expect(quick.variants.every((v) => (v.config as MnistConfig).epochs === 3)).toBe(true);
+  });
 });

@@ -33,6 +33,14 @@ export interface ConcreteDropoutDenseArgs extends DenseArgs {
   weightRegularizer?: number;
   /** λ_d, the entropy term's coefficient (overrides 2/N). */
   dropoutRegularizer?: number;
+  /**
+   * k, the scale of the rate's parameterization: the trained weight is ρ with logit p = k·ρ. The
+   * objective and its optimum are unchanged; an optimizer step on ρ moves logit p k times as far
+   * as on an unscaled logit under Adam or RMSProp (whose steps are ≈ lr whatever the gradient's
+   * size), k² times under SGD — the rate's own learning rate, without a second optimizer. Default
+   * 1 (the authors' parameterization).
+   */
+  rateScale?: number;
   /** Seed of the layer's `SeedStream` (one seed per training call). Omitted: unseeded. */
   seed?: number | null;
 }
@@ -46,6 +54,7 @@ const OPTIONS = optionNames<ConcreteDropoutDenseArgs>({
   lengthScale: true,
   weightRegularizer: true,
   dropoutRegularizer: true,
+  rateScale: true,
   seed: true,
 });
 
@@ -80,7 +89,7 @@ function coefficients(owner: string, args: ConcreteDropoutDenseArgs): { weight: 
  * Dense layer with concrete dropout on its input (Gal, Hron & Kendall, 2017, "Concrete Dropout",
  * NeurIPS; the authors' Keras `ConcreteDropout(Dense(...))`).
  *
- * Training: p = sigmoid(ρ), ρ a trained weight (`p_logit`); x̃ = x ⊙ keep with the relaxed mask
+ * Training: p = sigmoid(k·ρ), ρ a trained weight (`p_logit`, k the `rateScale`, default 1); x̃ = x ⊙ keep with the relaxed mask
  * keep = (1 − z)/(1 − p), z = sigmoid((logit p + logit u)/t), u ~ U(0, 1) on `maskShape(x)`; then
  * y = act(x̃ · W + b). The layer adds R = λ_w · ΣW²/(1 − p) + λ_d · K · (p log p + (1 − p) log(1 − p))
  * (K the input dimension) to the model's losses (`fit` and `trainOnBatch` include it; a custom loop
@@ -100,6 +109,8 @@ export class ConcreteDropoutDense extends TfjsDense {
   readonly temperature: number;
   readonly weightRegularizer: number;
   readonly dropoutRegularizer: number;
+  /** k of p = sigmoid(k·ρ) (see ConcreteDropoutDenseArgs.rateScale). */
+  readonly rateScale: number;
   /** N and l as given (null when the coefficients were given directly); kept in the config. */
   readonly datasetSize: number | null;
   readonly lengthScale: number | null;
@@ -122,6 +133,7 @@ export class ConcreteDropoutDense extends TfjsDense {
     }
     this.initialRate = initial;
     this.temperature = checkPositive(owner, 'temperature', args.temperature ?? 0.1);
+    this.rateScale = checkPositive(owner, 'rateScale', args.rateScale ?? 1);
     const c = coefficients(owner, args);
     this.weightRegularizer = c.weight;
     this.dropoutRegularizer = c.dropout;
@@ -135,17 +147,24 @@ export class ConcreteDropoutDense extends TfjsDense {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     super.build(inputShape);
     const logit = Math.log(this.initialRate) - Math.log(1 - this.initialRate);
-    this.pLogit = this.addWeight('p_logit', [1], 'float32', tf.initializers.constant({ value: logit }));
+    const rho = logit / this.rateScale; // logit p = k·ρ
+    this.pLogit = this.addWeight('p_logit', [1], 'float32', tf.initializers.constant({ value: rho }));
   }
 
-  /** The drop rate p = sigmoid(ρ), a scalar tensor (differentiable in ρ). */
+  /** The drop rate p = sigmoid(k·ρ), a scalar tensor (differentiable in ρ). */
   rateTensor(): tf.Scalar {
     if (this.pLogit == null) {
       throw new RegulabConfigError(
         `${this.owner}: the layer is not built yet (call it or build a model with it first)`,
       );
     }
-    return tf.tidy(() => tf.reshape(tf.sigmoid(this.pLogit!.read()), []) as tf.Scalar);
+    return tf.tidy(() => {
+      const rho = this.pLogit!.read(); // [1]
+      return tf.reshape(
+        tf.sigmoid(this.rateScale === 1 ? rho : tf.mul(rho, this.rateScale)),
+        [],
+      ) as tf.Scalar;
+    });
   }
 
   /** The current learned drop rate p. */
@@ -204,6 +223,7 @@ export class ConcreteDropoutDense extends TfjsDense {
       dropoutRegularizer: this.dropoutRegularizer,
       datasetSize: this.datasetSize,
       lengthScale: this.lengthScale,
+      rateScale: this.rateScale,
       seed: this.seed,
     };
   }

@@ -8,7 +8,8 @@
  *
  * How a variant's config is made, for seed s of `--seeds N` (s = base seed + k, k = 0 … N − 1):
  *
- *   task preset values  ←  preset.options  ←  command-line options  ←  variant.options  ←  seed s
+ *   task preset values  ←  preset.options  ←  command-line options  ←  variant.options
+ *     ←  variant.presetOptions[preset]  ←  seed s
  *
  * (later wins; the command line may not set an option that any variant sets, since the variants
  * would silently override it).
@@ -53,6 +54,11 @@ export interface VariantDefinition {
   label: string;
   /** Task options this variant sets on top of the base. */
   options: Options;
+  /**
+   * Options this variant sets only under a given preset (by preset name), on top of `options`:
+   * e.g. a training length that one variant needs at the default preset but not in the quick one.
+   */
+  presetOptions?: Readonly<Record<string, Options>>;
   /** Model-spec edits (see SpecOverrides). */
   spec?: SpecOverrides;
 }

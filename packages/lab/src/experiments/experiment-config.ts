@@ -53,9 +53,14 @@ export function resolveExperiment(
       `unknown preset '${preset}' for ${definition.name} (known: ${Object.keys(definition.presets).join(', ')})`,
     );
   }
+  // A variant's own options under this preset.
+  const own = (v: ExperimentDefinition['variants'][number]) => ({
+    ...v.options,
+    ...(v.presetOptions && Object.hasOwn(v.presetOptions, preset) ? v.presetOptions[preset] : {}),
+  });
   const set = Object.keys(overrides).filter((k) => overrides[k as OptionKey] !== undefined) as OptionKey[];
   for (const key of set) {
-    const setters = definition.variants.filter((v) => Object.hasOwn(v.options, key));
+    const setters = definition.variants.filter((v) => Object.hasOwn(own(v), key));
     if (setters.length > 0) {
       throw new ConfigError(
         `${definition.name} sets ${flagName(key)} itself (in its variants ${setters.map((v) => v.name).join(', ')}); ` +
@@ -79,7 +84,7 @@ export function resolveExperiment(
       label: v.label,
       config: resolveConfig(definition.task, presetDef.taskPreset, {
         ...base,
-        ...v.options,
+        ...own(v),
         ...(set.length > 0 ? { set } : {}),
       }),
     };

@@ -2,17 +2,19 @@
  * The report section of `concrete-dropout`: for each training-set size N,
  *
  *   - the rate concrete dropout learned for each layer (from the runs' probes.jsonl, the
- *     dropout-rates probe), over the epochs and at the best validation epoch (mean over seeds);
+ *     dropout-rates probe): over training (by optimizer step), at the end of training (the
+ *     learned value; with how much it still moved over the last quarter of the steps, to show
+ *     whether it settled) and at the epoch whose weights the run kept (mean over seeds);
  *   - the best rate of the grid of fixed rates on the same model, chosen by mean validation
  *     accuracy, and the paired test-accuracy difference concrete − that grid variant (is tuning
  *     still needed?);
  *
- * and per layer, the paired difference of the learned rate between the smallest and the largest N
- * (the rate should rise as the data shrink: Gal, Hron & Kendall, NeurIPS 2017, figure 3).
+ * and per layer, the paired difference of the learned rate (end of training) between the smallest
+ * and the largest N (the rate should rise as the data shrink: Gal, Hron & Kendall, NeurIPS 2017).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, type Figure } from '../../report/index.js';
-import { escapeHtml } from '../../report/html.js';
+import { type Cell, tableSectionHtml } from '../../report/section-html.js';
 import { mean, pairedDifference, type PairedDifference } from '../../stats/index.js';
 import { probeSeries, readProbes } from '../../store/probes-log.js';
 import { readJson, runPaths } from '../../store/run-dir.js';
@@ -32,10 +34,16 @@ export interface SizeArms {
 /** What the section found for one size. */
 export interface SizeResult {
   n: number;
-  /** Layer → learned rate at the best epoch, by seed. */
+  /** Optimizer steps of the concrete runs (the last epoch × steps per epoch; the first seed's). */
+  steps: number;
+  /** Layer → learned rate at the end of training, by seed. */
   learned: Map<string, BySeed>;
-  /** Layer → mean learned rate after each epoch (epoch 0: the start). */
-  curves: Map<string, { epoch: number; rate: number }[]>;
+  /** Layer → rate at the end minus the rate three quarters of the way through, by seed. */
+  lastQuarter: Map<string, BySeed>;
+  /** Layer → rate at the epoch whose weights the run kept (best validation loss), by seed. */
+  kept: Map<string, BySeed>;
+  /** Layer → mean rate after each epoch, by optimizer step (step 0: the start). */
+  curves: Map<string, { step: number; rate: number }[]>;
   /** The grid rate with the best mean validation accuracy. */
   bestRate: number;
   /** Test accuracy, concrete − best grid variant, paired over the seeds. */
@@ -56,27 +64,44 @@ function rateSeries(dir: string): Map<string, { epoch: number; rate: number }[]>
   );
 }
 
+/** Optimizer steps per epoch of the run in `dir`: ⌈training images / batch⌉ (its config.json). */
+function stepsPerEpoch(dir: string): number {
+  const config = readJson(runPaths(dir).config) as { trainExamples: number; batch: number };
+  return Math.ceil(config.trainExamples / config.batch);
+}
+
 /** The section's numbers for one size (see the module doc). */
 export function sizeResult(input: ReportSectionInput, arms: SizeArms): SizeResult {
   const concrete = input.variants.find((v) => v.name === arms.concrete)!;
   const learned = new Map<string, BySeed>();
-  const perEpoch = new Map<string, Map<number, number[]>>();
+  const lastQuarter = new Map<string, BySeed>();
+  const kept = new Map<string, BySeed>();
+  const perStep = new Map<string, Map<number, number[]>>();
+  const put = (m: Map<string, BySeed>, layer: string, seed: number, v: number) => {
+    if (!m.has(layer)) m.set(layer, new Map());
+    m.get(layer)!.set(seed, v);
+  };
+  let steps = 0;
   for (const run of concrete.runs) {
+    const per = stepsPerEpoch(run.dir);
     // The epoch whose weights the run kept (its best validation loss; summary.json).
     const best = (readJson(runPaths(run.dir).summary) as { bestEpoch?: number }).bestEpoch;
     for (const [layer, series] of rateSeries(run.dir)) {
-      const at = series.find((p) => p.epoch === best) ?? series.at(-1)!;
-      if (!learned.has(layer)) learned.set(layer, new Map());
-      learned.get(layer)!.set(run.seed, at.rate);
-      if (!perEpoch.has(layer)) perEpoch.set(layer, new Map());
+      const last = series.at(-1)!;
+      const quarter = series.find((p) => p.epoch >= 0.75 * last.epoch)!;
+      put(learned, layer, run.seed, last.rate);
+      put(lastQuarter, layer, run.seed, last.rate - quarter.rate);
+      put(kept, layer, run.seed, (series.find((p) => p.epoch === best) ?? last).rate);
+      if (!perStep.has(layer)) perStep.set(layer, new Map());
       for (const p of series)
-        perEpoch.get(layer)!.set(p.epoch, [...(perEpoch.get(layer)!.get(p.epoch) ?? []), p.rate]);
+        perStep.get(layer)!.set(p.epoch * per, [...(perStep.get(layer)!.get(p.epoch * per) ?? []), p.rate]);
+      if (steps === 0) steps = last.epoch * per;
     }
   }
   const curves = new Map(
-    [...perEpoch].map(([layer, m]) => [
+    [...perStep].map(([layer, m]) => [
       layer,
-      [...m].sort((a, b) => a[0] - b[0]).map(([epoch, rates]) => ({ epoch, rate: mean(rates) })),
+      [...m].sort((a, b) => a[0] - b[0]).map(([step, rates]) => ({ step, rate: mean(rates) })),
     ]),
   );
   const valid = accuracyBySeed(input, 'valid');
@@ -87,7 +112,10 @@ export function sizeResult(input: ReportSectionInput, arms: SizeArms): SizeResul
   );
   return {
     n: arms.n,
+    steps,
     learned,
+    lastQuarter,
+    kept,
     curves,
     bestRate: best.rate,
     versusGrid: pairedDifference(test.get(arms.concrete)!, test.get(best.variant)!),
@@ -100,10 +128,16 @@ const withInterval = (d: PairedDifference, digits: number, scale = 1, unit = '')
   `${signed(d.mean, digits, scale)}${d.halfWidth === null ? '' : ` ± ${(d.halfWidth * scale).toFixed(digits)}`}${unit}`;
 const meanRate = (m: BySeed) => mean([...m.values()]);
 
+/** "layer value, layer value" of a map of per-seed values (means; `signedValues`: with a sign). */
+function perLayer(m: Map<string, BySeed>, signedValues = false): string {
+  return [...m]
+    .map(([layer, v]) => `${layer} ${signedValues ? signed(meanRate(v), 3) : meanRate(v).toFixed(3)}`)
+    .join(', ');
+}
+
 /** The sentences of the section, from its numbers. */
 export function concreteConclusions(results: readonly SizeResult[]): string[] {
   const said = results.map((r) => {
-    const rates = [...r.learned].map(([layer, m]) => `${layer} ${meanRate(m).toFixed(3)}`).join(', ');
     const d = r.versusGrid;
     const verdict =
       d.halfWidth === null
@@ -114,7 +148,8 @@ export function concreteConclusions(results: readonly SizeResult[]): string[] {
             ? 'worse than the tuned grid: tuning still pays here'
             : 'better than the tuned grid';
     return (
-      `N = ${r.n}: learned rates at the best epoch (mean over ${d.n} seed${d.n === 1 ? '' : 's'}): ${rates}; ` +
+      `N = ${r.n}: learned rates after ${r.steps} steps (mean over ${d.n} seed${d.n === 1 ? '' : 's'}): ${perLayer(r.learned)} ` +
+      `(change over the last quarter of the steps: ${perLayer(r.lastQuarter, true)}); at the kept epoch: ${perLayer(r.kept)}; ` +
       `the grid's best fixed rate by validation accuracy: ${r.bestRate}. Concrete dropout's test accuracy differs from it by ` +
       `${withInterval(d, 2, 100, ' pp')} (95% CI): ${verdict}.`
     );
@@ -136,14 +171,14 @@ export function concreteConclusions(results: readonly SizeResult[]): string[] {
             : 'the seeds cannot tell the two apart';
       said.push(
         `${layer}: learned rate ${meanRate(rates).toFixed(3)} with ${small.n} images vs ${meanRate(other).toFixed(3)} with ${large.n} ` +
-          `(difference ${withInterval(d, 3)}, 95% CI): ${how}.`,
+          `(end of training; difference ${withInterval(d, 3)}, 95% CI): ${how}.`,
       );
     }
   }
   return said;
 }
 
-/** The learned rate per layer over the epochs (mean over seeds), one dash per N, the grid's best as rules. */
+/** The learned rate per layer over the optimizer steps (mean over seeds), one dash per N, the grid's best as rules. */
 function ratesFigure(results: readonly SizeResult[]): Figure {
   const values = results.flatMap((r) =>
     [...r.curves].flatMap(([layer, curve]) => curve.map((p) => ({ layer, size: `N = ${r.n}`, ...p }))),
@@ -160,7 +195,7 @@ function ratesFigure(results: readonly SizeResult[]): Figure {
     id: 'concrete-rates',
     title: 'Learned dropout rate per layer over training (mean over seeds)',
     caption:
-      "Each concrete-dropout layer's rate after each epoch (epoch 0: the initial 0.1), one colour per layer and one dash per training-set size; grey rules: the best fixed rate of the grid at each size.",
+      "Each concrete-dropout layer's rate after each epoch, placed at its optimizer step (step 0: the initial 0.1), one colour per layer and one dash per training-set size; grey rules: the best fixed rate of the grid at each size.",
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 560,
@@ -171,12 +206,7 @@ function ratesFigure(results: readonly SizeResult[]): Figure {
           data: { values },
           mark: { type: 'line', point: true, strokeWidth: 2 },
           encoding: {
-            x: {
-              field: 'epoch',
-              type: 'quantitative',
-              title: 'Epoch',
-              axis: { tickMinStep: 1, format: 'd' },
-            },
+            x: { field: 'step', type: 'quantitative', title: 'Optimizer step' },
             y: { field: 'rate', type: 'quantitative', title: 'Drop rate p' },
             color: { field: 'layer', type: 'nominal', title: 'Layer' },
             strokeDash: dash,
@@ -199,18 +229,35 @@ export async function concreteDropoutSection(
 ): Promise<ExperimentSection> {
   const results = sizes.map((arms) => sizeResult(input, arms));
   const said = concreteConclusions(results);
-  const rows = results
-    .map(
-      (r) =>
-        `<tr><td>${r.n}</td><td>${escapeHtml([...r.learned].map(([l, m]) => `${l} ${meanRate(m).toFixed(3)}`).join(', '))}</td>` +
-        `<td>${r.bestRate}</td><td>${escapeHtml(withInterval(r.versusGrid, 2, 100, ' pp'))}</td></tr>`,
-    )
-    .join('');
-  const html =
-    `<table><thead><tr><th>training images</th><th>learned rate at the best epoch (mean)</th>` +
-    `<th>best grid rate (validation)</th><th>test accuracy, concrete − best grid (95% CI)</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const rows = results.flatMap((r) =>
+    [...r.learned.keys()].map((layer): Cell[] => [
+      r.n,
+      layer,
+      meanRate(r.learned.get(layer)!).toFixed(3),
+      signed(meanRate(r.lastQuarter.get(layer)!), 3),
+      meanRate(r.kept.get(layer)!).toFixed(3),
+      r.bestRate,
+      withInterval(r.versusGrid, 2, 100, ' pp'),
+    ]),
+  );
+  const html = tableSectionHtml(
+    `The learned rate of each concrete-dropout layer at the end of training and how much it still moved over the last ` +
+      `quarter of the steps, the rate at the epoch whose weights the run kept, the grid's best fixed rate (by mean ` +
+      `validation accuracy) and the test-accuracy difference concrete − that rate (paired over seeds). Means over seeds.`,
+    {
+      columns: [
+        { title: 'training images', num: true },
+        'layer',
+        { title: 'learned rate, end', num: true },
+        { title: 'change, last quarter', num: true },
+        { title: 'rate at the kept epoch', num: true },
+        { title: 'best grid rate', num: true },
+        { title: 'test accuracy, concrete − best grid (95% CI)', num: true },
+      ],
+      rows,
+    },
+    said,
+  );
   return {
     id: 'concrete-dropout',
     title: 'Learned rates against a tuned grid',

@@ -14,6 +14,7 @@ import { dropoutXDecay } from './dropout-x-decay.js';
 import { earlyStopping } from './early-stopping.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
+import { mcDropoutCharlm } from './mc-dropout-charlm.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
 import { variance } from './variance.js';
 import { zoneoutPaper } from './zoneout-paper.js';
@@ -25,6 +26,7 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   conv,
   dropconnect,
   mcDropout,
+  mcDropoutCharlm,
   rnnDropoutPlacement,
   variance,
   batchNormDropout,

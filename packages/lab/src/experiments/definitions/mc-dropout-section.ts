@@ -1,6 +1,7 @@
 /**
- * The report section of `mc-dropout`: every run's best checkpoint evaluated with Monte Carlo
- * dropout (./mc-evaluation.ts), then per variant, over its seeds,
+ * The report section of `mc-dropout` (mnist MLP and CNN) and `mc-dropout-charlm` (the character
+ * model): every run's best checkpoint evaluated with Monte Carlo dropout (./mc-evaluation.ts,
+ * ./mc-charlm-evaluation.ts; both score through ./mc-scores.ts), then per variant, over its seeds,
  *
  *   - the MC mean against the deterministic net on the test images: NLL, accuracy and ECE, with
  *     the paired difference MC − deterministic of each (95% interval over the seeds);
@@ -9,22 +10,32 @@
  *     whose NLL is within 1% of the largest S's;
  *
  * two figures (the reliability diagram, pooled over seeds; NLL against S) and sentences that say
- * what the numbers show. Every run's numbers are kept in `<reportDir>/mc-dropout.json`.
+ * what the numbers show. Every run's numbers are kept in `<reportDir>/<experiment>.json`. The
+ * NLL is shown in nats (images) or in bits per character (NLL / ln 2: the character model).
  */
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeJson } from '../../store/run-dir.js';
 import { CONFIG, type Figure } from '../../report/index.js';
-import { escapeHtml } from '../../report/html.js';
+import { type Cell, type Column, tableSectionHtml } from '../../report/section-html.js';
 import { mean, pairedDifference, type PairedDifference } from '../../stats/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
-import {
-  evaluateMc,
-  type McEvaluation,
-  type McEvaluationOptions,
-  OOD_SCORES,
-  OOD_SETS,
-} from './mc-evaluation.js';
+import { type McEvaluation, type McEvaluationOptions, OOD_SCORES, type OodScore } from './mc-scores.js';
+
+/** What differs between the experiments that share this section. */
+export interface McSectionSetup {
+  /** The experiment's name: the section's id and the numbers' file `<reportDir>/<experiment>.json`. */
+  experiment: string;
+  title: string;
+  /** The first paragraph: what was evaluated on what. */
+  intro: string;
+  /** Evaluates one run directory. */
+  evaluate(runDir: string, options: McEvaluationOptions): Promise<McEvaluation>;
+  /** The out-of-distribution sets, in order: their key in McEvaluation.ood and their name in sentences. */
+  oodSets: readonly { key: string; words: string }[];
+  /** 'nats' (NLL as computed) or 'bpc' (bits per character: NLL / ln 2). */
+  nll: 'nats' | 'bpc';
+}
 
 /** A variant's evaluated runs. */
 export interface McVariantRuns {
@@ -36,6 +47,7 @@ export interface McVariantRuns {
 /** What `<reportDir>/mc-dropout.json` holds. */
 export interface McDropoutNumbers {
   options: McEvaluationOptions;
+  /** NLLs here are in nats whatever the section shows. */
   variants: McVariantRuns[];
 }
 
@@ -49,7 +61,7 @@ export interface McVariantSummary {
   /** MC − deterministic, paired over the seeds. */
   difference: { nll: PairedDifference; accuracy: PairedDifference; ece: PairedDifference };
   /** Mean AUROC of each score on each set. */
-  ood: Record<(typeof OOD_SETS)[number], Record<(typeof OOD_SCORES)[number], number>>;
+  ood: Record<string, Record<OodScore, number>>;
   /** Mean NLL of the MC mean for each S. */
   nllBySamples: { samples: number; nll: number }[];
   /** The smallest S whose mean NLL is within 1% of the largest S's. */
@@ -83,7 +95,10 @@ export function summarizeVariant(v: McVariantRuns): McVariantSummary {
     mc: { nll: avg((e) => e.mc.nll), accuracy: avg((e) => e.mc.accuracy), ece: avg((e) => e.mc.ece) },
     difference: { nll: diff('nll'), accuracy: diff('accuracy'), ece: diff('ece') },
     ood: Object.fromEntries(
-      OOD_SETS.map((set) => [set, Object.fromEntries(OOD_SCORES.map((k) => [k, avg((e) => e.ood[set][k])]))]),
+      Object.keys(runs[0]!.evaluation.ood).map((set) => [
+        set,
+        Object.fromEntries(OOD_SCORES.map((k) => [k, avg((e) => e.ood[set]![k])])),
+      ]),
     ) as McVariantSummary['ood'],
     nllBySamples: curve,
     enoughSamples: curve.find((p) => Math.abs(p.nll - last) <= 0.01 * Math.abs(last))!.samples,
@@ -99,22 +114,32 @@ const interval = (d: PairedDifference, digits: number, scale = 1, unit = '') =>
     ? `${signed(d.mean, digits, scale)}${unit}, one seed`
     : `${signed(d.mean, digits, scale)} ± ${(d.halfWidth * scale).toFixed(digits)}${unit}, ${d.supported ? 'supported' : 'not supported'}`;
 
+/** How the NLL is shown: its name and the factor from nats. */
+export function nllUnit(nll: McSectionSetup['nll']): { name: string; scale: number } {
+  return nll === 'bpc' ? { name: 'bpc', scale: 1 / Math.LN2 } : { name: 'NLL', scale: 1 };
+}
+
 /** The sentences of one variant's summary. */
-export function variantConclusions(s: McVariantSummary): string[] {
+export function variantConclusions(
+  s: McVariantSummary,
+  setup: Pick<McSectionSetup, 'oodSets' | 'nll'>,
+): string[] {
   const q = `“${s.name}”`;
-  const ood = OOD_SETS.map((set) => {
-    const scores = OOD_SCORES.map((k) => `${k} ${s.ood[set][k].toFixed(3)}`).join(', ');
-    const best = OOD_SCORES.reduce((a, b) => (s.ood[set][b] > s.ood[set][a] ? b : a));
-    return `${set === 'rotated' ? 'digits rotated 90°' : 'uniform noise'}: ${scores} (best: ${best})`;
+  const u = nllUnit(setup.nll);
+  const n3 = (x: number) => f3(x * u.scale);
+  const ood = setup.oodSets.map(({ key, words }) => {
+    const scores = OOD_SCORES.map((k) => `${k} ${s.ood[key]![k].toFixed(3)}`).join(', ');
+    const best = OOD_SCORES.reduce((a, b) => (s.ood[key]![b] > s.ood[key]![a] ? b : a));
+    return `${words}: ${scores} (best: ${best})`;
   });
   const first = s.nllBySamples[0]!;
   return [
-    `${q}: the MC mean of ${s.samples} samples against the deterministic net on the test images (${s.seeds} seed${s.seeds === 1 ? '' : 's'}): ` +
-      `NLL ${f3(s.mc.nll)} vs ${f3(s.deterministic.nll)} (MC − deterministic ${interval(s.difference.nll, 3)}), ` +
+    `${q}: the MC mean of ${s.samples} samples against the deterministic net on the test set (${s.seeds} seed${s.seeds === 1 ? '' : 's'}): ` +
+      `${u.name} ${n3(s.mc.nll)} vs ${n3(s.deterministic.nll)} (MC − deterministic ${interval(s.difference.nll, 3, u.scale)}), ` +
       `accuracy ${pct(s.mc.accuracy)} vs ${pct(s.deterministic.accuracy)} (${interval(s.difference.accuracy, 1, 100, ' pp')}), ` +
       `ECE ${f3(s.mc.ece)} vs ${f3(s.deterministic.ece)} (${interval(s.difference.ece, 3)}).`,
     `${q}: out-of-distribution AUROC (mean over seeds) — ${ood.join('; ')}.`,
-    `${q}: the MC mean's NLL is ${f3(first.nll)} with S = ${first.samples} and ${f3(s.nllBySamples.at(-1)!.nll)} with S = ${s.samples}; ` +
+    `${q}: the MC mean's ${u.name} is ${n3(first.nll)} with S = ${first.samples} and ${n3(s.nllBySamples.at(-1)!.nll)} with S = ${s.samples}; ` +
       `within 1% of the latter from S = ${s.enoughSamples}.`,
   ];
 }
@@ -172,18 +197,23 @@ function reliabilityFigure(variants: readonly McVariantRuns[]): Figure {
 }
 
 /** The MC mean's NLL against S, the deterministic NLL as a dashed level. */
-function samplesFigure(summaries: readonly McVariantSummary[]): Figure {
+function samplesFigure(summaries: readonly McVariantSummary[], nll: McSectionSetup['nll']): Figure {
+  const u = nllUnit(nll);
   const values = summaries.flatMap((s) =>
     s.nllBySamples.flatMap((p) => [
-      { variant: s.name, prediction: 'MC mean', samples: p.samples, nll: p.nll },
-      { variant: s.name, prediction: 'deterministic', samples: p.samples, nll: s.deterministic.nll },
+      { variant: s.name, prediction: 'MC mean', samples: p.samples, nll: p.nll * u.scale },
+      {
+        variant: s.name,
+        prediction: 'deterministic',
+        samples: p.samples,
+        nll: s.deterministic.nll * u.scale,
+      },
     ]),
   );
   return {
     id: 'mc-nll-by-samples',
-    title: 'Test NLL against the number of samples (mean over seeds)',
-    caption:
-      "The MC mean's negative log-likelihood for each number of samples S (solid), and the deterministic net's (dashed), one colour per model.",
+    title: `Test ${u.name} against the number of samples (mean over seeds)`,
+    caption: `The MC mean's ${nll === 'bpc' ? 'bits per character' : 'negative log-likelihood'} for each number of samples S (solid), and the deterministic net's (dashed), one colour per model.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 520,
@@ -193,7 +223,12 @@ function samplesFigure(summaries: readonly McVariantSummary[]): Figure {
       mark: { type: 'line', point: true, strokeWidth: 2 },
       encoding: {
         x: { field: 'samples', type: 'quantitative', title: 'Samples S', scale: { type: 'log', base: 2 } },
-        y: { field: 'nll', type: 'quantitative', title: 'Test NLL (nats)', scale: { zero: false } },
+        y: {
+          field: 'nll',
+          type: 'quantitative',
+          title: nll === 'bpc' ? 'Test bits per character' : 'Test NLL (nats)',
+          scale: { zero: false },
+        },
         color: { field: 'variant', type: 'nominal', title: 'Model' },
         strokeDash: {
           field: 'prediction',
@@ -216,37 +251,40 @@ function samplesFigure(summaries: readonly McVariantSummary[]): Figure {
 export async function mcDropoutSection(
   input: ReportSectionInput,
   options: McEvaluationOptions,
+  setup: McSectionSetup,
 ): Promise<ExperimentSection> {
   const variants: McVariantRuns[] = [];
   for (const v of input.variants) {
     const runs = [];
-    for (const r of v.runs) runs.push({ seed: r.seed, evaluation: await evaluateMc(r.dir, options) });
+    for (const r of v.runs) runs.push({ seed: r.seed, evaluation: await setup.evaluate(r.dir, options) });
     variants.push({ name: v.name, label: v.label, runs });
   }
   const numbers: McDropoutNumbers = { options, variants };
-  writeJson(join(input.reportDir, 'mc-dropout.json'), numbers);
+  writeJson(join(input.reportDir, `${setup.experiment}.json`), numbers);
   const summaries = variants.map(summarizeVariant);
-  const said = summaries.flatMap(variantConclusions);
-  const row = (s: McVariantSummary) =>
-    `<tr><td>${escapeHtml(s.name)}</td>` +
-    [s.deterministic.nll, s.mc.nll, s.deterministic.accuracy, s.mc.accuracy, s.deterministic.ece, s.mc.ece]
-      .map((x, i) => `<td>${i === 2 || i === 3 ? pct(x) : f3(x)}</td>`)
-      .join('') +
-    OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => `<td>${f3(s.ood[set][k])}</td>`)).join('') +
-    `</tr>`;
-  const oodHead = OOD_SETS.flatMap((set) => OOD_SCORES.map((k) => `<th>AUROC ${set}: ${k}</th>`)).join('');
-  const html =
-    `<p>Each run's best-epoch weights on its test images: deterministic (dropout off) and the mean of ` +
-    `${options.samples.at(-1)} Monte Carlo dropout samples (rl.inference.mcPredict); out-of-distribution ` +
-    `sets: the test digits rotated 90° and uniform noise. Means over seeds.</p>` +
-    `<table><thead><tr><th>model</th><th>NLL det.</th><th>NLL MC</th><th>acc. det.</th><th>acc. MC</th>` +
-    `<th>ECE det.</th><th>ECE MC</th>${oodHead}</tr></thead><tbody>${summaries.map(row).join('')}</tbody></table>` +
-    said.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const said = summaries.flatMap((s) => variantConclusions(s, setup));
+  const u = nllUnit(setup.nll);
+  const num = (title: string): Column => ({ title, num: true });
+  const columns = [
+    'model',
+    ...[`${u.name} det.`, `${u.name} MC`, 'acc. det.', 'acc. MC', 'ECE det.', 'ECE MC'].map(num),
+    ...setup.oodSets.flatMap(({ key }) => OOD_SCORES.map((k) => num(`AUROC ${key}: ${k}`))),
+  ];
+  const rows = summaries.map((s): Cell[] => [
+    s.name,
+    f3(s.deterministic.nll * u.scale),
+    f3(s.mc.nll * u.scale),
+    pct(s.deterministic.accuracy),
+    pct(s.mc.accuracy),
+    f3(s.deterministic.ece),
+    f3(s.mc.ece),
+    ...setup.oodSets.flatMap(({ key }) => OOD_SCORES.map((k) => f3(s.ood[key]![k]))),
+  ]);
   return {
-    id: 'mc-dropout',
-    title: 'Monte Carlo dropout: calibration, OOD detection, samples',
-    html,
-    figures: [reliabilityFigure(variants), samplesFigure(summaries)],
+    id: setup.experiment,
+    title: setup.title,
+    html: tableSectionHtml(setup.intro, { columns, rows }, said),
+    figures: [reliabilityFigure(variants), samplesFigure(summaries, setup.nll)],
     conclusions: said,
   };
 }

@@ -5,11 +5,13 @@
  * digits; then the report's section (./mc-dropout-section.ts) scores each run's best weights with
  * rl.inference.mcPredict against the deterministic net: accuracy, NLL, calibration (ECE and a
  * reliability diagram), out-of-distribution detection (rotated digits, noise) and quality
- * against the number of samples.
+ * against the number of samples. The character model's counterpart: ./mc-dropout-charlm.ts.
  */
 import type { ExperimentDefinition } from '../definition.js';
 
 const DROPOUT = 0.5;
+/** The sample counts of the quality-against-samples curve; the last is the MC mean's S. */
+export const MC_SAMPLES = [1, 2, 4, 8, 16, 32];
 
 export const mcDropout: ExperimentDefinition = {
   name: 'mc-dropout',
@@ -41,11 +43,29 @@ export const mcDropout: ExperimentDefinition = {
     title: 'Monte Carlo dropout on MNIST: calibration, out-of-distribution detection, samples',
     metric: 'accuracy',
     // Loaded when the report is written: it imports TensorFlow.js, which `--help` and `list` must not.
-    section: async (input) =>
-      (await import('./mc-dropout-section.js')).mcDropoutSection(input, {
-        samples: [1, 2, 4, 8, 16, 32],
-        bins: 10,
-        seed: 1,
-      }),
+    section: async (input) => {
+      const [{ mcDropoutSection }, { evaluateMc }] = await Promise.all([
+        import('./mc-dropout-section.js'),
+        import('./mc-evaluation.js'),
+      ]);
+      return mcDropoutSection(
+        input,
+        { samples: MC_SAMPLES, bins: 10, seed: 1 },
+        {
+          experiment: 'mc-dropout',
+          title: 'Monte Carlo dropout: calibration, OOD detection, samples',
+          intro:
+            `Each run's best-epoch weights on its test images: deterministic (dropout off) and the mean of ` +
+            `${MC_SAMPLES.at(-1)} Monte Carlo dropout samples (rl.inference.mcPredict); out-of-distribution ` +
+            `sets: the test digits rotated 90° and uniform noise. Means over seeds.`,
+          evaluate: evaluateMc,
+          oodSets: [
+            { key: 'rotated', words: 'digits rotated 90°' },
+            { key: 'noise', words: 'uniform noise' },
+          ],
+          nll: 'nats',
+        },
+      );
+    },
   },
 };
