@@ -142,11 +142,13 @@ function normOf(
   const batchInference = n.kind === 'batch' && n.training !== true;
   const m = n.moving;
   if (batchInference) {
-    if (m === undefined) throw new Error(`${op}: batch-norm inference (training false) needs moving statistics`);
+    if (m === undefined)
+      throw new Error(`${op}: batch-norm inference (training false) needs moving statistics`);
     const rows = m.meanX.shape[0];
     want.push(['moving.meanX', m.meanX, [rows, F]], ['moving.varianceX', m.varianceX, [rows, F]]);
     want.push(['moving.meanH', m.meanH, [rows, F]], ['moving.varianceH', m.varianceH, [rows, F]]);
-    if (cell) want.push(['moving.meanC', m.meanC, [rows, units]], ['moving.varianceC', m.varianceC, [rows, units]]);
+    if (cell)
+      want.push(['moving.meanC', m.meanC, [rows, units]], ['moving.varianceC', m.varianceC, [rows, units]]);
   }
   for (const [name, t, shape] of want) {
     if (t === undefined) throw new Error(`${op}: normalization.${name} is missing`);
@@ -163,7 +165,10 @@ function normOf(
           meanH: f32(op, 'moving.meanH', m.meanH),
           varianceH: f32(op, 'moving.varianceH', m.varianceH),
           ...(cell
-            ? { meanC: f32(op, 'moving.meanC', m.meanC!), varianceC: f32(op, 'moving.varianceC', m.varianceC!) }
+            ? {
+                meanC: f32(op, 'moving.meanC', m.meanC!),
+                varianceC: f32(op, 'moving.varianceC', m.varianceC!),
+              }
             : {}),
         }
       : undefined;
