@@ -28,7 +28,7 @@ const NORMS: Norm[] = [
   { normalization: 'layer', layerNormScope: 'gate' },
   { normalization: 'batch' },
 ];
-const REGULARIZERS: Record<string, object>[] = [
+const REGULARIZERS: Record<string, number | string>[] = [
   { dropout: 0.2, recurrentDropout: 0.3, recurrentDropoutMode: 'gal' },
   { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta' },
 ];
@@ -61,10 +61,10 @@ function run(
   const layer = layerOf(cell, norm, reg);
   const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 3);
   const w = tf.randomNormal([B, T, H], 0, 1, 'float32', 4);
-  layer.build(x.shape);
+  layer.build([B, T, D]);
   tf.tidy(() => {
     for (const v of layer.weights)
-      if (/gamma|beta/.test(v.name)) v.write(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', 11));
+      if (/gamma|beta/.test(v.name)) v.write(tf.randomUniform(v.shape as number[], 0.5, 1.5, 'float32', 11));
   });
   const f = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar;
   const { value, grads } = tf.variableGrads(
@@ -104,7 +104,7 @@ describe.skipIf(initial !== 'native')('normalized layers: native kernels vs the 
       for (const norm of NORMS) {
         const layer = layerOf(cell, norm, REGULARIZERS[0]!);
         const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 3);
-        layer.build(x.shape);
+        layer.build([B, T, D]);
         const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
         const step = () => {
           const { value, grads } = tf.variableGrads(

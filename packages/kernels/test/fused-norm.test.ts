@@ -133,7 +133,8 @@ function runNorm(
     ...normNames.map((k) => (n as unknown as Record<string, tf.Tensor>)[k]!),
   ];
   let stats: SequenceNormStats | Record<string, Float32Array> | undefined;
-  const call = (ts: tf.Tensor[]) => {
+  type Outputs = { sequence: tf.Tensor; h: tf.Tensor; c?: tf.Tensor };
+  const call = (ts: tf.Tensor[]): Outputs => {
     const inputs = { ...c } as Record<string, unknown>;
     const norm = { ...n } as Record<string, unknown>;
     inputNames.forEach((k, i) => (inputs[k] = ts[i]));
@@ -144,7 +145,7 @@ function runNorm(
         ? fusedLstmSequence(impl!, { ...(inputs as unknown as LstmSequenceInputs), normalization: nn })
         : fusedGruSequence(impl!, { ...(inputs as unknown as GruSequenceInputs), normalization: nn });
       stats = o.batchStats;
-      return o as { sequence: tf.Tensor; h: tf.Tensor; c?: tf.Tensor };
+      return o;
     }
     if (lstm) {
       const oracle = lstmOracle(nn, H, T);
