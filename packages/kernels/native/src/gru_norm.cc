@@ -81,6 +81,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
     const Part p = part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
     const bool mine = M > 0 && nu > 0;
+    std::vector<float> zhb(H);  // this row's zoneout keeps
     for (int k = 0; k < T; k++) {
       const size_t kb = (size_t)k * B;
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
@@ -127,14 +128,12 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           float* hn = c.HS + (kb + b) * H + BH;
           const float* cm = cand_row_of(c, k, b);
           const float s = step_keep_of(c, k, b);
+          if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb.data());
           for (int j = u0; j < u1; j++) {
             const float z = gk[j], cand = gk[2 * H + j];
             const float hnew = z * hp[j] + (1.0f - z) * (cm ? cand * cm[j] : cand);
             float hz = hnew;
-            if (c.zh.mode) {
-              const float d = zone_keep(c.zh, c, k, b, j);
-              hz = d * hp[j] + (1.0f - d) * hnew;
-            }
+            if (c.zh.mode) hz = zhb[j] * hp[j] + (1.0f - zhb[j]) * hnew;
             if (c.stepMask) hz = s * hz + (1.0f - s) * hp[j];
             hn[j] = hz;
             if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;
@@ -171,6 +170,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     const Part p = part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
+    std::vector<float> zhb(H);  // this row's zoneout keeps
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       float* dhu = DHU + kb * G3;
@@ -184,14 +184,14 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
           float* dHp = c.dHp + (size_t)b * H;
           float* dz = c.tmp2 + (size_t)b * H;
           const float s = step_keep_of(c, k, b);
+          if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb.data());
           for (int j = u0; j < u1; j++) {
             float dh = dH[j];
             float dPrev = dh * (1.0f - s);
             dh *= s;
             if (c.zh.mode) {
-              const float d = zone_keep(c.zh, c, k, b, j);
-              dPrev += dh * d;
-              dh *= 1.0f - d;
+              dPrev += dh * zhb[j];
+              dh *= 1.0f - zhb[j];
             }
             const float z = g[j], r = g[H + j], cand = g[2 * H + j], cmv = cm ? cm[j] : 1.0f;
             const float dZ = dh * (hp[j] - cand * cmv);

@@ -37,6 +37,8 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   pool.run([&](int tid, int nt) {
     const Part p = part(ln, B, H, bw, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
+    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
+    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     const bool mine = M > 0 && nu > 0;
     for (int k = 0; k < T; k++) {
       if (!mine) {
@@ -105,17 +107,13 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         float* hn = c.HS + o + BH;
         const float* ct = CT + (size_t)b * H;
         const float s = step_keep_of(c, k, b);
+        if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
+        if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
         for (int j = u0; j < u1; j++) {
           const float ht = gk[3 * H + j] * pc[j];
           float cz = ct[j], hz = ht;
-          if (c.zc.mode) {
-            const float d = zone_keep(c.zc, c, k, b, j);
-            cz = d * cp[j] + (1.0f - d) * ct[j];
-          }
-          if (c.zh.mode) {
-            const float d = zone_keep(c.zh, c, k, b, j);
-            hz = d * hp[j] + (1.0f - d) * ht;
-          }
+          if (c.zc.mode) cz = zcb[j] * cp[j] + (1.0f - zcb[j]) * ct[j];
+          if (c.zh.mode) hz = zhb[j] * hp[j] + (1.0f - zhb[j]) * ht;
           if (c.stepMask) {
             cz = s * cz + (1.0f - s) * cp[j];
             hz = s * hz + (1.0f - s) * hp[j];
@@ -157,6 +155,8 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     const Part p = part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
+    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
+    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
@@ -167,20 +167,20 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
           float* dC = c.dC + (size_t)b * H;
           float* dHp = c.dHp + (size_t)b * H;
           const float s = step_keep_of(c, k, b);
+          if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
+          if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
           for (int j = u0; j < u1; j++) {
             float dh = dH[j], dc = dC[j];
             float dhPrev = dh * (1.0f - s), dcPrev = dc * (1.0f - s);
             dh *= s;
             dc *= s;
             if (c.zh.mode) {
-              const float d = zone_keep(c.zh, c, k, b, j);
-              dhPrev += dh * d;
-              dh *= 1.0f - d;
+              dhPrev += dh * zhb[j];
+              dh *= 1.0f - zhb[j];
             }
             if (c.zc.mode) {
-              const float d = zone_keep(c.zc, c, k, b, j);
-              dcPrev += dc * d;
-              dc *= 1.0f - d;
+              dcPrev += dc * zcb[j];
+              dc *= 1.0f - zcb[j];
             }
             const float pcv = c.PC[o + j], o_ = g[3 * H + j];
             DYC[o + j] = dh * o_ * dact(c.act, pcv);

@@ -66,22 +66,31 @@ inline float dact(int code, float y) {
   }
 }
 
-// Keep weight d of a zoneout at (step k, row b, unit j): the scalar twin of kernels.inc's zone_d.
-inline float zone_keep(const Zone& z, const SeqCtx& c, int k, int b, int j) {
+// Keep weights d of a zoneout at step k, row b, units [j0, j1) into d[j]: the scalar twin of
+// kernels.inc's zone_d (the mode switched once per row, so the caller's element loop vectorises).
+inline void zone_row(const Zone& z, const SeqCtx& c, int k, int b, int j0, int j1, float* d) {
   switch (z.mode) {
-    case abi::ZONEOUT_MASK:
-      return z.mask[((size_t)k * c.B + b) * c.H + j];
+    case abi::ZONEOUT_MASK: {
+      const float* m = z.mask + ((size_t)k * c.B + b) * c.H;
+      for (int j = j0; j < j1; j++) d[j] = m[j];
+      return;
+    }
     case abi::ZONEOUT_EXPECTATION:
-      return z.rate;
+      for (int j = j0; j < j1; j++) d[j] = z.rate;
+      return;
     case abi::ZONEOUT_SEEDED: {
-      uint32_t u = (uint32_t)(((uint32_t)k * (uint32_t)c.B + (uint32_t)b) * (uint32_t)c.H + (uint32_t)j) * 0x9e3779b9u + z.key;
-      u = (u ^ (u >> 16)) * 0x85ebca6bu;
-      u = (u ^ (u >> 13)) * 0xc2b2ae35u;
-      u = u ^ (u >> 16);
-      return (u >> 8) < z.threshold ? 1.0f : 0.0f;
+      const uint32_t base = ((uint32_t)k * (uint32_t)c.B + (uint32_t)b) * (uint32_t)c.H;
+      for (int j = j0; j < j1; j++) {
+        uint32_t u = (base + (uint32_t)j) * 0x9e3779b9u + z.key;
+        u = (u ^ (u >> 16)) * 0x85ebca6bu;
+        u = (u ^ (u >> 13)) * 0xc2b2ae35u;
+        u = u ^ (u >> 16);
+        d[j] = (u >> 8) < z.threshold ? 1.0f : 0.0f;
+      }
+      return;
     }
     default:
-      return 0.0f;
+      for (int j = j0; j < j1; j++) d[j] = 0.0f;
   }
 }
 
