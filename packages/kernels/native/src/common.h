@@ -73,7 +73,8 @@ inline const float* rec_row(const SeqCtx& c, int k, int b) {
 // stale: every user writes a buffer before reading it. Slots 0–9 belong to the drivers (one call at
 // a time per thread; 8 and 9 hold the seeded dropout masks, 16 the state-gradient norm sums), 10
 // to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
-// (conv.cc), 15 to the pooling gradients (pool.cc); at most 24 slots (scratch.cc).
+// (conv.cc), 15 to the pooling gradients (pool.cc), 17–18 to the normalised sequence
+// kernels (lstm_norm.cc, gru_norm.cc); at most 24 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).

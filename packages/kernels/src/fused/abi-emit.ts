@@ -14,6 +14,8 @@ import {
   NATIVE_CALL_CELL,
   NATIVE_FLOATS,
   NATIVE_INTS,
+  NORM_KIND,
+  NORM_SCOPE,
   OPTIMIZER_KIND,
   POOL_OP,
   UNARY_CODE,
@@ -85,6 +87,8 @@ export function emitNativeHeader(): string {
   codes('Zoneout modes (ZONEOUT_MODE).', 'ZONEOUT', ZONEOUT_MODE);
   codes('Ops of pool2d (POOL_OP).', 'POOL', POOL_OP);
   codes('Ops of depthwise2d (DEPTHWISE_OP).', 'DEPTHWISE', DEPTHWISE_OP);
+  codes('Normalisation kinds (NORM_KIND).', 'NORM', NORM_KIND);
+  codes('Layer-norm scopes (NORM_SCOPE).', 'NORM_SCOPE', NORM_SCOPE);
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
   slots('Slots of the ints argument of the conv2d calls (CONV_INTS).', 'CONV', CONV_INTS);

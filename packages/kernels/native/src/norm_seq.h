@@ -1,0 +1,330 @@
+// Normalisation inside the fused LSTM and GRU (layer norm, recurrent batch norm): the per-call
+// context and the helpers shared by lstm_norm.cc and gru_norm.cc. Design, slots and tape layouts:
+// NORM_KIND in src/fused/abi.ts; semantics: packages/core/src/layers/recurrent/step-normalization.ts.
+// Kept apart from the un-normalised drivers (lstm.cc, gru.cc), whose bits do not change.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "seq_util.h"
+
+namespace regulab {
+
+// What a normalised call adds to SeqCtx (null pointers where its kind has none).
+struct NormCtx {
+  int kind = abi::NORM_NONE, scope = abi::NORM_SCOPE_FUSED, maxSteps = 0;
+  bool training = false;
+  float eps = 1e-3f;
+  const float *gx = nullptr, *gh = nullptr, *gc = nullptr, *bc = nullptr;  // γ_x, γ_h [G·H]; γ_c, β_c [H]
+  const float *mmx = nullptr, *mvx = nullptr, *mmh = nullptr, *mvh = nullptr, *mmc = nullptr, *mvc = nullptr;
+  float *nx = nullptr, *nh = nullptr, *nc = nullptr;  // x̂ tapes [T·B, F]
+  float *rx = nullptr, *rh = nullptr, *rc = nullptr;  // rstd tapes: LN [T·B, blocks], BN [T, F]
+  float *bmx = nullptr, *bvx = nullptr, *bmh = nullptr, *bvh = nullptr, *bmc = nullptr, *bvc = nullptr;
+  float *dgx = nullptr, *dgh = nullptr, *dgc = nullptr, *dbc = nullptr;
+  bool layer() const { return kind == abi::NORM_LAYER; }
+  bool per_gate() const { return scope == abi::NORM_SCOPE_GATE; }
+  // Batch norm inference reads moving statistics row min(k, maxSteps − 1).
+  int moving_row(int k) const { return std::min(k, maxSteps - 1); }
+};
+
+// ---------------------------------------------------------------- element-wise helpers
+// v ← act(v) over n floats: sigmoid and tanh through the ISA table's vector routines, the rest here.
+inline void act_inplace(const IsaTable& t, int code, float* v, int n) {
+  if (n <= 0) return;
+  switch (code) {
+    case abi::ACTIVATION_SIGMOID:
+      t.unary(abi::UNARY_SIGMOID, v, v, n);
+      return;
+    case abi::ACTIVATION_TANH:
+      t.unary(abi::UNARY_TANH, v, v, n);
+      return;
+    case abi::ACTIVATION_HARD_SIGMOID:
+      for (int i = 0; i < n; i++) v[i] = std::min(std::max(v[i] * 0.2f + 0.5f, 0.0f), 1.0f);
+      return;
+    case abi::ACTIVATION_RELU:
+      for (int i = 0; i < n; i++) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+      return;
+    default:
+      return;
+  }
+}
+
+// The activation's derivative from its output y.
+inline float dact(int code, float y) {
+  switch (code) {
+    case abi::ACTIVATION_SIGMOID:
+      return y * (1.0f - y);
+    case abi::ACTIVATION_TANH:
+      return 1.0f - y * y;
+    case abi::ACTIVATION_HARD_SIGMOID:
+      return y > 0.0f && y < 1.0f ? 0.2f : 0.0f;
+    case abi::ACTIVATION_RELU:
+      return y > 0.0f ? 1.0f : 0.0f;
+    default:
+      return 1.0f;
+  }
+}
+
+// Keep weights d of a zoneout at step k, row b, units [j0, j1) into d[j]: the scalar twin of
+// kernels.inc's zone_d (the mode switched once per row, so the caller's element loop vectorises).
+inline void zone_row(const Zone& z, const SeqCtx& c, int k, int b, int j0, int j1, float* d) {
+  switch (z.mode) {
+    case abi::ZONEOUT_MASK: {
+      const float* m = z.mask + ((size_t)k * c.B + b) * c.H;
+      for (int j = j0; j < j1; j++) d[j] = m[j];
+      return;
+    }
+    case abi::ZONEOUT_EXPECTATION:
+      for (int j = j0; j < j1; j++) d[j] = z.rate;
+      return;
+    case abi::ZONEOUT_SEEDED: {
+      const uint32_t base = ((uint32_t)k * (uint32_t)c.B + (uint32_t)b) * (uint32_t)c.H;
+      for (int j = j0; j < j1; j++) {
+        uint32_t u = (base + (uint32_t)j) * 0x9e3779b9u + z.key;
+        u = (u ^ (u >> 16)) * 0x85ebca6bu;
+        u = (u ^ (u >> 13)) * 0xc2b2ae35u;
+        u = u ^ (u >> 16);
+        d[j] = (u >> 8) < z.threshold ? 1.0f : 0.0f;
+      }
+      return;
+    }
+    default:
+      for (int j = j0; j < j1; j++) d[j] = 0.0f;
+  }
+}
+
+inline float step_keep_of(const SeqCtx& c, int k, int b) {
+  return c.stepMask ? c.stepMask[(size_t)b * c.T + c.time_of(k)] : 1.0f;
+}
+inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
+  if (!c.candMask) return nullptr;
+  return c.candMask + ((c.candPerStep ? (size_t)k * c.B : 0) + b) * c.H;
+}
+
+// ---------------------------------------------------------------- layer norm, one row
+// Sums over a row in 8 interleaved partial sums combined in a fixed tree: a single accumulator is
+// one long chain of dependent adds (measured: layer norm doubled the forward time of a charlm
+// LSTM step), while these vectorise; the order depends only on n, never on the thread count.
+constexpr int LANES = 8;
+inline float combine(const float* s) {
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+// Σ a[i]
+inline float row_sum(const float* a, int n) {
+  float s[LANES] = {};
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) s[l] += a[i + l];
+  for (int l = 0; i < n; i++, l++) s[l] += a[i];
+  return combine(s);
+}
+// Σ (a[i] − m)²
+inline float row_sq_dev(const float* a, float m, int n) {
+  float s[LANES] = {};
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) {
+      const float d = a[i + l] - m;
+      s[l] += d * d;
+    }
+  for (int l = 0; i < n; i++, l++) {
+    const float d = a[i] - m;
+    s[l] += d * d;
+  }
+  return combine(s);
+}
+
+// Blocks 0..count−1 (H values each) of one row: v → x̂ = (v − μ)·rstd, rstd per block into rs.
+// Groups: each block ('gate') or all count blocks ('fused'). Two passes (mean, then deviations).
+inline void ln_fwd_row(const float* v, float* xh, float* rs, int count, int H, bool per_gate, float eps) {
+  const int gs = per_gate ? 1 : count, n = gs * H;
+  for (int g0 = 0; g0 < count; g0 += gs) {
+    const float* a = v + (size_t)g0 * H;
+    float* x = xh + (size_t)g0 * H;
+    const float mean = row_sum(a, n) / (float)n;
+    const float r = 1.0f / std::sqrt(row_sq_dev(a, mean, n) / (float)n + eps);
+    for (int i = 0; i < n; i++) x[i] = (a[i] - mean) * r;
+    for (int g = 0; g < gs; g++) rs[g0 + g] = r;
+  }
+}
+
+// Backward of ln_fwd_row: dy (gradient of y = γ ⊙ x̂ + β) → out = ∂v (may alias dy or xh):
+// with g = dy ⊙ γ over a group of n, ∂v = rstd·(g − mean(g) − x̂·mean(g ⊙ x̂)).
+inline void ln_bwd_row(const float* dy, const float* xh, const float* rs, const float* gamma, float* out, int count,
+                       int H, bool per_gate) {
+  const int gs = per_gate ? 1 : count, n = gs * H;
+  for (int g0 = 0; g0 < count; g0 += gs) {
+    const size_t o = (size_t)g0 * H;
+    const float *d = dy + o, *x = xh + o, *ga = gamma + o;
+    float s1[LANES] = {}, s2[LANES] = {};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+      for (int l = 0; l < LANES; l++) {
+        const float g = d[i + l] * ga[i + l];
+        s1[l] += g;
+        s2[l] += g * x[i + l];
+      }
+    for (int l = 0; i < n; i++, l++) {
+      const float g = d[i] * ga[i];
+      s1[l] += g;
+      s2[l] += g * x[i];
+    }
+    const float m1 = combine(s1) / (float)n, m2 = combine(s2) / (float)n, r = rs[g0];
+    for (int j = 0; j < n; j++) out[o + j] = r * (d[j] * ga[j] - m1 - x[j] * m2);
+  }
+}
+
+// ---------------------------------------------------------------- batch norm, one step
+// Features [j0, j1) of a [B, ·] block (v rows of stride ldv, x̂ rows of stride ldx): training uses
+// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs.
+// Every column is summed over b = 0..B−1 in order, whoever owns it.
+inline void bn_fwd_cols(const float* v, int ldv, float* xh, int ldx, int B, int j0, int j1, float eps, bool training,
+                        const float* mm, const float* mv, float* rs, float* bm, float* bv) {
+  const int n = j1 - j0;
+  if (n <= 0) return;
+  std::vector<float> mean(n, 0.f), var(n, 0.f);
+  if (training) {
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) mean[j] += v[(size_t)b * ldv + j0 + j];
+    for (int j = 0; j < n; j++) mean[j] /= (float)B;
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) {
+        const float d = v[(size_t)b * ldv + j0 + j] - mean[j];
+        var[j] += d * d;
+      }
+    for (int j = 0; j < n; j++) var[j] /= (float)B;
+  } else {
+    for (int j = 0; j < n; j++) {
+      mean[j] = mm[j0 + j];
+      var[j] = mv[j0 + j];
+    }
+  }
+  for (int j = 0; j < n; j++) {
+    rs[j0 + j] = 1.0f / std::sqrt(var[j] + eps);
+    if (bm) bm[j0 + j] = mean[j];
+    if (bv) bv[j0 + j] = var[j];
+  }
+  for (int b = 0; b < B; b++)
+    for (int j = 0; j < n; j++)
+      xh[(size_t)b * ldx + j0 + j] = (v[(size_t)b * ldv + j0 + j] - mean[j]) * rs[j0 + j];
+}
+
+// Backward of bn_fwd_cols into out (rows of stride ldo; may alias dy or xh; accumulate adds):
+// training ∂v = rstd·(g − mean_b(g) − x̂·mean_b(g ⊙ x̂)) with g = dy ⊙ γ; inference ∂v = rstd·g.
+inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1,
+                        const float* gamma, const float* rs, bool training, float* out, int ldo, bool accumulate) {
+  const int n = j1 - j0;
+  if (n <= 0) return;
+  std::vector<float> m1(n, 0.f), m2(n, 0.f);
+  if (training) {
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) {
+        const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
+        m1[j] += g;
+        m2[j] += g * xh[(size_t)b * ldx + j0 + j];
+      }
+    for (int j = 0; j < n; j++) {
+      m1[j] /= (float)B;
+      m2[j] /= (float)B;
+    }
+  }
+  for (int b = 0; b < B; b++)
+    for (int j = 0; j < n; j++) {
+      const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
+      const float d = rs[j0 + j] * (g - m1[j] - xh[(size_t)b * ldx + j0 + j] * m2[j]);
+      float* o = out + (size_t)b * ldo + j0 + j;
+      *o = accumulate ? *o + d : d;
+    }
+}
+
+// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) over `rows` rows (strides lda, ldb), columns split over
+// the pool, each summed in row order (the same bits on any thread count).
+inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(n, nt, tid, 1, j0, j1);
+    for (int j = j0; j < j1; j++) out[j] = 0.f;
+    for (int r = 0; r < rows; r++) {
+      const float* ar = a + (size_t)r * lda;
+      const float* br = b ? b + (size_t)r * ldb : nullptr;
+      for (int j = j0; j < j1; j++) out[j] += br ? ar[j] * br[j] : ar[j];
+    }
+  });
+}
+
+// N(v) of a whole [T·B, G·H] quantity at once (the input projections, before the loop), rows
+// (layer norm) or features (batch norm) split over the pool: x̂ → xh, rstd → rs, batch statistics
+// → bm, bv (batch norm training); then out = γ ⊙ x̂ + bias (bias null: 0).
+inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float* v, float* xh, float* rs,
+                           const float* gamma, const float* mm, const float* mv, float* bm, float* bv,
+                           const float* bias, float* out, Pool& pool) {
+  const int B = c.B, T = c.T, F = G * c.H;
+  const size_t TB = (size_t)T * B;
+  pool.run([&](int tid, int nt) {
+    if (n.layer()) {
+      int r0, r1;
+      split_range((int)TB, nt, tid, 1, r0, r1);
+      for (int r = r0; r < r1; r++) {
+        const size_t o = (size_t)r * F;
+        ln_fwd_row(v + o, xh + o, rs + (size_t)r * G, G, c.H, n.per_gate(), n.eps);
+        for (int i = 0; i < F; i++) out[o + i] = gamma[i] * xh[o + i] + (bias ? bias[i] : 0.f);
+      }
+      return;
+    }
+    int j0, j1;
+    split_range(F, nt, tid, 1, j0, j1);
+    for (int k = 0; k < T; k++) {
+      const size_t o = (size_t)k * B * F;
+      const int row = n.training ? 0 : n.moving_row(k);
+      bn_fwd_cols(v + o, F, xh + o, F, B, j0, j1, n.eps, n.training, mm ? mm + (size_t)row * F : nullptr,
+                  mv ? mv + (size_t)row * F : nullptr, rs + (size_t)k * F, bm ? bm + (size_t)k * F : nullptr,
+                  bv ? bv + (size_t)k * F : nullptr);
+      for (int b = 0; b < B; b++)
+        for (int j = j0; j < j1; j++)
+          out[o + (size_t)b * F + j] = gamma[j] * xh[o + (size_t)b * F + j] + (bias ? bias[j] : 0.f);
+    }
+  });
+}
+
+// Backward of norm_all_steps: dy [T·B, G·H] (rows of stride ldy) → ∂v into out (may alias xh).
+inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* xh,
+                               const float* rs, const float* gamma, float* out, Pool& pool) {
+  const int B = c.B, T = c.T, F = G * c.H;
+  const size_t TB = (size_t)T * B;
+  pool.run([&](int tid, int nt) {
+    if (n.layer()) {
+      int r0, r1;
+      split_range((int)TB, nt, tid, 1, r0, r1);
+      for (int r = r0; r < r1; r++)
+        ln_bwd_row(dy + (size_t)r * ldy, xh + (size_t)r * F, rs + (size_t)r * G, gamma, out + (size_t)r * F, G, c.H,
+                   n.per_gate());
+      return;
+    }
+    int j0, j1;
+    split_range(F, nt, tid, 1, j0, j1);
+    for (int k = 0; k < T; k++)
+      bn_bwd_cols(dy + (size_t)k * B * ldy, ldy, xh + (size_t)k * B * F, F, B, j0, j1, gamma, rs + (size_t)k * F,
+                  n.training, out + (size_t)k * B * F, F, false);
+  });
+}
+
+// ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).
+inline void dx_from(const IsaTable& t, const SeqCtx& c, int G, const float* dxw, const float* wt, Pool& pool) {
+  if (c.D == 0) return;
+  const int GH = G * c.H;
+  pool.run([&](int tid, int nt) {
+    int k0, k1;
+    split_range(c.T, nt, tid, 1, k0, k1);
+    for (int k = k0; k < k1; k++)
+      gate_panels(t, c.B, GH, dxw + (size_t)k * c.B * GH, GH, wt, GH, 0, c.D, c.D, c.dx + (size_t)c.time_of(k) * c.D,
+                  c.T * c.D, false);
+  });
+}
+
+void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool);
+void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool);
+void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool);
+void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool);
+
+}  // namespace regulab
