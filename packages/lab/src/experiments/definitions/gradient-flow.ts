@@ -98,7 +98,7 @@ export const gradientFlowPmnist = gradientFlow('pmnist', 'permuted MNIST (1×100
 /**
  * The character model: a 1 × 128 LSTM on Brown (embedding 16), windows of 100 characters (the
  * zoneout paper's char-PTB length) in 32 streams over the first 32,000 training characters,
- * Adam 0.01, clip 1, 12 epochs; 5,000 characters of validation and test.
+ * Adam 0.01, clip 1, 8 epochs; 5,000 characters of validation and test.
  */
 export const gradientFlowCharlm = gradientFlow('charlm', 'character LSTM on Brown (1×128, 100 steps)', {
   default: {
@@ -113,7 +113,7 @@ export const gradientFlowCharlm = gradientFlow('charlm', 'character LSTM on Brow
       lr: 0.01,
       clip: 1,
       patience: 0,
-      epochs: 12,
+      epochs: 8,
       trainChars: 32_000,
       evalTokens: 5_000,
       evalBatch: 50,
