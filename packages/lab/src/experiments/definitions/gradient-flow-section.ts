@@ -20,13 +20,7 @@ import { type Cell, paragraphsHtml, tableSectionHtml } from '../../report/sectio
 import type { Figure } from '../../report/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import type { BySeed } from './seed-values.js';
-import {
-  changeText,
-  meanText,
-  overSeeds,
-  type PairedRatio,
-  ratioText,
-} from './activation-values.js';
+import { changeText, meanText, overSeeds, type PairedRatio, ratioText } from './activation-values.js';
 import { stateFigure } from './state-figures.js';
 import {
   type Curve,
