@@ -113,7 +113,7 @@ describe('regulab run gradient-flow-pmnist --preset quick --seeds 2', () => {
       );
     const values = lastEpoch(rowsOf(dir, 'none', 'state-gradients')[0]!);
     expect(perStep(values, 'lstm_0', 'train', 'h')).toHaveLength(28); // the quick preset: 28 pixels per step
-    // c_T feeds no later step: its gradient is 0, and the reach of c is taken to its largest norm.
+    // c_T feeds no later step: its gradient is 0, and the reach of c is taken to c_{T−1}'s.
     expect(perStep(values, 'lstm_0', 'train', 'c').at(-1)).toBe(0);
     const conclusions = summary.conclusions;
     for (const state of ['h', 'c'] as const) {
@@ -243,7 +243,9 @@ describe('per-step helpers', () => {
     expect(perStep(values, 'l', 'train', 'h')).toEqual([1, 4]);
     expect(perStep(values, 'l', 'inference', 'h')).toEqual([]);
     expect(stateLayers(values)).toEqual(['l']);
-    expect(reachOf([0.01, 0.1, 1, 0])).toBe(0.01);
+    expect(reachOf([0.01, 0.1, 1, 0])).toBe(0.01); // c: the last step's norm is 0, T' = T − 1
+    expect(reachOf([2, 1, 0.5])).toBe(4); // grows on the way back
+    expect(reachOf([0, 0])).toBeNaN();
     expect(stepReaching([1, 5, 9.5, 10], 0.9)).toBe(3);
     expect(stepReaching([], 0.9)).toBeNull();
     const r = (ratio: number, low: number | null, high: number | null) => ({

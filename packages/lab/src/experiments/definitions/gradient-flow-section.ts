@@ -3,8 +3,9 @@
  * state-gradients` (‖∂L/∂h_t‖, ‖∂L/∂c_t‖ at every step t for a loss at the last step T;
  * ../../probes/state-gradients.ts). For each variant, state s ∈ {h, c} and mode:
  *
- *   reach_s = ‖∂L/∂s_1‖ / max_t ‖∂L/∂s_t‖      the share of the largest gradient norm along the
- *                                              sequence that reaches the first step (reachOf),
+ *   reach_s = ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖           the share of the gradient next to the loss that
+ *                                              reaches the first step (T' = T for h, T − 1 for c:
+ *                                              reachOf),
  *
  * after the last epoch, and each variant's reach over the baseline's, paired over seeds (ratios,
  * ./activation-values.ts). The folklore "zoneout lets gradients flow further back" (Krueger et
@@ -37,14 +38,20 @@ import {
 export const PROBE = 'state-gradients';
 
 /**
- * The reach of a curve of gradient norms over the steps: ‖∂L/∂s_1‖ / max_t ‖∂L/∂s_t‖ (the largest
- * norm is ∂L/∂h_T's for h; for c it is at T − 1 or earlier, since c_T itself feeds no later step
- * and h_T is taken before the hook sees c_T, so ∂L/∂c_T = 0).
+ * The last step (1-based) whose gradient norm is not 0: the loss's own step T for h; T − 1 for
+ * c, since c_T feeds no later step and h_T is computed before the hook sees c_T (∂L/∂c_T = 0).
  */
-export const reachOf = (c: readonly number[]): number => c[0]! / Math.max(...c);
+export function lossStep(c: readonly number[]): number {
+  for (let k = c.length - 1; k >= 0; k--) if (c[k]! > 0) return k + 1;
+  return 0;
+}
 
-/** The 1-based step of a curve's largest value. */
-const peakStep = (c: readonly number[]): number => c.indexOf(Math.max(...c)) + 1;
+/**
+ * The reach of a curve of gradient norms over the steps: ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ with T' =
+ * lossStep(c), the share of the gradient next to the loss that arrives at the first step (above 1
+ * when it grows on the way back); NaN when every norm is 0.
+ */
+export const reachOf = (c: readonly number[]): number => c[0]! / c[lossStep(c) - 1]!;
 
 /** A variant compared with another by the folklore: zoneout against none or against dropout. */
 export interface FlowClaim {
@@ -95,15 +102,12 @@ export function gradientFlowSection(
       const inf: Curve = { layer, mode: 'inference', state };
       const base = reach(baseline, train);
       const baseReach = geo(base);
-      const curve = meanCurve(of(baseline), 'last', train).map((p) => p.value);
-      if (baseReach !== null && curve.length > 1) {
-        const peak = peakStep(curve);
+      const end = lossStep(meanCurve(of(baseline), 'last', train).map((p) => p.value));
+      if (baseReach !== null && end > 1)
         said.push(
-          `${q(baseline)}${where}, training mode after the last epoch: ‖∂L/∂${state}_1‖ is ${sci(baseReach)} of the largest ‖∂L/∂${state}_t‖ (at t = ${peak} of ${curve.length}` +
-            (peak > 1 ? `; a factor ${(baseReach ** (1 / (peak - 1))).toFixed(3)} per step back` : '') +
-            `, geometric mean over seeds).`,
+          `${q(baseline)}${where}, training mode after the last epoch: ‖∂L/∂${state}_1‖ / ‖∂L/∂${state}_${end}‖ = ${sci(baseReach)} ` +
+            `(a factor ${(baseReach ** (1 / (end - 1))).toFixed(3)} per step back, geometric mean over seeds).`,
         );
-      }
       for (const v of variants.filter((v) => v !== baseline && base.size > 0)) {
         const r = ratioOverSeeds(reach(v, train), base);
         if (r === null) continue;
@@ -137,7 +141,7 @@ export function gradientFlowSection(
             v,
             state,
             mode,
-            norm((x) => Math.max(...x)),
+            norm((x) => x[lossStep(x) - 1] ?? NaN),
             norm((x) => x[0]!),
             sci(geo(reach(v, c, 'start'))),
             sci(geo(reach(v, c))),
@@ -147,8 +151,8 @@ export function gradientFlowSection(
     }
   }
   const html = tableSectionHtml(
-    `Norms of the gradient of the loss at the last step with respect to the states: the largest over the steps and at step 1, on the probe batch ` +
-      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / max_t ‖∂L/∂s_t‖ (geometric mean over seeds) ` +
+    `Norms of the gradient of the loss at the last step with respect to the states next to the loss (step T' below) and at step 1, on the probe batch ` +
+      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ (T' = T for h, T − 1 for c; geometric mean over seeds) ` +
       `before training and after the last epoch, and over ${q(baseline)}'s (paired over seeds, 95% CI).`,
     {
       columns: [
@@ -156,7 +160,7 @@ export function gradientFlowSection(
         'variant',
         'state',
         'mode',
-        { title: 'max_t ‖∂L/∂s_t‖', num: true },
+        { title: "‖∂L/∂s_T'‖", num: true },
         { title: '‖∂L/∂s_1‖', num: true },
         { title: 'reach before training', num: true },
         { title: 'reach, last epoch', num: true },
@@ -204,9 +208,9 @@ function figures(
     id: 'gradient-reach-over-training',
     title: `‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ over training, ${task} (${layer})`,
     caption:
-      'The share of the largest gradient norm along the sequence that reaches the first step, against training time: mean over seeds, log scale; training mode (solid) and inference (dashed).',
+      'The share of the gradient at the last step that reaches the first step, against training time: mean over seeds, log scale; training mode (solid) and inference (dashed).',
     xTitle: 'Training time (epochs)',
-    yTitle: '‖∂L/∂h_1‖ / max_t ‖∂L/∂h_t‖',
+    yTitle: '‖∂L/∂h_1‖ / ‖∂L/∂h_T‖',
     variants,
     aggregate: true,
     points: variants.flatMap((variant) =>
