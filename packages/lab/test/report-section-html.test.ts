@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paragraphsHtml, tableHtml, tableSectionHtml } from '../src/report/section-html.js';
+import { listHtml, paragraphsHtml, tableHtml, tableSectionHtml } from '../src/report/section-html.js';
 
 describe('section HTML (report/section-html.ts)', () => {
   it('writes one header row and one row per data row, numeric columns marked', () => {
@@ -31,6 +31,11 @@ describe('section HTML (report/section-html.ts)', () => {
       /^<p>Means over &lt;3&gt; seeds\.<\/p><div class="table-wrap">.*<\/div><p>one\.<\/p><p>two\.<\/p>$/,
     );
     expect(paragraphsHtml([])).toBe('');
+  });
+
+  it('writes a list with one escaped item per sentence', () => {
+    expect(listHtml(['a < b.', 'c.'])).toBe('<ul><li>a &lt; b.</li><li>c.</li></ul>');
+    expect(listHtml([])).toBe('<ul></ul>');
   });
 
   it('refuses a row whose length differs from the columns, naming the row', () => {

@@ -8,6 +8,8 @@ import { activationsProbe } from './activations.js';
 import { dropoutRatesProbe } from './dropout-rates.js';
 import { gradientsProbe } from './gradients.js';
 import type { ProbeName } from './names.js';
+import { stateGradientsProbe } from './state-gradients.js';
+import { stateVarianceProbe } from './state-variance.js';
 
 export { PROBE_NAMES, type ProbeName } from './names.js';
 
@@ -15,6 +17,8 @@ const FACTORIES: Record<ProbeName, (context: ProbeContext) => TrainingProbe> = {
   'dropout-rates': dropoutRatesProbe,
   gradients: gradientsProbe,
   activations: activationsProbe,
+  'state-variance': stateVarianceProbe,
+  'state-gradients': stateGradientsProbe,
 };
 
 /** The probes named `names`, in that order (each once). */

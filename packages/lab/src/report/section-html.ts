@@ -41,6 +41,11 @@ export function paragraphsHtml(sentences: readonly string[]): string {
   return sentences.map((s) => `<p>${escapeHtml(s)}</p>`).join('');
 }
 
+/** A bulleted list, one item per sentence, escaped. */
+export function listHtml(items: readonly string[]): string {
+  return `<ul>${items.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`;
+}
+
 /** A section's HTML: the introduction (plain text), the table, then the conclusions. */
 export function tableSectionHtml(
   intro: string,

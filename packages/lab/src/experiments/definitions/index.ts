@@ -12,11 +12,13 @@ import { concreteDropout } from './concrete-dropout.js';
 import { dropoutRate } from './dropout-rate.js';
 import { dropoutXDecay } from './dropout-x-decay.js';
 import { earlyStopping } from './early-stopping.js';
+import { gradientFlowCharlm, gradientFlowPmnist } from './gradient-flow.js';
 import { l1VsL2 } from './l1-vs-l2.js';
 import { mcDropout } from './mc-dropout.js';
 import { mcDropoutCharlm } from './mc-dropout-charlm.js';
 import { rnnDropoutPlacement } from './rnn-dropout-placement.js';
 import { variance } from './variance.js';
+import { varianceOverTime } from './variance-over-time.js';
 import { zoneoutPaper } from './zoneout-paper.js';
 
 export const DEFINITIONS: readonly ExperimentDefinition[] = [
@@ -32,6 +34,9 @@ export const DEFINITIONS: readonly ExperimentDefinition[] = [
   batchNormDropout,
   concreteDropout,
   zoneoutPaper,
+  varianceOverTime,
+  gradientFlowPmnist,
+  gradientFlowCharlm,
   dropoutRate,
   earlyStopping,
 ];

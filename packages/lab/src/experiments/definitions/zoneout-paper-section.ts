@@ -4,8 +4,8 @@
  * configs where it depends on them (data, epochs, batch, pixels per step, seeds) and stated where
  * it is the lab's (zoneout masks, RMSProp's decay).
  */
-import { escapeHtml } from '../../report/html.js';
 import { readRun } from '../../report/index.js';
+import { listHtml, paragraphsHtml, tableHtml } from '../../report/section-html.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { type BySeed, metricBySeed } from './seed-values.js';
 
@@ -85,19 +85,17 @@ export function zoneoutPaperSection(input: ReportSectionInput): ExperimentSectio
   const said = rows
     .filter((r) => r.ours !== '—' && r.paper !== '—')
     .map((r) => `“${r.v.name}”: test accuracy ${r.ours}% here against the paper's ${r.paper}%.`);
-  const table =
-    `<table><thead><tr><th>variant</th><th>what</th><th>test accuracy %, here</th><th>paper (full MNIST)</th></tr></thead><tbody>` +
-    rows
-      .map(
-        (r) =>
-          `<tr><td>${escapeHtml(r.v.name)}</td><td>${escapeHtml(r.v.label)}</td><td>${escapeHtml(r.ours)}</td><td>${r.paper}</td></tr>`,
-      )
-      .join('') +
-    `</tbody></table>`;
   const html =
-    table +
-    `<p>Differences of setup from the paper (Krueger et al., ICLR 2017, table 1):</p><ul>` +
-    differences.map((d) => `<li>${escapeHtml(d)}</li>`).join('') +
-    `</ul>`;
+    tableHtml(
+      [
+        'variant',
+        'what',
+        { title: 'test accuracy %, here', num: true },
+        { title: 'paper (full MNIST)', num: true },
+      ],
+      rows.map((r) => [r.v.name, r.v.label, r.ours, r.paper]),
+    ) +
+    paragraphsHtml(['Differences of setup from the paper (Krueger et al., ICLR 2017, table 1):']) +
+    listHtml(differences);
   return { id: 'zoneout-paper', title: "Beside the paper's table", html, conclusions: said };
 }
