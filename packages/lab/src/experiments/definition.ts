@@ -16,6 +16,7 @@
  */
 import type { ExperimentName, OptionValues } from '../config/options.js';
 import type { PresetName } from './presets.js';
+import type { Progress } from '../train/progress.js';
 import type { MetricName, ReportSection, SeedMeasure, SeedStatistics } from '../report/index.js';
 
 /** The tasks an experiment can train (each has its own options and presets). */
@@ -101,6 +102,8 @@ export interface ReportSectionInput {
    * the numbers it computed beside the report (`<reportDir>/<experiment>.json`).
    */
   reportDir: string;
+  /** Where a section that computes for long (evaluating every run) shows how far it is. */
+  progress?: Progress;
 }
 
 /** An experiment, declared as data (see the module doc). */

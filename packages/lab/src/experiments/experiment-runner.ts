@@ -68,10 +68,12 @@ export async function continueExperiment(dir: string, opts: JobOptions): Promise
   );
   const seeds = jobSeeds(job);
   const workers = opts.workers ?? defaultWorkers(pending.length);
+  const names =
+    job.variants.map((v) => v.name).join(', ') + (job.seeds ? ` × seeds ${seeds.join(', ')}` : '');
   opts.log?.(
-    `${runs.length} runs (${pending.length} to train, ${Math.min(workers, pending.length)} at a time): ` +
-      job.variants.map((v) => v.name).join(', ') +
-      (job.seeds ? ` × seeds ${seeds.join(', ')}` : ''),
+    pending.length === 0
+      ? `${runs.length} runs (${names}): already complete; writing the report again`
+      : `${runs.length} runs (${pending.length} to train, ${Math.min(workers, pending.length)} at a time): ${names}`,
   );
   await runAll(
     pending.map((r) => r.dir),
@@ -80,7 +82,8 @@ export async function continueExperiment(dir: string, opts: JobOptions): Promise
   ).catch((e: unknown) => {
     throw e instanceof InterruptedError ? new InterruptedError(paths.dir) : e; // resume the whole job
   });
-  const report = await writeExperimentReport(definition, job, paths.dir, paths.report);
+  // A report section may evaluate every run (mc-dropout): its progress shows on the bar.
+  const report = await writeExperimentReport(definition, job, paths.dir, paths.report, opts.progress);
   const multi = job.seeds !== undefined;
   const summary: JobSummary = {
     runDir: paths.dir,

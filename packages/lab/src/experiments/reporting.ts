@@ -13,6 +13,7 @@ import {
   seedReportStatistics,
   writeSeedReport,
 } from '../report/index.js';
+import type { Progress } from '../train/progress.js';
 import type { ExperimentDefinition, ExperimentSection, ReportSectionInput } from './definition.js';
 import { type ExperimentJobConfig, jobRuns } from './experiment-config.js';
 
@@ -29,13 +30,14 @@ export async function writeRunReport(
  * The report of an experiment job in `dir`: with one seed, the report of its variants' runs side
  * by side (as `regulab report` would write it); with more, the multi-seed report (mean ± sd, 95%
  * intervals, what the seeds support). The definition's own section, if any, comes after the
- * conclusions in both.
+ * conclusions in both. `progress` shows how far a section that computes for long is.
  */
 export async function writeExperimentReport(
   definition: ExperimentDefinition,
   job: ExperimentJobConfig,
   dir: string,
   outFile: string,
+  progress?: Progress,
 ): Promise<{ conclusions: string[]; statistics: SeedStatistics | null }> {
   const runs = jobRuns(job, dir);
   const variants = job.variants.map((v) => ({
@@ -44,7 +46,12 @@ export async function writeExperimentReport(
     runs: runs.filter((r) => r.variant === v.name).map((r) => ({ seed: r.seed, dir: r.dir })),
   }));
   const section = async (statistics: SeedStatistics | null): Promise<ExperimentSection[]> => {
-    const input: ReportSectionInput = { variants, statistics, reportDir: dirname(resolve(outFile)) };
+    const input: ReportSectionInput = {
+      variants,
+      statistics,
+      reportDir: dirname(resolve(outFile)),
+      progress,
+    };
     return definition.report.section ? [await definition.report.section(input)] : [];
   };
   const split = (sections: ExperimentSection[]) => ({

@@ -73,8 +73,12 @@ export function reverseWindows(inputs: Int32Array, length: number): Int32Array {
   return out;
 }
 
-/** Evaluates the character model trained in `runDir`. */
-export async function evaluateCharlmMc(runDir: string, opts: McEvaluationOptions): Promise<McEvaluation> {
+/** Evaluates the character model trained in `runDir`; `done` counts its forward passes (scoreMc). */
+export async function evaluateCharlmMc(
+  runDir: string,
+  opts: McEvaluationOptions,
+  done?: (passes: number) => void,
+): Promise<McEvaluation> {
   const trained = await loadTrainedLm(runDir);
   try {
     const { config, corpus } = trained;
@@ -118,6 +122,7 @@ export async function evaluateCharlmMc(runDir: string, opts: McEvaluationOptions
         predictionsPerItem: T,
         deterministic,
         mc,
+        done,
       },
       opts,
     );

@@ -20,7 +20,14 @@ import { CONFIG, type Figure } from '../../report/index.js';
 import { type Cell, type Column, tableSectionHtml } from '../../report/section-html.js';
 import { mean, pairedDifference, type PairedDifference } from '../../stats/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
-import { type McEvaluation, type McEvaluationOptions, OOD_SCORES, type OodScore } from './mc-scores.js';
+import { keptEvaluations, runDigest } from './mc-kept-evaluations.js';
+import {
+  type McEvaluation,
+  type McEvaluationOptions,
+  OOD_SCORES,
+  type OodScore,
+  scoringPasses,
+} from './mc-scores.js';
 
 /** What differs between the experiments that share this section. */
 export interface McSectionSetup {
@@ -29,8 +36,12 @@ export interface McSectionSetup {
   title: string;
   /** The first paragraph: what was evaluated on what. */
   intro: string;
-  /** Evaluates one run directory. */
-  evaluate(runDir: string, options: McEvaluationOptions): Promise<McEvaluation>;
+  /** Evaluates one run directory, telling `done` of its forward passes as they are made. */
+  evaluate(
+    runDir: string,
+    options: McEvaluationOptions,
+    done?: (passes: number) => void,
+  ): Promise<McEvaluation>;
   /** The out-of-distribution sets, in order: their key in McEvaluation.ood and their name in sentences. */
   oodSets: readonly { key: string; words: string }[];
   /** 'nats' (NLL as computed) or 'bpc' (bits per character: NLL / ln 2). */
@@ -41,7 +52,8 @@ export interface McSectionSetup {
 export interface McVariantRuns {
   name: string;
   label: string;
-  runs: { seed: number; evaluation: McEvaluation }[];
+  /** `digest`: which weights were evaluated (./mc-kept-evaluations.ts), so a rewrite reuses it. */
+  runs: { seed: number; digest?: string; evaluation: McEvaluation }[];
 }
 
 /** What `<reportDir>/mc-dropout.json` holds. */
@@ -247,20 +259,44 @@ function samplesFigure(summaries: readonly McVariantSummary[], nll: McSectionSet
   };
 }
 
-/** Evaluates every run of `input` and writes the section (see the module doc). */
+/**
+ * Evaluates every run of `input` and writes the section (see the module doc). A run whose
+ * evaluation the numbers file already keeps (same options, same weights) is not evaluated again;
+ * the others' forward passes advance `input.progress`.
+ */
 export async function mcDropoutSection(
   input: ReportSectionInput,
   options: McEvaluationOptions,
   setup: McSectionSetup,
 ): Promise<ExperimentSection> {
+  const file = join(input.reportDir, `${setup.experiment}.json`);
+  const kept = keptEvaluations(file, options);
+  const digests = new Map(input.variants.flatMap((v) => v.runs.map((r) => [r.dir, runDigest(r.dir)])));
+  const toEvaluate = [...digests.values()].filter((d) => !kept.has(d)).length;
+  const progress = input.progress;
+  let passes = 0;
+  if (toEvaluate > 0)
+    progress?.start(
+      toEvaluate * scoringPasses(options, setup.oodSets.length),
+      `MC evaluation of ${toEvaluate} run(s)`,
+    );
+  const done = (n: number) => progress?.update((passes += n));
   const variants: McVariantRuns[] = [];
-  for (const v of input.variants) {
-    const runs = [];
-    for (const r of v.runs) runs.push({ seed: r.seed, evaluation: await setup.evaluate(r.dir, options) });
-    variants.push({ name: v.name, label: v.label, runs });
+  try {
+    for (const v of input.variants) {
+      const runs = [];
+      for (const r of v.runs) {
+        const digest = digests.get(r.dir)!;
+        const evaluation = kept.get(digest) ?? (await setup.evaluate(r.dir, options, done));
+        runs.push({ seed: r.seed, digest, evaluation });
+      }
+      variants.push({ name: v.name, label: v.label, runs });
+    }
+  } finally {
+    if (toEvaluate > 0) progress?.stop();
   }
   const numbers: McDropoutNumbers = { options, variants };
-  writeJson(join(input.reportDir, `${setup.experiment}.json`), numbers);
+  writeJson(file, numbers);
   const summaries = variants.map(summarizeVariant);
   const said = summaries.flatMap((s) => variantConclusions(s, setup));
   const u = nllUnit(setup.nll);

@@ -22,8 +22,15 @@ export type OodSet = (typeof OOD_SETS)[number];
 const BATCH_SIZE = 2048;
 const SIDE = 28;
 
-/** Evaluates the classifier trained in `runDir` (an `mnist` run: flat 28×28 images). */
-export async function evaluateMc(runDir: string, opts: McEvaluationOptions): Promise<McEvaluation> {
+/**
+ * Evaluates the classifier trained in `runDir` (an `mnist` run: flat 28×28 images); `done` counts
+ * its forward passes (scoreMc).
+ */
+export async function evaluateMc(
+  runDir: string,
+  opts: McEvaluationOptions,
+  done?: (passes: number) => void,
+): Promise<McEvaluation> {
   const trained = await loadTrainedClassifier(runDir);
   try {
     if (trained.config.experiment !== 'mnist')
@@ -57,7 +64,7 @@ export async function evaluateMc(runDir: string, opts: McEvaluationOptions): Pro
       noise: noiseImages(test.count, opts.seed),
     };
     return scoreMc(
-      { test: test.x, ood, labels: test.y, classes: 10, predictionsPerItem: 1, deterministic, mc },
+      { test: test.x, ood, labels: test.y, classes: 10, predictionsPerItem: 1, deterministic, mc, done },
       opts,
     );
   } finally {

@@ -65,16 +65,39 @@ export interface McScoringInput<X> {
   deterministic(x: X): Float32Array;
   /** The MC mean of `samples` samples and its uncertainty scores. */
   mc(x: X, samples: number): McOutputs;
+  /** Told after each predictor call how many forward passes it made (see scoringPasses). */
+  done?: (passes: number) => void;
+}
+
+/**
+ * The forward passes of one scoreMc call over its input sets (the test set and `oodSets` others):
+ * one deterministic pass and S MC samples per set, and the smaller S of the curve on the test set.
+ * What a progress bar of the evaluation counts.
+ */
+export function scoringPasses(opts: McEvaluationOptions, oodSets: number): number {
+  const S = opts.samples.at(-1)!;
+  const curve = opts.samples.filter((s) => s !== S).reduce((a, b) => a + b, 0);
+  return (1 + oodSets) * (1 + S) + curve;
 }
 
 /** Scores a model on its test inputs and out-of-distribution sets (see the module doc). */
 export function scoreMc<X>(input: McScoringInput<X>, opts: McEvaluationOptions): McEvaluation {
   const { classes, labels } = input;
   const S = opts.samples.at(-1)!;
-  const detTest = input.deterministic(input.test);
-  const mcTest = input.mc(input.test, S);
+  const deterministic = (x: X) => {
+    const p = input.deterministic(x);
+    input.done?.(1);
+    return p;
+  };
+  const mc = (x: X, samples: number) => {
+    const out = input.mc(x, samples);
+    input.done?.(samples);
+    return out;
+  };
+  const detTest = deterministic(input.test);
+  const mcTest = mc(input.test, S);
   const bySamples = opts.samples.map((s) => {
-    const c = calibration(s === S ? mcTest.mean : input.mc(input.test, s).mean, labels, classes, opts.bins);
+    const c = calibration(s === S ? mcTest.mean : mc(input.test, s).mean, labels, classes, opts.bins);
     return { samples: s, accuracy: c.accuracy, nll: c.nll, ece: c.ece };
   });
   const perItem = (x: Float32Array) => itemMeans(x, input.predictionsPerItem);
@@ -86,7 +109,7 @@ export function scoreMc<X>(input: McScoringInput<X>, opts: McEvaluationOptions):
   const inScores = scores(detTest, mcTest);
   const ood = Object.fromEntries(
     Object.entries(input.ood).map(([set, x]) => {
-      const outScores = scores(input.deterministic(x), input.mc(x, S));
+      const outScores = scores(deterministic(x), mc(x, S));
       return [set, Object.fromEntries(OOD_SCORES.map((k) => [k, auroc(outScores[k], inScores[k])]))];
     }),
   ) as McEvaluation['ood'];
