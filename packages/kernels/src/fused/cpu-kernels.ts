@@ -320,7 +320,7 @@ export function installCpuKernels(
   );
   replace(
     'Softmax',
-    softmaxKernel(() => original('Softmax')),
+    softmaxKernel(unary, () => original('Softmax')),
   );
   for (const name of Object.keys(COMPARISONS) as ComparisonName[])
     replace(

@@ -8,9 +8,11 @@
  * generic broadcasting loops, with four full-size intermediate arrays; in Monte Carlo prediction of
  * the character model (`npm run bench -- --case mc-predict`) that was about half of the CPU time.
  *
- * Bits: the same float32 roundings as tfjs's kernel (x − m rounded to float32, Math.exp of it
- * rounded to float32, the row sum accumulated in float64 then rounded, the quotient rounded), so
- * the result equals tfjs's exactly; NaN in a row gives NaN (tfjs's Max lets NaN win).
+ * The exponentials go through a UnaryOp (the native addon's vector exp, or ./js-elementwise.ts's
+ * Math.exp loop): with the plain-JS one the roundings are tfjs's (x − m rounded to float32, Math.exp
+ * of it rounded to float32, the row sum accumulated in float64 then rounded, the quotient rounded)
+ * and the result equals tfjs's bit for bit; the native exp is within 1e-6 relative of Math.exp
+ * (./cpu-math-kernels.ts), and so is y. NaN in a row gives NaN (tfjs's Max lets NaN win).
  *
  * Shapes: logits [..., V] → y [..., V]. Inference and training alike; the gradient is tfjs's own
  * (mul, sum, sub of y and dy), which runs on Regulab's element-wise kernels. float32 inputs of at
@@ -18,30 +20,40 @@
  * runs tfjs's kernel. Installed by ./cpu-kernels.ts.
  */
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
+import { UNARY_CODE, type UnaryOp } from './impl.js';
+import { jsUnary } from './js-elementwise.js';
 import { peekValues, takeF32 } from './recycled-outputs.js';
 
-/** y = softmax of each row of `width` values of x (numerically stable; see the file comment). */
-export function softmaxRows(x: Float32Array, out: Float32Array, width: number): void {
-  const f = Math.fround;
+/**
+ * y = softmax of each row of `width` values of x (numerically stable; see the file comment), in
+ * three passes: x − row max into `out`, exp of all of `out` in place through `unary` (one call),
+ * then each row divided by its sum.
+ */
+export function softmaxRows(
+  x: Float32Array,
+  out: Float32Array,
+  width: number,
+  unary: UnaryOp = jsUnary,
+): void {
   for (let o = 0; o < x.length; o += width) {
     let m = x[o];
     for (let j = 1; j < width; j++) {
       const v = x[o + j];
       if (v > m || v !== v) m = v; // NaN wins, as in tfjs's Max
     }
+    for (let j = 0; j < width; j++) out[o + j] = x[o + j] - m; // rounded to float32, as tfjs's Sub
+  }
+  unary(UNARY_CODE.Exp, out, out);
+  for (let o = 0; o < x.length; o += width) {
     let s = 0;
-    for (let j = 0; j < width; j++) {
-      const e = f(Math.exp(f(x[o + j] - m)));
-      out[o + j] = e;
-      s += e;
-    }
-    const total = f(s);
+    for (let j = 0; j < width; j++) s += out[o + j];
+    const total = Math.fround(s); // tfjs's Sum: float64 accumulation, float32 result
     for (let j = 0; j < width; j++) out[o + j] = out[o + j] / total;
   }
 }
 
-/** The CPU kernel of Softmax (inputs {logits}, attrs {dim}); `fallback` is tfjs's. */
-export function softmaxKernel(fallback: () => KernelFunc): KernelFunc {
+/** The CPU kernel of Softmax (inputs {logits}, attrs {dim}), exp through `unary`; `fallback` is tfjs's. */
+export function softmaxKernel(unary: UnaryOp, fallback: () => KernelFunc): KernelFunc {
   return (args) => {
     const { logits } = args.inputs as Inputs;
     const { dim } = args.attrs as { dim: number };
@@ -54,7 +66,7 @@ export function softmaxKernel(fallback: () => KernelFunc): KernelFunc {
     const xv = peekValues(backend, logits!);
     if (!(xv instanceof Float32Array)) return fallback()(args);
     const out = takeF32(xv.length);
-    softmaxRows(xv, out, width);
+    softmaxRows(xv, out, width, unary);
     return backend.makeTensorInfo([...logits!.shape], 'float32', out);
   };
 }
