@@ -1,5 +1,6 @@
 /**
- * Softmax over the last axis for tfjs's CPU backend, one row at a time in plain JavaScript:
+ * Softmax over the last axis for tfjs's CPU backend in plain JavaScript over the typed arrays (the
+ * exponentials in one call to the installed UnaryOp):
  *
  *     m = max_j x_j,   e_j = exp(x_j − m),   y_j = e_j / Σ_k e_k
  *
@@ -8,11 +9,11 @@
  * generic broadcasting loops, with four full-size intermediate arrays; in Monte Carlo prediction of
  * the character model (`npm run bench -- --case mc-predict`) that was about half of the CPU time.
  *
- * The exponentials go through a UnaryOp (the native addon's vector exp, or ./js-elementwise.ts's
- * Math.exp loop): with the plain-JS one the roundings are tfjs's (x − m rounded to float32, Math.exp
- * of it rounded to float32, the row sum accumulated in float64 then rounded, the quotient rounded)
- * and the result equals tfjs's bit for bit; the native exp is within 1e-6 relative of Math.exp
- * (./cpu-math-kernels.ts), and so is y. NaN in a row gives NaN (tfjs's Max lets NaN win).
+ * Roundings are tfjs's (x − m rounded to float32, its exp rounded to float32, the row sum
+ * accumulated in float64 then rounded, the quotient rounded), so with Math.exp as the UnaryOp the
+ * result equals tfjs's bit for bit. The installed exps (the native addon's vector exp, or
+ * ./js-elementwise.ts's polynomial) are within 1e-6 relative of Math.exp after rounding, and so is
+ * y (test/cpu-softmax-kernel.test.ts). NaN in a row gives NaN (tfjs's Max lets NaN win).
  *
  * Shapes: logits [..., V] → y [..., V]. Inference and training alike; the gradient is tfjs's own
  * (mul, sum, sub of y and dy), which runs on Regulab's element-wise kernels. float32 inputs of at
