@@ -13,6 +13,8 @@ import { backend, cpuKernels, fusedImpl, setKernelBackend } from '../src/index.j
 const a = tf.randomNormal([33, 300], 0, 1, 'float32', 1);
 const b = tf.randomNormal([300, 47], 0, 1, 'float32', 2);
 const tfjsKernel = tf.getKernel('BatchMatMul', 'cpu')!.kernelFunc;
+const tfjsSoftmax = tf.getKernel('Softmax', 'cpu')!.kernelFunc;
+const softmaxKernel = () => tf.getKernel('Softmax', 'cpu')!.kernelFunc;
 const tfjsProduct = Array.from(tf.tidy(() => tf.matMul(a, b).dataSync()));
 
 const matMulKernel = () => tf.getKernel('BatchMatMul', 'cpu')!.kernelFunc;
@@ -34,6 +36,7 @@ describe('cpuKernels()', () => {
     expect(cpuKernels(true)).toBe(true);
     expect(cpuKernels()).toBe(true);
     expect(matMulKernel()).not.toBe(tfjsKernel);
+    expect(softmaxKernel()).not.toBe(tfjsSoftmax);
     const sgemm = fusedImpl()!.sgemm!;
     const fast = Array.from(
       sgemm(a.dataSync() as Float32Array, b.dataSync() as Float32Array, 33, 300, 47, false, false),
@@ -44,6 +47,7 @@ describe('cpuKernels()', () => {
   it("cpuKernels(false) restores tfjs's own: tf.matMul is tfjs's original product, also after setKernelBackend", () => {
     expect(cpuKernels(false)).toBe(false);
     expect(matMulKernel()).toBe(tfjsKernel);
+    expect(softmaxKernel()).toBe(tfjsSoftmax);
     expect(product()).toEqual(tfjsProduct);
     setKernelBackend('wasm');
     expect(cpuKernels()).toBe(false);

@@ -12,7 +12,8 @@
  * same in JavaScript), Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the
  * given Conv2dOps, or on the sgemm through ./sgemm-conv.ts), and the depthwise convolutions
  * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts;
- * Relu's gradient runs as one pass (./relu-grad.ts) instead of Step, Cast and Multiply.
+ * Relu's gradient runs as one pass (./relu-grad.ts) instead of Step, Cast and Multiply, and Softmax
+ * as one pass per row (./cpu-softmax-kernel.ts) instead of tfjs's Max, Sub, Exp, Sum and RealDiv.
  *
  * Only float32 products of rank 2, or rank 3 with equal batch sizes (or one of them 1), with no
  * activation other than linear or relu and at most a bias over the last axis go the fast way; anything
@@ -37,6 +38,7 @@ import {
 import type { BinaryOp, Conv2dOps, DepthwiseConv2dOps, Pool2dOps, Sgemm, UnaryOp } from './impl.js';
 import { jsPool2d } from './js-pool.js';
 import { installReluGrad, uninstallReluGrad } from './relu-grad.js';
+import { softmaxKernel } from './cpu-softmax-kernel.js';
 import { jsDepthwiseConv2d } from './js-depthwise.js';
 import { depthwiseKernels } from './cpu-depthwise-kernels.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
@@ -315,6 +317,10 @@ export function installCpuKernels(
   replace(
     'Step',
     stepKernel(() => original('Step')),
+  );
+  replace(
+    'Softmax',
+    softmaxKernel(unary, () => original('Softmax')),
   );
   for (const name of Object.keys(COMPARISONS) as ComparisonName[])
     replace(
