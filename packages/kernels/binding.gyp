@@ -11,6 +11,8 @@
         "native/src/elementwise.cc",
         "native/src/lstm.cc",
         "native/src/gru.cc",
+        "native/src/lstm_norm.cc",
+        "native/src/gru_norm.cc",
         "native/src/isa_select.cc",
         "native/src/isa_baseline.cc",
         "native/src/isa_avx2.cc",

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "b78c19e5b2df27e6";
+constexpr const char LAYOUT_HASH[] = "4bfc386f6acbf642";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -60,6 +60,17 @@ constexpr int ZONEOUT_EXPECTATION = 2;
 constexpr int ZONEOUT_SEEDED = 3;
 constexpr int ZONEOUT_COUNT = 4;
 
+// Normalisation kinds (NORM_KIND).
+constexpr int NORM_NONE = 0;
+constexpr int NORM_LAYER = 1;
+constexpr int NORM_BATCH = 2;
+constexpr int NORM_COUNT = 3;
+
+// Layer-norm scopes (NORM_SCOPE).
+constexpr int NORM_SCOPE_FUSED = 0;
+constexpr int NORM_SCOPE_GATE = 1;
+constexpr int NORM_SCOPE_COUNT = 2;
+
 // Slots of the ints argument (NATIVE_INTS).
 constexpr int INTS_BATCH = 0;
 constexpr int INTS_STEPS = 1;
@@ -76,12 +87,17 @@ constexpr int INTS_ZONEOUT_HIDDEN_MODE = 11;
 constexpr int INTS_ZONEOUT_HIDDEN_KEY = 12;
 constexpr int INTS_ZONEOUT_HIDDEN_THRESHOLD = 13;
 constexpr int INTS_RESET_AFTER = 14;
-constexpr int INTS_COUNT = 15;
+constexpr int INTS_NORM_KIND = 15;
+constexpr int INTS_NORM_SCOPE = 16;
+constexpr int INTS_NORM_TRAINING = 17;
+constexpr int INTS_NORM_MAX_STEPS = 18;
+constexpr int INTS_COUNT = 19;
 
 // Slots of the floats argument (NATIVE_FLOATS).
 constexpr int FLOATS_ZONEOUT_CELL_RATE = 0;
 constexpr int FLOATS_ZONEOUT_HIDDEN_RATE = 1;
-constexpr int FLOATS_COUNT = 2;
+constexpr int FLOATS_NORM_EPSILON = 2;
+constexpr int FLOATS_COUNT = 3;
 
 // Slots of the ints argument of the conv2d calls (CONV_INTS).
 constexpr int CONV_BATCH = 0;
@@ -113,7 +129,17 @@ constexpr int LSTM_CANDIDATE_MASK = 7;
 constexpr int LSTM_ZONEOUT_CELL_MASK = 8;
 constexpr int LSTM_ZONEOUT_HIDDEN_MASK = 9;
 constexpr int LSTM_STEP_MASK = 10;
-constexpr int LSTM_COUNT = 11;
+constexpr int LSTM_GAMMA_X = 11;
+constexpr int LSTM_GAMMA_H = 12;
+constexpr int LSTM_GAMMA_C = 13;
+constexpr int LSTM_BETA_C = 14;
+constexpr int LSTM_MOVING_MEAN_X = 15;
+constexpr int LSTM_MOVING_VARIANCE_X = 16;
+constexpr int LSTM_MOVING_MEAN_H = 17;
+constexpr int LSTM_MOVING_VARIANCE_H = 18;
+constexpr int LSTM_MOVING_MEAN_C = 19;
+constexpr int LSTM_MOVING_VARIANCE_C = 20;
+constexpr int LSTM_COUNT = 21;
 
 // Inputs of the GRU calls (NATIVE_BUFFERS.gru), the first bufs.
 constexpr int GRU_X = 0;
@@ -125,54 +151,96 @@ constexpr int GRU_RECURRENT_MASK = 5;
 constexpr int GRU_CANDIDATE_MASK = 6;
 constexpr int GRU_ZONEOUT_HIDDEN_MASK = 7;
 constexpr int GRU_STEP_MASK = 8;
-constexpr int GRU_COUNT = 9;
+constexpr int GRU_GAMMA_X = 9;
+constexpr int GRU_GAMMA_H = 10;
+constexpr int GRU_MOVING_MEAN_X = 11;
+constexpr int GRU_MOVING_VARIANCE_X = 12;
+constexpr int GRU_MOVING_MEAN_H = 13;
+constexpr int GRU_MOVING_VARIANCE_H = 14;
+constexpr int GRU_COUNT = 15;
 
 // Buffers of lstmForward after the lstm inputs (NATIVE_BUFFERS.lstmForward).
-constexpr int LSTM_FORWARD_SEQUENCE = 11;
-constexpr int LSTM_FORWARD_H = 12;
-constexpr int LSTM_FORWARD_C = 13;
-constexpr int LSTM_FORWARD_TAPE_GATES = 14;
-constexpr int LSTM_FORWARD_TAPE_HS = 15;
-constexpr int LSTM_FORWARD_TAPE_CS = 16;
-constexpr int LSTM_FORWARD_TAPE_PC = 17;
-constexpr int LSTM_FORWARD_COUNT = 18;
+constexpr int LSTM_FORWARD_SEQUENCE = 21;
+constexpr int LSTM_FORWARD_H = 22;
+constexpr int LSTM_FORWARD_C = 23;
+constexpr int LSTM_FORWARD_TAPE_GATES = 24;
+constexpr int LSTM_FORWARD_TAPE_HS = 25;
+constexpr int LSTM_FORWARD_TAPE_CS = 26;
+constexpr int LSTM_FORWARD_TAPE_PC = 27;
+constexpr int LSTM_FORWARD_TAPE_NORM_X = 28;
+constexpr int LSTM_FORWARD_TAPE_NORM_H = 29;
+constexpr int LSTM_FORWARD_TAPE_NORM_C = 30;
+constexpr int LSTM_FORWARD_TAPE_RSTD_X = 31;
+constexpr int LSTM_FORWARD_TAPE_RSTD_H = 32;
+constexpr int LSTM_FORWARD_TAPE_RSTD_C = 33;
+constexpr int LSTM_FORWARD_BATCH_MEAN_X = 34;
+constexpr int LSTM_FORWARD_BATCH_VARIANCE_X = 35;
+constexpr int LSTM_FORWARD_BATCH_MEAN_H = 36;
+constexpr int LSTM_FORWARD_BATCH_VARIANCE_H = 37;
+constexpr int LSTM_FORWARD_BATCH_MEAN_C = 38;
+constexpr int LSTM_FORWARD_BATCH_VARIANCE_C = 39;
+constexpr int LSTM_FORWARD_COUNT = 40;
 
 // Buffers of lstmBackward after the lstm inputs (NATIVE_BUFFERS.lstmBackward).
-constexpr int LSTM_BACKWARD_TAPE_GATES = 11;
-constexpr int LSTM_BACKWARD_TAPE_HS = 12;
-constexpr int LSTM_BACKWARD_TAPE_CS = 13;
-constexpr int LSTM_BACKWARD_TAPE_PC = 14;
-constexpr int LSTM_BACKWARD_D_SEQUENCE = 15;
-constexpr int LSTM_BACKWARD_DH = 16;
-constexpr int LSTM_BACKWARD_DC = 17;
-constexpr int LSTM_BACKWARD_DX = 18;
-constexpr int LSTM_BACKWARD_D_KERNEL = 19;
-constexpr int LSTM_BACKWARD_D_RECURRENT_KERNEL = 20;
-constexpr int LSTM_BACKWARD_D_BIAS = 21;
-constexpr int LSTM_BACKWARD_DH0 = 22;
-constexpr int LSTM_BACKWARD_DC0 = 23;
-constexpr int LSTM_BACKWARD_COUNT = 24;
+constexpr int LSTM_BACKWARD_TAPE_GATES = 21;
+constexpr int LSTM_BACKWARD_TAPE_HS = 22;
+constexpr int LSTM_BACKWARD_TAPE_CS = 23;
+constexpr int LSTM_BACKWARD_TAPE_PC = 24;
+constexpr int LSTM_BACKWARD_D_SEQUENCE = 25;
+constexpr int LSTM_BACKWARD_DH = 26;
+constexpr int LSTM_BACKWARD_DC = 27;
+constexpr int LSTM_BACKWARD_DX = 28;
+constexpr int LSTM_BACKWARD_D_KERNEL = 29;
+constexpr int LSTM_BACKWARD_D_RECURRENT_KERNEL = 30;
+constexpr int LSTM_BACKWARD_D_BIAS = 31;
+constexpr int LSTM_BACKWARD_DH0 = 32;
+constexpr int LSTM_BACKWARD_DC0 = 33;
+constexpr int LSTM_BACKWARD_TAPE_NORM_X = 34;
+constexpr int LSTM_BACKWARD_TAPE_NORM_H = 35;
+constexpr int LSTM_BACKWARD_TAPE_NORM_C = 36;
+constexpr int LSTM_BACKWARD_TAPE_RSTD_X = 37;
+constexpr int LSTM_BACKWARD_TAPE_RSTD_H = 38;
+constexpr int LSTM_BACKWARD_TAPE_RSTD_C = 39;
+constexpr int LSTM_BACKWARD_D_GAMMA_X = 40;
+constexpr int LSTM_BACKWARD_D_GAMMA_H = 41;
+constexpr int LSTM_BACKWARD_D_GAMMA_C = 42;
+constexpr int LSTM_BACKWARD_D_BETA_C = 43;
+constexpr int LSTM_BACKWARD_COUNT = 44;
 
 // Buffers of gruForward after the gru inputs (NATIVE_BUFFERS.gruForward).
-constexpr int GRU_FORWARD_SEQUENCE = 9;
-constexpr int GRU_FORWARD_H = 10;
-constexpr int GRU_FORWARD_TAPE_GATES = 11;
-constexpr int GRU_FORWARD_TAPE_HS = 12;
-constexpr int GRU_FORWARD_TAPE_UH = 13;
-constexpr int GRU_FORWARD_COUNT = 14;
+constexpr int GRU_FORWARD_SEQUENCE = 15;
+constexpr int GRU_FORWARD_H = 16;
+constexpr int GRU_FORWARD_TAPE_GATES = 17;
+constexpr int GRU_FORWARD_TAPE_HS = 18;
+constexpr int GRU_FORWARD_TAPE_UH = 19;
+constexpr int GRU_FORWARD_TAPE_NORM_X = 20;
+constexpr int GRU_FORWARD_TAPE_NORM_H = 21;
+constexpr int GRU_FORWARD_TAPE_RSTD_X = 22;
+constexpr int GRU_FORWARD_TAPE_RSTD_H = 23;
+constexpr int GRU_FORWARD_BATCH_MEAN_X = 24;
+constexpr int GRU_FORWARD_BATCH_VARIANCE_X = 25;
+constexpr int GRU_FORWARD_BATCH_MEAN_H = 26;
+constexpr int GRU_FORWARD_BATCH_VARIANCE_H = 27;
+constexpr int GRU_FORWARD_COUNT = 28;
 
 // Buffers of gruBackward after the gru inputs (NATIVE_BUFFERS.gruBackward).
-constexpr int GRU_BACKWARD_TAPE_GATES = 9;
-constexpr int GRU_BACKWARD_TAPE_HS = 10;
-constexpr int GRU_BACKWARD_TAPE_UH = 11;
-constexpr int GRU_BACKWARD_D_SEQUENCE = 12;
-constexpr int GRU_BACKWARD_DH = 13;
-constexpr int GRU_BACKWARD_DX = 14;
-constexpr int GRU_BACKWARD_D_KERNEL = 15;
-constexpr int GRU_BACKWARD_D_RECURRENT_KERNEL = 16;
-constexpr int GRU_BACKWARD_D_BIAS = 17;
-constexpr int GRU_BACKWARD_DH0 = 18;
-constexpr int GRU_BACKWARD_COUNT = 19;
+constexpr int GRU_BACKWARD_TAPE_GATES = 15;
+constexpr int GRU_BACKWARD_TAPE_HS = 16;
+constexpr int GRU_BACKWARD_TAPE_UH = 17;
+constexpr int GRU_BACKWARD_D_SEQUENCE = 18;
+constexpr int GRU_BACKWARD_DH = 19;
+constexpr int GRU_BACKWARD_DX = 20;
+constexpr int GRU_BACKWARD_D_KERNEL = 21;
+constexpr int GRU_BACKWARD_D_RECURRENT_KERNEL = 22;
+constexpr int GRU_BACKWARD_D_BIAS = 23;
+constexpr int GRU_BACKWARD_DH0 = 24;
+constexpr int GRU_BACKWARD_TAPE_NORM_X = 25;
+constexpr int GRU_BACKWARD_TAPE_NORM_H = 26;
+constexpr int GRU_BACKWARD_TAPE_RSTD_X = 27;
+constexpr int GRU_BACKWARD_TAPE_RSTD_H = 28;
+constexpr int GRU_BACKWARD_D_GAMMA_X = 29;
+constexpr int GRU_BACKWARD_D_GAMMA_H = 30;
+constexpr int GRU_BACKWARD_COUNT = 31;
 
 }  // namespace abi
 }  // namespace regulab

@@ -22,6 +22,7 @@
 #include "common.h"
 #include "conv.h"
 #include "elementwise.h"
+#include "norm_seq.h"
 #include "thread_pool.h"
 
 #if defined(__GLIBC__)
@@ -138,6 +139,49 @@ static void parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
               buf(a, lstm ? abi::LSTM_ZONEOUT_HIDDEN_MASK : abi::GRU_ZONEOUT_HIDDEN_MASK));
 }
 
+// Reads the normalisation's ints, ε and input buffers (abi::LSTM_GAMMA_X.. or abi::GRU_GAMMA_X..).
+static void parse_norm(const Napi::CallbackInfo& info, NormCtx& n, bool lstm) {
+  const int32_t* p = info[0].As<Napi::Int32Array>().Data();
+  const double* f = info[1].As<Napi::Float64Array>().Data();
+  Napi::Array a = info[2].As<Napi::Array>();
+  n.kind = p[abi::INTS_NORM_KIND];
+  if (n.kind == abi::NORM_NONE) return;
+  n.scope = p[abi::INTS_NORM_SCOPE];
+  n.training = p[abi::INTS_NORM_TRAINING] != 0;
+  n.maxSteps = p[abi::INTS_NORM_MAX_STEPS];
+  n.eps = (float)f[abi::FLOATS_NORM_EPSILON];
+  n.gx = buf(a, lstm ? abi::LSTM_GAMMA_X : abi::GRU_GAMMA_X);
+  n.gh = buf(a, lstm ? abi::LSTM_GAMMA_H : abi::GRU_GAMMA_H);
+  n.mmx = buf(a, lstm ? abi::LSTM_MOVING_MEAN_X : abi::GRU_MOVING_MEAN_X);
+  n.mvx = buf(a, lstm ? abi::LSTM_MOVING_VARIANCE_X : abi::GRU_MOVING_VARIANCE_X);
+  n.mmh = buf(a, lstm ? abi::LSTM_MOVING_MEAN_H : abi::GRU_MOVING_MEAN_H);
+  n.mvh = buf(a, lstm ? abi::LSTM_MOVING_VARIANCE_H : abi::GRU_MOVING_VARIANCE_H);
+  if (lstm) {
+    n.gc = buf(a, abi::LSTM_GAMMA_C);
+    n.bc = buf(a, abi::LSTM_BETA_C);
+    n.mmc = buf(a, abi::LSTM_MOVING_MEAN_C);
+    n.mvc = buf(a, abi::LSTM_MOVING_VARIANCE_C);
+  }
+}
+
+// What is wrong with a normalised call's arguments ("" if nothing): the buffers its kind needs.
+static std::string norm_misfit(const NormCtx& n, bool lstm) {
+  if (n.kind == abi::NORM_NONE) return "";
+  if (n.kind < 0 || n.kind >= abi::NORM_COUNT) return "unknown normKind " + std::to_string(n.kind);
+  if (!n.gx || !n.gh || (lstm && (!n.gc || !n.bc))) return "a normalised call needs every gamma (and betaC)";
+  if (n.kind == abi::NORM_BATCH && !n.training &&
+      (n.maxSteps < 1 || !n.mmx || !n.mvx || !n.mmh || !n.mvh || (lstm && (!n.mmc || !n.mvc))))
+    return "batch-norm inference needs the moving statistics and normMaxSteps >= 1";
+  return "";
+}
+
+static bool check_norm(const Napi::CallbackInfo& info, const char* name, const NormCtx& n, bool lstm) {
+  std::string why = norm_misfit(n, lstm);
+  if (why.empty()) return true;
+  fail(info, std::string(name) + ": " + why);
+  return false;
+}
+
 static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   if (!check(info, "lstmForward", abi::LSTM_FORWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
@@ -150,7 +194,26 @@ static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   c.HS = buf(a, abi::LSTM_FORWARD_TAPE_HS);
   c.CS = buf(a, abi::LSTM_FORWARD_TAPE_CS);
   c.PC = buf(a, abi::LSTM_FORWARD_TAPE_PC);
-  lstm_forward(c, pool());
+  NormCtx n;
+  parse_norm(info, n, true);
+  if (!check_norm(info, "lstmForward", n, true)) return info.Env().Undefined();
+  if (n.kind == abi::NORM_NONE) {
+    lstm_forward(c, pool());
+    return info.Env().Undefined();
+  }
+  n.nx = buf(a, abi::LSTM_FORWARD_TAPE_NORM_X);
+  n.nh = buf(a, abi::LSTM_FORWARD_TAPE_NORM_H);
+  n.nc = buf(a, abi::LSTM_FORWARD_TAPE_NORM_C);
+  n.rx = buf(a, abi::LSTM_FORWARD_TAPE_RSTD_X);
+  n.rh = buf(a, abi::LSTM_FORWARD_TAPE_RSTD_H);
+  n.rc = buf(a, abi::LSTM_FORWARD_TAPE_RSTD_C);
+  n.bmx = buf(a, abi::LSTM_FORWARD_BATCH_MEAN_X);
+  n.bvx = buf(a, abi::LSTM_FORWARD_BATCH_VARIANCE_X);
+  n.bmh = buf(a, abi::LSTM_FORWARD_BATCH_MEAN_H);
+  n.bvh = buf(a, abi::LSTM_FORWARD_BATCH_VARIANCE_H);
+  n.bmc = buf(a, abi::LSTM_FORWARD_BATCH_MEAN_C);
+  n.bvc = buf(a, abi::LSTM_FORWARD_BATCH_VARIANCE_C);
+  lstm_norm_forward(c, n, pool());
   return info.Env().Undefined();
 }
 
@@ -172,7 +235,24 @@ static Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   c.db = buf(a, abi::LSTM_BACKWARD_D_BIAS);
   c.dh0 = buf(a, abi::LSTM_BACKWARD_DH0);
   c.dc0 = buf(a, abi::LSTM_BACKWARD_DC0);
-  lstm_backward(c, pool());
+  NormCtx n;
+  parse_norm(info, n, true);
+  if (!check_norm(info, "lstmBackward", n, true)) return info.Env().Undefined();
+  if (n.kind == abi::NORM_NONE) {
+    lstm_backward(c, pool());
+    return info.Env().Undefined();
+  }
+  n.nx = buf(a, abi::LSTM_BACKWARD_TAPE_NORM_X);
+  n.nh = buf(a, abi::LSTM_BACKWARD_TAPE_NORM_H);
+  n.nc = buf(a, abi::LSTM_BACKWARD_TAPE_NORM_C);
+  n.rx = buf(a, abi::LSTM_BACKWARD_TAPE_RSTD_X);
+  n.rh = buf(a, abi::LSTM_BACKWARD_TAPE_RSTD_H);
+  n.rc = buf(a, abi::LSTM_BACKWARD_TAPE_RSTD_C);
+  n.dgx = buf(a, abi::LSTM_BACKWARD_D_GAMMA_X);
+  n.dgh = buf(a, abi::LSTM_BACKWARD_D_GAMMA_H);
+  n.dgc = buf(a, abi::LSTM_BACKWARD_D_GAMMA_C);
+  n.dbc = buf(a, abi::LSTM_BACKWARD_D_BETA_C);
+  lstm_norm_backward(c, n, pool());
   return info.Env().Undefined();
 }
 
@@ -186,7 +266,22 @@ static Napi::Value GruForward(const Napi::CallbackInfo& info) {
   c.gates = buf(a, abi::GRU_FORWARD_TAPE_GATES);
   c.HS = buf(a, abi::GRU_FORWARD_TAPE_HS);
   c.UH = buf(a, abi::GRU_FORWARD_TAPE_UH);
-  gru_forward(c, pool());
+  NormCtx n;
+  parse_norm(info, n, false);
+  if (!check_norm(info, "gruForward", n, false)) return info.Env().Undefined();
+  if (n.kind == abi::NORM_NONE) {
+    gru_forward(c, pool());
+    return info.Env().Undefined();
+  }
+  n.nx = buf(a, abi::GRU_FORWARD_TAPE_NORM_X);
+  n.nh = buf(a, abi::GRU_FORWARD_TAPE_NORM_H);
+  n.rx = buf(a, abi::GRU_FORWARD_TAPE_RSTD_X);
+  n.rh = buf(a, abi::GRU_FORWARD_TAPE_RSTD_H);
+  n.bmx = buf(a, abi::GRU_FORWARD_BATCH_MEAN_X);
+  n.bvx = buf(a, abi::GRU_FORWARD_BATCH_VARIANCE_X);
+  n.bmh = buf(a, abi::GRU_FORWARD_BATCH_MEAN_H);
+  n.bvh = buf(a, abi::GRU_FORWARD_BATCH_VARIANCE_H);
+  gru_norm_forward(c, n, pool());
   return info.Env().Undefined();
 }
 
@@ -205,7 +300,20 @@ static Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   c.dU = buf(a, abi::GRU_BACKWARD_D_RECURRENT_KERNEL);
   c.db = buf(a, abi::GRU_BACKWARD_D_BIAS);
   c.dh0 = buf(a, abi::GRU_BACKWARD_DH0);
-  gru_backward(c, pool());
+  NormCtx n;
+  parse_norm(info, n, false);
+  if (!check_norm(info, "gruBackward", n, false)) return info.Env().Undefined();
+  if (n.kind == abi::NORM_NONE) {
+    gru_backward(c, pool());
+    return info.Env().Undefined();
+  }
+  n.nx = buf(a, abi::GRU_BACKWARD_TAPE_NORM_X);
+  n.nh = buf(a, abi::GRU_BACKWARD_TAPE_NORM_H);
+  n.rx = buf(a, abi::GRU_BACKWARD_TAPE_RSTD_X);
+  n.rh = buf(a, abi::GRU_BACKWARD_TAPE_RSTD_H);
+  n.dgx = buf(a, abi::GRU_BACKWARD_D_GAMMA_X);
+  n.dgh = buf(a, abi::GRU_BACKWARD_D_GAMMA_H);
+  gru_norm_backward(c, n, pool());
   return info.Env().Undefined();
 }
 

@@ -13,6 +13,8 @@ import {
   NATIVE_CALL_CELL,
   NATIVE_FLOATS,
   NATIVE_INTS,
+  NORM_KIND,
+  NORM_SCOPE,
   OPTIMIZER_KIND,
   UNARY_CODE,
   WASM_CONTEXT,
@@ -81,6 +83,8 @@ export function emitNativeHeader(): string {
   codes('Broadcast modes of binary (BINARY_MODE).', 'BINARY_MODE', BINARY_MODE);
   codes('Kinds of optimizerUpdate (OPTIMIZER_KIND).', 'OPTIMIZER', OPTIMIZER_KIND);
   codes('Zoneout modes (ZONEOUT_MODE).', 'ZONEOUT', ZONEOUT_MODE);
+  codes('Normalisation kinds (NORM_KIND).', 'NORM', NORM_KIND);
+  codes('Layer-norm scopes (NORM_SCOPE).', 'NORM_SCOPE', NORM_SCOPE);
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
   slots('Slots of the ints argument of the conv2d calls (CONV_INTS).', 'CONV', CONV_INTS);

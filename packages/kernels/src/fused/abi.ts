@@ -24,6 +24,46 @@ export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as c
   number
 >;
 
+/**
+ * Normalisation inside the fused LSTM / GRU (issue 13), the `normKind` slot of NATIVE_INTS: none,
+ * layer norm (Ba et al. 2016), recurrent batch norm (Cooijmans et al. 2017). The semantics are the
+ * reference's: packages/core/src/layers/recurrent/{step,lstm,gru}-normalization.ts.
+ *
+ * Design (the native kernels; the wasm port mirrors it):
+ *
+ *   LSTM: a = N_x(x_k·W) + N_h(ĥ·U) + b,  c̃ = f ⊙ c + i ⊙ g,  h̃ = o ⊙ φ(N_c(c̃)) (β_c only here)
+ *   GRU reset-after:  [u_z u_r u_h] = N_h(ĥ·U) + b_rec, a = N_x(x_k·W) + b_in,
+ *                     z, r = σ(a + u), h̃ = φ(a_h + r ⊙ u_h)
+ *   GRU reset-before: [u_z u_r] = N_h([ĥ·U_z ĥ·U_r]) (LN 'fused': one group of 2H),
+ *                     u_h = N_h((r ⊙ ĥ)·U_h) (its own group of H), a = N_x(x_k·W) + b_in
+ *   N(v) = γ ⊙ (v − μ)·rstd (+ β), rstd = 1/√(σ² + ε), σ² biased; carried c_t, h_t never normalised;
+ *   zoneout, masks and padding act exactly as without normalisation (on the un-normalised c̃).
+ *
+ * - N_x does not depend on the recurrence: x·W for all T·B rows is one GEMM before the loop, then
+ *   normalised (rows or steps in parallel) into the gates buffer (+ b); the loop computes ĥ·U into a
+ *   scratch, normalises it, adds it, and N_c sits between c̃ and φ.
+ * - LN statistics are per example (over each group: 'fused' = all G·H of the quantity, except the
+ *   GRU reset-before split above; 'gate' = each H block): a thread owns batch rows (no barrier).
+ *   BN statistics are per feature over the batch at step k: a thread owns units (one barrier per
+ *   step as the un-normalised units split). Either way every statistic is summed in a fixed
+ *   order, so results do not depend on the thread count. Padded examples count in BN statistics.
+ * - BN training (`normTraining` 1) uses the batch statistics and returns them per step
+ *   (batchMean*, batchVariance* [T, F], biased variance) for the caller's moving averages
+ *   (m ← μ·m + (1 − μ)·stat, steps k < normMaxSteps); inference (0) reads movingMean* /
+ *   movingVariance* [normMaxSteps, F] at row min(k, normMaxSteps − 1) and its backward treats them
+ *   as constants. LN ignores normTraining and the moving buffers.
+ * - Tape (forward → backward): tapeNorm* = the normalised values before γ (x̂) in processing order,
+ *   [T·B, F]; tapeRstd*: LN [T·B, G] (one per gate block; blocks of one group repeat it), BN [T, F].
+ *   tapePc holds φ(N_c(c̃)) (LSTM). Backward: with g = ∂y ⊙ γ over a group of n values,
+ *   ∂v = rstd·(g − mean(g) − x̂·mean(g ⊙ x̂)) (LN: means over the group; BN training: over the batch;
+ *   BN inference: ∂v = rstd·g); ∂γ = Σ ∂y ⊙ x̂, ∂β = Σ ∂y, reduced over rows in a fixed order.
+ *   ∂W = Xᵀ·∂(x·W), ∂U = Ĥᵀ·∂(ĥ·U) (reset-before: Qᵀ for the h block), ∂b as without norm.
+ */
+export const NORM_KIND = { none: 0, layer: 1, batch: 2 } as const;
+
+/** Layer-norm statistics groups (`normScope`): 'fused' over the whole quantity, 'gate' per H block. */
+export const NORM_SCOPE = { fused: 0, gate: 1 } as const;
+
 /** Op codes of UnaryOp (native/src/kernels.inc and ./js-elementwise.ts). */
 export const UNARY_CODE = {
   Exp: 0,
@@ -81,10 +121,20 @@ export const NATIVE_INTS = [
   'zoneoutHiddenKey',
   'zoneoutHiddenThreshold',
   'resetAfter',
+  /** NORM_KIND; the rest of the norm slots are read only when it is not none. */
+  'normKind',
+  'normScope',
+  /** Batch norm: 1 = batch statistics (training), 0 = moving statistics (inference). */
+  'normTraining',
+  /** Rows of the moving statistics (batch norm inference). */
+  'normMaxSteps',
 ] as const;
 
-/** The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode). */
-export const NATIVE_FLOATS = ['zoneoutCellRate', 'zoneoutHiddenRate'] as const;
+/**
+ * The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode) and
+ * the normalisation's ε.
+ */
+export const NATIVE_FLOATS = ['zoneoutCellRate', 'zoneoutHiddenRate', 'normEpsilon'] as const;
 
 /**
  * The `bufs` list of the native sequence calls (Float32Array, or null for an absent mask or an
@@ -104,8 +154,42 @@ export const NATIVE_BUFFERS = {
     'zoneoutCellMask',
     'zoneoutHiddenMask',
     'stepMask',
+    // Normalisation (NORM_KIND; null when none): γ_x, γ_h [4H], γ_c, β_c [H]; batch-norm
+    // inference: moving statistics [normMaxSteps, 4H] (x, h) and [normMaxSteps, H] (c).
+    'gammaX',
+    'gammaH',
+    'gammaC',
+    'betaC',
+    'movingMeanX',
+    'movingVarianceX',
+    'movingMeanH',
+    'movingVarianceH',
+    'movingMeanC',
+    'movingVarianceC',
   ],
-  lstmForward: ['sequence', 'h', 'c', 'tapeGates', 'tapeHs', 'tapeCs', 'tapePc'],
+  lstmForward: [
+    'sequence',
+    'h',
+    'c',
+    'tapeGates',
+    'tapeHs',
+    'tapeCs',
+    'tapePc',
+    // Normalisation (see NORM_KIND): x̂ tapes [T·B, 4H] (x, h), [T·B, H] (c); rstd tapes; batch
+    // statistics [T, F] (batch norm training, else null).
+    'tapeNormX',
+    'tapeNormH',
+    'tapeNormC',
+    'tapeRstdX',
+    'tapeRstdH',
+    'tapeRstdC',
+    'batchMeanX',
+    'batchVarianceX',
+    'batchMeanH',
+    'batchVarianceH',
+    'batchMeanC',
+    'batchVarianceC',
+  ],
   lstmBackward: [
     'tapeGates',
     'tapeHs',
@@ -120,6 +204,16 @@ export const NATIVE_BUFFERS = {
     'dBias',
     'dh0',
     'dc0',
+    'tapeNormX',
+    'tapeNormH',
+    'tapeNormC',
+    'tapeRstdX',
+    'tapeRstdH',
+    'tapeRstdC',
+    'dGammaX',
+    'dGammaH',
+    'dGammaC',
+    'dBetaC',
   ],
   gru: [
     'x',
@@ -131,8 +225,30 @@ export const NATIVE_BUFFERS = {
     'candidateMask',
     'zoneoutHiddenMask',
     'stepMask',
+    // Normalisation (NORM_KIND; null when none): γ_x, γ_h [3H]; batch-norm inference: moving
+    // statistics [normMaxSteps, 3H].
+    'gammaX',
+    'gammaH',
+    'movingMeanX',
+    'movingVarianceX',
+    'movingMeanH',
+    'movingVarianceH',
   ],
-  gruForward: ['sequence', 'h', 'tapeGates', 'tapeHs', 'tapeUh'],
+  gruForward: [
+    'sequence',
+    'h',
+    'tapeGates',
+    'tapeHs',
+    'tapeUh',
+    'tapeNormX',
+    'tapeNormH',
+    'tapeRstdX',
+    'tapeRstdH',
+    'batchMeanX',
+    'batchVarianceX',
+    'batchMeanH',
+    'batchVarianceH',
+  ],
   gruBackward: [
     'tapeGates',
     'tapeHs',
@@ -144,6 +260,12 @@ export const NATIVE_BUFFERS = {
     'dRecurrentKernel',
     'dBias',
     'dh0',
+    'tapeNormX',
+    'tapeNormH',
+    'tapeRstdX',
+    'tapeRstdH',
+    'dGammaX',
+    'dGammaH',
   ],
 } as const;
 
@@ -188,6 +310,8 @@ export const NATIVE_LAYOUT = {
   binaryMode: BINARY_MODE,
   optimizer: OPTIMIZER_KIND,
   zoneoutMode: ZONEOUT_MODE,
+  normKind: NORM_KIND,
+  normScope: NORM_SCOPE,
   ints: NATIVE_INTS,
   floats: NATIVE_FLOATS,
   buffers: NATIVE_BUFFERS,

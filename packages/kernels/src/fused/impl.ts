@@ -68,15 +68,60 @@ export interface FusedCommonArgs {
   recurrentActivation: number;
 }
 
+/**
+ * Normalisation inside a fused call (layer norm or recurrent batch norm; design and tape layouts:
+ * NORM_KIND in ./abi.ts; semantics: core's recurrent/step-normalization.ts). F = G·H for x and h,
+ * H for the LSTM cell.
+ */
+export interface FusedNorm {
+  kind: 'layer' | 'batch';
+  /** Layer norm: statistics over the whole quantity ('fused') or each H block ('gate'). */
+  scope: 'fused' | 'gate';
+  /** Batch norm: batch statistics (returned per step) rather than the moving ones. */
+  training: boolean;
+  epsilon: number;
+  gammaX: Float32Array; // [G·H]
+  gammaH: Float32Array; // [G·H]
+  /** LSTM only. */
+  gammaC?: Float32Array; // [H]
+  betaC?: Float32Array; // [H]
+  /** Batch norm inference: the moving statistics, rows = steps with their own statistics. */
+  moving?: FusedNormStats;
+  /** Rows of `moving` (1 when there are none). */
+  maxSteps: number;
+}
+
+/** Per-step batch-norm statistics: [rows, G·H] for x and h, [rows, H] for the LSTM cell c. */
+export interface FusedNormStats {
+  meanX: Float32Array;
+  varianceX: Float32Array;
+  meanH: Float32Array;
+  varianceH: Float32Array;
+  meanC?: Float32Array;
+  varianceC?: Float32Array;
+}
+
+/** The normalisation's gradients: γ_x, γ_h [G·H]; LSTM γ_c, β_c [H]. */
+export interface FusedNormGrads {
+  dGammaX: Float32Array;
+  dGammaH: Float32Array;
+  dGammaC?: Float32Array;
+  dBetaC?: Float32Array;
+}
+
 export interface LstmArgs extends FusedCommonArgs {
   c0: Float32Array; // [B, H]
   bias: Float32Array; // [4H]
   zoneoutCell: FusedZoneout;
+  /** Normalisation (absent: none). */
+  norm?: FusedNorm;
 }
 
 export interface GruArgs extends FusedCommonArgs {
   bias: Float32Array; // [3H] or [2·3H] when resetAfter
   resetAfter: boolean;
+  /** Normalisation (absent: none). */
+  norm?: FusedNorm;
 }
 
 /** Opaque per-call state saved by a forward call for its backward call. */
@@ -88,6 +133,8 @@ export interface LstmForwardResult {
   c: Float32Array; // [B, H]
   /** null when the forward call was made with keepTape = false. */
   tape: FusedTape | null;
+  /** Batch norm training: this call's statistics per processing step ([T, F] each). */
+  batchStats?: FusedNormStats;
 }
 
 export interface LstmGrads {
@@ -97,12 +144,16 @@ export interface LstmGrads {
   dBias: Float32Array; // [4H]
   dh0: Float32Array; // [B, H]
   dc0: Float32Array; // [B, H]
+  /** With normalisation. */
+  norm?: FusedNormGrads;
 }
 
 export interface GruForwardResult {
   sequence: Float32Array; // [B, T, H]
   h: Float32Array; // [B, H]
   tape: FusedTape | null;
+  /** Batch norm training: this call's statistics per processing step ([T, 3H] each). */
+  batchStats?: FusedNormStats;
 }
 
 export interface GruGrads {
@@ -111,6 +162,8 @@ export interface GruGrads {
   dRecurrentKernel: Float32Array; // [H, 3H]
   dBias: Float32Array; // bias's shape
   dh0: Float32Array; // [B, H]
+  /** With normalisation. */
+  norm?: FusedNormGrads;
 }
 
 /**
@@ -193,6 +246,8 @@ export interface Conv2dOps {
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
+  /** Whether the sequence calls take `norm` (LstmArgs / GruArgs); without it, a caller must not pass one. */
+  readonly normalization?: boolean;
   /** Whole-sequence LSTM forward; keepTape = a backward call will follow. */
   lstmForward(args: LstmArgs, keepTape: boolean): LstmForwardResult;
   /** Backward through time: dSequence [B, T, H], dh and dc [B, H] are the gradients of the outputs. */

@@ -8,6 +8,8 @@ import type {
   ConvGeometry,
   FusedCommonArgs,
   FusedImpl,
+  FusedNorm,
+  FusedNormStats,
   FusedTape,
   FusedZoneout,
   GruArgs,
@@ -22,6 +24,8 @@ import {
   NATIVE_BUFFERS,
   NATIVE_FLOATS,
   NATIVE_INTS,
+  NORM_KIND,
+  NORM_SCOPE,
   ZONEOUT_MODE,
   inSlots,
 } from '../fused/abi.js';
@@ -34,11 +38,72 @@ interface LstmTape {
   hs: Float32Array; // [T + 1, B, H]
   cs: Float32Array; // [T + 1, B, H]
   pc: Float32Array; // [T, B, H]
+  norm: NormTape | null;
 }
 interface GruTape {
   gates: Float32Array; // [T, B, 3H]
   hs: Float32Array; // [T + 1, B, H]
   uh: Float32Array; // [T, B, H]
+  norm: NormTape | null;
+}
+/** The normalisation's tape (layouts: NORM_KIND in ../fused/abi.ts). */
+interface NormTape {
+  normX: Float32Array; // [T·B, G·H] x̂
+  normH: Float32Array; // [T·B, G·H]
+  normC: Float32Array | null; // [T·B, H] (LSTM)
+  rstdX: Float32Array; // LN [T·B, G], BN [T, G·H]
+  rstdH: Float32Array;
+  rstdC: Float32Array | null; // LN [T·B], BN [T, H]
+}
+
+/** Allocates the norm tape of a call with G gate blocks (cell: the LSTM's N_c). */
+function takeNormTape(
+  pool: BufferPool,
+  n: FusedNorm | undefined,
+  T: number,
+  B: number,
+  H: number,
+  G: number,
+  cell: boolean,
+): NormTape | null {
+  if (n === undefined) return null;
+  const rstd = (blocks: number) => pool.take(n.kind === 'layer' ? T * B * blocks : T * blocks * H);
+  return {
+    normX: pool.take(T * B * G * H),
+    normH: pool.take(T * B * G * H),
+    normC: cell ? pool.take(T * B * H) : null,
+    rstdX: rstd(G),
+    rstdH: rstd(G),
+    rstdC: cell ? rstd(1) : null,
+  };
+}
+
+function giveNormTape(pool: BufferPool, t: NormTape | null): void {
+  if (t === null) return;
+  pool.give(t.normX, t.normH, t.rstdX, t.rstdH);
+  if (t.normC) pool.give(t.normC);
+  if (t.rstdC) pool.give(t.rstdC);
+}
+
+/** Batch norm training: fresh per-step statistics for the call to fill ([T, F]); else undefined. */
+function batchStatsFor(n: FusedNorm | undefined, T: number, H: number, G: number, cell: boolean) {
+  if (n === undefined || n.kind !== 'batch' || !n.training) return undefined;
+  const s: FusedNormStats = {
+    meanX: new Float32Array(T * G * H),
+    varianceX: new Float32Array(T * G * H),
+    meanH: new Float32Array(T * G * H),
+    varianceH: new Float32Array(T * G * H),
+  };
+  if (cell) {
+    s.meanC = new Float32Array(T * H);
+    s.varianceC = new Float32Array(T * H);
+  }
+  return s;
+}
+
+/** The moving statistics a batch-norm inference call reads (null otherwise). */
+function movingOf(n: FusedNorm | undefined): Partial<FusedNormStats> {
+  return n !== undefined && n.kind === 'batch' && !n.training ? (n.moving ?? {}) : {};
 }
 
 /** One state's zoneout as the addon reads it: mode, seeded draw (key, threshold), rate, mask. */
@@ -64,6 +129,7 @@ function scalars(
   a: FusedCommonArgs,
   zc: FusedZoneout,
   resetAfter: boolean,
+  norm: FusedNorm | undefined,
 ): { ints: Int32Array; floats: Float64Array } {
   const c = zoneParams(zc);
   const h = zoneParams(a.zoneoutHidden);
@@ -83,8 +149,16 @@ function scalars(
     zoneoutHiddenKey: h.key,
     zoneoutHiddenThreshold: h.threshold,
     resetAfter: resetAfter ? 1 : 0,
+    normKind: norm ? NORM_KIND[norm.kind] : NORM_KIND.none,
+    normScope: norm ? NORM_SCOPE[norm.scope] : 0,
+    normTraining: norm?.training ? 1 : 0,
+    normMaxSteps: norm ? norm.maxSteps : 0,
   });
-  const floats = inSlots(NATIVE_FLOATS, { zoneoutCellRate: c.rate, zoneoutHiddenRate: h.rate });
+  const floats = inSlots(NATIVE_FLOATS, {
+    zoneoutCellRate: c.rate,
+    zoneoutHiddenRate: h.rate,
+    normEpsilon: norm ? norm.epsilon : 0,
+  });
   return { ints: Int32Array.from(ints), floats: Float64Array.from(floats) };
 }
 
@@ -92,6 +166,7 @@ type Buffer = Float32Array | null;
 
 /** The LSTM inputs (NATIVE_BUFFERS.lstm), which every LSTM call's `bufs` starts with. */
 function lstmInputs(a: LstmArgs): Buffer[] {
+  const m = movingOf(a.norm);
   return inSlots(NATIVE_BUFFERS.lstm, {
     x: a.x,
     kernel: a.kernel,
@@ -104,11 +179,22 @@ function lstmInputs(a: LstmArgs): Buffer[] {
     zoneoutCellMask: zoneParams(a.zoneoutCell).mask,
     zoneoutHiddenMask: zoneParams(a.zoneoutHidden).mask,
     stepMask: a.stepMask,
+    gammaX: a.norm?.gammaX ?? null,
+    gammaH: a.norm?.gammaH ?? null,
+    gammaC: a.norm?.gammaC ?? null,
+    betaC: a.norm?.betaC ?? null,
+    movingMeanX: m.meanX ?? null,
+    movingVarianceX: m.varianceX ?? null,
+    movingMeanH: m.meanH ?? null,
+    movingVarianceH: m.varianceH ?? null,
+    movingMeanC: m.meanC ?? null,
+    movingVarianceC: m.varianceC ?? null,
   });
 }
 
 /** The GRU inputs (NATIVE_BUFFERS.gru), which every GRU call's `bufs` starts with. */
 function gruInputs(a: GruArgs): Buffer[] {
+  const m = movingOf(a.norm);
   return inSlots(NATIVE_BUFFERS.gru, {
     x: a.x,
     kernel: a.kernel,
@@ -119,6 +205,12 @@ function gruInputs(a: GruArgs): Buffer[] {
     candidateMask: a.candidateMask,
     zoneoutHiddenMask: zoneParams(a.zoneoutHidden).mask,
     stepMask: a.stepMask,
+    gammaX: a.norm?.gammaX ?? null,
+    gammaH: a.norm?.gammaH ?? null,
+    movingMeanX: m.meanX ?? null,
+    movingVarianceX: m.varianceX ?? null,
+    movingMeanH: m.meanH ?? null,
+    movingVarianceH: m.varianceH ?? null,
   });
 }
 
@@ -141,6 +233,7 @@ export function nativeImpl(
   const pool = new BufferPool(512 * 2 ** 20);
   return {
     name: 'native',
+    normalization: true,
     lstmForward(a: LstmArgs, keepTape: boolean): LstmForwardResult {
       const { batch: B, steps: T, units: H } = a.dims;
       const seq = new Float32Array(a.sequenceOutput ? B * T * H : 0);
@@ -151,8 +244,11 @@ export function nativeImpl(
         hs: pool.take((T + 1) * B * H),
         cs: pool.take((T + 1) * B * H),
         pc: pool.take(T * B * H),
+        norm: takeNormTape(pool, a.norm, T, B, H, 4, true),
       };
-      const { ints, floats } = scalars(a, a.zoneoutCell, false);
+      const stats = batchStatsFor(a.norm, T, H, 4, true);
+      const nt = tape.norm;
+      const { ints, floats } = scalars(a, a.zoneoutCell, false, a.norm);
       addon.lstmForward(ints, floats, [
         ...lstmInputs(a),
         ...inSlots(NATIVE_BUFFERS.lstmForward, {
@@ -163,10 +259,25 @@ export function nativeImpl(
           tapeHs: tape.hs,
           tapeCs: tape.cs,
           tapePc: tape.pc,
+          tapeNormX: nt?.normX ?? null,
+          tapeNormH: nt?.normH ?? null,
+          tapeNormC: nt?.normC ?? null,
+          tapeRstdX: nt?.rstdX ?? null,
+          tapeRstdH: nt?.rstdH ?? null,
+          tapeRstdC: nt?.rstdC ?? null,
+          batchMeanX: stats?.meanX ?? null,
+          batchVarianceX: stats?.varianceX ?? null,
+          batchMeanH: stats?.meanH ?? null,
+          batchVarianceH: stats?.varianceH ?? null,
+          batchMeanC: stats?.meanC ?? null,
+          batchVarianceC: stats?.varianceC ?? null,
         }),
       ]);
-      if (!keepTape) pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
-      return { sequence: seq, h, c, tape: keepTape ? tape : null };
+      if (!keepTape) {
+        pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
+        giveNormTape(pool, nt);
+      }
+      return { sequence: seq, h, c, tape: keepTape ? tape : null, batchStats: stats };
     },
     lstmBackward(
       a: LstmArgs,
@@ -188,7 +299,16 @@ export function nativeImpl(
         dh0: new Float32Array(B * H),
         dc0: new Float32Array(B * H),
       };
-      const { ints, floats } = scalars(a, a.zoneoutCell, false);
+      const nt = tape.norm;
+      if (a.norm) {
+        g.norm = {
+          dGammaX: new Float32Array(4 * H),
+          dGammaH: new Float32Array(4 * H),
+          dGammaC: new Float32Array(H),
+          dBetaC: new Float32Array(H),
+        };
+      }
+      const { ints, floats } = scalars(a, a.zoneoutCell, false, a.norm);
       addon.lstmBackward(ints, floats, [
         ...lstmInputs(a),
         ...inSlots(NATIVE_BUFFERS.lstmBackward, {
@@ -205,9 +325,20 @@ export function nativeImpl(
           dBias: g.dBias,
           dh0: g.dh0,
           dc0: g.dc0,
+          tapeNormX: nt?.normX ?? null,
+          tapeNormH: nt?.normH ?? null,
+          tapeNormC: nt?.normC ?? null,
+          tapeRstdX: nt?.rstdX ?? null,
+          tapeRstdH: nt?.rstdH ?? null,
+          tapeRstdC: nt?.rstdC ?? null,
+          dGammaX: g.norm?.dGammaX ?? null,
+          dGammaH: g.norm?.dGammaH ?? null,
+          dGammaC: g.norm?.dGammaC ?? null,
+          dBetaC: g.norm?.dBetaC ?? null,
         }),
       ]);
       pool.give(tape.gates, tape.hs, tape.cs, tape.pc);
+      giveNormTape(pool, nt);
       return g;
     },
     gruForward(a: GruArgs, keepTape: boolean): GruForwardResult {
@@ -218,8 +349,11 @@ export function nativeImpl(
         gates: pool.take(T * B * 3 * H),
         hs: pool.take((T + 1) * B * H),
         uh: pool.take(T * B * H),
+        norm: takeNormTape(pool, a.norm, T, B, H, 3, false),
       };
-      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
+      const stats = batchStatsFor(a.norm, T, H, 3, false);
+      const nt = tape.norm;
+      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter, a.norm);
       addon.gruForward(ints, floats, [
         ...gruInputs(a),
         ...inSlots(NATIVE_BUFFERS.gruForward, {
@@ -228,10 +362,21 @@ export function nativeImpl(
           tapeGates: tape.gates,
           tapeHs: tape.hs,
           tapeUh: tape.uh,
+          tapeNormX: nt?.normX ?? null,
+          tapeNormH: nt?.normH ?? null,
+          tapeRstdX: nt?.rstdX ?? null,
+          tapeRstdH: nt?.rstdH ?? null,
+          batchMeanX: stats?.meanX ?? null,
+          batchVarianceX: stats?.varianceX ?? null,
+          batchMeanH: stats?.meanH ?? null,
+          batchVarianceH: stats?.varianceH ?? null,
         }),
       ]);
-      if (!keepTape) pool.give(tape.gates, tape.hs, tape.uh);
-      return { sequence: seq, h, tape: keepTape ? tape : null };
+      if (!keepTape) {
+        pool.give(tape.gates, tape.hs, tape.uh);
+        giveNormTape(pool, nt);
+      }
+      return { sequence: seq, h, tape: keepTape ? tape : null, batchStats: stats };
     },
     gruBackward(a: GruArgs, t: FusedTape, dSeq: Float32Array, dh: Float32Array): GruGrads {
       const tape = t as GruTape;
@@ -243,7 +388,9 @@ export function nativeImpl(
         dBias: new Float32Array(a.bias.length),
         dh0: new Float32Array(B * H),
       };
-      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter);
+      const nt = tape.norm;
+      if (a.norm) g.norm = { dGammaX: new Float32Array(3 * H), dGammaH: new Float32Array(3 * H) };
+      const { ints, floats } = scalars(a, { mode: 'none' }, a.resetAfter, a.norm);
       addon.gruBackward(ints, floats, [
         ...gruInputs(a),
         ...inSlots(NATIVE_BUFFERS.gruBackward, {
@@ -257,9 +404,16 @@ export function nativeImpl(
           dRecurrentKernel: g.dRecurrentKernel,
           dBias: g.dBias,
           dh0: g.dh0,
+          tapeNormX: nt?.normX ?? null,
+          tapeNormH: nt?.normH ?? null,
+          tapeRstdX: nt?.rstdX ?? null,
+          tapeRstdH: nt?.rstdH ?? null,
+          dGammaX: g.norm?.dGammaX ?? null,
+          dGammaH: g.norm?.dGammaH ?? null,
         }),
       ]);
       pool.give(tape.gates, tape.hs, tape.uh);
+      giveNormTape(pool, nt);
       return g;
     },
     setThreads: (n: number) => addon.setThreads(n),
