@@ -247,10 +247,36 @@ function fastCanServe(op: string, inputs: LstmSequenceInputs | GruSequenceInputs
   return false;
 }
 
-/** Whole-sequence LSTM forward; differentiable with respect to x, h0, c0, kernel, recurrentKernel and bias. */
+/**
+ * Whether `lstmSequence` / `gruSequence` can run these inputs with a `normalization` (layer norm or
+ * recurrent batch norm) in the fast kernels: ones that take it (native), no zero-sized dimension,
+ * no per-step recurrent mask. Otherwise a normalised layer runs the reference op with norm hooks.
+ */
+export function fusedCanNormalize(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
+  const { impl } = current();
+  if (impl?.normalization !== true) return false;
+  const [batch, steps, dim] = inputs.x.shape;
+  return batch * steps * dim * inputs.recurrentKernel.shape[0] > 0 && inputs.recurrentMask?.rank !== 3;
+}
+
+/** A normalised call the fast kernels cannot serve: the caller should have asked fusedCanNormalize. */
+function normalizationRefused(op: string): Error {
+  return new Error(
+    `${op}: normalization runs only in fast kernels that take it (now: ${current().name}) and without a per-step recurrent mask or empty dimensions; check fusedCanNormalize() and otherwise use the reference op with norm hooks`,
+  );
+}
+
+/**
+ * Whole-sequence LSTM forward; differentiable with respect to x, h0, c0, kernel, recurrentKernel
+ * and bias (and, with `normalization`, its γ and β).
+ */
 export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
   const { impl } = current();
   const units = inputs.recurrentKernel.shape[0];
+  if (inputs.normalization !== undefined) {
+    if (!fusedCanNormalize(inputs)) throw normalizationRefused('lstmSequence');
+    return fusedLstmSequence(impl!, inputs);
+  }
   if (impl !== null && fastCanServe('lstmSequence', inputs)) return fusedLstmSequence(impl, inputs);
   const m = materializeSeeded('lstmSequence', inputs, units);
   try {
@@ -260,10 +286,17 @@ export function lstmSequence(inputs: LstmSequenceInputs): LstmSequenceOutputs {
   }
 }
 
-/** Whole-sequence GRU forward; differentiable with respect to x, h0, kernel, recurrentKernel and bias. */
+/**
+ * Whole-sequence GRU forward; differentiable with respect to x, h0, kernel, recurrentKernel and
+ * bias (and, with `normalization`, its γ).
+ */
 export function gruSequence(inputs: GruSequenceInputs): GruSequenceOutputs {
   const { impl } = current();
   const units = inputs.recurrentKernel.shape[0];
+  if (inputs.normalization !== undefined) {
+    if (!fusedCanNormalize(inputs)) throw normalizationRefused('gruSequence');
+    return fusedGruSequence(impl!, inputs);
+  }
   if (impl !== null && fastCanServe('gruSequence', inputs)) return fusedGruSequence(impl, inputs);
   const m = materializeSeeded('gruSequence', inputs, units);
   try {

@@ -2,6 +2,7 @@ export type * from './types.js';
 export {
   backend,
   cpuKernels,
+  fusedCanNormalize,
   fusedImpl,
   fusedOptimizerUpdate,
   gruSequence,

@@ -68,6 +68,41 @@ export interface RecurrentSequenceOptions {
   recurrentActivation?: SequenceActivation;
 }
 
+/**
+ * Layer norm or recurrent batch norm inside the fused op (kernels whose FusedImpl says
+ * `normalization`, today the native addon; ./fused/abi.ts NORM_KIND has the design). The
+ * semantics are those of core's normalised layers (layers/recurrent/step-normalization.ts):
+ * LSTM a = N_x(x·W) + N_h(ĥ·U) + b, h̃ = o ⊙ φ(N_c(c̃)); GRU as its norm hooks (GruStepHooks).
+ * Differentiable with respect to every γ and β; the moving statistics are constants.
+ * Shapes: γ_x, γ_h [G·H]; LSTM γ_c, β_c [H]; moving statistics [maxSteps, F].
+ */
+export interface SequenceNormalization {
+  kind: 'layer' | 'batch';
+  /** Layer norm: statistics over the whole quantity ('fused', default) or each gate's H values. */
+  scope?: 'fused' | 'gate';
+  /** Default 1e-3. */
+  epsilon?: number;
+  /** Batch norm: the batch's statistics (returned in `batchStats`) rather than `moving`'s. */
+  training?: boolean;
+  gammaX: tf.Tensor1D;
+  gammaH: tf.Tensor1D;
+  /** LSTM only (required there). */
+  gammaC?: tf.Tensor1D;
+  betaC?: tf.Tensor1D;
+  /** Batch norm inference: per-step population statistics; steps past their rows reuse the last. */
+  moving?: SequenceNormStats;
+}
+
+/** Per-step batch-norm statistics (x: W·x_t, h: U·ĥ, c: the LSTM cell), rows = steps. */
+export interface SequenceNormStats {
+  meanX: tf.Tensor2D; // [rows, G·H]
+  varianceX: tf.Tensor2D; // [rows, G·H]
+  meanH: tf.Tensor2D; // [rows, G·H]
+  varianceH: tf.Tensor2D; // [rows, G·H]
+  meanC?: tf.Tensor2D; // [rows, H]
+  varianceC?: tf.Tensor2D; // [rows, H]
+}
+
 /*
  * Per-step masks ([T, B, H]: 'step' recurrent and candidate masks, zoneout masks) are indexed by the
  * processing step k = 0..T−1: with goBackwards, step k reads input x[:, T−1−k] and mask[k]. The
@@ -81,12 +116,16 @@ export interface LstmSequenceInputs extends RecurrentSequenceOptions {
   kernel: tf.Tensor2D; // [D, 4H], gate order i, f, c, o (tfjs/Keras layout)
   recurrentKernel: tf.Tensor2D; // [H, 4H]
   bias: tf.Tensor1D; // [4H]
+  /** Layer norm or recurrent batch norm inside the op (fast kernels that take it only). */
+  normalization?: SequenceNormalization;
 }
 
 export interface LstmSequenceOutputs {
   sequence: tf.Tensor3D; // [B, T, H]: h_t for every step
   h: tf.Tensor2D; // [B, H]: last h
   c: tf.Tensor2D; // [B, H]: last c
+  /** Batch norm training: the batch statistics of each processing step, [T, F] (no gradient). */
+  batchStats?: SequenceNormStats;
 }
 
 export interface GruSequenceInputs extends RecurrentSequenceOptions {
@@ -98,9 +137,13 @@ export interface GruSequenceInputs extends RecurrentSequenceOptions {
   bias: tf.Tensor1D | tf.Tensor2D;
   /** Keras `reset_after`: r multiplies (W_h h + b_h) instead of h. */
   resetAfter: boolean;
+  /** Layer norm or recurrent batch norm inside the op (fast kernels that take it only). */
+  normalization?: SequenceNormalization;
 }
 
 export interface GruSequenceOutputs {
   sequence: tf.Tensor3D; // [B, T, H]
   h: tf.Tensor2D; // [B, H]
+  /** Batch norm training: the batch statistics of each processing step, [T, 3H] (no gradient). */
+  batchStats?: SequenceNormStats;
 }

@@ -21,14 +21,20 @@
  * normalization also gamma_x, gamma_h [3H] (+ moving statistics [normMaxSteps, 3H] for 'batch').
  *
  * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default;
- * batch norm uses the per-step moving statistics. Without normalization the sequence runs in
- * `gruSequence` from @regulab/kernels (native, wasm or reference); with it, in the tfjs reference
- * op with norm hooks.
+ * batch norm uses the per-step moving statistics. The sequence runs in `gruSequence` from
+ * @regulab/kernels (native, wasm or reference); with normalization too where the kernels take it
+ * (native: ./recurrent/kernel-normalization.ts), else in the tfjs reference op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gruSequence, type GruSequenceInputs, referenceGruSequence } from '@regulab/kernels';
+import {
+  fusedCanNormalize,
+  gruSequence,
+  type GruSequenceInputs,
+  referenceGruSequence,
+} from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { buildGruNorm, type GruNormWeights, gruNormHooks } from './recurrent/gru-normalization.js';
+import { kernelNormalization, moveBatchStatistics } from './recurrent/kernel-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
   checkKnownOptions,
@@ -130,6 +136,15 @@ export class Gru extends RecurrentLayer {
     };
     if (this.normalization === 'none') {
       const out = gruSequence(inputs);
+      return { sequence: out.sequence, states: [out.h] };
+    }
+    if (fusedCanNormalize(inputs)) {
+      const norm = this.norm!;
+      const out = gruSequence({
+        ...inputs,
+        normalization: kernelNormalization(this.normalization, this.layerNormScope, norm, training),
+      });
+      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
       return { sequence: out.sequence, states: [out.h] };
     }
     this.noteNormalizationFallback(this.normalization);

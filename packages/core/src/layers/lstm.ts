@@ -25,17 +25,20 @@
  * Training: masks drawn fresh every call from the layer's seed stream. Inference: no dropout or
  * weight-drop; zoneout by its expectation (zoneoutAtInference); batch norm uses moving statistics.
  * With every regularizer off, the outputs equal tf.layers.lstm's for the same weights and activations.
- * Without normalization the sequence runs in `lstmSequence` from @regulab/kernels (native, wasm or
- * reference); with it, in the tfjs reference op with norm hooks.
+ * The sequence runs in `lstmSequence` from @regulab/kernels (native, wasm or reference); with
+ * normalization too where the kernels take it (native: ./recurrent/kernel-normalization.ts), else
+ * (wasm, reference, stateHook) in the tfjs reference op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  fusedCanNormalize,
   lstmSequence,
   referenceLstmSequence,
   type LstmSequenceInputs,
   type LstmStepHooks,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
+import { kernelNormalization, moveBatchStatistics } from './recurrent/kernel-normalization.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
@@ -158,6 +161,15 @@ export class Lstm extends RecurrentLayer {
     const state = this.stateHook ?? undefined;
     if (this.normalization === 'none') {
       const out = state ? referenceLstmSequence(inputs, { state }) : lstmSequence(inputs);
+      return { sequence: out.sequence, states: [out.h, out.c] };
+    }
+    if (!state && fusedCanNormalize(inputs)) {
+      const norm = this.norm!;
+      const out = lstmSequence({
+        ...inputs,
+        normalization: kernelNormalization(this.normalization, this.layerNormScope, norm, training),
+      });
+      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
       return { sequence: out.sequence, states: [out.h, out.c] };
     }
     this.noteNormalizationFallback(this.normalization);

@@ -1,5 +1,253 @@
+// Whole-sequence normalised LSTM (layer norm, recurrent batch norm), forward and backward through
+// time; design and tape layouts: NORM_KIND in src/fused/abi.ts.
+//   a = N_x(x_k·W) + N_h(ĥ·U) + b,  c̃ = f ⊙ c + i ⊙ g ⊙ m_cand,  h̃ = o ⊙ φ(N_c(c̃))   (N_c has β_c)
+// N_x(x·W) + b for all steps is computed before the loop (one GEMM, then normalised in parallel).
+// In the loop a thread owns batch rows (layer norm: per-example statistics, no barrier) or units
+// in every gate (batch norm: per-feature statistics over the batch, one barrier per step); each
+// step: ĥ·U into a scratch, N_h added to the gates, activations, c̃, N_c, then the new states
+// (zoneout, padding) exactly as the un-normalised kernel.
 #include "norm_seq.h"
+
 namespace regulab {
-void lstm_norm_forward(SeqCtx&, NormCtx&, Pool&) {}
-void lstm_norm_backward(SeqCtx&, NormCtx&, Pool&) {}
+
+void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
+  const IsaTable& t = isa();
+  const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
+  const size_t TB = (size_t)T * B, BH = (size_t)B * H;
+  const bool ln = n.layer(), pg = n.per_gate();
+  const float* xs = step_major_x(c, scratch(0, TB * D));
+  gemm((int)TB, G4, D, xs, D, c.W, G4, false, c.gates, G4, false, pool);  // x·W, every step
+  norm_all_steps(c, n, 4, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+  std::copy(c.h0, c.h0 + BH, c.HS);
+  std::copy(c.c0, c.c0 + BH, c.CS);
+  if (c.recMask) {
+    float* hh = scratch(2, 2 * BH);
+    c.hhat[0] = hh;
+    c.hhat[1] = hh + BH;
+    for (size_t i = 0; i < BH; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
+  }
+  // Layer norm: U packed whole (one block of 4H columns), a thread takes rows and all units.
+  // Batch norm: one block per gate, a thread takes a range of units in every gate, all rows.
+  const int nb = ln ? 1 : 4, bw = ln ? G4 : H;
+  const size_t ps = packed_size(H, bw, t.nr);
+  float* up = scratch(1, nb * ps);
+  for (int g = 0; g < nb; g++) pack_b(H, bw, c.U + g * bw, G4, false, up + g * ps, t.nr);
+  float* R = scratch(4, (size_t)B * G4);  // ĥ·U of the step
+  float* CT = scratch(5, BH);             // c̃ of the step
+  pool.run([&](int tid, int nt) {
+    const Part p = part(ln, B, H, bw, t.nr, tid, nt);
+    const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
+    const bool mine = M > 0 && nu > 0;
+    for (int k = 0; k < T; k++) {
+      if (!mine) {
+        if (!ln) pool.barrier();
+        continue;
+      }
+      const size_t kb = (size_t)k * B;
+      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
+      for (int g = 0; g < nb; g++)
+        gate_panels(t, M, H, A, H, up + g * ps, H, p.c0, p.c1, bw, R + (size_t)p.b0 * G4 + g * bw, G4, false);
+      // a += N_h(ĥ·U)
+      if (ln) {
+        for (int b = p.b0; b < p.b1; b++) {
+          const size_t o = (kb + b) * G4;
+          ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps);
+          for (int i = 0; i < G4; i++) c.gates[o + i] += n.gh[i] * n.nh[o + i];
+        }
+      } else {
+        const int row = n.moving_row(k);
+        for (int g = 0; g < 4; g++) {
+          const int j0 = g * H + u0, j1 = g * H + u1;
+          bn_fwd_cols(R, G4, n.nh + kb * G4, G4, B, j0, j1, n.eps, n.training,
+                      n.training ? nullptr : n.mmh + (size_t)row * G4, n.training ? nullptr : n.mvh + (size_t)row * G4,
+                      n.rh + (size_t)k * G4, n.bmh ? n.bmh + (size_t)k * G4 : nullptr,
+                      n.bvh ? n.bvh + (size_t)k * G4 : nullptr);
+          for (int b = 0; b < B; b++)
+            for (int j = j0; j < j1; j++) c.gates[(kb + b) * G4 + j] += n.gh[j] * n.nh[(kb + b) * G4 + j];
+        }
+      }
+      // gates and c̃
+      for (int b = p.b0; b < p.b1; b++) {
+        float* gk = c.gates + (kb + b) * G4;
+        act_inplace(t, c.ract, gk + u0, nu);
+        act_inplace(t, c.ract, gk + H + u0, nu);
+        act_inplace(t, c.act, gk + 2 * H + u0, nu);
+        act_inplace(t, c.ract, gk + 3 * H + u0, nu);
+        const float* cm = cand_row_of(c, k, b);
+        const float* cp = c.CS + (kb + b) * H;
+        float* ct = CT + (size_t)b * H;
+        for (int j = u0; j < u1; j++) ct[j] = gk[H + j] * cp[j] + gk[j] * (cm ? gk[2 * H + j] * cm[j] : gk[2 * H + j]);
+      }
+      // PC = φ(N_c(c̃)) = φ(γ_c ⊙ ĉ + β_c)
+      if (ln) {
+        for (int b = p.b0; b < p.b1; b++) {
+          const size_t o = (kb + b) * H;
+          ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps);
+          for (int j = 0; j < H; j++) c.PC[o + j] = n.gc[j] * n.nc[o + j] + n.bc[j];
+        }
+      } else {
+        const int row = n.moving_row(k);
+        bn_fwd_cols(CT, H, n.nc + kb * H, H, B, u0, u1, n.eps, n.training,
+                    n.training ? nullptr : n.mmc + (size_t)row * H, n.training ? nullptr : n.mvc + (size_t)row * H,
+                    n.rc + (size_t)k * H, n.bmc ? n.bmc + (size_t)k * H : nullptr,
+                    n.bvc ? n.bvc + (size_t)k * H : nullptr);
+        for (int b = 0; b < B; b++)
+          for (int j = u0; j < u1; j++) c.PC[(kb + b) * H + j] = n.gc[j] * n.nc[(kb + b) * H + j] + n.bc[j];
+      }
+      for (int b = p.b0; b < p.b1; b++) {
+        const size_t o = (kb + b) * H;
+        float* pc = c.PC + o;
+        act_inplace(t, c.act, pc + u0, nu);
+        const float* gk = c.gates + (kb + b) * G4;
+        const float* cp = c.CS + o;
+        const float* hp = c.HS + o;
+        float* cn = c.CS + o + BH;
+        float* hn = c.HS + o + BH;
+        const float* ct = CT + (size_t)b * H;
+        const float s = step_keep_of(c, k, b);
+        for (int j = u0; j < u1; j++) {
+          const float ht = gk[3 * H + j] * pc[j];
+          float cz = c.zc.mode ? zone_keep(c.zc, c, k, b, j) * cp[j] + (1.0f - zone_keep(c.zc, c, k, b, j)) * ct[j]
+                               : ct[j];
+          float hz = c.zh.mode ? zone_keep(c.zh, c, k, b, j) * hp[j] + (1.0f - zone_keep(c.zh, c, k, b, j)) * ht : ht;
+          if (c.stepMask) {
+            cz = s * cz + (1.0f - s) * cp[j];
+            hz = s * hz + (1.0f - s) * hp[j];
+          }
+          cn[j] = cz;
+          hn[j] = hz;
+          if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;
+          if (c.recMask) c.hhat[(k + 1) & 1][(size_t)b * H + j] = hz * c.recMask[(size_t)b * H + j];
+        }
+      }
+      if (!ln) pool.barrier();
+    }
+  });
+  std::copy(c.HS + TB * H, c.HS + TB * H + BH, c.hT);
+  std::copy(c.CS + TB * H, c.CS + TB * H + BH, c.cT);
+}
+
+// Backward: per step (reverse), from ∂h_{k+1}, ∂c_{k+1}: ∂y_c of N_c's output (kept for ∂γ_c, ∂β_c),
+// ∂c̃ through N_c, the gate gradients ∂a (into the gates tape), ∂(ĥ·U) = N_h'(∂a) (kept for ∂U) and
+// ∂ĥ = ∂(ĥ·U)·Uᵀ. After the loop: ∂γ = Σ ∂a ⊙ x̂, ∂(x·W) = N_x'(∂a) (in place of x̂_x), ∂W, ∂x, ∂U, ∂b.
+void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
+  const IsaTable& t = isa();
+  const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
+  const size_t TB = (size_t)T * B, BH = (size_t)B * H;
+  const bool ln = n.layer(), pg = n.per_gate();
+  float* work = scratch(0, 4 * BH);
+  c.dH = work;
+  c.dC = work + BH;
+  c.dHp = work + 2 * BH;
+  c.tmp = work + 3 * BH;
+  init_dh(c);
+  std::copy(c.dcT, c.dcT + BH, c.dC);
+  float* ut = scratch(1, packed_size(G4, H, t.nr));  // Uᵀ [4H, H]
+  pack_b(G4, H, c.U, G4, true, ut, t.nr);
+  float* DHU = scratch(6, TB * G4);  // ∂(ĥ·U), every step
+  float* DYC = scratch(8, TB * H);   // ∂y_c (N_c's output), every step
+  float* DCT = scratch(9, BH);       // ∂c̃ of the step
+  pool.run([&](int tid, int nt) {
+    const Part p = part(ln, B, H, H, t.nr, tid, nt);
+    const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
+    const bool mine = M > 0 && u1 > u0;
+    for (int k = T - 1; k >= 0; k--) {
+      const size_t kb = (size_t)k * B;
+      if (mine) {
+        for (int b = p.b0; b < p.b1; b++) {
+          float* g = c.gates + (kb + b) * G4;
+          const size_t o = (kb + b) * H;
+          float* dH = c.dH + (size_t)b * H;
+          float* dC = c.dC + (size_t)b * H;
+          float* dHp = c.dHp + (size_t)b * H;
+          const float s = step_keep_of(c, k, b);
+          for (int j = u0; j < u1; j++) {
+            float dh = dH[j], dc = dC[j];
+            float dhPrev = dh * (1.0f - s), dcPrev = dc * (1.0f - s);
+            dh *= s;
+            dc *= s;
+            if (c.zh.mode) {
+              const float d = zone_keep(c.zh, c, k, b, j);
+              dhPrev += dh * d;
+              dh *= 1.0f - d;
+            }
+            if (c.zc.mode) {
+              const float d = zone_keep(c.zc, c, k, b, j);
+              dcPrev += dc * d;
+              dc *= 1.0f - d;
+            }
+            const float pcv = c.PC[o + j], o_ = g[3 * H + j];
+            DYC[o + j] = dh * o_ * dact(c.act, pcv);
+            g[3 * H + j] = dh * pcv * dact(c.ract, o_);
+            DCT[(size_t)b * H + j] = dc;
+            dC[j] = dcPrev;
+            dHp[j] = dhPrev;
+          }
+        }
+        // ∂c̃ += N_c'(∂y_c)
+        if (ln) {
+          for (int b = p.b0; b < p.b1; b++) {
+            const size_t o = (kb + b) * H;
+            float* dv = c.tmp + (size_t)b * H;  // tmp is free until the matmul below
+            ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, dv, 1, H, true);
+            for (int j = 0; j < H; j++) DCT[(size_t)b * H + j] += dv[j];
+          }
+        } else {
+          bn_bwd_cols(DYC + kb * H, H, n.nc + kb * H, H, B, u0, u1, n.gc, n.rc + (size_t)k * H, n.training, DCT, H,
+                      true);
+        }
+        for (int b = p.b0; b < p.b1; b++) {
+          float* g = c.gates + (kb + b) * G4;
+          const float* cp = c.CS + (kb + b) * H;
+          const float* cm = cand_row_of(c, k, b);
+          float* dC = c.dC + (size_t)b * H;
+          for (int j = u0; j < u1; j++) {
+            const float dct = DCT[(size_t)b * H + j];
+            const float i = g[j], f = g[H + j], gg = g[2 * H + j], cmv = cm ? cm[j] : 1.0f;
+            dC[j] += dct * f;
+            g[j] = dct * gg * cmv * dact(c.ract, i);
+            g[H + j] = dct * cp[j] * dact(c.ract, f);
+            g[2 * H + j] = dct * i * cmv * dact(c.act, gg);
+          }
+        }
+        // ∂(ĥ·U) = N_h'(∂a)
+        if (ln) {
+          for (int b = p.b0; b < p.b1; b++) {
+            const size_t o = (kb + b) * G4;
+            ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg);
+          }
+        } else {
+          for (int g = 0; g < 4; g++)
+            bn_bwd_cols(c.gates + kb * G4, G4, n.nh + kb * G4, G4, B, g * H + u0, g * H + u1, n.gh,
+                        n.rh + (size_t)k * G4, n.training, DHU + kb * G4, G4, false);
+        }
+      }
+      if (!ln) pool.barrier();  // every column of ∂(ĥ·U) of step k is written
+      if (mine) {
+        gate_panels(t, M, G4, DHU + (kb + p.b0) * G4, G4, ut, G4, u0, u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+        finish_dh(c, k, u0, u1, p.b0, p.b1);
+      }
+    }
+  });
+  std::copy(c.dH, c.dH + BH, c.dh0);
+  std::copy(c.dC, c.dC + BH, c.dc0);
+  const float* da = c.gates;  // [T·B, 4H]
+  column_dot((int)TB, H, DYC, H, n.nc, H, n.dgc, pool);
+  column_dot((int)TB, H, DYC, H, nullptr, 0, n.dbc, pool);
+  column_dot((int)TB, G4, da, G4, n.nh, G4, n.dgh, pool);
+  column_dot((int)TB, G4, da, G4, n.nx, G4, n.dgx, pool);
+  column_dot((int)TB, G4, da, G4, nullptr, 0, c.db, pool);
+  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
+  norm_all_steps_bwd(c, n, 4, da, G4, n.nx, n.rx, n.gx, dxw, pool);
+  const float* xs = step_major_x(c, scratch(2, TB * D));
+  float* xst = scratch(3, (size_t)D * TB);
+  transpose((int)TB, D, xs, D, xst, pool);
+  gemm(D, G4, (int)TB, xst, (int)TB, dxw, G4, false, c.dW, G4, false, pool);
+  const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
+  gemm(H, G4, (int)TB, hst, (int)TB, DHU, G4, false, c.dU, G4, false, pool);
+  float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]
+  pack_b(G4, D, c.W, G4, true, wt, t.nr);
+  dx_from(t, c, 4, dxw, wt, pool);
+}
+
 }  // namespace regulab

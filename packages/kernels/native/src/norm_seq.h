@@ -28,6 +28,258 @@ struct NormCtx {
   int moving_row(int k) const { return std::min(k, maxSteps - 1); }
 };
 
+// ---------------------------------------------------------------- element-wise helpers
+// v ← act(v) over n floats: sigmoid and tanh through the ISA table's vector routines, the rest here.
+inline void act_inplace(const IsaTable& t, int code, float* v, int n) {
+  if (n <= 0) return;
+  switch (code) {
+    case abi::ACTIVATION_SIGMOID:
+      t.unary(abi::UNARY_SIGMOID, v, v, n);
+      return;
+    case abi::ACTIVATION_TANH:
+      t.unary(abi::UNARY_TANH, v, v, n);
+      return;
+    case abi::ACTIVATION_HARD_SIGMOID:
+      for (int i = 0; i < n; i++) v[i] = std::min(std::max(v[i] * 0.2f + 0.5f, 0.0f), 1.0f);
+      return;
+    case abi::ACTIVATION_RELU:
+      for (int i = 0; i < n; i++) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+      return;
+    default:
+      return;
+  }
+}
+
+// The activation's derivative from its output y.
+inline float dact(int code, float y) {
+  switch (code) {
+    case abi::ACTIVATION_SIGMOID:
+      return y * (1.0f - y);
+    case abi::ACTIVATION_TANH:
+      return 1.0f - y * y;
+    case abi::ACTIVATION_HARD_SIGMOID:
+      return y > 0.0f && y < 1.0f ? 0.2f : 0.0f;
+    case abi::ACTIVATION_RELU:
+      return y > 0.0f ? 1.0f : 0.0f;
+    default:
+      return 1.0f;
+  }
+}
+
+// Keep weight d of a zoneout at (step k, row b, unit j): the scalar twin of kernels.inc's zone_d.
+inline float zone_keep(const Zone& z, const SeqCtx& c, int k, int b, int j) {
+  switch (z.mode) {
+    case abi::ZONEOUT_MASK:
+      return z.mask[((size_t)k * c.B + b) * c.H + j];
+    case abi::ZONEOUT_EXPECTATION:
+      return z.rate;
+    case abi::ZONEOUT_SEEDED: {
+      uint32_t u = (uint32_t)(((uint32_t)k * (uint32_t)c.B + (uint32_t)b) * (uint32_t)c.H + (uint32_t)j) * 0x9e3779b9u + z.key;
+      u = (u ^ (u >> 16)) * 0x85ebca6bu;
+      u = (u ^ (u >> 13)) * 0xc2b2ae35u;
+      u = u ^ (u >> 16);
+      return (u >> 8) < z.threshold ? 1.0f : 0.0f;
+    }
+    default:
+      return 0.0f;
+  }
+}
+
+inline float step_keep_of(const SeqCtx& c, int k, int b) {
+  return c.stepMask ? c.stepMask[(size_t)b * c.T + c.time_of(k)] : 1.0f;
+}
+inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
+  if (!c.candMask) return nullptr;
+  return c.candMask + ((c.candPerStep ? (size_t)k * c.B : 0) + b) * c.H;
+}
+
+// ---------------------------------------------------------------- layer norm, one row
+// Blocks 0..count−1 (H values each) of one row: v → x̂ = (v − μ)·rstd, rstd per block into rs.
+// Groups: each block ('gate') or all count blocks ('fused'). Sums in a fixed order (two passes).
+inline void ln_fwd_row(const float* v, float* xh, float* rs, int count, int H, bool per_gate, float eps) {
+  const int gs = per_gate ? 1 : count, n = gs * H;
+  for (int g0 = 0; g0 < count; g0 += gs) {
+    const float* a = v + (size_t)g0 * H;
+    float* x = xh + (size_t)g0 * H;
+    float s = 0.f;
+    for (int i = 0; i < n; i++) s += a[i];
+    const float mean = s / (float)n;
+    float q = 0.f;
+    for (int i = 0; i < n; i++) {
+      const float d = a[i] - mean;
+      q += d * d;
+    }
+    const float r = 1.0f / std::sqrt(q / (float)n + eps);
+    for (int i = 0; i < n; i++) x[i] = (a[i] - mean) * r;
+    for (int g = 0; g < gs; g++) rs[g0 + g] = r;
+  }
+}
+
+// Backward of ln_fwd_row: dy (gradient of y = γ ⊙ x̂ + β) → out = ∂v (may alias dy or xh):
+// with g = dy ⊙ γ over a group of n, ∂v = rstd·(g − mean(g) − x̂·mean(g ⊙ x̂)).
+inline void ln_bwd_row(const float* dy, const float* xh, const float* rs, const float* gamma, float* out, int count,
+                       int H, bool per_gate) {
+  const int gs = per_gate ? 1 : count, n = gs * H;
+  for (int g0 = 0; g0 < count; g0 += gs) {
+    const size_t o = (size_t)g0 * H;
+    float s1 = 0.f, s2 = 0.f;
+    for (int i = 0; i < n; i++) {
+      const float g = dy[o + i] * gamma[o + i];
+      s1 += g;
+      s2 += g * xh[o + i];
+    }
+    const float m1 = s1 / (float)n, m2 = s2 / (float)n, r = rs[g0];
+    for (int i = 0; i < n; i++) out[o + i] = r * (dy[o + i] * gamma[o + i] - m1 - xh[o + i] * m2);
+  }
+}
+
+// ---------------------------------------------------------------- batch norm, one step
+// Features [j0, j1) of a [B, ·] block (v rows of stride ldv, x̂ rows of stride ldx): training uses
+// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs.
+// Every column is summed over b = 0..B−1 in order, whoever owns it.
+inline void bn_fwd_cols(const float* v, int ldv, float* xh, int ldx, int B, int j0, int j1, float eps, bool training,
+                        const float* mm, const float* mv, float* rs, float* bm, float* bv) {
+  const int n = j1 - j0;
+  if (n <= 0) return;
+  std::vector<float> mean(n, 0.f), var(n, 0.f);
+  if (training) {
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) mean[j] += v[(size_t)b * ldv + j0 + j];
+    for (int j = 0; j < n; j++) mean[j] /= (float)B;
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) {
+        const float d = v[(size_t)b * ldv + j0 + j] - mean[j];
+        var[j] += d * d;
+      }
+    for (int j = 0; j < n; j++) var[j] /= (float)B;
+  } else {
+    for (int j = 0; j < n; j++) {
+      mean[j] = mm[j0 + j];
+      var[j] = mv[j0 + j];
+    }
+  }
+  for (int j = 0; j < n; j++) {
+    rs[j0 + j] = 1.0f / std::sqrt(var[j] + eps);
+    if (bm) bm[j0 + j] = mean[j];
+    if (bv) bv[j0 + j] = var[j];
+  }
+  for (int b = 0; b < B; b++)
+    for (int j = 0; j < n; j++)
+      xh[(size_t)b * ldx + j0 + j] = (v[(size_t)b * ldv + j0 + j] - mean[j]) * rs[j0 + j];
+}
+
+// Backward of bn_fwd_cols into out (rows of stride ldo; may alias dy or xh; accumulate adds):
+// training ∂v = rstd·(g − mean_b(g) − x̂·mean_b(g ⊙ x̂)) with g = dy ⊙ γ; inference ∂v = rstd·g.
+inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1,
+                        const float* gamma, const float* rs, bool training, float* out, int ldo, bool accumulate) {
+  const int n = j1 - j0;
+  if (n <= 0) return;
+  std::vector<float> m1(n, 0.f), m2(n, 0.f);
+  if (training) {
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < n; j++) {
+        const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
+        m1[j] += g;
+        m2[j] += g * xh[(size_t)b * ldx + j0 + j];
+      }
+    for (int j = 0; j < n; j++) {
+      m1[j] /= (float)B;
+      m2[j] /= (float)B;
+    }
+  }
+  for (int b = 0; b < B; b++)
+    for (int j = 0; j < n; j++) {
+      const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
+      const float d = rs[j0 + j] * (g - m1[j] - xh[(size_t)b * ldx + j0 + j] * m2[j]);
+      float* o = out + (size_t)b * ldo + j0 + j;
+      *o = accumulate ? *o + d : d;
+    }
+}
+
+// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) over `rows` rows (strides lda, ldb), columns split over
+// the pool, each summed in row order (the same bits on any thread count).
+inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(n, nt, tid, 1, j0, j1);
+    for (int j = j0; j < j1; j++) out[j] = 0.f;
+    for (int r = 0; r < rows; r++) {
+      const float* ar = a + (size_t)r * lda;
+      const float* br = b ? b + (size_t)r * ldb : nullptr;
+      for (int j = j0; j < j1; j++) out[j] += br ? ar[j] * br[j] : ar[j];
+    }
+  });
+}
+
+// N(v) of a whole [T·B, G·H] quantity at once (the input projections, before the loop), rows
+// (layer norm) or features (batch norm) split over the pool: x̂ → xh, rstd → rs, batch statistics
+// → bm, bv (batch norm training); then out = γ ⊙ x̂ + bias (bias null: 0).
+inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float* v, float* xh, float* rs,
+                           const float* gamma, const float* mm, const float* mv, float* bm, float* bv,
+                           const float* bias, float* out, Pool& pool) {
+  const int B = c.B, T = c.T, F = G * c.H;
+  const size_t TB = (size_t)T * B;
+  pool.run([&](int tid, int nt) {
+    if (n.layer()) {
+      int r0, r1;
+      split_range((int)TB, nt, tid, 1, r0, r1);
+      for (int r = r0; r < r1; r++) {
+        const size_t o = (size_t)r * F;
+        ln_fwd_row(v + o, xh + o, rs + (size_t)r * G, G, c.H, n.per_gate(), n.eps);
+        for (int i = 0; i < F; i++) out[o + i] = gamma[i] * xh[o + i] + (bias ? bias[i] : 0.f);
+      }
+      return;
+    }
+    int j0, j1;
+    split_range(F, nt, tid, 1, j0, j1);
+    for (int k = 0; k < T; k++) {
+      const size_t o = (size_t)k * B * F;
+      const int row = n.training ? 0 : n.moving_row(k);
+      bn_fwd_cols(v + o, F, xh + o, F, B, j0, j1, n.eps, n.training, mm ? mm + (size_t)row * F : nullptr,
+                  mv ? mv + (size_t)row * F : nullptr, rs + (size_t)k * F, bm ? bm + (size_t)k * F : nullptr,
+                  bv ? bv + (size_t)k * F : nullptr);
+      for (int b = 0; b < B; b++)
+        for (int j = j0; j < j1; j++)
+          out[o + (size_t)b * F + j] = gamma[j] * xh[o + (size_t)b * F + j] + (bias ? bias[j] : 0.f);
+    }
+  });
+}
+
+// Backward of norm_all_steps: dy [T·B, G·H] (rows of stride ldy) → ∂v into out (may alias xh).
+inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* xh,
+                               const float* rs, const float* gamma, float* out, Pool& pool) {
+  const int B = c.B, T = c.T, F = G * c.H;
+  const size_t TB = (size_t)T * B;
+  pool.run([&](int tid, int nt) {
+    if (n.layer()) {
+      int r0, r1;
+      split_range((int)TB, nt, tid, 1, r0, r1);
+      for (int r = r0; r < r1; r++)
+        ln_bwd_row(dy + (size_t)r * ldy, xh + (size_t)r * F, rs + (size_t)r * G, gamma, out + (size_t)r * F, G, c.H,
+                   n.per_gate());
+      return;
+    }
+    int j0, j1;
+    split_range(F, nt, tid, 1, j0, j1);
+    for (int k = 0; k < T; k++)
+      bn_bwd_cols(dy + (size_t)k * B * ldy, ldy, xh + (size_t)k * B * F, F, B, j0, j1, gamma, rs + (size_t)k * F,
+                  n.training, out + (size_t)k * B * F, F, false);
+  });
+}
+
+// ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).
+inline void dx_from(const IsaTable& t, const SeqCtx& c, int G, const float* dxw, const float* wt, Pool& pool) {
+  if (c.D == 0) return;
+  const int GH = G * c.H;
+  pool.run([&](int tid, int nt) {
+    int k0, k1;
+    split_range(c.T, nt, tid, 1, k0, k1);
+    for (int k = k0; k < k1; k++)
+      gate_panels(t, c.B, GH, dxw + (size_t)k * c.B * GH, GH, wt, GH, 0, c.D, c.D, c.dx + (size_t)c.time_of(k) * c.D,
+                  c.T * c.D, false);
+  });
+}
+
 void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool);
 void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool);
 void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool);

@@ -19,10 +19,22 @@ import type {
   LstmSequenceOutputs,
   RecurrentSequenceOptions,
   SeededZoneout,
+  SequenceNormalization,
+  SequenceNormStats,
   ZoneoutSpec,
 } from '../types.js';
 import { ACTIVATION_CODE } from './impl.js';
-import type { FusedCommonArgs, FusedImpl, FusedTape, FusedZoneout, GruArgs, LstmArgs } from './impl.js';
+import type {
+  FusedCommonArgs,
+  FusedImpl,
+  FusedNorm,
+  FusedNormGrads,
+  FusedNormStats,
+  FusedTape,
+  FusedZoneout,
+  GruArgs,
+  LstmArgs,
+} from './impl.js';
 
 type GradMap = Record<string, () => tf.Tensor>;
 interface KernelFuncParams {
@@ -98,6 +110,119 @@ function commonArgs(
   };
 }
 
+/** Default ε of the normalisations (Keras's, as core's layers). */
+const NORM_EPSILON = 1e-3;
+
+/**
+ * A SequenceNormalization as the impl reads it (shapes checked; `gates` blocks of `units`; `cell`:
+ * the LSTM's γ_c, β_c). Undefined without one; throws when the impl does not take it.
+ */
+function normOf(
+  op: string,
+  impl: FusedImpl,
+  n: SequenceNormalization | undefined,
+  gates: number,
+  units: number,
+  cell: boolean,
+): FusedNorm | undefined {
+  if (n === undefined) return undefined;
+  if (impl.normalization !== true) {
+    throw new Error(
+      `${op}: the ${impl.name} kernels take no normalization; run it through the reference op with norm hooks`,
+    );
+  }
+  if (n.kind !== 'layer' && n.kind !== 'batch')
+    throw new Error(`${op}: normalization kind must be 'layer' or 'batch', got ${String(n.kind)}`);
+  const F = gates * units;
+  const want: [string, tf.Tensor | undefined, number[]][] = [
+    ['gammaX', n.gammaX, [F]],
+    ['gammaH', n.gammaH, [F]],
+  ];
+  if (cell) want.push(['gammaC', n.gammaC, [units]], ['betaC', n.betaC, [units]]);
+  const batchInference = n.kind === 'batch' && n.training !== true;
+  const m = n.moving;
+  if (batchInference) {
+    if (m === undefined)
+      throw new Error(`${op}: batch-norm inference (training false) needs moving statistics`);
+    const rows = m.meanX.shape[0];
+    want.push(['moving.meanX', m.meanX, [rows, F]], ['moving.varianceX', m.varianceX, [rows, F]]);
+    want.push(['moving.meanH', m.meanH, [rows, F]], ['moving.varianceH', m.varianceH, [rows, F]]);
+    if (cell)
+      want.push(['moving.meanC', m.meanC, [rows, units]], ['moving.varianceC', m.varianceC, [rows, units]]);
+  }
+  for (const [name, t, shape] of want) {
+    if (t === undefined) throw new Error(`${op}: normalization.${name} is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || shape[0] === 0)
+      throw new Error(
+        `${op}: normalization.${name} must have shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`,
+      );
+  }
+  const moving: FusedNormStats | undefined =
+    batchInference && m !== undefined
+      ? {
+          meanX: f32(op, 'moving.meanX', m.meanX),
+          varianceX: f32(op, 'moving.varianceX', m.varianceX),
+          meanH: f32(op, 'moving.meanH', m.meanH),
+          varianceH: f32(op, 'moving.varianceH', m.varianceH),
+          ...(cell
+            ? {
+                meanC: f32(op, 'moving.meanC', m.meanC!),
+                varianceC: f32(op, 'moving.varianceC', m.varianceC!),
+              }
+            : {}),
+        }
+      : undefined;
+  return {
+    kind: n.kind,
+    scope: n.scope ?? 'fused',
+    training: n.training === true,
+    epsilon: n.epsilon ?? NORM_EPSILON,
+    gammaX: f32(op, 'gammaX', n.gammaX),
+    gammaH: f32(op, 'gammaH', n.gammaH),
+    ...(cell ? { gammaC: f32(op, 'gammaC', n.gammaC!), betaC: f32(op, 'betaC', n.betaC!) } : {}),
+    moving,
+    maxSteps: moving ? m!.meanX.shape[0] : 1,
+  };
+}
+
+/** The differentiable weights of a normalisation (tfjs inputs of the op node). */
+function normInputs(n: SequenceNormalization | undefined): Record<string, tf.Tensor> {
+  if (n === undefined) return {};
+  const out: Record<string, tf.Tensor> = { gammaX: n.gammaX, gammaH: n.gammaH };
+  if (n.gammaC) out['gammaC'] = n.gammaC;
+  if (n.betaC) out['betaC'] = n.betaC;
+  return out;
+}
+
+/** Their gradients for the op node's backward. */
+function normGradients(n: SequenceNormalization | undefined, g: FusedNormGrads | undefined): GradMap {
+  if (n === undefined || g === undefined) return {};
+  const out: GradMap = {
+    gammaX: () => tf.tensor1d(g.dGammaX),
+    gammaH: () => tf.tensor1d(g.dGammaH),
+  };
+  if (n.gammaC && g.dGammaC) out['gammaC'] = () => tf.tensor1d(g.dGammaC!);
+  if (n.betaC && g.dBetaC) out['betaC'] = () => tf.tensor1d(g.dBetaC!);
+  return out;
+}
+
+/** A call's batch statistics as tensors ([T, F]); made after the op node, so they carry no gradient. */
+function statsTensors(s: FusedNormStats | undefined, steps: number): SequenceNormStats | undefined {
+  if (s === undefined) return undefined;
+  const t = (v: Float32Array) => tf.tensor2d(v, [steps, v.length / steps]);
+  const out: SequenceNormStats = {
+    meanX: t(s.meanX),
+    varianceX: t(s.varianceX),
+    meanH: t(s.meanH),
+    varianceH: t(s.varianceH),
+  };
+  if (s.meanC && s.varianceC) {
+    out.meanC = t(s.meanC);
+    out.varianceC = t(s.varianceC);
+  }
+  return out;
+}
+
 /** The sequence output: [B, T, H], or [B, 0, H] without sequenceOutput (whatever the impl returned). */
 function sequenceTensor(args: FusedCommonArgs, values: Float32Array): tf.Tensor3D {
   const { batch, steps, units } = args.dims;
@@ -123,14 +248,17 @@ export function fusedLstmSequence(impl: FusedImpl, inputs: LstmSequenceInputs): 
     c0: f32(op, 'c0', c0),
     bias: f32(op, 'bias', bias),
     zoneoutCell: zoneoutOf(op, 'zoneoutCell', inputs.zoneoutCell, inputs.zoneoutSeeded?.cell),
+    norm: normOf(op, impl, inputs.normalization, 4, units, true),
   };
   const keepTape = tf.engine().isTapeOn();
   let tape: FusedTape | null = null;
+  let stats: FusedNormStats | undefined;
   const [sequence, h, c] = runCustomKernel({
-    inputs: { x, h0, c0, kernel, recurrentKernel, bias },
+    inputs: { x, h0, c0, kernel, recurrentKernel, bias, ...normInputs(inputs.normalization) },
     forwardFunc: () => {
       const r = impl.lstmForward(args, keepTape);
       tape = r.tape;
+      stats = r.batchStats;
       return [
         sequenceTensor(args, r.sequence),
         tf.tensor2d(r.h, [batch, units]),
@@ -149,10 +277,17 @@ export function fusedLstmSequence(impl: FusedImpl, inputs: LstmSequenceInputs): 
         kernel: () => tf.tensor2d(g.dKernel, [dim, 4 * units]),
         recurrentKernel: () => tf.tensor2d(g.dRecurrentKernel, [units, 4 * units]),
         bias: () => tf.tensor1d(g.dBias),
+        ...normGradients(inputs.normalization, g.norm),
       };
     },
   });
-  return { sequence: sequence as tf.Tensor3D, h: h as tf.Tensor2D, c: c as tf.Tensor2D };
+  const out: LstmSequenceOutputs = {
+    sequence: sequence as tf.Tensor3D,
+    h: h as tf.Tensor2D,
+    c: c as tf.Tensor2D,
+  };
+  const batchStats = statsTensors(stats, steps);
+  return batchStats ? { ...out, batchStats } : out;
 }
 
 /** The differentiable whole-sequence GRU of an impl. */
@@ -170,14 +305,21 @@ export function fusedGruSequence(impl: FusedImpl, inputs: GruSequenceInputs): Gr
   if (inputs.zoneoutCell !== undefined || inputs.zoneoutSeeded?.cell !== undefined) {
     throw new Error(`${op}: a GRU has no cell state; use zoneoutHidden`);
   }
-  const args: GruArgs = { ...commonArgs(op, inputs), bias: f32(op, 'bias', bias), resetAfter };
+  const args: GruArgs = {
+    ...commonArgs(op, inputs),
+    bias: f32(op, 'bias', bias),
+    resetAfter,
+    norm: normOf(op, impl, inputs.normalization, 3, units, false),
+  };
   const keepTape = tf.engine().isTapeOn();
   let tape: FusedTape | null = null;
+  let stats: FusedNormStats | undefined;
   const [sequence, h] = runCustomKernel({
-    inputs: { x, h0, kernel, recurrentKernel, bias },
+    inputs: { x, h0, kernel, recurrentKernel, bias, ...normInputs(inputs.normalization) },
     forwardFunc: () => {
       const r = impl.gruForward(args, keepTape);
       tape = r.tape;
+      stats = r.batchStats;
       return [sequenceTensor(args, r.sequence), tf.tensor2d(r.h, [batch, units])];
     },
     backwardsFunc: (dys) => {
@@ -191,8 +333,11 @@ export function fusedGruSequence(impl: FusedImpl, inputs: GruSequenceInputs): Gr
         kernel: () => tf.tensor2d(g.dKernel, [dim, 3 * units]),
         recurrentKernel: () => tf.tensor2d(g.dRecurrentKernel, [units, 3 * units]),
         bias: () => tf.tensor(g.dBias, bias.shape),
+        ...normGradients(inputs.normalization, g.norm),
       };
     },
   });
-  return { sequence: sequence as tf.Tensor3D, h: h as tf.Tensor2D };
+  const out: GruSequenceOutputs = { sequence: sequence as tf.Tensor3D, h: h as tf.Tensor2D };
+  const batchStats = statsTensors(stats, steps);
+  return batchStats ? { ...out, batchStats } : out;
 }

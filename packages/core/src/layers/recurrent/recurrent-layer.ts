@@ -167,13 +167,14 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
 
   /**
    * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
-   * fast kernels are loaded: the fused kernels have no normalization inside.
+   * fast kernels are loaded: the wasm kernels have no normalization inside yet (the native ones
+   * do, and a layer takes the reference path there only for a per-step recurrent mask).
    */
   protected noteNormalizationFallback(normalization: string): void {
     if (kernelBackend() === 'reference') return;
     kernelNotice(
       `${this.owner}: normalization '${normalization}' runs on the tfjs reference kernels, not the ` +
-        `${kernelBackend()} ones (the fused kernels have no normalization inside); expect it to be slower`,
+        `${kernelBackend()} ones (they take no normalization for this call); expect it to be slower`,
     );
   }
 
