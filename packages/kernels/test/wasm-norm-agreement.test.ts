@@ -14,6 +14,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { allClose } from '../../../test/helpers.js';
+import { fusedLstmSequence } from '../src/fused/ops.js';
+import type { SequenceNormalization } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
 import type { CaseOptions } from './fused-cases.js';
 import { GRAD_TOL, OUT_TOL } from './fused-agreement.js';
@@ -90,5 +92,50 @@ describe('wasm normalised LSTM', () => {
       tf.dispose(nc.created);
     }
     expect(impl.bytesInUse()).toBe(0);
+  });
+});
+
+describe('wasm normalised LSTM through the tfjs op (fusedLstmSequence)', () => {
+  it("gives the impl call's outputs, batch statistics and gradients (γ, β included) as tensors", () => {
+    const nc = normLstmCase({ batch: 4, steps: 3, dim: 3, units: 5, zoneout: 'mask' }, { kind: 'batch' });
+    const direct = implRun(impl, nc);
+    const names = ['x', 'h0', 'c0', 'kernel', 'recurrentKernel', 'bias'] as const;
+    const normNames = ['gammaX', 'gammaH', 'gammaC', 'betaC'] as const;
+    const got = tf.tidy(() => {
+      const ws = tf.randomNormal([4, 3, 5], 0, 1, 'float32', 99);
+      const wh = tf.randomNormal([4, 5], 0, 1, 'float32', 98);
+      const wc = tf.randomNormal([4, 5], 0, 1, 'float32', 97);
+      const run = (ts: tf.Tensor[]) => {
+        const inputs = { ...nc.c } as Record<string, unknown>;
+        names.forEach((k, i) => (inputs[k] = ts[i]));
+        const normalization = { kind: 'batch', training: true } as Record<string, unknown>;
+        normNames.forEach((k, i) => (normalization[k] = ts[names.length + i]));
+        return fusedLstmSequence(impl, {
+          ...(inputs as unknown as Parameters<typeof fusedLstmSequence>[1]),
+          normalization: normalization as unknown as SequenceNormalization,
+        });
+      };
+      const all = [...names.map((k) => nc.c[k] as tf.Tensor), ...normNames.map((k) => nc.n[k])];
+      const o = run(all);
+      const out: Record<string, Float32Array> = {
+        sequence: o.sequence.dataSync() as Float32Array,
+        'stats.meanC': o.batchStats!.meanC!.dataSync() as Float32Array,
+        'stats.varianceX': o.batchStats!.varianceX.dataSync() as Float32Array,
+      };
+      const loss = (...ts: tf.Tensor[]) => {
+        const r = run(ts);
+        return tf.addN([
+          tf.sum(tf.mul(r.sequence, ws)),
+          tf.sum(tf.mul(r.h, wh)),
+          tf.sum(tf.mul(r.c, wc)),
+        ]) as tf.Scalar;
+      };
+      tf.grads(loss)(all).forEach(
+        (g, i) => (out[`d${[...names, ...normNames][i]!}`] = g.dataSync() as Float32Array),
+      );
+      return out;
+    });
+    for (const k of Object.keys(got)) expect(Array.from(got[k]!), k).toEqual(Array.from(direct[k]!));
+    tf.dispose(nc.created);
   });
 });
