@@ -18,7 +18,7 @@ import {
   normalizedNote,
   runAfterProbe,
   SLOW_REPEATS,
-  SLOW_STEP_CPU_MS,
+  SLOW_CPU_MS_PER_ROW_STEP,
   withBaseCases,
 } from '../src/bench/normalized.js';
 import { impls, IMPLS } from '../src/bench/run-bench.js';
@@ -96,17 +96,28 @@ describe('normalised bench cases', () => {
 
 describe('a probe step decides how a normalised step is timed', () => {
   const planned = { steps: 784, warmup: 1, repeats: 5 };
-  it('keeps the planned whole-sequence run when the estimated step is fast', () => {
-    // 49 of 784 steps in 100 ms CPU: 1.6 s estimated, under the bound.
-    const run = runAfterProbe(planned, 49, 100);
-    expect(run).toEqual({ ...planned, slow: false, estimatedCpuMs: 1600 });
-    expect(run.estimatedCpuMs).toBeLessThanOrEqual(SLOW_STEP_CPU_MS);
+  it('keeps the planned whole-sequence run when the estimated step is fast (the fused kernels)', () => {
+    // pmnist-bn on the wasm kernels: 49 of 784 steps in 346 ms CPU, ~5.5 s estimated, 0.07 ms per
+    // example and step, under the bound (0.25 × 100 × 784 = 19.6 s).
+    const run = runAfterProbe(planned, 49, 346, 100);
+    expect(run).toEqual({ ...planned, slow: false, estimatedCpuMs: 5536 });
+    expect(run.estimatedCpuMs).toBeLessThanOrEqual(SLOW_CPU_MS_PER_ROW_STEP * 100 * 784);
   });
   it('times a few probe-length steps without more warm-up when slow (the reference op)', () => {
-    // 49 steps in 2.7 s CPU (measured on the reference op): ~43 s estimated.
-    const run = runAfterProbe(planned, 49, 2700);
+    // pmnist-bn on the reference op: 49 steps in 2.7 s CPU, ~43 s estimated.
+    const run = runAfterProbe(planned, 49, 2700, 100);
     expect(run).toEqual({ steps: 49, warmup: 0, repeats: SLOW_REPEATS, slow: true, estimatedCpuMs: 43200 });
-    expect(runAfterProbe({ steps: 50, warmup: 20, repeats: 2 }, 50, 2851).repeats).toBe(2);
+    // charlm-ln on the reference op: the whole 50 steps (batch 32) in 2.85 s CPU.
+    expect(runAfterProbe({ steps: 50, warmup: 20, repeats: 2 }, 50, 2851, 32)).toMatchObject({
+      slow: true,
+      repeats: 2,
+    });
+    // charlm-ln on the wasm kernels: 137 ms.
+    expect(runAfterProbe({ steps: 50, warmup: 20, repeats: 20 }, 50, 137, 32)).toMatchObject({
+      slow: false,
+      repeats: 20,
+      warmup: 20,
+    });
   });
 });
 

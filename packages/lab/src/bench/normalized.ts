@@ -46,26 +46,31 @@ export interface StepRun {
 }
 
 /**
- * A step estimated above this much CPU time (whole sequence) runs slow: on the tfjs reference op,
- * a normalised charlm-ln step costs ~3 s CPU and a pmnist-bn step ~45 s (2026-12-03, loaded machine).
+ * A step is slow above this much CPU time per example and time step (ms): the tfjs reference op
+ * costs ~1.8 (charlm-ln, 2.9 s a step) and ~0.55 (pmnist-bn, ~43 s), the fused kernels ≤ 0.09
+ * (wasm: charlm-ln 0.14 s, pmnist-bn 2.4 s), all on 2 loaded cores (2026-12-03). Per example and
+ * step, one bound separates both cases although a pmnist step does 50 times the work of a charlm one.
  */
-export const SLOW_STEP_CPU_MS = 2000;
+export const SLOW_CPU_MS_PER_ROW_STEP = 0.25;
 /** Timed runs at most when slow: each is seconds (or, extrapolated, a prefix of the sequence). */
 export const SLOW_REPEATS = 3;
 
 /**
- * The run after one probe step of `probeSteps` time steps took `probeCpuMs` of CPU time (the
- * probe counts as a warm-up). Fast (estimated full step ≤ SLOW_STEP_CPU_MS): the planned run over
- * the whole sequence. Slow: at most SLOW_REPEATS timed steps of the probe's length, no further
- * warm-up (the worker extrapolates to the whole sequence), so a run stays short.
+ * The run after one probe step of `probeSteps` time steps (batch `batch`) took `probeCpuMs` of CPU
+ * time (the probe counts as a warm-up). Fast (estimated whole step ≤ SLOW_CPU_MS_PER_ROW_STEP per
+ * example and step): the planned run over the whole sequence. Slow: at most SLOW_REPEATS timed
+ * steps of the probe's length, no further warm-up (the worker extrapolates to the whole
+ * sequence), so a run stays short.
  */
 export function runAfterProbe(
   planned: StepRun,
   probeSteps: number,
   probeCpuMs: number,
+  batch: number,
 ): StepRun & { slow: boolean; estimatedCpuMs: number } {
   const estimatedCpuMs = (probeCpuMs * planned.steps) / probeSteps;
-  if (estimatedCpuMs <= SLOW_STEP_CPU_MS) return { ...planned, slow: false, estimatedCpuMs };
+  if (estimatedCpuMs <= SLOW_CPU_MS_PER_ROW_STEP * batch * planned.steps)
+    return { ...planned, slow: false, estimatedCpuMs };
   return {
     steps: probeSteps,
     warmup: 0,

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const c0 = process.cpuUsage();
     probed();
     const used = process.cpuUsage(c0);
-    const next = runAfterProbe(run, probeSteps, (used.user + used.system) / 1000);
+    const next = runAfterProbe(run, probeSteps, (used.user + used.system) / 1000, c.batch);
     probe = { probe_steps: probeSteps, probe_estimated_cpu_ms: round(next.estimatedCpuMs), slow: next.slow };
     if (next.steps === probeSteps) step = probed;
     run = next;
