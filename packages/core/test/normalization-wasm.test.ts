@@ -26,7 +26,7 @@ const NORMS: Norm[] = [
   { normalization: 'layer', layerNormScope: 'gate' },
   { normalization: 'batch' },
 ];
-const REGULARIZERS: Record<string, object>[] = [
+const REGULARIZERS: Record<string, number | string>[] = [
   { dropout: 0.2, recurrentDropout: 0.3, recurrentDropoutMode: 'gal' },
   { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta' },
 ];
@@ -54,7 +54,7 @@ function run(
   layer.build(x.shape);
   tf.tidy(() => {
     for (const v of layer.weights)
-      if (/gamma|beta/.test(v.name)) v.write(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', 11));
+      if (/gamma|beta/.test(v.name)) v.write(tf.randomUniform(v.shape as number[], 0.5, 1.5, 'float32', 11));
   });
   const f = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar;
   const { value, grads } = tf.variableGrads(
