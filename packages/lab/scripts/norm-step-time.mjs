@@ -2,7 +2,8 @@
 // alone: batch 32 × 50 steps, 64 inputs, 256 units, zoneout 0.5 / 0.05) with normalization 'none',
 // 'layer' and 'batch' on the loaded kernels (issue 13). Not the bench (no embedding, softmax or
 // optimizer): `npm run bench` measures whole steps. Run after `npm run build`:
-//   node packages/lab/scripts/norm-step-time.mjs [repeats=20]
+//   node packages/lab/scripts/norm-step-time.mjs [repeats=20] [none,layer,batch]
+// (one normalization per process gives steadier figures on a busy machine)
 import * as tf from '@tensorflow/tfjs';
 import * as rl from '../../core/dist/index.js';
 
@@ -10,7 +11,7 @@ const repeats = Number(process.argv[2] ?? 20);
 const x = tf.randomNormal([32, 50, 64], 0, 1, 'float32', 1);
 const w = tf.randomNormal([32, 50, 256], 0, 1, 'float32', 2);
 console.log(`kernels: ${rl.kernels.kernelDescription()}`);
-for (const normalization of ['none', 'layer', 'batch']) {
+for (const normalization of (process.argv[3] ?? 'none,layer,batch').split(',')) {
   const layer = rl.layers.lstm({
     units: 256,
     returnSequences: true,
@@ -38,5 +39,4 @@ for (const normalization of ['none', 'layer', 'batch']) {
   const c = process.cpuUsage(cpu0);
   const cpu = (c.user + c.system) / 1000 / repeats;
   console.log(`${normalization.padEnd(6)} wall ${wall.toFixed(1)} ms/step  cpu ${cpu.toFixed(1)} ms/step`);
-  layer.dispose();
 }

@@ -130,8 +130,11 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           for (int j = u0; j < u1; j++) {
             const float z = gk[j], cand = gk[2 * H + j];
             const float hnew = z * hp[j] + (1.0f - z) * (cm ? cand * cm[j] : cand);
-            float hz = c.zh.mode ? zone_keep(c.zh, c, k, b, j) * hp[j] + (1.0f - zone_keep(c.zh, c, k, b, j)) * hnew
-                                 : hnew;
+            float hz = hnew;
+            if (c.zh.mode) {
+              const float d = zone_keep(c.zh, c, k, b, j);
+              hz = d * hp[j] + (1.0f - d) * hnew;
+            }
             if (c.stepMask) hz = s * hz + (1.0f - s) * hp[j];
             hn[j] = hz;
             if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;

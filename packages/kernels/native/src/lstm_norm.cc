@@ -107,9 +107,15 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const float s = step_keep_of(c, k, b);
         for (int j = u0; j < u1; j++) {
           const float ht = gk[3 * H + j] * pc[j];
-          float cz = c.zc.mode ? zone_keep(c.zc, c, k, b, j) * cp[j] + (1.0f - zone_keep(c.zc, c, k, b, j)) * ct[j]
-                               : ct[j];
-          float hz = c.zh.mode ? zone_keep(c.zh, c, k, b, j) * hp[j] + (1.0f - zone_keep(c.zh, c, k, b, j)) * ht : ht;
+          float cz = ct[j], hz = ht;
+          if (c.zc.mode) {
+            const float d = zone_keep(c.zc, c, k, b, j);
+            cz = d * cp[j] + (1.0f - d) * ct[j];
+          }
+          if (c.zh.mode) {
+            const float d = zone_keep(c.zh, c, k, b, j);
+            hz = d * hp[j] + (1.0f - d) * ht;
+          }
           if (c.stepMask) {
             cz = s * cz + (1.0f - s) * cp[j];
             hz = s * hz + (1.0f - s) * hp[j];

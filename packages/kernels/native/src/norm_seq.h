@@ -94,22 +94,47 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 }
 
 // ---------------------------------------------------------------- layer norm, one row
+// Sums over a row in 8 interleaved partial sums combined in a fixed tree: a single accumulator is
+// one long chain of dependent adds (measured: layer norm doubled the forward time of a charlm
+// LSTM step), while these vectorise; the order depends only on n, never on the thread count.
+constexpr int LANES = 8;
+inline float combine(const float* s) {
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+// Σ a[i]
+inline float row_sum(const float* a, int n) {
+  float s[LANES] = {};
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) s[l] += a[i + l];
+  for (int l = 0; i < n; i++, l++) s[l] += a[i];
+  return combine(s);
+}
+// Σ (a[i] − m)²
+inline float row_sq_dev(const float* a, float m, int n) {
+  float s[LANES] = {};
+  int i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) {
+      const float d = a[i + l] - m;
+      s[l] += d * d;
+    }
+  for (int l = 0; i < n; i++, l++) {
+    const float d = a[i] - m;
+    s[l] += d * d;
+  }
+  return combine(s);
+}
+
 // Blocks 0..count−1 (H values each) of one row: v → x̂ = (v − μ)·rstd, rstd per block into rs.
-// Groups: each block ('gate') or all count blocks ('fused'). Sums in a fixed order (two passes).
+// Groups: each block ('gate') or all count blocks ('fused'). Two passes (mean, then deviations).
 inline void ln_fwd_row(const float* v, float* xh, float* rs, int count, int H, bool per_gate, float eps) {
   const int gs = per_gate ? 1 : count, n = gs * H;
   for (int g0 = 0; g0 < count; g0 += gs) {
     const float* a = v + (size_t)g0 * H;
     float* x = xh + (size_t)g0 * H;
-    float s = 0.f;
-    for (int i = 0; i < n; i++) s += a[i];
-    const float mean = s / (float)n;
-    float q = 0.f;
-    for (int i = 0; i < n; i++) {
-      const float d = a[i] - mean;
-      q += d * d;
-    }
-    const float r = 1.0f / std::sqrt(q / (float)n + eps);
+    const float mean = row_sum(a, n) / (float)n;
+    const float r = 1.0f / std::sqrt(row_sq_dev(a, mean, n) / (float)n + eps);
     for (int i = 0; i < n; i++) x[i] = (a[i] - mean) * r;
     for (int g = 0; g < gs; g++) rs[g0 + g] = r;
   }
@@ -122,14 +147,22 @@ inline void ln_bwd_row(const float* dy, const float* xh, const float* rs, const 
   const int gs = per_gate ? 1 : count, n = gs * H;
   for (int g0 = 0; g0 < count; g0 += gs) {
     const size_t o = (size_t)g0 * H;
-    float s1 = 0.f, s2 = 0.f;
-    for (int i = 0; i < n; i++) {
-      const float g = dy[o + i] * gamma[o + i];
-      s1 += g;
-      s2 += g * xh[o + i];
+    const float *d = dy + o, *x = xh + o, *ga = gamma + o;
+    float s1[LANES] = {}, s2[LANES] = {};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+      for (int l = 0; l < LANES; l++) {
+        const float g = d[i + l] * ga[i + l];
+        s1[l] += g;
+        s2[l] += g * x[i + l];
+      }
+    for (int l = 0; i < n; i++, l++) {
+      const float g = d[i] * ga[i];
+      s1[l] += g;
+      s2[l] += g * x[i];
     }
-    const float m1 = s1 / (float)n, m2 = s2 / (float)n, r = rs[g0];
-    for (int i = 0; i < n; i++) out[o + i] = r * (dy[o + i] * gamma[o + i] - m1 - xh[o + i] * m2);
+    const float m1 = combine(s1) / (float)n, m2 = combine(s2) / (float)n, r = rs[g0];
+    for (int j = 0; j < n; j++) out[o + j] = r * (d[j] * ga[j] - m1 - x[j] * m2);
   }
 }
 
