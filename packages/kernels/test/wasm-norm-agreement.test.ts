@@ -4,7 +4,9 @@
  * normalisation as hooks (./norm-lstm-reference.ts): outputs, the batch statistics per step, and
  * the gradients of every input, γ and β included, for the recurrent options (Gal, Semeniuta,
  * zoneout, padding, goBackwards) and odd sizes (units 1, 7, 33: padding inside the 8-float
- * panels). Also: the same bits on 1 and 2 threads, and no WebAssembly memory left in use.
+ * panels). Also: the same bits on 1 and 2 threads, no WebAssembly memory left in use, the tfjs op
+ * path (fusedLstmSequence), and finite differences of the op (eps 3e-3, atol 5e-3, rtol 2e-2: as
+ * fused-norm.test.ts does for the native kernels, and for the same reasons).
  *
  * Tolerances: the plain kernels' (./fused-agreement.ts: outputs atol 1e-5 + rtol 1e-4, gradients
  * atol 1e-4 + rtol 1e-3), gradients of γ and of the weights at 4× that: x̂ is (v − μ)·rstd, and
@@ -13,7 +15,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { allClose } from '../../../test/helpers.js';
+import { allClose, checkGradient } from '../../../test/helpers.js';
 import { fusedLstmSequence } from '../src/fused/ops.js';
 import type { SequenceNormalization } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
@@ -138,4 +140,38 @@ describe('wasm normalised LSTM through the tfjs op (fusedLstmSequence)', () => {
     for (const k of Object.keys(got)) expect(Array.from(got[k]!), k).toEqual(Array.from(direct[k]!));
     tf.dispose(nc.created);
   });
+});
+
+describe('wasm normalised LSTM gradients vs finite differences', () => {
+  for (const norm of [NORMS[0]!, NORMS[2]!]) {
+    it(norm[0], () => {
+      const nc = normLstmCase(
+        { batch: 4, steps: 2, dim: 2, units: 4, zoneout: 'mask', recurrentMask: true },
+        norm[1],
+      );
+      const w = tf.randomNormal([4, 2, 4], 0, 1, 'float32', 5);
+      const normalization = (over: Record<string, tf.Tensor>): SequenceNormalization =>
+        ({
+          kind: norm[1].kind,
+          scope: norm[1].scope,
+          training: true,
+          ...nc.n,
+          ...over,
+        }) as SequenceNormalization;
+      for (const name of ['gammaX', 'gammaH', 'gammaC', 'betaC', 'x', 'recurrentKernel', 'bias'] as const) {
+        const isNorm = name.startsWith('gamma') || name === 'betaC';
+        const f = (t: tf.Tensor) => {
+          const out = fusedLstmSequence(impl, {
+            ...nc.c,
+            ...(isNorm ? {} : { [name]: t }),
+            normalization: normalization(isNorm ? { [name]: t } : {}),
+          });
+          return tf.add(tf.sum(tf.mul(out.sequence, w)), tf.sum(out.h)) as tf.Scalar;
+        };
+        const at = isNorm ? nc.n[name as 'gammaX'] : (nc.c[name as 'x'] as tf.Tensor);
+        checkGradient(f, at, { atol: 5e-3, rtol: 2e-2 }, 3e-3, `${norm[0]} d${name}`);
+      }
+      tf.dispose([w, ...nc.created]);
+    });
+  }
 });
