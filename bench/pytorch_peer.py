@@ -9,6 +9,12 @@ time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threa
   pmnist-step: batch 100, 784 steps, 1 input, LSTM 100, dense 10, softmax cross-entropy, RMSprop.
   impl fused:   torch.nn.LSTM (cuDNN-style fused op; no zoneout possible).
   impl zoneout: torch.nn.LSTMCell loop with zoneout (charlm z_c 0.5, z_h 0.05; pmnist 0.15 shared).
+  charlm-ln-step: charlm-step with a layer-normalised LSTM (Ba et al. 2016), impl zoneout only.
+  pmnist-bn-step: pmnist-step with recurrent batch norm (Cooijmans et al. 2017), impl zoneout only.
+               PyTorch has no fused normalised LSTM: its users write the cell loop (NormLstm), with
+               the same normalisation as Regulab's (packages/core/src/layers/recurrent/
+               lstm-normalization.ts) and the same zoneout; W.x_t of every step and its
+               normalisation are computed before the loop, in one matmul, as a careful user would.
   cnn-step:    batch 64, 28x28x1 -> conv 32 3x3 valid -> ReLU -> max-pool 2 -> conv 64 3x3 valid ->
                ReLU -> max-pool 2 -> dense 128 ReLU -> dropout 0.5 -> dense 10, cross-entropy, Adam.
   mlp-step:    batch 128, 784 -> dense 1024 ReLU -> dropout 0.5 -> dense 1024 ReLU -> dropout 0.5 ->
@@ -29,6 +35,16 @@ CASES = {
     "charlm-step": dict(batch=32, steps=50, vocab=50, embed=64, units=256, classes=50, zc=0.5, zh=0.05, opt="adam"),
     "pmnist-step": dict(batch=100, steps=784, vocab=None, embed=1, units=100, classes=10, zc=0.15, zh=0.15, opt="rmsprop"),
 }
+
+
+# The normalised cases: the base case's model with this normalisation in its LSTM.
+NORMALIZED = {
+    "charlm-ln-step": ("charlm-step", "layer"),
+    "pmnist-bn-step": ("pmnist-step", "batch"),
+}
+
+EPS = 1e-3  # Regulab's (Keras's) epsilon for both normalisations
+MOMENTUM = 0.99  # Regulab's normMomentum: m <- 0.99 m + 0.01 stat
 
 
 FEEDFORWARD = {
@@ -53,12 +69,91 @@ def feedforward(case):
     )
 
 
+class StepNorm(nn.Module):
+    """Regulab's normalisation of one quantity of F = blocks x H features (step-normalization.ts).
+
+    layer: N(v) = gamma * (v - mean(v)) / sqrt(var(v) + eps) over the F features of each example
+           (scope 'fused', Ba et al. eq. 20-22); gamma starts at 1.
+    batch: N(v) = gamma * (v - mu_k) / sqrt(var_k + eps) per feature over the batch at step k while
+           training (biased variance), moving averages per step for inference; gamma starts at 0.1.
+    beta (the cell's only): an added shift, starting at 0.
+    """
+
+    def __init__(self, kind, features, steps, beta=False):
+        super().__init__()
+        self.kind, self.features = kind, features
+        self.gamma = nn.Parameter(torch.full((features,), 1.0 if kind == "layer" else 0.1))
+        self.beta = nn.Parameter(torch.zeros(features)) if beta else None
+        if kind == "batch":
+            self.register_buffer("moving_mean", torch.zeros(steps, features))
+            self.register_buffer("moving_variance", torch.ones(steps, features))
+
+    def forward(self, v, k=None):
+        """v [B, F] at step k, or (k None) [B, T, F] for every step at once."""
+        if self.kind == "layer":
+            return nn.functional.layer_norm(v, (self.features,), self.gamma, self.beta, EPS)
+        if k is not None:
+            mean = v.mean(0)  # [F]
+            var = v.var(0, unbiased=False)  # [F]
+            with torch.no_grad():
+                self.moving_mean[k].mul_(MOMENTUM).add_(mean.detach(), alpha=1 - MOMENTUM)
+                self.moving_variance[k].mul_(MOMENTUM).add_(var.detach(), alpha=1 - MOMENTUM)
+        else:
+            mean = v.mean(0)  # [T, F]: every step its own statistics
+            var = v.var(0, unbiased=False)
+            with torch.no_grad():
+                self.moving_mean.mul_(MOMENTUM).add_(mean.detach(), alpha=1 - MOMENTUM)
+                self.moving_variance.mul_(MOMENTUM).add_(var.detach(), alpha=1 - MOMENTUM)
+        out = (v - mean) * torch.rsqrt(var + EPS) * self.gamma
+        return out if self.beta is None else out + self.beta
+
+
+class NormLstm(nn.Module):
+    """Normalised LSTM cell loop with zoneout, Regulab's semantics (lstm-normalization.ts):
+
+    a_t = N_x(W x_t) + N_h(U h_{t-1}) + b;  i, f, o = sigma(.), g = tanh(.)
+    c_t = f * c_{t-1} + i * g;  h_t = o * tanh(N_c(c_t)), then zoneout on c_t and h_t.
+    """
+
+    def __init__(self, kind, inputs, units, steps):
+        super().__init__()
+        self.units = units
+        self.w = nn.Linear(inputs, 4 * units, bias=False)
+        self.u = nn.Linear(units, 4 * units, bias=False)
+        self.b = nn.Parameter(torch.zeros(4 * units))
+        self.nx = StepNorm(kind, 4 * units, steps)
+        self.nh = StepNorm(kind, 4 * units, steps)
+        self.nc = StepNorm(kind, units, steps, beta=True)
+
+    def forward(self, e, zc, zh, shared):
+        """e [B, T, E]; zoneout rates of c and h; shared: one mask for both (as the base peer's pmnist)."""
+        B, T, _ = e.shape
+        H = self.units
+        wx = self.nx(self.w(e)) + self.b  # [B, T, 4H], all steps at once
+        h = e.new_zeros(B, H)
+        c = e.new_zeros(B, H)
+        outs = []
+        for t in range(T):
+            a = wx[:, t] + self.nh(self.u(h), t)  # [B, 4H]
+            i, f, g, o = a.chunk(4, 1)
+            c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h_new = torch.sigmoid(o) * torch.tanh(self.nc(c_new, t))
+            dc = (torch.rand_like(c) < zc).float()  # 1 = keep the previous state
+            dh = dc if shared else (torch.rand_like(h) < zh).float()
+            c = dc * c + (1 - dc) * c_new
+            h = dh * h + (1 - dh) * h_new
+            outs.append(h)
+        return torch.stack(outs, 1)  # [B, T, H]
+
+
 class Model(nn.Module):
-    def __init__(self, c, impl):
+    def __init__(self, c, impl, norm=None):
         super().__init__()
         self.c, self.impl = c, impl
         self.emb = nn.Embedding(c["vocab"], c["embed"]) if c["vocab"] else None
-        if impl == "fused":
+        if norm is not None:
+            self.norm_lstm = NormLstm(norm, c["embed"], c["units"], c["steps"])
+        elif impl == "fused":
             self.rnn = nn.LSTM(c["embed"], c["units"], batch_first=True)
         else:
             self.cell = nn.LSTMCell(c["embed"], c["units"])
@@ -67,7 +162,10 @@ class Model(nn.Module):
     def forward(self, x):
         c = self.c
         e = self.emb(x) if self.emb is not None else x  # [B, T, E]
-        if self.impl == "fused":
+        if hasattr(self, "norm_lstm"):
+            shared = c["zc"] == c["zh"] and self.emb is None
+            seq = self.norm_lstm(e, c["zc"], c["zh"], shared)  # [B, T, H]
+        elif self.impl == "fused":
             seq, _ = self.rnn(e)  # [B, T, H]
         else:
             B = e.shape[0]
@@ -89,7 +187,7 @@ class Model(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--case", required=True, choices=list(CASES) + list(FEEDFORWARD))
+    ap.add_argument("--case", required=True, choices=list(CASES) + list(NORMALIZED) + list(FEEDFORWARD))
     ap.add_argument("--impl", required=True, choices=["fused", "zoneout"])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=20)
@@ -105,8 +203,11 @@ def main():
         x = torch.rand(f["batch"], *f["input"])
         y = torch.randint(0, 10, (f["batch"],))
     else:
-        c = CASES[a.case]
-        model = Model(c, a.impl)
+        base, norm = NORMALIZED.get(a.case, (a.case, None))
+        if norm is not None and a.impl == "fused":
+            ap.error(f"{a.case}: PyTorch has no fused normalised LSTM; use --impl zoneout (the cell loop)")
+        c = CASES[base]
+        model = Model(c, a.impl, norm)
         opt = torch.optim.Adam(model.parameters(), 1e-3) if c["opt"] == "adam" else torch.optim.RMSprop(model.parameters(), 1e-3)
         if c["vocab"]:
             x = torch.randint(0, c["vocab"], (c["batch"], c["steps"]))

@@ -36,7 +36,7 @@ import type { FusedImpl, OptimizerUpdate } from './fused/impl.js';
 import { jsOptimizerUpdate } from './fused/js-elementwise.js';
 import { cpuKernelsInstalled, installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
-import { fusedGruSequence, fusedLstmSequence } from './fused/ops.js';
+import { fusedGruSequence, fusedLstmSequence, takesNormalization } from './fused/ops.js';
 import { nativeImpl } from './native/native-impl.js';
 import { wasmImpl } from './wasm/impl.js';
 import { platform } from '#platform';
@@ -247,12 +247,14 @@ function fastCanServe(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
 
 /**
  * Whether `lstmSequence` / `gruSequence` can run these inputs with a `normalization` (layer norm or
- * recurrent batch norm) in the fast kernels: ones that take it (native), no zero-sized dimension,
- * no per-step recurrent mask (given [T, B, H]) or seeded per-step dropout, no per-step gradient norms asked for. Otherwise a normalised layer runs the reference op with norm hooks.
+ * recurrent batch norm) in the fast kernels: ones that take it (native; wasm for the LSTM), no
+ * zero-sized dimension, no per-step recurrent mask (given [T, B, H]) or seeded per-step dropout, no
+ * per-step gradient norms asked for. Otherwise a normalised layer runs the reference op with norm
+ * hooks.
  */
 export function fusedCanNormalize(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
   const { impl } = current();
-  if (impl?.normalization !== true) return false;
+  if (impl === null || !takesNormalization(impl, 'c0' in inputs)) return false;
   const [batch, steps, dim] = inputs.x.shape;
   const perStep =
     inputs.recurrentMask?.rank === 3 ||

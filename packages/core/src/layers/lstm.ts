@@ -26,8 +26,8 @@
  * weight-drop; zoneout by its expectation (zoneoutAtInference); batch norm uses moving statistics.
  * With every regularizer off, the outputs equal tf.layers.lstm's for the same weights and activations.
  * The sequence runs in `lstmSequence` from @regulab/kernels (native, wasm or reference); with
- * normalization too where the kernels take it (native: ./recurrent/kernel-normalization.ts), else
- * (wasm, reference, stateHook) in the tfjs reference op with norm hooks.
+ * normalization too where the kernels take it (native and wasm: ./recurrent/kernel-normalization.ts),
+ * else (reference, stateHook) in the tfjs reference op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

@@ -108,7 +108,7 @@ export function emitNativeHeader(): string {
   return out.join('\n');
 }
 
-/** wasm/assembly/abi.ts: the activation codes, the zoneout modes, the zoneout block and the context field numbers. */
+/** wasm/assembly/abi.ts: the activation codes, the zoneout modes, the normalisations, the zoneout block and the context field numbers. */
 export function emitAssemblyScript(): string {
   const out = [...HEADER.map((l) => `// ${l}`), ''];
   out.push('/** Activation codes (ACTIVATION_CODE). */');
@@ -117,6 +117,11 @@ export function emitAssemblyScript(): string {
   out.push('', '/** Zoneout modes (ZONEOUT_MODE). */');
   for (const [name, code] of Object.entries(ZONEOUT_MODE))
     out.push(`export const Z_${upperSnake(name)}: i32 = ${code};`);
+  out.push('', '/** Normalisations and layer-norm scopes (NORM_KIND, NORM_SCOPE). */');
+  for (const [name, code] of Object.entries(NORM_KIND))
+    out.push(`export const NORM_${upperSnake(name)}: i32 = ${code};`);
+  for (const [name, code] of Object.entries(NORM_SCOPE))
+    out.push(`export const NORM_SCOPE_${upperSnake(name)}: i32 = ${code};`);
   out.push('', '/** Fields of a zoneout block, offsets from F_ZC or F_ZH (ZONEOUT_FIELDS). */');
   for (const [name, at] of Object.entries(ZONEOUT_FIELD))
     out.push(`export const ZF_${upperSnake(name)}: i32 = ${at};`);

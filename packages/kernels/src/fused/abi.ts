@@ -424,12 +424,44 @@ export const WASM_CONTEXT = [
   ['RSTEP', 1, '1 when RMASK is per step, [T][B][HP]'],
   ['GNH', 1, '[B][T] per-example ‖∂L/∂h_k‖ written by backward, or 0'],
   ['GNC', 1, 'LSTM: [B][T] per-example ‖∂L/∂c_k‖ written by backward, or 0'],
+  // Normalisation inside the cell (NORM_KIND's design; wasm/assembly/norm.ts). Batch norm runs on
+  // one thread (its statistics span the batch); layer norm splits rows like the plain kernels.
+  ['NKIND', 1, 'NORM_KIND (none: the N* fields below are unused)'],
+  ['NSCOPE', 1, 'NORM_SCOPE of layer norm'],
+  ['NTRAIN', 1, 'batch norm: 1 = batch statistics (training), 0 = the moving ones'],
+  ['NMAX', 1, 'batch norm inference: rows of the moving statistics'],
+  ['NEPS', 1, 'ε (f32 bits)'],
+  ['NBIAS', 1, '[NP] the input bias, added after N_x (not through the input GEMM)'],
+  ['GX', 1, '[NP] γ of x·W'],
+  ['GH', 1, '[NP] γ of ĥ·U'],
+  ['GC', 1, '[HP] γ of the LSTM cell c̃'],
+  ['BC', 1, '[HP] β of the LSTM cell c̃'],
+  ['SMX', 1, 'batch norm mean of x·W per step: [NMAX][NP] moving (read) or [T][NP] this batch (written)'],
+  ['SVX', 1, 'batch norm variance of x·W, as SMX'],
+  ['SMH', 1, 'batch norm mean of ĥ·U, as SMX'],
+  ['SVH', 1, 'batch norm variance of ĥ·U, as SMX'],
+  ['SMC', 1, 'batch norm mean of c̃: [NMAX][HP] or [T][HP], as SMX'],
+  ['SVC', 1, 'batch norm variance of c̃, as SMC'],
+  ['NX', 1, '[B][T][NP] x̂ of x·W (normalised, before γ)'],
+  ['NH', 1, '[B][T][NP] x̂ of ĥ·U'],
+  ['NC', 1, '[B][T][HP] x̂ of c̃'],
+  ['RX', 1, 'rstd of x·W: layer norm [B][T][G] (one per gate block), batch norm [T][NP]'],
+  ['RH', 1, 'rstd of ĥ·U, as RX'],
+  ['RC', 1, 'rstd of c̃: layer norm [B][T], batch norm [T][HP]'],
+  ['DAR', 1, '[B][T][NP] ∂a, the gradient at the pre-activation (∂b, ∂γ_x, ∂γ_h)'],
+  ['DNC', 1, '[B][T][HP] the gradient at N_c(c̃) (∂γ_c, ∂β_c)'],
+  ['DAPN', 1, 'packed ∂(x·W): panels of [B·T][8] (dW; DAP holds ∂(ĥ·U))'],
+  ['NSCR', 1, '[B][2·HP] scratch of the backward step (∂ from zoneout, ∂c̃ through N_c)'],
+  ['DGX', 1, '[NP] ∂γ_x'],
+  ['DGH', 1, '[NP] ∂γ_h'],
+  ['DGC', 1, '[HP] ∂γ_c'],
+  ['DBC', 1, '[HP] ∂β_c'],
 ] as const;
 
 export type WasmFieldName = (typeof WASM_CONTEXT)[number][0];
 
 /** Fields the context block holds (room to spare past the last one). */
-export const WASM_CONTEXT_FIELDS = 64;
+export const WASM_CONTEXT_FIELDS = 96;
 
 /** Field number of each WASM_CONTEXT entry: the sum of the widths before it. */
 export const WASM_FIELD: Readonly<Record<WasmFieldName, number>> = (() => {

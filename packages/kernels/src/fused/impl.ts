@@ -302,8 +302,11 @@ export type DepthwiseConv2dOps = Conv2dOps;
 /** A fast backend of the fused recurrent ops. */
 export interface FusedImpl {
   readonly name: 'native' | 'wasm';
-  /** Whether the sequence calls take `norm` (LstmArgs / GruArgs); without it, a caller must not pass one. */
-  readonly normalization?: boolean;
+  /**
+   * Whether the sequence calls take `norm` (LstmArgs / GruArgs): true for both cells, 'lstm' for
+   * the LSTM alone (the wasm kernels, until their GRU takes it); without it, a caller must not pass one.
+   */
+  readonly normalization?: boolean | 'lstm';
   /** Whole-sequence LSTM forward; keepTape = a backward call will follow. */
   lstmForward(args: LstmArgs, keepTape: boolean): LstmForwardResult;
   /** Backward through time: dSequence [B, T, H], dh and dc [B, H] are the gradients of the outputs. */

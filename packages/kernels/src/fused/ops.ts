@@ -147,6 +147,11 @@ function commonArgs(
 /** Default ε of the normalisations (Keras's, as core's layers). */
 const NORM_EPSILON = 1e-3;
 
+/** Whether `impl` takes a normalisation in the LSTM's calls (`cell`) or the GRU's. */
+export function takesNormalization(impl: FusedImpl, cell: boolean): boolean {
+  return impl.normalization === true || (impl.normalization === 'lstm' && cell);
+}
+
 /**
  * A SequenceNormalization as the impl reads it (shapes checked; `gates` blocks of `units`; `cell`:
  * the LSTM's γ_c, β_c). Undefined without one; throws when the impl does not take it.
@@ -160,7 +165,7 @@ function normOf(
   cell: boolean,
 ): FusedNorm | undefined {
   if (n === undefined) return undefined;
-  if (impl.normalization !== true) {
+  if (!takesNormalization(impl, cell)) {
     throw new Error(
       `${op}: the ${impl.name} kernels take no normalization; run it through the reference op with norm hooks`,
     );

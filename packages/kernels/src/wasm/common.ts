@@ -27,7 +27,10 @@ export function commonFrame(rt: WasmRuntime, args: FusedCommonArgs, G: number): 
     [F.GACT, args.recurrentActivation],
   ];
   for (const [f, v] of dims) fr.set(f, v);
-  putInputs(rt.f32(), fr.buffer(F.XA, B * T * (D + 1)), args.x, B, T, D, args.goBackwards);
+  // Allocate before taking the memory's view: an allocation may grow the memory, which detaches
+  // an older Float32Array (a write through it would be lost).
+  const xa = fr.buffer(F.XA, B * T * (D + 1));
+  putInputs(rt.f32(), xa, args.x, B, T, D, args.goBackwards);
   fr.put(F.H0, args.h0, B, H, HP);
   if (args.recurrentMask) {
     fr.put(F.RMASK, args.recurrentMask, args.recurrentPerStep === true ? T * B : B, H, HP);
@@ -50,7 +53,10 @@ export function commonFrame(rt: WasmRuntime, args: FusedCommonArgs, G: number): 
     fr.set(perStep, 1);
   }
   fr.zoneout(F.ZH, args.zoneoutHidden, T * B, H, HP);
-  if (args.stepMask) putStepMask(rt.f32(), fr.buffer(F.SMASK, B * T), args.stepMask, B, T, args.goBackwards);
+  if (args.stepMask) {
+    const sm = fr.buffer(F.SMASK, B * T);
+    putStepMask(rt.f32(), sm, args.stepMask, B, T, args.goBackwards);
+  }
   fr.buffer(F.ACTS, B * T * G * HP);
   fr.buffer(F.HS, B * (T + 1) * HP);
   fr.buffer(F.HHAT, B * T * HP);

@@ -13,6 +13,10 @@ import type { WasmRuntime } from './runtime.js';
 const G = 3;
 
 export function gruForward(rt: WasmRuntime, args: GruArgs, keepTape: boolean): GruForwardResult {
+  if (args.norm !== undefined)
+    throw new Error(
+      'gruForward: the wasm GRU takes no normalization yet (the LSTM does); use the reference op with norm hooks',
+    );
   const H = args.dims.units;
   checkCommon('gruForward', args, G, (args.resetAfter ? 2 : 1) * 3 * H);
   const { batch: B, steps: T, inputDim: D } = args.dims;

@@ -18,6 +18,8 @@ function asTape(op: string, tape: FusedTape): WasmTape {
 
 export class WasmImpl implements FusedImpl {
   readonly name = 'wasm' as const;
+  /** Layer norm and recurrent batch norm inside the LSTM (wasm/assembly/lstm-norm.ts); not yet the GRU. */
+  readonly normalization = 'lstm' as const;
 
   constructor(readonly runtime: WasmRuntime) {}
 

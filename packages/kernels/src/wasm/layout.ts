@@ -159,3 +159,21 @@ export function getStepMajor(mem: Float32Array, src: number, b: number, t: numbe
   for (let bi = 0; bi < b; bi++) for (let k = 0; k < t; k++) out[k * b + bi] = mem[src + bi * t + k]!;
   return out;
 }
+
+/** The reverse of getGated: a tight gate-major [rows, G·H] into a padded [rows][G·HP] (padding left as it is). */
+export function putGated(
+  mem: Float32Array,
+  dst: number,
+  src: Float32Array,
+  rows: number,
+  gates: number,
+  h: number,
+  hp: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    for (let g = 0; g < gates; g++) {
+      const o = (r * gates + g) * h;
+      mem.set(src.subarray(o, o + h), dst + (r * gates + g) * hp);
+    }
+  }
+}

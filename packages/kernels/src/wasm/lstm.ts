@@ -2,11 +2,15 @@
  * The whole-sequence LSTM of the FusedImpl contract on the WebAssembly kernels
  * (wasm/assembly/lstm.ts): copy in (padded, processing order), run the rows on one or two threads,
  * copy out. The forward frame (inputs, activations, states) is the tape of the backward call.
+ * With `norm` (layer norm or recurrent batch norm) the call runs wasm/assembly/lstm-norm.ts
+ * (batch norm on one thread: its statistics span the batch); the input bias then goes in after
+ * N_x instead of through the input GEMM.
  */
 import type { LstmArgs, LstmForwardResult, LstmGrads } from '../fused/impl.js';
 import { F, pad8 } from './context.js';
 import { Frame, WasmTape } from './frame.js';
-import { getGated, getInputGrads, getRows, getStateHistory, getStepMajor } from './layout.js';
+import { getGated, getInputGrads, getRows, getStateHistory, getStepMajor, putGated } from './layout.js';
+import { batchStats, checkNorm, normGrads, putNorm, putNormBackward, spansBatch } from './norm.js';
 import type { WasmRuntime } from './runtime.js';
 import { checkArray, checkCommon, rowSplit, sequenceGradient } from './checks.js';
 import { commonFrame, packWeights } from './common.js';
@@ -20,6 +24,9 @@ export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean):
   if (args.zoneoutCell.mode === 'mask')
     checkArray('lstmForward', 'zoneoutCell.mask', args.zoneoutCell.mask, steps * batch * units);
   const { batch: B, steps: T, inputDim: D, units: H } = args.dims;
+  const norm = args.norm;
+  const nd = { B, T, H, G, cell: true };
+  if (norm) checkNorm('lstmForward', norm, nd);
   const HP = pad8(H);
   const fr = commonFrame(rt, args, G);
   fr.put(F.C0, args.c0, B, H, HP);
@@ -29,27 +36,39 @@ export function lstmForward(rt: WasmRuntime, args: LstmArgs, keepTape: boolean):
   const scratch = new Frame(rt);
   fr.set(F.SCR, scratch.buffer(F.SCR, B * G * HP) * 4);
   try {
+    if (norm) {
+      putNorm(fr, norm, nd);
+      const nb = fr.buffer(F.NBIAS, G * HP, true); // before rt.f32(): allocating may grow the memory
+      putGated(rt.f32(), nb, args.bias, 1, G, H, HP);
+    }
     fr.set(
       F.WP,
       packWeights(rt, scratch, F.WP, args.kernel, D, G, H, {
         transposed: false,
         kRows: D + 1,
-        extra: args.bias,
+        extra: norm ? undefined : args.bias, // normalised: a zero row, b is added after N_x
       }),
     );
     fr.set(
       F.UP,
       packWeights(rt, scratch, F.UP, args.recurrentKernel, H, G, H, { transposed: false, kRows: HP }),
     );
-    const [mid] = rowSplit(B, rt.threads());
-    rt.run('lstmForward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
+    const [mid] = spansBatch(norm) ? [B] : rowSplit(B, rt.threads());
+    rt.run(norm ? 'lstmNormForward' : 'lstmForward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
     const mem = rt.f32();
     const hs = fr.at(F.HS);
     const { sequence, last: h } = getStateHistory(mem, hs, B, T, H, HP);
     const c = getRows(mem, fr.at(F.CS) + T * HP, (T + 1) * HP, B, H);
     fr.set(F.WP, 0);
     fr.set(F.UP, 0);
-    return { sequence, h, c, tape: keepTape ? new WasmTape(fr) : null };
+    const stats = norm ? batchStats(fr, norm, nd) : undefined;
+    return {
+      sequence,
+      h,
+      c,
+      tape: keepTape ? new WasmTape(fr) : null,
+      ...(stats ? { batchStats: stats } : {}),
+    };
   } catch (e) {
     fr.release();
     throw e;
@@ -96,13 +115,19 @@ export function lstmBackward(
       fr.buffer(F.GNH, B * T);
       fr.buffer(F.GNC, B * T);
     }
-    const [mid] = rowSplit(B, rt.threads());
-    rt.run('lstmBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
+    const norm = args.norm;
+    const nd = { B, T, H, G, cell: true };
+    if (norm) putNormBackward(fr, nd);
+    const [mid] = spansBatch(norm) ? [B] : rowSplit(B, rt.threads());
+    rt.run(norm ? 'lstmNormBackward' : 'lstmBackward', [fr.ctx, 0, mid], mid < B ? [fr.ctx, mid, B] : null);
     const parts = rt.threads() > 1 ? 2 : 1;
     rt.run('weightGrads', [fr.ctx, 0, parts], parts > 1 ? [fr.ctx, 1, parts] : null);
+    // normalised: ∂γ, ∂β and the bias row of dW (Σ ∂a, over the GEMM's Σ ∂(x·W))
+    if (norm) rt.run('normGrads', [fr.ctx, 0, parts], parts > 1 ? [fr.ctx, 1, parts] : null);
     const mem = rt.f32();
     const dw = fr.at(F.DW);
     return {
+      ...(norm ? { norm: normGrads(fr, nd) } : {}),
       dx: getInputGrads(mem, fr.at(F.DXO), B, T, D, DP, args.goBackwards),
       dKernel: getGated(mem, dw, NP, D, G, H, HP),
       dBias: getGated(mem, dw + D * NP, NP, 1, G, H, HP),

@@ -18,6 +18,9 @@ export const TASKS = [
   'gruBackward',
   'gruWeightGrads',
   'gemm',
+  'lstmNormForward',
+  'lstmNormBackward',
+  'normGrads',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 

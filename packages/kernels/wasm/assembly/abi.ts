@@ -14,6 +14,13 @@ export const Z_MASK: i32 = 1;
 export const Z_EXPECTATION: i32 = 2;
 export const Z_SEEDED: i32 = 3;
 
+/** Normalisations and layer-norm scopes (NORM_KIND, NORM_SCOPE). */
+export const NORM_NONE: i32 = 0;
+export const NORM_LAYER: i32 = 1;
+export const NORM_BATCH: i32 = 2;
+export const NORM_SCOPE_FUSED: i32 = 0;
+export const NORM_SCOPE_GATE: i32 = 1;
+
 /** Fields of a zoneout block, offsets from F_ZC or F_ZH (ZONEOUT_FIELDS). */
 export const ZF_MODE: i32 = 0;
 export const ZF_MASK: i32 = 1;
@@ -72,6 +79,36 @@ export const F_SCR: i32 = 54; // [B][NP] the recurrent GEMM's output of the curr
 export const F_RSTEP: i32 = 55; // 1 when RMASK is per step, [T][B][HP]
 export const F_GNH: i32 = 56; // [B][T] per-example ‖∂L/∂h_k‖ written by backward, or 0
 export const F_GNC: i32 = 57; // LSTM: [B][T] per-example ‖∂L/∂c_k‖ written by backward, or 0
+export const F_NKIND: i32 = 58; // NORM_KIND (none: the N* fields below are unused)
+export const F_NSCOPE: i32 = 59; // NORM_SCOPE of layer norm
+export const F_NTRAIN: i32 = 60; // batch norm: 1 = batch statistics (training), 0 = the moving ones
+export const F_NMAX: i32 = 61; // batch norm inference: rows of the moving statistics
+export const F_NEPS: i32 = 62; // ε (f32 bits)
+export const F_NBIAS: i32 = 63; // [NP] the input bias, added after N_x (not through the input GEMM)
+export const F_GX: i32 = 64; // [NP] γ of x·W
+export const F_GH: i32 = 65; // [NP] γ of ĥ·U
+export const F_GC: i32 = 66; // [HP] γ of the LSTM cell c̃
+export const F_BC: i32 = 67; // [HP] β of the LSTM cell c̃
+export const F_SMX: i32 = 68; // batch norm mean of x·W per step: [NMAX][NP] moving (read) or [T][NP] this batch (written)
+export const F_SVX: i32 = 69; // batch norm variance of x·W, as SMX
+export const F_SMH: i32 = 70; // batch norm mean of ĥ·U, as SMX
+export const F_SVH: i32 = 71; // batch norm variance of ĥ·U, as SMX
+export const F_SMC: i32 = 72; // batch norm mean of c̃: [NMAX][HP] or [T][HP], as SMX
+export const F_SVC: i32 = 73; // batch norm variance of c̃, as SMC
+export const F_NX: i32 = 74; // [B][T][NP] x̂ of x·W (normalised, before γ)
+export const F_NH: i32 = 75; // [B][T][NP] x̂ of ĥ·U
+export const F_NC: i32 = 76; // [B][T][HP] x̂ of c̃
+export const F_RX: i32 = 77; // rstd of x·W: layer norm [B][T][G] (one per gate block), batch norm [T][NP]
+export const F_RH: i32 = 78; // rstd of ĥ·U, as RX
+export const F_RC: i32 = 79; // rstd of c̃: layer norm [B][T], batch norm [T][HP]
+export const F_DAR: i32 = 80; // [B][T][NP] ∂a, the gradient at the pre-activation (∂b, ∂γ_x, ∂γ_h)
+export const F_DNC: i32 = 81; // [B][T][HP] the gradient at N_c(c̃) (∂γ_c, ∂β_c)
+export const F_DAPN: i32 = 82; // packed ∂(x·W): panels of [B·T][8] (dW; DAP holds ∂(ĥ·U))
+export const F_NSCR: i32 = 83; // [B][2·HP] scratch of the backward step (∂ from zoneout, ∂c̃ through N_c)
+export const F_DGX: i32 = 84; // [NP] ∂γ_x
+export const F_DGH: i32 = 85; // [NP] ∂γ_h
+export const F_DGC: i32 = 86; // [HP] ∂γ_c
+export const F_DBC: i32 = 87; // [HP] ∂β_c
 
 /** Fields the context block holds. */
-export const FIELDS: i32 = 64;
+export const FIELDS: i32 = 96;

@@ -5,6 +5,7 @@
  */
 export { gemm, packB } from './gemm';
 export { lstmForward, lstmBackward, weightGrads } from './lstm';
+export { lstmNormForward, lstmNormBackward, normGrads } from './lstm-norm';
 export { gruForward, gruBackward, gruWeightGrads } from './gru';
 export { dropoutFill } from './hash';
 

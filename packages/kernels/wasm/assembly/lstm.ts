@@ -23,6 +23,7 @@ import {
   F_CS,
   F_CSTEP,
   F_DAP,
+  F_DAPN,
   F_DCC,
   F_DHC,
   F_DHH,
@@ -37,6 +38,7 @@ import {
   F_HHAT,
   F_HP,
   F_HS,
+  F_NKIND,
   F_NP,
   F_SCR,
   F_SMASK,
@@ -301,6 +303,8 @@ export function weightGrads(ctx: usize, part: i32, parts: i32): void {
     NP = geti(ctx, F_NP),
     DX = geti(ctx, F_DX);
   const dap = getp(ctx, F_DAP);
+  // normalised (./lstm-norm.ts): dW takes ∂(x·W), dU ∂(ĥ·U); plain: both the same da
+  const dapx = geti(ctx, F_NKIND) != 0 ? getp(ctx, F_DAPN) : dap;
   const P = NP >> 3;
   const p0 = (P * part) / parts,
     p1 = (P * (part + 1)) / parts;
@@ -310,7 +314,7 @@ export function weightGrads(ctx: usize, part: i32, parts: i32): void {
     getp(ctx, F_XA),
     4,
     (<usize>DX) << 2,
-    dap,
+    dapx,
     BT,
     p0,
     p1,

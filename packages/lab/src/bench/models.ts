@@ -6,6 +6,8 @@
  * on the initial values. Everything else is the same tfjs code: embedding (or the raw
  * input), a dense head, softmax cross-entropy and the optimizer's update of every weight (Adam:
  * `rl.optimizers.adam` for Regulab, `tf.train.adam` for tfjs-layers; RMSProp: `tf.train.rmsprop`).
+ * A normalised case (issue 13) sets Regulab's `normalization` (tfjs-layers has none: the bench
+ * does not run it there); batch norm keeps statistics for each of the input's `steps`.
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
@@ -13,27 +15,34 @@ import type { BenchCase } from './cases.js';
 
 export type StepFn = () => void;
 
+/** The case's LSTM layer: Regulab's (zoneout, the case's normalization) or tfjs-layers'. */
+export function benchLstm(c: BenchCase, lstmKind: 'regulab' | 'tfjs'): tf.layers.Layer {
+  if (lstmKind === 'tfjs') {
+    if (c.normalized) throw new Error(`bench: tfjs-layers has no normalized LSTM (${c.name})`);
+    return tf.layers.lstm({
+      units: c.units,
+      returnSequences: c.everyStep,
+      recurrentActivation: 'sigmoid',
+      recurrentInitializer: 'glorotUniform',
+    });
+  }
+  return rl.layers.lstm({
+    units: c.units,
+    returnSequences: c.everyStep,
+    zoneoutCell: c.zoneoutCell,
+    zoneoutHidden: c.zoneoutHidden,
+    recurrentInitializer: 'glorotUniform',
+    seed: 1,
+    ...(c.normalized ? { normalization: c.normalized.normalization } : {}),
+  });
+}
+
 /** Builds the model and data of a case (with `steps` time steps) and returns one training step. */
 export function buildStep(c: BenchCase, steps: number, lstmKind: 'regulab' | 'tfjs'): StepFn {
   const embedding = c.vocab
     ? tf.layers.embedding({ inputDim: c.vocab, outputDim: c.input, name: 'embedding' })
     : null;
-  const lstm =
-    lstmKind === 'regulab'
-      ? rl.layers.lstm({
-          units: c.units,
-          returnSequences: c.everyStep,
-          zoneoutCell: c.zoneoutCell,
-          zoneoutHidden: c.zoneoutHidden,
-          recurrentInitializer: 'glorotUniform',
-          seed: 1,
-        })
-      : tf.layers.lstm({
-          units: c.units,
-          returnSequences: c.everyStep,
-          recurrentActivation: 'sigmoid',
-          recurrentInitializer: 'glorotUniform',
-        });
+  const lstm = benchLstm(c, lstmKind);
   const dense = tf.layers.dense({ units: c.classes, name: 'head' });
   // Regulab's Adam is tf.train.adam's update in one pass per variable on the CPU backend (ε 1e-8).
   const optimizer =

@@ -13,12 +13,22 @@
  *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
  *   npm run bench -- --case mc-predict --impl regulab-native   (issue 16: mcPredict vs sequential predicts)
  *   npm run bench -- --case cnn-step,mlp-step --json   (issue 12: feed-forward steps, ./feedforward.ts)
+ *   npm run bench -- --case charlm-ln-step,pmnist-bn-step --impl regulab-native,regulab-wasm,pytorch-zoneout
+ *     (issue 13: normalised LSTM steps beside the same cases without normalization, against PyTorch's
+ *     cell loop; `vs_pytorch_cell_loop`, `vs_unnormalized` and the targets: ./normalized.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { CASES, type CaseName, stepMatmulFlops } from './cases.js';
+import { type BenchLine, CASES, type CaseName, stepMatmulFlops } from './cases.js';
+import {
+  addNormalizedRatios,
+  normalizedNote,
+  PYTORCH_CELL_LOOP,
+  skippedForNormalized,
+  withBaseCases,
+} from './normalized.js';
 
 export const IMPLS = [
   'regulab-native',
@@ -28,8 +38,8 @@ export const IMPLS = [
   'pytorch-fused',
   'pytorch-zoneout',
 ] as const;
-type Impl = (typeof IMPLS)[number];
-type Line = Record<string, unknown> & { case?: string; impl: string; ms_per_step?: number; error?: string };
+export type Impl = (typeof IMPLS)[number];
+type Line = BenchLine;
 
 const PYTHON = '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('../../../../bench/pytorch_peer.py', import.meta.url));
@@ -41,8 +51,23 @@ const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
  * and the allocator's heap still growing: fresh pages fault on first touch) — 34 → 21 ms median
  * over steps 0–10 vs 30–80 for regulab-native — and training runs in the steady state.
  */
-function plan(c: CaseName, impl: Impl, repeats: number): { repeats: number; warmup: number; steps?: number } {
+function plan(
+  c: CaseName,
+  impl: Impl,
+  repeats: number,
+): { repeats: number; warmup: number; steps?: number; probeSteps?: number } {
   const slow = impl === 'regulab-reference' || impl === 'tfjs-layers';
+  const k = CASES[c];
+  if (k.kind === 'recurrent' && k.normalized !== undefined) {
+    const pmnist = k.normalized.base === 'pmnist-step';
+    // PyTorch's cell loop: ~0.4 s (charlm) to seconds (pmnist, 784 Python iterations) a step.
+    if (impl.startsWith('pytorch')) return { repeats: Math.min(repeats, pmnist ? 3 : 5), warmup: 1 };
+    // Regulab: one probe step of 49 (pmnist) or all 50 (charlm) time steps decides how it is timed
+    // (./normalized.ts's runAfterProbe): the reference op's seconds-long steps briefly, a fused
+    // kernel's like the unnormalised case.
+    const base = plan(k.normalized.base, impl, repeats);
+    return { ...base, steps: undefined, probeSteps: pmnist ? 49 : k.steps };
+  }
   // tfjs's own convolutions take ~26 s per cnn-step: one timed step, no warm-up.
   if (c === 'cnn-step' && slow) return { repeats: 1, warmup: 0 };
   // Each repeat is 32 × 32 sequences forward, twice (mcPredict and the sequential loop).
@@ -107,7 +132,7 @@ function runPeer(c: CaseName, impl: Impl, repeats: number, warmup: number): Line
     );
     const line = lastJson(r.stdout ?? '');
     if (line === null)
-      return { case: c, impl, error: (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? 'no output' };
+      return { case: c, impl, error: (r.stderr ?? '').trim().split('\n').slice(-1)[0] || 'no output' };
     if (best === null || (line.ms_per_step ?? Infinity) < (best.ms_per_step ?? Infinity)) best = line;
   }
   return best!;
@@ -125,28 +150,17 @@ export interface BenchOptions {
 export function runBenchWith(o: BenchOptions, print: (s: string) => void = console.log): Line[] {
   const all: Line[] = [];
   const sgemm = o.impls.includes('regulab-native') ? runWorker(['--impl', 'sgemm'], o.threads) : null;
-  for (const c of o.cases) {
+  // A normalised case runs beside its unnormalised base (issue 13's second ratio).
+  for (const c of withBaseCases(o.cases)) {
     const lines: Line[] = [];
-    for (const impl of o.impls) {
-      const k = CASES[c];
-      // Monte Carlo prediction is Regulab's alone: tfjs-layers and PyTorch have no peer here.
-      if (k.kind === 'recurrent' && k.samples !== undefined && !impl.startsWith('regulab-')) continue;
-      // Feed-forward steps: the reference kernels are tfjs's (tfjs-layers), and there is no zoneout.
-      if (k.kind === 'feedforward' && (impl === 'regulab-reference' || impl === 'pytorch-zoneout')) continue;
+    for (const impl of impls(c, o.impls)) {
       const p = plan(c, impl, o.repeats);
       const line = impl.startsWith('pytorch')
         ? runPeer(c, impl, p.repeats, p.warmup)
         : runWorker(
-            [
-              '--case',
-              c,
-              '--impl',
-              impl,
-              '--repeats',
-              String(p.repeats),
-              '--warmup',
-              String(p.warmup),
-            ].concat(p.steps ? ['--steps', String(p.steps)] : []),
+            ['--case', c, '--impl', impl, '--repeats', String(p.repeats), '--warmup', String(p.warmup)]
+              .concat(p.steps ? ['--steps', String(p.steps)] : [])
+              .concat(p.probeSteps ? ['--probe-steps', String(p.probeSteps)] : []),
             o.threads,
           );
       lines.push({ ...line, case: c, impl });
@@ -155,9 +169,29 @@ export function runBenchWith(o: BenchOptions, print: (s: string) => void = conso
     addRatios(c, lines, sgemm);
     all.push(...lines);
   }
+  addNormalizedRatios(all);
   if (o.json) for (const l of all) print(JSON.stringify(l));
   else print(table(all));
   return all;
+}
+
+/**
+ * The impls that run a case, in the order asked: Monte Carlo prediction is Regulab's alone; the
+ * feed-forward steps have no reference op of Regulab's (tfjs-layers is theirs) and no zoneout;
+ * a normalised case has no fused PyTorch peer and no tfjs-layers one (./normalized.ts), and it
+ * always runs PyTorch's cell loop when PyTorch is asked for at all.
+ */
+export function impls(c: CaseName, asked: readonly Impl[]): Impl[] {
+  const k = CASES[c];
+  const out = asked.filter((impl) => {
+    if (k.kind === 'recurrent' && k.samples !== undefined) return impl.startsWith('regulab-');
+    if (k.kind === 'feedforward') return impl !== 'regulab-reference' && impl !== 'pytorch-zoneout';
+    return skippedForNormalized(k, impl) === null;
+  });
+  const normalized = k.kind === 'recurrent' && k.normalized !== undefined;
+  if (normalized && asked.includes('pytorch-fused') && !out.includes(PYTORCH_CELL_LOOP))
+    out.push(PYTORCH_CELL_LOOP);
+  return out;
 }
 
 function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
@@ -204,6 +238,7 @@ function table(lines: Line[]): string {
   const rows = lines.map((l) => {
     const notes = [
       l.extrapolated,
+      normalizedNote(l),
       l.threads !== undefined ? `torch threads ${String(l.threads)}` : undefined,
       l.x_faster_than_tfjs !== undefined
         ? `${String(l.x_faster_than_tfjs)}× faster than tfjs-layers`
@@ -236,7 +271,9 @@ export function runBench(argv: string[]): Line[] {
   cmd.parse(argv, { from: 'user' });
   const opts = cmd.opts<{ case: string; impl: string; repeats: string; threads: string; json: boolean }>();
   const cases =
-    opts.case === 'all' ? (Object.keys(CASES) as CaseName[]) : (opts.case.split(',') as CaseName[]);
+    opts.case === 'all'
+      ? (Object.keys(CASES) as CaseName[])
+      : (opts.case.split(',').map((s) => s.trim()) as CaseName[]);
   for (const c of cases)
     if (!(c in CASES)) throw new Error(`bench: unknown case ${c} (${Object.keys(CASES).join(', ')}, all)`);
   const impls = opts.impl.split(',').map((s) => s.trim()) as Impl[];

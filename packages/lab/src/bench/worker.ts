@@ -9,6 +9,9 @@
  *   node dist/bench/worker.js --case mc-predict --impl regulab-native --repeats 3 --warmup 1
  *     (ms_per_step: one mcPredict of 32 samples; sequential_ms: 32 predict calls; their ratio;
  *     the same in CPU time, steadier on a shared machine)
+ *   node dist/bench/worker.js --case pmnist-bn-step --impl regulab-native --repeats 5 --warmup 1 --probe-steps 49
+ *     (issue 13: one probe step of 49 time steps decides between the whole sequence as planned and,
+ *     when the step is slow (the tfjs reference op), a few steps of 49 extrapolated: ./normalized.ts)
  */
 import * as tf from '@tensorflow/tfjs';
 import * as rl from 'regulab';
@@ -16,6 +19,7 @@ import { CASES, type CaseName } from './cases.js';
 import { peakRssMb, timeInterleaved, timeSteps } from './measure.js';
 import { buildFeedforwardStep } from './feedforward.js';
 import { buildMcPredict, buildStep } from './models.js';
+import { runAfterProbe } from './normalized.js';
 import { profileSteps } from './profile.js';
 import { sgemmRate } from './sgemm.js';
 
@@ -87,9 +91,25 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const step = buildStep(c, steps, impl === 'tfjs-layers' ? 'tfjs' : 'regulab');
-  const t = await timeSteps(step, Number(arg('repeats', '10')), Number(arg('warmup', '2')));
-  const scale = c.steps / steps;
+  const kind = impl === 'tfjs-layers' ? 'tfjs' : 'regulab';
+  let run = { steps, warmup: Number(arg('warmup', '2')), repeats: Number(arg('repeats', '10')) };
+  let step: (() => void) | null = null;
+  let probe: Record<string, unknown> = {};
+  const probeSteps = Math.min(Number(arg('probe-steps', '0')), steps);
+  if (probeSteps > 0) {
+    // One step at the probe's length (its warm-up too) says whether this step is slow.
+    const probed = buildStep(c, probeSteps, kind);
+    const c0 = process.cpuUsage();
+    probed();
+    const used = process.cpuUsage(c0);
+    const next = runAfterProbe(run, probeSteps, (used.user + used.system) / 1000, c.batch);
+    probe = { probe_steps: probeSteps, probe_estimated_cpu_ms: round(next.estimatedCpuMs), slow: next.slow };
+    if (next.steps === probeSteps) step = probed;
+    run = next;
+  }
+  step ??= buildStep(c, run.steps, kind);
+  const t = await timeSteps(step, run.repeats, run.warmup);
+  const scale = c.steps / run.steps;
   console.log(
     JSON.stringify({
       case: c.name,
@@ -98,7 +118,8 @@ async function main(): Promise<void> {
       cpu_ms_per_step: round(t.cpuMsPerStep * scale),
       peak_rss_mb: round(t.peakRssMb),
       repeats: t.repeats,
-      ...(scale !== 1 ? { steps_run: steps, extrapolated: `×${scale} from ${steps} steps` } : {}),
+      ...(scale !== 1 ? { steps_run: run.steps, extrapolated: `×${scale} from ${run.steps} steps` } : {}),
+      ...probe,
       kernels: rl.kernels.fusedImpl()?.describe() ?? 'reference (tfjs ops)',
     }),
   );
