@@ -13,8 +13,10 @@
  * | bn-zoneout        | recurrent batch norm + zoneout 0.15 / 0.15        | 95.9 |
  *
  * The report puts the measured accuracies beside these with every difference of setup
- * (./zoneout-paper-section.ts). Recurrent batch norm runs on the tfjs reference op (issue 13): on
- * 784 steps that is hours per epoch on 2 cores; the default preset is not meant for a CPU run.
+ * (./zoneout-paper-section.ts). Recurrent batch norm runs in the fused kernels (native; on wasm
+ * the LSTM too), but a batch-norm step over 784 pixels still costs ~7× an unnormalized one
+ * (BENCHMARKS.md, pmnist-bn-step), so the 150 epochs of the default preset take many hours on 2
+ * cores: it is not meant for a CPU run as it stands.
  */
 import type { ExperimentDefinition, Options } from '../definition.js';
 import { zoneoutPaperSection } from './zoneout-paper-section.js';
