@@ -17,7 +17,8 @@ export type GruNormKind = Pick<SequenceNormalization, 'kind' | 'scope' | 'traini
 /** Random γ (around 1) and, for batch-norm inference, `rows` rows of moving statistics. */
 export function gruNormalization(k: GruNormKind, units: number, rows = 2, seed = 40): SequenceNormalization {
   const F = 3 * units;
-  const u = (shape: number[], lo: number, hi: number, s: number) => tf.randomUniform(shape, lo, hi, 'float32', s);
+  const u = (shape: number[], lo: number, hi: number, s: number) =>
+    tf.randomUniform(shape, lo, hi, 'float32', s);
   const n: SequenceNormalization = {
     ...k,
     gammaX: u([F], 0.5, 1.5, seed) as tf.Tensor1D,

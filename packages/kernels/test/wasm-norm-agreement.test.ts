@@ -1,5 +1,5 @@
 /**
- * The WebAssembly LSTM with normalisation inside the cell (layer norm, scopes 'fused' and 'gate';
+ * The WebAssembly LSTM and GRU with normalisation inside the cell (layer norm, scopes 'fused' and 'gate';
  * recurrent batch norm, training and inference) against the tfjs reference op with the same
  * normalisation as hooks (./norm-lstm-reference.ts): outputs, the batch statistics per step, and
  * the gradients of every input, γ and β included, for the recurrent options (Gal, Semeniuta,
@@ -7,6 +7,9 @@
  * panels). Also: the same bits on 1 and 2 threads, no WebAssembly memory left in use, the tfjs op
  * path (fusedLstmSequence), and finite differences of the op (eps 3e-3, atol 5e-3, rtol 2e-2: as
  * fused-norm.test.ts does for the native kernels, and for the same reasons).
+ * The GRU (reset-after and reset-before, same normalisations) against the reference op driven by the
+ * independent oracle (./norm-gru-run.ts, ./norm-oracle.ts, as fused-norm.test.ts checks the native
+ * GRU): outputs, batch statistics, every gradient; 1 vs 2 threads, leaks, finite differences.
  *
  * Tolerances: the plain kernels' (./fused-agreement.ts: outputs atol 1e-5 + rtol 1e-4, gradients
  * atol 1e-4 + rtol 1e-3), gradients of γ and of the weights at 4× that: x̂ is (v − μ)·rstd, and

@@ -116,7 +116,17 @@ function normStep(
     const gr = geti(ctx, F_NSCOPE) == NORM_SCOPE_GATE ? 1 : group;
     for (let b = r0; b < r1; b++) {
       const row = b * T + k;
-      lnForward(v + <usize>b * vStride, ptr4(xh, row * NP), ptr4(rs, row * G), first, first + count, gr, H, HP, eps);
+      lnForward(
+        v + <usize>b * vStride,
+        ptr4(xh, row * NP),
+        ptr4(rs, row * G),
+        first,
+        first + count,
+        gr,
+        H,
+        HP,
+        eps,
+      );
     }
     return;
   }
@@ -462,13 +472,39 @@ export function gruNormBackward(ctx: usize, r0: i32, r1: i32): void {
     const aRow = (r0 * T + k) * NP;
     if (after) {
       // ∂(ĥ·U) = N_h⁻¹'([∂a_z ∂a_r ∂u_h]) → ACTS, dĥ = ∂(ĥ·U)·Uᵀ
-      normStepBack(ctx, QH, ptr4(getp(ctx, F_PREU), k * NP), rowNP, ptr4(acts, k * NP), rowNP, r0, r1, k, 0, G, G);
+      normStepBack(
+        ctx,
+        QH,
+        ptr4(getp(ctx, F_PREU), k * NP),
+        rowNP,
+        ptr4(acts, k * NP),
+        rowNP,
+        r0,
+        r1,
+        k,
+        0,
+        G,
+        G,
+      );
       gemm(rows, NP, ptr4(acts, aRow), rowNP, 4, utp, NP, 0, HP >> 3, dhh, ldC, false);
     } else {
       // ∂(q·U_h) = N_h⁻¹'(∂a_h), dq = ∂(q·U_h)·U_hᵀ, ∂a_r, then ∂([ĥU_z ĥU_r]) and dĥ
       normStepBack(ctx, QH, ptr4(dar, k * NP), rowNP, ptr4(acts, k * NP), rowNP, r0, r1, k, 2, 1, 1);
       const dq = ptr4(getp(ctx, F_DQ), r0 * HP);
-      gemm(rows, HP, ptr4(acts, aRow + 2 * HP), rowNP, 4, ptr4(utp, 2 * HP * 8), NP, 0, HP >> 3, dq, ldC, false);
+      gemm(
+        rows,
+        HP,
+        ptr4(acts, aRow + 2 * HP),
+        rowNP,
+        4,
+        ptr4(utp, 2 * HP * 8),
+        NP,
+        0,
+        HP >> 3,
+        dq,
+        ldC,
+        false,
+      );
       for (let b = r0; b < r1; b++) cellBack2(ctx, b, k);
       normStepBack(ctx, QH, ptr4(dar, k * NP), rowNP, ptr4(acts, k * NP), rowNP, r0, r1, k, 0, 2, 2);
       gemm(rows, 2 * HP, ptr4(acts, aRow), rowNP, 4, utp, NP, 0, HP >> 3, dhh, ldC, false);
@@ -519,11 +555,37 @@ export function gruNormWeightGrads(ctx: usize, part: i32, parts: i32): void {
     PH = HP >> 3;
   const hs = (<usize>HP) << 2;
   const after = geti(ctx, F_RESET_AFTER) != 0;
-  gemm(DX, BT, getp(ctx, F_XA), 4, (<usize>DX) << 2, getp(ctx, F_DAPN), BT, share(P, part, parts), share(P, part + 1, parts), dw, ld, false);
+  gemm(
+    DX,
+    BT,
+    getp(ctx, F_XA),
+    4,
+    (<usize>DX) << 2,
+    getp(ctx, F_DAPN),
+    BT,
+    share(P, part, parts),
+    share(P, part + 1, parts),
+    dw,
+    ld,
+    false,
+  );
   if (after) {
     gemm(HP, BT, hhat, 4, hs, dap, BT, share(P, part, parts), share(P, part + 1, parts), du, ld, false);
   } else {
-    gemm(HP, BT, hhat, 4, hs, dap, BT, share(2 * PH, part, parts), share(2 * PH, part + 1, parts), du, ld, false);
+    gemm(
+      HP,
+      BT,
+      hhat,
+      4,
+      hs,
+      dap,
+      BT,
+      share(2 * PH, part, parts),
+      share(2 * PH, part + 1, parts),
+      du,
+      ld,
+      false,
+    );
     const p0 = 2 * PH + share(PH, part, parts),
       p1 = 2 * PH + share(PH, part + 1, parts);
     gemm(HP, BT, getp(ctx, F_Q), 4, hs, dap, BT, p0, p1, du, ld, false);
