@@ -1,10 +1,10 @@
 /**
- * Normalized rl.layers.lstm on the WebAssembly kernels (layer norm and recurrent batch norm inside
- * the wasm LSTM, issue 13) against the same layer on the tfjs reference op with norm hooks, as
- * ./normalization-kernels.test.ts does for the native kernels: a training call's loss, the
- * gradients of every trainable weight (γ and β included) and the moving statistics it leaves, then
- * an inference call; with zoneout, input dropout and Gal or Semeniuta recurrent dropout. The wasm
- * GRU has no normalization yet: a normalized GRU still runs (and agrees) on the reference op.
+ * Normalized rl.layers.lstm and rl.layers.gru (reset-after and reset-before) on the WebAssembly
+ * kernels (layer norm and recurrent batch norm inside the wasm cells, issue 13) against the same
+ * layer on the tfjs reference op with norm hooks, as ./normalization-kernels.test.ts does for the
+ * native kernels: a training call's loss, the gradients of every trainable weight (γ and β
+ * included) and the moving statistics it leaves, then an inference call; with zoneout, input
+ * dropout and Gal or Semeniuta recurrent dropout.
  *
  * Tolerances: as ./normalization-kernels.test.ts (outputs atol 1e-5, rtol 1e-4; gradients
  * atol 2e-4, rtol 2e-3).
@@ -32,23 +32,28 @@ const REGULARIZERS: Record<string, number | string>[] = [
 ];
 
 /** Loss, gradients and moving statistics of a training call, then an inference call's output. */
+type Cell = 'lstm' | 'gru reset-after' | 'gru reset-before';
+
 function run(
   backend: 'wasm' | 'reference',
   norm: Norm,
   reg: object,
+  cell: Cell = 'lstm',
 ): { values: Float32Array[]; grads: number } {
   expect(rl.kernels.setKernelBackend(backend)).toBe(backend);
-  const layer = rl.layers.lstm({
+  const common = {
     units: H,
     returnSequences: true,
     seed: 7,
     normMaxSteps: 2,
     normMomentum: 0.6,
-    zoneoutCell: 0.4,
-    zoneoutHidden: 0.2,
     ...norm,
     ...reg,
-  });
+  };
+  const layer =
+    cell === 'lstm'
+      ? rl.layers.lstm({ ...common, zoneoutCell: 0.4, zoneoutHidden: 0.2 })
+      : rl.layers.gru({ ...common, zoneout: 0.3, resetAfter: cell === 'gru reset-after' });
   const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 3);
   const w = tf.randomNormal([B, T, H], 0, 1, 'float32', 4);
   layer.build(x.shape);
@@ -70,7 +75,7 @@ function run(
 }
 
 describe('normalized LSTM: wasm kernels vs the reference op', () => {
-  it('takes the normalization into the wasm LSTM (no fallback), not the wasm GRU', () => {
+  it('takes the normalization into the wasm LSTM and GRU (no fallback)', () => {
     rl.kernels.setKernelBackend('wasm');
     const x = tf.zeros([B, T, D]) as tf.Tensor3D;
     const lstmIn = {
@@ -89,7 +94,7 @@ describe('normalized LSTM: wasm kernels vs the reference op', () => {
     };
     expect(
       rl.kernels.fusedCanNormalize(gruIn as unknown as Parameters<typeof rl.kernels.fusedCanNormalize>[0]),
-    ).toBe(false);
+    ).toBe(true);
     tf.dispose([...Object.values(lstmIn), gruIn.kernel, gruIn.recurrentKernel, c0]);
   });
 
@@ -108,4 +113,23 @@ describe('normalized LSTM: wasm kernels vs the reference op', () => {
       }
     });
   }
+});
+
+describe('normalized GRU: wasm kernels vs the reference op', () => {
+  for (const cell of ['gru reset-after', 'gru reset-before'] as const)
+    for (const norm of NORMS) {
+      const label = `${cell}, ${norm.normalization} ${norm.layerNormScope ?? ''}`;
+      it(`${label}: outputs, every gradient, moving statistics, inference; with zoneout and dropout`, () => {
+        for (const reg of REGULARIZERS) {
+          const got = run('wasm', norm, reg, cell);
+          const want = run('reference', norm, reg, cell);
+          expect(got.values.length).toBe(want.values.length);
+          expect(want.grads).toBe(5); // kernel, recurrent kernel, bias, γ_x, γ_h
+          want.values.forEach((v, i) => {
+            const tol = i >= 1 && i <= want.grads ? GRAD_TOL : OUT_TOL;
+            allClose(got.values[i]!, v, tol, `${label} ${JSON.stringify(reg)} #${i}`);
+          });
+        }
+      });
+    }
 });

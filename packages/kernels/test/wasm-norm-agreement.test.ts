@@ -1,5 +1,5 @@
 /**
- * The WebAssembly LSTM with normalisation inside the cell (layer norm, scopes 'fused' and 'gate';
+ * The WebAssembly LSTM and GRU with normalisation inside the cell (layer norm, scopes 'fused' and 'gate';
  * recurrent batch norm, training and inference) against the tfjs reference op with the same
  * normalisation as hooks (./norm-lstm-reference.ts): outputs, the batch statistics per step, and
  * the gradients of every input, γ and β included, for the recurrent options (Gal, Semeniuta,
@@ -7,6 +7,9 @@
  * panels). Also: the same bits on 1 and 2 threads, no WebAssembly memory left in use, the tfjs op
  * path (fusedLstmSequence), and finite differences of the op (eps 3e-3, atol 5e-3, rtol 2e-2: as
  * fused-norm.test.ts does for the native kernels, and for the same reasons).
+ * The GRU (reset-after and reset-before, same normalisations) against the reference op driven by the
+ * independent oracle (./norm-gru-run.ts, ./norm-oracle.ts, as fused-norm.test.ts checks the native
+ * GRU): outputs, batch statistics, every gradient; 1 vs 2 threads, leaks, finite differences.
  *
  * Tolerances: the plain kernels' (./fused-agreement.ts: outputs atol 1e-5 + rtol 1e-4, gradients
  * atol 1e-4 + rtol 1e-3), gradients of γ and of the weights at 4× that: x̂ is (v − μ)·rstd, and
@@ -15,13 +18,14 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { allClose, checkGradient } from '../../../test/helpers.js';
-import { fusedLstmSequence } from '../src/fused/ops.js';
+import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
+import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
 import type { SequenceNormalization } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
-import type { CaseOptions } from './fused-cases.js';
+import { type CaseOptions, caseTensors, gruCase } from './fused-cases.js';
 import { GRAD_TOL, OUT_TOL } from './fused-agreement.js';
 import { implRun, type NormOptions, normLstmCase, referenceRun } from './norm-lstm-reference.js';
+import { type GruNormKind, gruNormalization, gruNormTensors, runGruNorm } from './norm-gru-run.js';
 
 const impl = createWasmImpl();
 afterAll(() => impl.dispose());
@@ -174,4 +178,113 @@ describe('wasm normalised LSTM gradients vs finite differences', () => {
       tf.dispose([w, ...nc.created]);
     });
   }
+});
+
+const GRU_NORMS: [string, GruNormKind][] = [
+  ['layer norm, fused scope', { kind: 'layer', scope: 'fused' }],
+  ['layer norm, per gate', { kind: 'layer', scope: 'gate' }],
+  ['batch norm, training', { kind: 'batch', training: true }],
+  ['batch norm, inference (more steps than moving rows)', { kind: 'batch', training: false }],
+];
+const GRU_OPTIONS: [string, Partial<CaseOptions>][] = [
+  ['plain', {}],
+  [
+    'Gal mask + Semeniuta per step + zoneout masks + padding + goBackwards',
+    { recurrentMask: true, candidate: 'step', zoneout: 'mask', stepMask: true, goBackwards: true },
+  ],
+  ['seeded zoneout + Semeniuta per sequence', { zoneout: 'seeded', candidate: 'sequence' }],
+  [
+    'zoneout expectation, hardSigmoid gates, relu candidate',
+    { zoneout: 'expectation', recurrentActivation: 'hardSigmoid', activation: 'relu' },
+  ],
+];
+
+function expectGruAgree(o: CaseOptions, after: boolean, kind: GruNormKind, label: string): void {
+  const c = gruCase(o, after);
+  const n = gruNormalization(kind, o.units);
+  try {
+    const want = runGruNorm(null, c, n);
+    const got = runGruNorm(impl, c, n);
+    expect(Object.keys(got).sort(), label).toEqual(Object.keys(want).sort());
+    for (const k of Object.keys(want)) {
+      const tol = k.startsWith('d') ? (/gamma|Kernel|kernel/.test(k) ? WIDE : GRAD_TOL) : OUT_TOL;
+      allClose(got[k]!, want[k]!, tol, `${label}: ${k}`);
+    }
+  } finally {
+    tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+  }
+}
+
+for (const after of [true, false]) {
+  const variant = after ? 'reset-after' : 'reset-before';
+  for (const [normLabel, kind] of GRU_NORMS) {
+    describe(`wasm GRU ${variant} with ${normLabel} matches the reference op with the oracle`, () => {
+      for (const [label, opts] of GRU_OPTIONS) {
+        it(label, () => {
+          for (const size of SIZES)
+            expectGruAgree(
+              { ...size, ...opts },
+              after,
+              kind,
+              `${variant} ${normLabel}, ${label} ${JSON.stringify(size)}`,
+            );
+        });
+      }
+    });
+  }
+}
+
+describe('wasm normalised GRU', () => {
+  it('gives the same bits on 1 and 2 threads and leaves no memory in use', () => {
+    for (const after of [true, false])
+      for (const kind of [GRU_NORMS[0]![1], GRU_NORMS[1]![1], GRU_NORMS[2]![1]]) {
+        const o: CaseOptions = { batch: 9, steps: 3, dim: 4, units: 12, zoneout: 'mask', stepMask: true };
+        const c = gruCase(o, after);
+        const n = gruNormalization(kind, o.units);
+        impl.setThreads(1);
+        const one = runGruNorm(impl, c, n);
+        impl.setThreads(2);
+        const two = runGruNorm(impl, c, n);
+        for (const k of Object.keys(one))
+          expect(Array.from(two[k]!), `${after} ${kind.kind}: ${k}`).toEqual(Array.from(one[k]!));
+        tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+      }
+    expect(impl.bytesInUse()).toBe(0);
+  });
+
+  it('leaves tf.memory flat through the op with its gradients', async () => {
+    const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
+    for (const after of [true, false]) {
+      const c = gruCase(o, after);
+      const n = gruNormalization(GRU_NORMS[2]![1], o.units);
+      await expectNoLeak(() => runGruNorm(impl, c, n), `GRU ${after ? 'reset-after' : 'reset-before'}`);
+      tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+    }
+  });
+});
+
+describe('wasm normalised GRU gradients vs finite differences', () => {
+  for (const after of [true, false])
+    for (const [label, kind] of [GRU_NORMS[0]!, GRU_NORMS[2]!]) {
+      it(`${after ? 'reset-after' : 'reset-before'}, ${label}`, () => {
+        const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
+        const c = gruCase(o, after);
+        const n = gruNormalization(kind, 4);
+        const w = tf.randomNormal([3, 3, 4], 0, 1, 'float32', 5);
+        for (const name of ['gammaX', 'gammaH', 'x', 'recurrentKernel', 'bias'] as const) {
+          const isNorm = name.startsWith('gamma');
+          const f = (t: tf.Tensor) => {
+            const out = fusedGruSequence(impl, {
+              ...c,
+              ...(isNorm ? {} : { [name]: t }),
+              normalization: { ...n, ...(isNorm ? { [name]: t } : {}) },
+            });
+            return tf.add(tf.sum(tf.mul(out.sequence, w)), tf.sum(out.h)) as tf.Scalar;
+          };
+          const at = isNorm ? n[name as 'gammaX'] : (c[name as 'x'] as tf.Tensor);
+          checkGradient(f, at, { atol: 5e-3, rtol: 2e-2 }, 3e-3, `${label} d${name}`);
+        }
+        tf.dispose([w, ...caseTensors(c), ...gruNormTensors(n)]);
+      });
+    }
 });

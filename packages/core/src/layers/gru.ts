@@ -23,7 +23,7 @@
  * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default;
  * batch norm uses the per-step moving statistics. The sequence runs in `gruSequence` from
  * @regulab/kernels (native, wasm or reference); with normalization too where the kernels take it
- * (native: ./recurrent/kernel-normalization.ts), else in the tfjs reference op with norm hooks.
+ * (native and wasm: ./recurrent/kernel-normalization.ts), else in the tfjs reference op with norm hooks.
  */
 import * as tf from '@tensorflow/tfjs';
 import {

@@ -18,8 +18,8 @@ function asTape(op: string, tape: FusedTape): WasmTape {
 
 export class WasmImpl implements FusedImpl {
   readonly name = 'wasm' as const;
-  /** Layer norm and recurrent batch norm inside the LSTM (wasm/assembly/lstm-norm.ts); not yet the GRU. */
-  readonly normalization = 'lstm' as const;
+  /** Layer norm and recurrent batch norm inside the LSTM and the GRU (wasm/assembly/lstm-norm.ts, gru-norm.ts). */
+  readonly normalization = true;
 
   constructor(readonly runtime: WasmRuntime) {}
 

@@ -21,6 +21,10 @@ export const TASKS = [
   'lstmNormForward',
   'lstmNormBackward',
   'normGrads',
+  'gruNormForward',
+  'gruNormBackward',
+  'gruNormWeightGrads',
+  'gruNormGrads',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 

@@ -57,7 +57,7 @@ import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
 import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
 
-function candMask(ctx: usize, b: i32, k: i32): usize {
+export function candMask(ctx: usize, b: i32, k: i32): usize {
   const base = getp(ctx, F_CMASK);
   if (base == 0) return 0;
   const HP = geti(ctx, F_HP);
@@ -65,7 +65,7 @@ function candMask(ctx: usize, b: i32, k: i32): usize {
 }
 
 /** The update shared by both variants: h_new, zoneout, padding; stores h_k and ĥ_{k+1}. */
-function finishState(ctx: usize, b: i32, k: i32, u: i32, z: v128, hh: v128, hprev: v128): void {
+export function finishState(ctx: usize, b: i32, k: i32, u: i32, z: v128, hh: v128, hprev: v128): void {
   const T = geti(ctx, F_T),
     HP = geti(ctx, F_HP);
   const one = f32x4.splat(1);

@@ -7,6 +7,7 @@ export { gemm, packB } from './gemm';
 export { lstmForward, lstmBackward, weightGrads } from './lstm';
 export { lstmNormForward, lstmNormBackward, normGrads } from './lstm-norm';
 export { gruForward, gruBackward, gruWeightGrads } from './gru';
+export { gruNormForward, gruNormBackward, gruNormWeightGrads, gruNormGrads } from './gru-norm';
 export { dropoutFill } from './hash';
 
 /** 1 when this build uses relaxed-SIMD fused multiply-add. */

@@ -167,8 +167,8 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
 
   /**
    * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
-   * fast kernels are loaded: the wasm GRU has no normalization inside yet (the native kernels and
-   * the wasm LSTM do, and a layer takes the reference path there only for a per-step recurrent mask).
+   * fast kernels are loaded: kernels without normalization inside (the native and wasm ones have
+   * it for both cells; a layer takes the reference path there only for a per-step recurrent mask).
    */
   protected noteNormalizationFallback(normalization: string): void {
     if (kernelBackend() === 'reference') return;
