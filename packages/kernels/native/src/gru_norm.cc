@@ -22,8 +22,8 @@ static void norm_h_step(const SeqCtx& c, const NormCtx& n, int k, float* R, int 
     for (int b = b0; b < b1; b++) {
       const size_t o = (kb + b) * G3 + (size_t)first * H;
       float* r = R + (size_t)b * G3 + (size_t)first * H;
-      ln_fwd_row(r, n.nh + o, n.rh + (kb + b) * 3 + first, count, H, n.per_gate(), n.eps);
-      for (int i = 0; i < count * H; i++) r[i] = n.gh[first * H + i] * n.nh[o + i];
+      isa().ln_fwd_row(r, n.nh + o, n.rh + (kb + b) * 3 + first, count, H, n.per_gate(), n.eps, n.gh + first * H,
+                       nullptr, r, false);
     }
     return;
   }
@@ -47,8 +47,8 @@ static void norm_h_step_bwd(const SeqCtx& c, const NormCtx& n, int k, const floa
   if (n.layer()) {
     for (int b = b0; b < b1; b++) {
       const size_t o = (size_t)b * G3 + (size_t)first * H;
-      ln_bwd_row(dy + o, n.nh + kb * G3 + o, n.rh + (kb + b) * 3 + first, n.gh + first * H, dhu + o, count, H,
-                 n.per_gate());
+      isa().ln_bwd_row(dy + o, n.nh + kb * G3 + o, n.rh + (kb + b) * 3 + first, n.gh + first * H, dhu + o, count, H,
+                       n.per_gate(), false);
     }
     return;
   }

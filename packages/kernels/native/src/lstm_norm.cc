@@ -53,8 +53,8 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
           const size_t o = (kb + b) * G4;
-          ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps);
-          for (int i = 0; i < G4; i++) c.gates[o + i] += n.gh[i] * n.nh[o + i];
+          t.ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps, n.gh, nullptr, c.gates + o,
+                       true);
         }
       } else {
         const int row = n.moving_row(k);
@@ -84,8 +84,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
           const size_t o = (kb + b) * H;
-          ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps);
-          for (int j = 0; j < H; j++) c.PC[o + j] = n.gc[j] * n.nc[o + j] + n.bc[j];
+          t.ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps, n.gc, n.bc, c.PC + o, false);
         }
       } else {
         const int row = n.moving_row(k);
@@ -194,9 +193,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
             const size_t o = (kb + b) * H;
-            float* dv = c.tmp + (size_t)b * H;  // tmp is free until the matmul below
-            ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, dv, 1, H, true);
-            for (int j = 0; j < H; j++) DCT[(size_t)b * H + j] += dv[j];
+            t.ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, DCT + (size_t)b * H, 1, H, true, true);
           }
         } else {
           bn_bwd_cols(DYC + kb * H, H, n.nc + kb * H, H, B, u0, u1, n.gc, n.rc + (size_t)k * H, n.training, DCT, H,
@@ -220,7 +217,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
             const size_t o = (kb + b) * G4;
-            ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg);
+            t.ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg, false);
           }
         } else {
           for (int g = 0; g < 4; g++)
