@@ -154,41 +154,11 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     const Part p = part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
-    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
-    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
-        for (int b = p.b0; b < p.b1; b++) {
-          float* g = c.gates + (kb + b) * G4;
-          const size_t o = (kb + b) * H;
-          float* dH = c.dH + (size_t)b * H;
-          float* dC = c.dC + (size_t)b * H;
-          float* dHp = c.dHp + (size_t)b * H;
-          const float s = step_keep_of(c, k, b);
-          if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
-          if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
-          for (int j = u0; j < u1; j++) {
-            float dh = dH[j], dc = dC[j];
-            float dhPrev = dh * (1.0f - s), dcPrev = dc * (1.0f - s);
-            dh *= s;
-            dc *= s;
-            if (c.zh.mode) {
-              dhPrev += dh * zhb[j];
-              dh *= 1.0f - zhb[j];
-            }
-            if (c.zc.mode) {
-              dcPrev += dc * zcb[j];
-              dc *= 1.0f - zcb[j];
-            }
-            const float pcv = c.PC[o + j], o_ = g[3 * H + j];
-            DYC[o + j] = dh * o_ * dact(c.act, pcv);
-            g[3 * H + j] = dh * pcv * dact(c.ract, o_);
-            DCT[(size_t)b * H + j] = dc;
-            dC[j] = dcPrev;
-            dHp[j] = dhPrev;
-          }
-        }
+        for (int b = p.b0; b < p.b1; b++)
+          t.lstm_norm_bwd_point(c, k, b, u0, u1, 0, DYC + (kb + b) * H, DCT + (size_t)b * H);
         // ∂c̃ += N_c'(∂y_c)
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
@@ -199,20 +169,8 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
           bn_bwd_cols(DYC + kb * H, H, n.nc + kb * H, H, B, u0, u1, n.gc, n.rc + (size_t)k * H, n.training, DCT, H,
                       true);
         }
-        for (int b = p.b0; b < p.b1; b++) {
-          float* g = c.gates + (kb + b) * G4;
-          const float* cp = c.CS + (kb + b) * H;
-          const float* cm = cand_row_of(c, k, b);
-          float* dC = c.dC + (size_t)b * H;
-          for (int j = u0; j < u1; j++) {
-            const float dct = DCT[(size_t)b * H + j];
-            const float i = g[j], f = g[H + j], gg = g[2 * H + j], cmv = cm ? cm[j] : 1.0f;
-            dC[j] += dct * f;
-            g[j] = dct * gg * cmv * dact(c.ract, i);
-            g[H + j] = dct * cp[j] * dact(c.ract, f);
-            g[2 * H + j] = dct * i * cmv * dact(c.act, gg);
-          }
-        }
+        for (int b = p.b0; b < p.b1; b++)
+          t.lstm_norm_bwd_point(c, k, b, u0, u1, 1, DYC + (kb + b) * H, DCT + (size_t)b * H);
         // ∂(ĥ·U) = N_h'(∂a)
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
@@ -235,11 +193,8 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dH, c.dH + BH, c.dh0);
   std::copy(c.dC, c.dC + BH, c.dc0);
   const float* da = c.gates;  // [T·B, 4H]
-  column_dot((int)TB, H, DYC, H, n.nc, H, n.dgc, pool);
-  column_dot((int)TB, H, DYC, H, nullptr, 0, n.dbc, pool);
-  column_dot((int)TB, G4, da, G4, n.nh, G4, n.dgh, pool);
-  column_dot((int)TB, G4, da, G4, n.nx, G4, n.dgx, pool);
-  column_dot((int)TB, G4, da, G4, nullptr, 0, c.db, pool);
+  column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
+  column_sums((int)TB, G4, da, G4, n.nh, G4, n.dgh, n.nx, G4, n.dgx, c.db, pool);
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   norm_all_steps_bwd(c, n, 4, da, G4, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));

@@ -170,19 +170,39 @@ inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int 
     }
 }
 
-// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) over `rows` rows (strides lda, ldb), columns split over
-// the pool, each summed in row order (the same bits on any thread count).
-inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+// Column sums of a [rows, n] (row stride lda) in one pass over a: p[j] = Σ_r a[r, j]·b[r, j] and
+// q[j] = Σ_r a[r, j]·e[r, j] (strides ldb, lde), s[j] = Σ_r a[r, j]; a null output is skipped. Columns
+// split over the pool, each summed in row order (the same bits on any thread count). One pass
+// instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H], megabytes) once.
+inline void column_sums(int rows, int n, const float* a, int lda, const float* b, int ldb, float* p, const float* e,
+                        int lde, float* q, float* s, Pool& pool) {
   pool.run([&](int tid, int nt) {
     int j0, j1;
     split_range(n, nt, tid, 1, j0, j1);
-    for (int j = j0; j < j1; j++) out[j] = 0.f;
+    for (int j = j0; j < j1; j++) {
+      if (p) p[j] = 0.f;
+      if (q) q[j] = 0.f;
+      if (s) s[j] = 0.f;
+    }
     for (int r = 0; r < rows; r++) {
       const float* ar = a + (size_t)r * lda;
-      const float* br = b ? b + (size_t)r * ldb : nullptr;
-      for (int j = j0; j < j1; j++) out[j] += br ? ar[j] * br[j] : ar[j];
+      if (p) {
+        const float* br = b + (size_t)r * ldb;
+        for (int j = j0; j < j1; j++) p[j] += ar[j] * br[j];
+      }
+      if (q) {
+        const float* er = e + (size_t)r * lde;
+        for (int j = j0; j < j1; j++) q[j] += ar[j] * er[j];
+      }
+      if (s)
+        for (int j = j0; j < j1; j++) s[j] += ar[j];
     }
   });
+}
+// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
+inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+  if (b) column_sums(rows, n, a, lda, b, ldb, out, nullptr, 0, nullptr, nullptr, pool);
+  else column_sums(rows, n, a, lda, nullptr, 0, nullptr, nullptr, 0, nullptr, out, pool);
 }
 
 // N(v) of a whole [T·B, G·H] quantity at once (the input projections, before the loop), rows
