@@ -102,6 +102,8 @@ struct IsaTable {
                      const float* gamma, const float* beta, float* out, bool acc);
   void (*ln_bwd_row)(const float* dy, const float* xh, const float* rs, const float* gamma, float* out, int count,
                      int H, bool per_gate, bool acc);
+  // The normalised LSTM forward's new states of one row b after N_c, from c̃ (ct, a row of H).
+  void (*lstm_norm_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, const float* ct);
   // The normalised LSTM backward's pointwise work of one row b, phase 0 before N_c' (writes ∂y_c
   // into dyc, ∂c̃ so far into dct, rows of H), phase 1 after it (lstm_norm.cc; kernels.inc).
   void (*lstm_norm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase, float* dyc, float* dct);

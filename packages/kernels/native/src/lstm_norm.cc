@@ -37,8 +37,6 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   pool.run([&](int tid, int nt) {
     const Part p = part(ln, B, H, bw, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
-    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
-    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     const bool mine = M > 0 && nu > 0;
     for (int k = 0; k < T; k++) {
       if (!mine) {
@@ -99,29 +97,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const size_t o = (kb + b) * H;
         float* pc = c.PC + o;
         act_inplace(t, c.act, pc + u0, nu);
-        const float* gk = c.gates + (kb + b) * G4;
-        const float* cp = c.CS + o;
-        const float* hp = c.HS + o;
-        float* cn = c.CS + o + BH;
-        float* hn = c.HS + o + BH;
-        const float* ct = CT + (size_t)b * H;
-        const float s = step_keep_of(c, k, b);
-        if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
-        if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
-        for (int j = u0; j < u1; j++) {
-          const float ht = gk[3 * H + j] * pc[j];
-          float cz = ct[j], hz = ht;
-          if (c.zc.mode) cz = zcb[j] * cp[j] + (1.0f - zcb[j]) * ct[j];
-          if (c.zh.mode) hz = zhb[j] * hp[j] + (1.0f - zhb[j]) * ht;
-          if (c.stepMask) {
-            cz = s * cz + (1.0f - s) * cp[j];
-            hz = s * hz + (1.0f - s) * hp[j];
-          }
-          cn[j] = cz;
-          hn[j] = hz;
-          if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;
-          if (c.recMask) c.hhat[(k + 1) & 1][(size_t)b * H + j] = hz * c.recMask[(size_t)b * H + j];
-        }
+        t.lstm_norm_fwd_point(c, k, b, u0, u1, CT + (size_t)b * H);
       }
       if (!ln) pool.barrier();
     }
