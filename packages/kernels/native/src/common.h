@@ -95,6 +95,18 @@ struct IsaTable {
   void (*optimizer_update)(int kind, float* w, const float* g, float* s0, float* s1, long n, const double* p);
   // out[i] = element n0 + i of the seeded dropout mask d (0 or d.scale) for i in [0, n).
   void (*dropout_fill)(const Drop& d, float* out, long n0, long n);
+  // Layer norm of one row of count blocks of H (groups: each block, or all when !per_gate): x̂ → xh,
+  // rstd per block → rs, then (gamma given) out = (acc ? out : 0) + γ ⊙ x̂ + β; and its backward,
+  // ∂v of dy into out (acc: added). See kernels.inc and norm_seq.h.
+  void (*ln_fwd_row)(const float* v, float* xh, float* rs, int count, int H, bool per_gate, float eps,
+                     const float* gamma, const float* beta, float* out, bool acc);
+  void (*ln_bwd_row)(const float* dy, const float* xh, const float* rs, const float* gamma, float* out, int count,
+                     int H, bool per_gate, bool acc);
+  // The normalised LSTM forward's new states of one row b after N_c, from c̃ (ct, a row of H).
+  void (*lstm_norm_fwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, const float* ct);
+  // The normalised LSTM backward's pointwise work of one row b, phase 0 before N_c' (writes ∂y_c
+  // into dyc, ∂c̃ so far into dct, rows of H), phase 1 after it (lstm_norm.cc; kernels.inc).
+  void (*lstm_norm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase, float* dyc, float* dct);
 };
 
 const IsaTable* isa_avx512();

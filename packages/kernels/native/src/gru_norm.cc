@@ -22,8 +22,8 @@ static void norm_h_step(const SeqCtx& c, const NormCtx& n, int k, float* R, int 
     for (int b = b0; b < b1; b++) {
       const size_t o = (kb + b) * G3 + (size_t)first * H;
       float* r = R + (size_t)b * G3 + (size_t)first * H;
-      ln_fwd_row(r, n.nh + o, n.rh + (kb + b) * 3 + first, count, H, n.per_gate(), n.eps);
-      for (int i = 0; i < count * H; i++) r[i] = n.gh[first * H + i] * n.nh[o + i];
+      isa().ln_fwd_row(r, n.nh + o, n.rh + (kb + b) * 3 + first, count, H, n.per_gate(), n.eps, n.gh + first * H,
+                       nullptr, r, false);
     }
     return;
   }
@@ -47,8 +47,8 @@ static void norm_h_step_bwd(const SeqCtx& c, const NormCtx& n, int k, const floa
   if (n.layer()) {
     for (int b = b0; b < b1; b++) {
       const size_t o = (size_t)b * G3 + (size_t)first * H;
-      ln_bwd_row(dy + o, n.nh + kb * G3 + o, n.rh + (kb + b) * 3 + first, n.gh + first * H, dhu + o, count, H,
-                 n.per_gate());
+      isa().ln_bwd_row(dy + o, n.nh + kb * G3 + o, n.rh + (kb + b) * 3 + first, n.gh + first * H, dhu + o, count, H,
+                       n.per_gate(), false);
     }
     return;
   }
@@ -256,17 +256,14 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
-  column_dot((int)TB, G3, da, G3, n.nx, G3, n.dgx, pool);
+  // ∂γ_x, ∂γ_h, ∂b in one pass over ∂a (reset-after: the h block's ∂γ_h and second bias from u_h).
   if (c.resetAfter) {
-    column_dot((int)TB, 2 * H, da, G3, n.nh, G3, n.dgh, pool);
-    column_dot((int)TB, H, c.UH, H, n.nh + 2 * H, G3, n.dgh + 2 * H, pool);
+    column_sums((int)TB, 2 * H, da, G3, n.nh, G3, n.dgh, n.nx, G3, n.dgx, c.db, pool);
+    column_sums((int)TB, H, da + 2 * H, G3, n.nx + 2 * H, G3, n.dgx + 2 * H, nullptr, 0, nullptr, c.db + 2 * H, pool);
+    std::copy(c.db, c.db + 2 * H, c.db + G3);  // the recurrent bias's z, r parts: the same sums
+    column_sums((int)TB, H, c.UH, H, n.nh + 2 * H, G3, n.dgh + 2 * H, nullptr, 0, nullptr, c.db + G3 + 2 * H, pool);
   } else {
-    column_dot((int)TB, G3, da, G3, n.nh, G3, n.dgh, pool);
-  }
-  column_dot((int)TB, G3, da, G3, nullptr, 0, c.db, pool);
-  if (c.resetAfter) {
-    column_dot((int)TB, 2 * H, da, G3, nullptr, 0, c.db + G3, pool);
-    column_dot((int)TB, H, c.UH, H, nullptr, 0, c.db + G3 + 2 * H, pool);
+    column_sums((int)TB, G3, da, G3, n.nh, G3, n.dgh, n.nx, G3, n.dgx, c.db, pool);
   }
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, dxw, pool);

@@ -37,8 +37,6 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   pool.run([&](int tid, int nt) {
     const Part p = part(ln, B, H, bw, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
-    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
-    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     const bool mine = M > 0 && nu > 0;
     for (int k = 0; k < T; k++) {
       if (!mine) {
@@ -53,8 +51,8 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
           const size_t o = (kb + b) * G4;
-          ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps);
-          for (int i = 0; i < G4; i++) c.gates[o + i] += n.gh[i] * n.nh[o + i];
+          t.ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps, n.gh, nullptr, c.gates + o,
+                       true);
         }
       } else {
         const int row = n.moving_row(k);
@@ -84,8 +82,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
           const size_t o = (kb + b) * H;
-          ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps);
-          for (int j = 0; j < H; j++) c.PC[o + j] = n.gc[j] * n.nc[o + j] + n.bc[j];
+          t.ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps, n.gc, n.bc, c.PC + o, false);
         }
       } else {
         const int row = n.moving_row(k);
@@ -100,29 +97,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const size_t o = (kb + b) * H;
         float* pc = c.PC + o;
         act_inplace(t, c.act, pc + u0, nu);
-        const float* gk = c.gates + (kb + b) * G4;
-        const float* cp = c.CS + o;
-        const float* hp = c.HS + o;
-        float* cn = c.CS + o + BH;
-        float* hn = c.HS + o + BH;
-        const float* ct = CT + (size_t)b * H;
-        const float s = step_keep_of(c, k, b);
-        if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
-        if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
-        for (int j = u0; j < u1; j++) {
-          const float ht = gk[3 * H + j] * pc[j];
-          float cz = ct[j], hz = ht;
-          if (c.zc.mode) cz = zcb[j] * cp[j] + (1.0f - zcb[j]) * ct[j];
-          if (c.zh.mode) hz = zhb[j] * hp[j] + (1.0f - zhb[j]) * ht;
-          if (c.stepMask) {
-            cz = s * cz + (1.0f - s) * cp[j];
-            hz = s * hz + (1.0f - s) * hp[j];
-          }
-          cn[j] = cz;
-          hn[j] = hz;
-          if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;
-          if (c.recMask) c.hhat[(k + 1) & 1][(size_t)b * H + j] = hz * c.recMask[(size_t)b * H + j];
-        }
+        t.lstm_norm_fwd_point(c, k, b, u0, u1, CT + (size_t)b * H);
       }
       if (!ln) pool.barrier();
     }
@@ -155,72 +130,28 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     const Part p = part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
-    std::vector<float> zbuf(2 * (size_t)H);  // this row's zoneout keeps: c, h
-    float *zcb = zbuf.data(), *zhb = zbuf.data() + H;
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
-        for (int b = p.b0; b < p.b1; b++) {
-          float* g = c.gates + (kb + b) * G4;
-          const size_t o = (kb + b) * H;
-          float* dH = c.dH + (size_t)b * H;
-          float* dC = c.dC + (size_t)b * H;
-          float* dHp = c.dHp + (size_t)b * H;
-          const float s = step_keep_of(c, k, b);
-          if (c.zc.mode) zone_row(c.zc, c, k, b, u0, u1, zcb);
-          if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb);
-          for (int j = u0; j < u1; j++) {
-            float dh = dH[j], dc = dC[j];
-            float dhPrev = dh * (1.0f - s), dcPrev = dc * (1.0f - s);
-            dh *= s;
-            dc *= s;
-            if (c.zh.mode) {
-              dhPrev += dh * zhb[j];
-              dh *= 1.0f - zhb[j];
-            }
-            if (c.zc.mode) {
-              dcPrev += dc * zcb[j];
-              dc *= 1.0f - zcb[j];
-            }
-            const float pcv = c.PC[o + j], o_ = g[3 * H + j];
-            DYC[o + j] = dh * o_ * dact(c.act, pcv);
-            g[3 * H + j] = dh * pcv * dact(c.ract, o_);
-            DCT[(size_t)b * H + j] = dc;
-            dC[j] = dcPrev;
-            dHp[j] = dhPrev;
-          }
-        }
+        for (int b = p.b0; b < p.b1; b++)
+          t.lstm_norm_bwd_point(c, k, b, u0, u1, 0, DYC + (kb + b) * H, DCT + (size_t)b * H);
         // ∂c̃ += N_c'(∂y_c)
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
             const size_t o = (kb + b) * H;
-            float* dv = c.tmp + (size_t)b * H;  // tmp is free until the matmul below
-            ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, dv, 1, H, true);
-            for (int j = 0; j < H; j++) DCT[(size_t)b * H + j] += dv[j];
+            t.ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, DCT + (size_t)b * H, 1, H, true, true);
           }
         } else {
           bn_bwd_cols(DYC + kb * H, H, n.nc + kb * H, H, B, u0, u1, n.gc, n.rc + (size_t)k * H, n.training, DCT, H,
                       true);
         }
-        for (int b = p.b0; b < p.b1; b++) {
-          float* g = c.gates + (kb + b) * G4;
-          const float* cp = c.CS + (kb + b) * H;
-          const float* cm = cand_row_of(c, k, b);
-          float* dC = c.dC + (size_t)b * H;
-          for (int j = u0; j < u1; j++) {
-            const float dct = DCT[(size_t)b * H + j];
-            const float i = g[j], f = g[H + j], gg = g[2 * H + j], cmv = cm ? cm[j] : 1.0f;
-            dC[j] += dct * f;
-            g[j] = dct * gg * cmv * dact(c.ract, i);
-            g[H + j] = dct * cp[j] * dact(c.ract, f);
-            g[2 * H + j] = dct * i * cmv * dact(c.act, gg);
-          }
-        }
+        for (int b = p.b0; b < p.b1; b++)
+          t.lstm_norm_bwd_point(c, k, b, u0, u1, 1, DYC + (kb + b) * H, DCT + (size_t)b * H);
         // ∂(ĥ·U) = N_h'(∂a)
         if (ln) {
           for (int b = p.b0; b < p.b1; b++) {
             const size_t o = (kb + b) * G4;
-            ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg);
+            t.ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg, false);
           }
         } else {
           for (int g = 0; g < 4; g++)
@@ -238,11 +169,8 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dH, c.dH + BH, c.dh0);
   std::copy(c.dC, c.dC + BH, c.dc0);
   const float* da = c.gates;  // [T·B, 4H]
-  column_dot((int)TB, H, DYC, H, n.nc, H, n.dgc, pool);
-  column_dot((int)TB, H, DYC, H, nullptr, 0, n.dbc, pool);
-  column_dot((int)TB, G4, da, G4, n.nh, G4, n.dgh, pool);
-  column_dot((int)TB, G4, da, G4, n.nx, G4, n.dgx, pool);
-  column_dot((int)TB, G4, da, G4, nullptr, 0, c.db, pool);
+  column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
+  column_sums((int)TB, G4, da, G4, n.nh, G4, n.dgh, n.nx, G4, n.dgx, c.db, pool);
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   norm_all_steps_bwd(c, n, 4, da, G4, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));

@@ -103,77 +103,9 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 }
 
 // ---------------------------------------------------------------- layer norm, one row
-// Sums over a row in 8 interleaved partial sums combined in a fixed tree: a single accumulator is
-// one long chain of dependent adds (measured: layer norm doubled the forward time of a charlm
-// LSTM step), while these vectorise; the order depends only on n, never on the thread count.
-constexpr int LANES = 8;
-inline float combine(const float* s) {
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-// Σ a[i]
-inline float row_sum(const float* a, int n) {
-  float s[LANES] = {};
-  int i = 0;
-  for (; i + LANES <= n; i += LANES)
-    for (int l = 0; l < LANES; l++) s[l] += a[i + l];
-  for (int l = 0; i < n; i++, l++) s[l] += a[i];
-  return combine(s);
-}
-// Σ (a[i] − m)²
-inline float row_sq_dev(const float* a, float m, int n) {
-  float s[LANES] = {};
-  int i = 0;
-  for (; i + LANES <= n; i += LANES)
-    for (int l = 0; l < LANES; l++) {
-      const float d = a[i + l] - m;
-      s[l] += d * d;
-    }
-  for (int l = 0; i < n; i++, l++) {
-    const float d = a[i] - m;
-    s[l] += d * d;
-  }
-  return combine(s);
-}
-
-// Blocks 0..count−1 (H values each) of one row: v → x̂ = (v − μ)·rstd, rstd per block into rs.
-// Groups: each block ('gate') or all count blocks ('fused'). Two passes (mean, then deviations).
-inline void ln_fwd_row(const float* v, float* xh, float* rs, int count, int H, bool per_gate, float eps) {
-  const int gs = per_gate ? 1 : count, n = gs * H;
-  for (int g0 = 0; g0 < count; g0 += gs) {
-    const float* a = v + (size_t)g0 * H;
-    float* x = xh + (size_t)g0 * H;
-    const float mean = row_sum(a, n) / (float)n;
-    const float r = 1.0f / std::sqrt(row_sq_dev(a, mean, n) / (float)n + eps);
-    for (int i = 0; i < n; i++) x[i] = (a[i] - mean) * r;
-    for (int g = 0; g < gs; g++) rs[g0 + g] = r;
-  }
-}
-
-// Backward of ln_fwd_row: dy (gradient of y = γ ⊙ x̂ + β) → out = ∂v (may alias dy or xh):
-// with g = dy ⊙ γ over a group of n, ∂v = rstd·(g − mean(g) − x̂·mean(g ⊙ x̂)).
-inline void ln_bwd_row(const float* dy, const float* xh, const float* rs, const float* gamma, float* out, int count,
-                       int H, bool per_gate) {
-  const int gs = per_gate ? 1 : count, n = gs * H;
-  for (int g0 = 0; g0 < count; g0 += gs) {
-    const size_t o = (size_t)g0 * H;
-    const float *d = dy + o, *x = xh + o, *ga = gamma + o;
-    float s1[LANES] = {}, s2[LANES] = {};
-    int i = 0;
-    for (; i + LANES <= n; i += LANES)
-      for (int l = 0; l < LANES; l++) {
-        const float g = d[i + l] * ga[i + l];
-        s1[l] += g;
-        s2[l] += g * x[i + l];
-      }
-    for (int l = 0; i < n; i++, l++) {
-      const float g = d[i] * ga[i];
-      s1[l] += g;
-      s2[l] += g * x[i];
-    }
-    const float m1 = combine(s1) / (float)n, m2 = combine(s2) / (float)n, r = rs[g0];
-    for (int j = 0; j < n; j++) out[o + j] = r * (d[j] * ga[j] - m1 - x[j] * m2);
-  }
-}
+// Layer norm's per-row work (statistics, x̂ and the affine, the backward's gradient) is the ISA
+// table's ln_fwd_row / ln_bwd_row (kernels.inc), compiled per instruction set: built here for
+// baseline x86 only, it kept the normalised LSTM step at ~1.55× the plain one (issue 13).
 
 // ---------------------------------------------------------------- batch norm, one step
 // Features [j0, j1) of a [B, ·] block (v rows of stride ldv, x̂ rows of stride ldx): training uses
@@ -238,19 +170,39 @@ inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int 
     }
 }
 
-// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) over `rows` rows (strides lda, ldb), columns split over
-// the pool, each summed in row order (the same bits on any thread count).
-inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+// Column sums of a [rows, n] (row stride lda) in one pass over a: p[j] = Σ_r a[r, j]·b[r, j] and
+// q[j] = Σ_r a[r, j]·e[r, j] (strides ldb, lde), s[j] = Σ_r a[r, j]; a null output is skipped. Columns
+// split over the pool, each summed in row order (the same bits on any thread count). One pass
+// instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H], megabytes) once.
+inline void column_sums(int rows, int n, const float* a, int lda, const float* b, int ldb, float* p, const float* e,
+                        int lde, float* q, float* s, Pool& pool) {
   pool.run([&](int tid, int nt) {
     int j0, j1;
     split_range(n, nt, tid, 1, j0, j1);
-    for (int j = j0; j < j1; j++) out[j] = 0.f;
+    for (int j = j0; j < j1; j++) {
+      if (p) p[j] = 0.f;
+      if (q) q[j] = 0.f;
+      if (s) s[j] = 0.f;
+    }
     for (int r = 0; r < rows; r++) {
       const float* ar = a + (size_t)r * lda;
-      const float* br = b ? b + (size_t)r * ldb : nullptr;
-      for (int j = j0; j < j1; j++) out[j] += br ? ar[j] * br[j] : ar[j];
+      if (p) {
+        const float* br = b + (size_t)r * ldb;
+        for (int j = j0; j < j1; j++) p[j] += ar[j] * br[j];
+      }
+      if (q) {
+        const float* er = e + (size_t)r * lde;
+        for (int j = j0; j < j1; j++) q[j] += ar[j] * er[j];
+      }
+      if (s)
+        for (int j = j0; j < j1; j++) s[j] += ar[j];
     }
   });
+}
+// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
+inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
+  if (b) column_sums(rows, n, a, lda, b, ldb, out, nullptr, 0, nullptr, nullptr, pool);
+  else column_sums(rows, n, a, lda, nullptr, 0, nullptr, nullptr, 0, nullptr, out, pool);
 }
 
 // N(v) of a whole [T·B, G·H] quantity at once (the input projections, before the loop), rows
@@ -261,14 +213,14 @@ inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float
                            const float* bias, float* out, Pool& pool) {
   const int B = c.B, T = c.T, F = G * c.H;
   const size_t TB = (size_t)T * B;
+  const IsaTable& t = isa();
   pool.run([&](int tid, int nt) {
     if (n.layer()) {
       int r0, r1;
       split_range((int)TB, nt, tid, 1, r0, r1);
       for (int r = r0; r < r1; r++) {
         const size_t o = (size_t)r * F;
-        ln_fwd_row(v + o, xh + o, rs + (size_t)r * G, G, c.H, n.per_gate(), n.eps);
-        for (int i = 0; i < F; i++) out[o + i] = gamma[i] * xh[o + i] + (bias ? bias[i] : 0.f);
+        t.ln_fwd_row(v + o, xh + o, rs + (size_t)r * G, G, c.H, n.per_gate(), n.eps, gamma, bias, out + o, false);
       }
       return;
     }
@@ -292,13 +244,14 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
                                const float* rs, const float* gamma, float* out, Pool& pool) {
   const int B = c.B, T = c.T, F = G * c.H;
   const size_t TB = (size_t)T * B;
+  const IsaTable& t = isa();
   pool.run([&](int tid, int nt) {
     if (n.layer()) {
       int r0, r1;
       split_range((int)TB, nt, tid, 1, r0, r1);
       for (int r = r0; r < r1; r++)
-        ln_bwd_row(dy + (size_t)r * ldy, xh + (size_t)r * F, rs + (size_t)r * G, gamma, out + (size_t)r * F, G, c.H,
-                   n.per_gate());
+        t.ln_bwd_row(dy + (size_t)r * ldy, xh + (size_t)r * F, rs + (size_t)r * G, gamma, out + (size_t)r * F, G, c.H,
+                     n.per_gate(), false);
       return;
     }
     int j0, j1;
