@@ -1,11 +1,12 @@
 /**
- * Normalized rl.layers.lstm / rl.layers.gru on the native kernels (normalization inside the fused
- * kernels, issue 13) against the same layers on the tfjs reference op with norm hooks
+ * Normalized rl.layers.lstm / rl.layers.gru on each fast backend, native and WebAssembly
+ * (normalization inside the fused kernels, issue 13), against the same layers on the tfjs reference op with norm hooks
  * (./recurrent/step-normalization.ts, the oracle): a training call's outputs, the gradients of a
  * random linear loss with respect to every trainable weight (γ and β included) and the moving
  * statistics it leaves; then an inference call (batch norm: moving statistics). Each case runs
  * with zoneout and recurrent dropout (Gal and Semeniuta) and input dropout, which both paths draw
- * from the same seed. Leak checks. Skipped where the native addon is not built.
+ * from the same seed (Semeniuta with one mask per sequence too: a per-step mask sends a normalized
+ * layer to the reference op). Leak checks. The native half is skipped where its addon is not built.
  *
  * Tolerances: as packages/kernels/test/fused-norm.test.ts (outputs atol 1e-5, rtol 1e-4;
  * gradients atol 2e-4, rtol 2e-3).
@@ -31,7 +32,9 @@ const NORMS: Norm[] = [
 const REGULARIZERS: Record<string, number | string>[] = [
   { dropout: 0.2, recurrentDropout: 0.3, recurrentDropoutMode: 'gal' },
   { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta' },
+  { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta', recurrentDropoutMask: 'sequence' },
 ];
+type Fast = 'native' | 'wasm';
 
 function layerOf(cell: Cell, norm: Norm, reg: object): tf.layers.Layer {
   const common = {
@@ -52,7 +55,7 @@ function layerOf(cell: Cell, norm: Norm, reg: object): tf.layers.Layer {
  * `grads`: how many of the values (after the loss) are gradients.
  */
 function run(
-  backend: 'native' | 'reference',
+  backend: Fast | 'reference',
   cell: Cell,
   norm: Norm,
   reg: object,
@@ -79,44 +82,73 @@ function run(
   return { values: out, grads: Object.keys(grads).length };
 }
 
-describe.skipIf(initial !== 'native')('normalized layers: native kernels vs the reference op', () => {
-  for (const cell of ['lstm', 'gru reset-before', 'gru reset-after'] as Cell[]) {
-    for (const norm of NORMS) {
-      const label = `${cell}, ${norm.normalization} ${norm.layerNormScope ?? ''}`;
-      it(`${label}: outputs, every gradient, moving statistics, inference; with zoneout and dropout`, () => {
-        for (const reg of REGULARIZERS) {
-          const got = run('native', cell, norm, reg);
-          const want = run('reference', cell, norm, reg);
-          expect(got.values.length).toBe(want.values.length);
-          expect(want.grads).toBe(cell === 'lstm' ? 7 : 5); // kernel, recurrent kernel, bias, γ (β)
-          want.values.forEach((v, i) => {
-            const tol = i >= 1 && i <= want.grads ? GRAD_TOL : OUT_TOL;
-            allClose(got.values[i]!, v, tol, `${label} ${JSON.stringify(reg)} #${i}`);
-          });
-        }
-      });
-    }
-  }
-
-  it('leave tf.memory flat over a training step and an inference call', async () => {
-    rl.kernels.setKernelBackend('native');
-    for (const cell of ['lstm', 'gru reset-after'] as Cell[]) {
-      for (const norm of NORMS) {
-        const layer = layerOf(cell, norm, REGULARIZERS[0]!);
-        const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 3);
-        layer.build([B, T, D]);
-        const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-        const step = () => {
-          const { value, grads } = tf.variableGrads(
-            () => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-            vars,
-          );
-          tf.dispose([value, ...Object.values(grads), layer.apply(x) as tf.Tensor]);
-        };
-        step(); // builds what a first call builds once
-        await expectNoLeak(step, `${cell} ${norm.normalization}`);
-        x.dispose();
-      }
-    }
+describe('the fast backends take normalization into the LSTM and GRU (no fallback)', () => {
+  it('wasm: fusedCanNormalize says yes for both cells', () => {
+    rl.kernels.setKernelBackend('wasm');
+    const x = tf.zeros([B, T, D]) as tf.Tensor3D;
+    const lstmIn = {
+      x,
+      h0: tf.zeros([B, H]) as tf.Tensor2D,
+      c0: tf.zeros([B, H]) as tf.Tensor2D,
+      kernel: tf.zeros([D, 4 * H]) as tf.Tensor2D,
+      recurrentKernel: tf.zeros([H, 4 * H]) as tf.Tensor2D,
+      bias: tf.zeros([4 * H]) as tf.Tensor1D,
+    };
+    expect(rl.kernels.fusedCanNormalize(lstmIn)).toBe(true);
+    const { c0, ...gruIn } = {
+      ...lstmIn,
+      kernel: tf.zeros([D, 3 * H]),
+      recurrentKernel: tf.zeros([H, 3 * H]),
+    };
+    expect(
+      rl.kernels.fusedCanNormalize(gruIn as unknown as Parameters<typeof rl.kernels.fusedCanNormalize>[0]),
+    ).toBe(true);
+    tf.dispose([...Object.values(lstmIn), gruIn.kernel, gruIn.recurrentKernel, c0]);
   });
 });
+
+for (const fast of ['native', 'wasm'] as Fast[])
+  describe.skipIf(fast === 'native' && initial !== 'native')(
+    `normalized layers: ${fast} kernels vs the reference op`,
+    () => {
+      for (const cell of ['lstm', 'gru reset-before', 'gru reset-after'] as Cell[]) {
+        for (const norm of NORMS) {
+          const label = `${cell}, ${norm.normalization} ${norm.layerNormScope ?? ''}`;
+          it(`${label}: outputs, every gradient, moving statistics, inference; with zoneout and dropout`, () => {
+            for (const reg of REGULARIZERS) {
+              const got = run(fast, cell, norm, reg);
+              const want = run('reference', cell, norm, reg);
+              expect(got.values.length).toBe(want.values.length);
+              expect(want.grads).toBe(cell === 'lstm' ? 7 : 5); // kernel, recurrent kernel, bias, γ (β)
+              want.values.forEach((v, i) => {
+                const tol = i >= 1 && i <= want.grads ? GRAD_TOL : OUT_TOL;
+                allClose(got.values[i]!, v, tol, `${label} ${JSON.stringify(reg)} #${i}`);
+              });
+            }
+          });
+        }
+      }
+
+      it('leave tf.memory flat over a training step and an inference call', async () => {
+        rl.kernels.setKernelBackend(fast);
+        for (const cell of ['lstm', 'gru reset-after'] as Cell[]) {
+          for (const norm of NORMS) {
+            const layer = layerOf(cell, norm, REGULARIZERS[0]!);
+            const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 3);
+            layer.build([B, T, D]);
+            const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+            const step = () => {
+              const { value, grads } = tf.variableGrads(
+                () => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+                vars,
+              );
+              tf.dispose([value, ...Object.values(grads), layer.apply(x) as tf.Tensor]);
+            };
+            step(); // builds what a first call builds once
+            await expectNoLeak(step, `${cell} ${norm.normalization}`);
+            x.dispose();
+          }
+        }
+      });
+    },
+  );
