@@ -21,18 +21,11 @@ import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js'
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
-import { referenceGruSequence } from '../src/reference/gru-sequence.js';
-import { referenceLstmSequence } from '../src/reference/lstm-sequence.js';
 import type { FusedImpl } from '../src/fused/impl.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
-import type {
-  GruSequenceInputs,
-  LstmSequenceInputs,
-  SequenceNormalization,
-  SequenceNormStats,
-} from '../src/types.js';
+import type { GruSequenceInputs, LstmSequenceInputs } from '../src/types.js';
 import { type CaseOptions, caseTensors, gruCase, lstmCase } from './fused-cases.js';
-import { gruOracle, lstmOracle } from './norm-oracle.js';
+import { type NormKind, normTensors, randomNormalization, runNorm } from './norm-run.js';
 
 const { binding, reason } = loadNativeBinding();
 if (binding === null) console.warn(`fused-norm tests skipped: native addon not built (${reason})`);
@@ -45,8 +38,7 @@ const GRAD_TOL = { atol: 2e-4, rtol: 2e-3 };
 const FD_TOL = { atol: 5e-3, rtol: 2e-2 };
 const FD_EPS = 3e-3;
 
-type Kind = Pick<SequenceNormalization, 'kind' | 'scope' | 'training'>;
-const NORMS: [string, Kind][] = [
+const NORMS: [string, NormKind][] = [
   ['layer norm, fused', { kind: 'layer', scope: 'fused' }],
   ['layer norm, per gate', { kind: 'layer', scope: 'gate' }],
   ['batch norm, training', { kind: 'batch', training: true }],
@@ -64,124 +56,8 @@ const OPTIONS: [string, Partial<CaseOptions>][] = [
   ['zoneout expectation', { zoneout: 'expectation' }],
 ];
 
-/** Random γ (around 1), β and, for batch-norm inference, 2 rows of moving statistics. */
-function normalization(
-  k: Kind,
-  gates: number,
-  units: number,
-  cell: boolean,
-  seed = 40,
-): SequenceNormalization {
-  const F = gates * units;
-  const u = (shape: number[], lo: number, hi: number, s: number) =>
-    tf.randomUniform(shape, lo, hi, 'float32', s);
-  const n: SequenceNormalization = {
-    ...k,
-    gammaX: u([F], 0.5, 1.5, seed) as tf.Tensor1D,
-    gammaH: u([F], 0.5, 1.5, seed + 1) as tf.Tensor1D,
-  };
-  if (cell) {
-    n.gammaC = u([units], 0.5, 1.5, seed + 2) as tf.Tensor1D;
-    n.betaC = u([units], -0.3, 0.3, seed + 3) as tf.Tensor1D;
-  }
-  if (k.kind === 'batch' && k.training !== true) {
-    const stats = (w: number, s: number) => ({
-      mean: u([2, w], -0.3, 0.3, s) as tf.Tensor2D,
-      variance: u([2, w], 0.3, 1.5, s + 1) as tf.Tensor2D,
-    });
-    const x = stats(F, seed + 4);
-    const h = stats(F, seed + 6);
-    n.moving = { meanX: x.mean, varianceX: x.variance, meanH: h.mean, varianceH: h.variance };
-    if (cell) {
-      const c = stats(units, seed + 8);
-      n.moving.meanC = c.mean;
-      n.moving.varianceC = c.variance;
-    }
-  }
-  return n;
-}
-
-function normTensors(n: SequenceNormalization): tf.Tensor[] {
-  const m = n.moving;
-  return [n.gammaX, n.gammaH, n.gammaC, n.betaC, ...(m ? Object.values(m) : [])].filter(
-    (t): t is tf.Tensor => t !== undefined,
-  );
-}
-
 const caseOf = (cell: Cell, o: CaseOptions) =>
   cell === 'lstm' ? lstmCase(o) : gruCase(o, cell === 'gru reset-after');
-
-/**
- * Outputs, batch statistics and the gradients of a random linear loss of every output with
- * respect to every input (γ, β included), from the native op or the reference op with the oracle.
- */
-function runNorm(
-  cell: Cell,
-  fused: boolean,
-  c: LstmSequenceInputs | GruSequenceInputs,
-  n: SequenceNormalization,
-): Record<string, Float32Array> {
-  const lstm = cell === 'lstm';
-  const [B, T] = c.x.shape;
-  const H = c.recurrentKernel.shape[0];
-  const inputNames = lstm
-    ? ['x', 'h0', 'c0', 'kernel', 'recurrentKernel', 'bias']
-    : ['x', 'h0', 'kernel', 'recurrentKernel', 'bias'];
-  const normNames = lstm ? ['gammaX', 'gammaH', 'gammaC', 'betaC'] : ['gammaX', 'gammaH'];
-  const names = [...inputNames, ...normNames];
-  const values = [
-    ...inputNames.map((k) => (c as unknown as Record<string, tf.Tensor>)[k]!),
-    ...normNames.map((k) => (n as unknown as Record<string, tf.Tensor>)[k]!),
-  ];
-  let stats: SequenceNormStats | Record<string, Float32Array> | undefined;
-  type Outputs = { sequence: tf.Tensor; h: tf.Tensor; c?: tf.Tensor };
-  const call = (ts: tf.Tensor[]): Outputs => {
-    const inputs = { ...c } as Record<string, unknown>;
-    const norm = { ...n } as Record<string, unknown>;
-    inputNames.forEach((k, i) => (inputs[k] = ts[i]));
-    normNames.forEach((k, i) => (norm[k] = ts[inputNames.length + i]));
-    const nn = norm as unknown as SequenceNormalization;
-    if (fused) {
-      const o = lstm
-        ? fusedLstmSequence(impl!, { ...(inputs as unknown as LstmSequenceInputs), normalization: nn })
-        : fusedGruSequence(impl!, { ...(inputs as unknown as GruSequenceInputs), normalization: nn });
-      stats = o.batchStats;
-      return o;
-    }
-    if (lstm) {
-      const oracle = lstmOracle(nn, H, T);
-      stats = oracle.stats as unknown as Record<string, Float32Array>;
-      return referenceLstmSequence(inputs as unknown as LstmSequenceInputs, oracle.hooks);
-    }
-    const oracle = gruOracle(nn, H, T);
-    stats = oracle.stats as unknown as Record<string, Float32Array>;
-    return referenceGruSequence(inputs as unknown as GruSequenceInputs, oracle.hooks);
-  };
-  return tf.tidy(() => {
-    const ws = tf.randomNormal([B, T, H], 0, 1, 'float32', 99);
-    const wh = tf.randomNormal([B, H], 0, 1, 'float32', 98);
-    const wc = tf.randomNormal([B, H], 0, 1, 'float32', 97);
-    const o = call(values);
-    const out: Record<string, Float32Array> = {
-      sequence: o.sequence.dataSync() as Float32Array,
-      h: o.h.dataSync() as Float32Array,
-    };
-    if (o.c) out['c'] = o.c.dataSync() as Float32Array;
-    if (n.kind === 'batch' && n.training === true) {
-      for (const [k, v] of Object.entries(stats ?? {}))
-        out[`stats.${k}`] = v instanceof tf.Tensor ? (v.dataSync() as Float32Array) : (v as Float32Array);
-    }
-    const f = (...ts: tf.Tensor[]) => {
-      const r = call(ts);
-      const terms = [tf.sum(tf.mul(r.sequence, ws)), tf.sum(tf.mul(r.h, wh))];
-      if (r.c) terms.push(tf.sum(tf.mul(r.c, wc)));
-      return tf.addN(terms) as tf.Scalar;
-    };
-    const grads = tf.grads(f)(values);
-    names.forEach((k, i) => (out[`d${k}`] = grads[i]!.dataSync() as Float32Array));
-    return out;
-  });
-}
 
 function expectAgree(got: Record<string, Float32Array>, want: Record<string, Float32Array>, label: string) {
   expect(Object.keys(got).sort(), label).toEqual(Object.keys(want).sort());
@@ -196,12 +72,8 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
         for (const [optLabel, opts] of OPTIONS) {
           const o: CaseOptions = { batch: 4, steps: 3, dim: 3, units: 5, ...opts };
           const c = caseOf(cell, o);
-          const n = normalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
-          expectAgree(
-            runNorm(cell, true, c, n),
-            runNorm(cell, false, c, n),
-            `${cell} ${normLabel} ${optLabel}`,
-          );
+          const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+          expectAgree(runNorm(impl, c, n), runNorm(null, c, n), `${cell} ${normLabel} ${optLabel}`);
           tf.dispose([...caseTensors(c), ...normTensors(n)]);
         }
       });
@@ -217,8 +89,8 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
       };
       for (const [label, kind] of [NORMS[0]!, NORMS[2]!]) {
         const c = caseOf(cell, o);
-        const n = normalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
-        expectAgree(runNorm(cell, true, c, n), runNorm(cell, false, c, n), `${cell} H 33 ${label}`);
+        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+        expectAgree(runNorm(impl, c, n), runNorm(null, c, n), `${cell} H 33 ${label}`);
         tf.dispose([...caseTensors(c), ...normTensors(n)]);
       }
     });
@@ -228,8 +100,8 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
     const o: CaseOptions = { batch: 3, steps: 5, dim: 2, units: 4 };
     for (const cell of CELLS) {
       const c = caseOf(cell, o);
-      const n = normalization(NORMS[3]![1], cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
-      expectAgree(runNorm(cell, true, c, n), runNorm(cell, false, c, n), `${cell} past maxSteps`);
+      const n = randomNormalization(NORMS[3]![1], cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+      expectAgree(runNorm(impl, c, n), runNorm(null, c, n), `${cell} past maxSteps`);
       tf.dispose([...caseTensors(c), ...normTensors(n)]);
     }
   });
@@ -242,7 +114,7 @@ describe.skipIf(impl === null)('normalised native gradients vs finite difference
         const o: CaseOptions = { batch: 4, steps: 2, dim: 2, units: 4, zoneout: 'mask', recurrentMask: true };
         const c = caseOf(cell, o);
         const lstm = cell === 'lstm';
-        const n = normalization(kind, lstm ? 4 : 3, 4, lstm);
+        const n = randomNormalization(kind, lstm ? 4 : 3, 4, lstm);
         const w = tf.randomNormal([4, 2, 4], 0, 1, 'float32', 5);
         const names = lstm
           ? ['gammaX', 'gammaH', 'gammaC', 'betaC', 'x', 'recurrentKernel', 'bias']
@@ -280,10 +152,10 @@ describe.skipIf(impl === null)('normalised native kernels on 1, 2 and 3 threads'
           stepMask: true,
         };
         const c = caseOf(cell, o);
-        const n = normalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
         const runs = [1, 2, 3].map((threads) => {
           impl!.setThreads(threads);
-          return runNorm(cell, true, c, n);
+          return runNorm(impl, c, n);
         });
         impl!.setThreads(threadsBefore);
         for (const r of runs.slice(1))
@@ -300,8 +172,8 @@ describe.skipIf(impl === null)('normalised native kernels: leaks and errors', ()
       for (const [, kind] of NORMS) {
         const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
         const c = caseOf(cell, o);
-        const n = normalization(kind, cell === 'lstm' ? 4 : 3, 4, cell === 'lstm');
-        await expectNoLeak(() => runNorm(cell, true, c, n), `${cell} ${kind.kind}`);
+        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, 4, cell === 'lstm');
+        await expectNoLeak(() => runNorm(impl, c, n), `${cell} ${kind.kind}`);
         tf.dispose([...caseTensors(c), ...normTensors(n)]);
       }
     }
@@ -310,7 +182,7 @@ describe.skipIf(impl === null)('normalised native kernels: leaks and errors', ()
   it('refuse a wrong γ shape, batch-norm inference without moving statistics, and kernels without normalization', () => {
     const o: CaseOptions = { batch: 2, steps: 2, dim: 2, units: 3 };
     const c = lstmCase(o);
-    const n = normalization({ kind: 'layer' }, 4, 3, true);
+    const n = randomNormalization({ kind: 'layer' }, 4, 3, true);
     const bad = { ...n, gammaX: tf.ones([5]) as tf.Tensor1D };
     expect(() => fusedLstmSequence(impl!, { ...c, normalization: bad })).toThrow(
       /lstmSequence: normalization.gammaX must have shape \[12\], got \[5\]/,
@@ -324,7 +196,7 @@ describe.skipIf(impl === null)('normalised native kernels: leaks and errors', ()
     );
     // Kernels that take no normalization (both built-in ones do; wasm-norm-agreement.test.ts) say so.
     const g = gruCase(o, true);
-    const gn = normalization({ kind: 'layer' }, 3, 3, false);
+    const gn = randomNormalization({ kind: 'layer' }, 3, 3, false);
     const plain = Object.create(createWasmImpl(), { normalization: { value: false } }) as FusedImpl;
     expect(() => fusedGruSequence(plain, { ...g, normalization: gn })).toThrow(
       /the wasm kernels take no normalization/,

@@ -8,7 +8,7 @@
  * path (fusedLstmSequence), and finite differences of the op (eps 3e-3, atol 5e-3, rtol 2e-2: as
  * fused-norm.test.ts does for the native kernels, and for the same reasons).
  * The GRU (reset-after and reset-before, same normalisations) against the reference op driven by the
- * independent oracle (./norm-gru-run.ts, ./norm-oracle.ts, as fused-norm.test.ts checks the native
+ * independent oracle (./norm-run.ts, ./norm-oracle.ts, as fused-norm.test.ts checks the native
  * GRU): outputs, batch statistics, every gradient; 1 vs 2 threads, leaks, finite differences.
  *
  * Tolerances: the plain kernels' (./fused-agreement.ts: outputs atol 1e-5 + rtol 1e-4, gradients
@@ -25,7 +25,7 @@ import { createWasmImpl } from '../src/wasm/impl.js';
 import { type CaseOptions, caseTensors, gruCase } from './fused-cases.js';
 import { GRAD_TOL, OUT_TOL } from './fused-agreement.js';
 import { implRun, type NormOptions, normLstmCase, referenceRun } from './norm-lstm-reference.js';
-import { type GruNormKind, gruNormalization, gruNormTensors, runGruNorm } from './norm-gru-run.js';
+import { type NormKind, normTensors, randomNormalization, runNorm } from './norm-run.js';
 
 const impl = createWasmImpl();
 afterAll(() => impl.dispose());
@@ -180,7 +180,7 @@ describe('wasm normalised LSTM gradients vs finite differences', () => {
   }
 });
 
-const GRU_NORMS: [string, GruNormKind][] = [
+const GRU_NORMS: [string, NormKind][] = [
   ['layer norm, fused scope', { kind: 'layer', scope: 'fused' }],
   ['layer norm, per gate', { kind: 'layer', scope: 'gate' }],
   ['batch norm, training', { kind: 'batch', training: true }],
@@ -199,19 +199,19 @@ const GRU_OPTIONS: [string, Partial<CaseOptions>][] = [
   ],
 ];
 
-function expectGruAgree(o: CaseOptions, after: boolean, kind: GruNormKind, label: string): void {
+function expectGruAgree(o: CaseOptions, after: boolean, kind: NormKind, label: string): void {
   const c = gruCase(o, after);
-  const n = gruNormalization(kind, o.units);
+  const n = randomNormalization(kind, 3, o.units, false);
   try {
-    const want = runGruNorm(null, c, n);
-    const got = runGruNorm(impl, c, n);
+    const want = runNorm(null, c, n);
+    const got = runNorm(impl, c, n);
     expect(Object.keys(got).sort(), label).toEqual(Object.keys(want).sort());
     for (const k of Object.keys(want)) {
       const tol = k.startsWith('d') ? (/gamma|Kernel|kernel/.test(k) ? WIDE : GRAD_TOL) : OUT_TOL;
       allClose(got[k]!, want[k]!, tol, `${label}: ${k}`);
     }
   } finally {
-    tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+    tf.dispose([...caseTensors(c), ...normTensors(n)]);
   }
 }
 
@@ -240,14 +240,14 @@ describe('wasm normalised GRU', () => {
       for (const kind of [GRU_NORMS[0]![1], GRU_NORMS[1]![1], GRU_NORMS[2]![1]]) {
         const o: CaseOptions = { batch: 9, steps: 3, dim: 4, units: 12, zoneout: 'mask', stepMask: true };
         const c = gruCase(o, after);
-        const n = gruNormalization(kind, o.units);
+        const n = randomNormalization(kind, 3, o.units, false);
         impl.setThreads(1);
-        const one = runGruNorm(impl, c, n);
+        const one = runNorm(impl, c, n);
         impl.setThreads(2);
-        const two = runGruNorm(impl, c, n);
+        const two = runNorm(impl, c, n);
         for (const k of Object.keys(one))
           expect(Array.from(two[k]!), `${after} ${kind.kind}: ${k}`).toEqual(Array.from(one[k]!));
-        tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+        tf.dispose([...caseTensors(c), ...normTensors(n)]);
       }
     expect(impl.bytesInUse()).toBe(0);
   });
@@ -256,9 +256,9 @@ describe('wasm normalised GRU', () => {
     const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
     for (const after of [true, false]) {
       const c = gruCase(o, after);
-      const n = gruNormalization(GRU_NORMS[2]![1], o.units);
-      await expectNoLeak(() => runGruNorm(impl, c, n), `GRU ${after ? 'reset-after' : 'reset-before'}`);
-      tf.dispose([...caseTensors(c), ...gruNormTensors(n)]);
+      const n = randomNormalization(GRU_NORMS[2]![1], 3, o.units, false);
+      await expectNoLeak(() => runNorm(impl, c, n), `GRU ${after ? 'reset-after' : 'reset-before'}`);
+      tf.dispose([...caseTensors(c), ...normTensors(n)]);
     }
   });
 });
@@ -269,7 +269,7 @@ describe('wasm normalised GRU gradients vs finite differences', () => {
       it(`${after ? 'reset-after' : 'reset-before'}, ${label}`, () => {
         const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
         const c = gruCase(o, after);
-        const n = gruNormalization(kind, 4);
+        const n = randomNormalization(kind, 3, 4, false);
         const w = tf.randomNormal([3, 3, 4], 0, 1, 'float32', 5);
         for (const name of ['gammaX', 'gammaH', 'x', 'recurrentKernel', 'bias'] as const) {
           const isNorm = name.startsWith('gamma');
@@ -284,7 +284,7 @@ describe('wasm normalised GRU gradients vs finite differences', () => {
           const at = isNorm ? n[name as 'gammaX'] : (c[name as 'x'] as tf.Tensor);
           checkGradient(f, at, { atol: 5e-3, rtol: 2e-2 }, 3e-3, `${label} d${name}`);
         }
-        tf.dispose([w, ...caseTensors(c), ...gruNormTensors(n)]);
+        tf.dispose([w, ...caseTensors(c), ...normTensors(n)]);
       });
     }
 });
