@@ -247,31 +247,21 @@ function fastCanServe(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
 
 /**
  * Whether `lstmSequence` / `gruSequence` can run these inputs with a `normalization` (layer norm or
- * recurrent batch norm) in the fast kernels: ones that take it (native; wasm for the LSTM), no
- * zero-sized dimension, no per-step recurrent mask (given [T, B, H]) or seeded per-step dropout, no
- * per-step gradient norms asked for. Otherwise a normalised layer runs the reference op with norm
- * hooks.
+ * recurrent batch norm) in the fast kernels: ones that take it (native and wasm, both cells) and
+ * no zero-sized dimension. Every recurrent option runs there, per-step recurrent masks (given
+ * [T, B, H] or seeded) and `stateGradientNorms` included. Otherwise a normalised layer runs the
+ * reference op with norm hooks.
  */
 export function fusedCanNormalize(inputs: LstmSequenceInputs | GruSequenceInputs): boolean {
   const { impl } = current();
   if (impl === null || !takesNormalization(impl, 'c0' in inputs)) return false;
-  const [batch, steps, dim] = inputs.x.shape;
-  const perStep =
-    inputs.recurrentMask?.rank === 3 ||
-    inputs.dropoutSeeded?.recurrent !== undefined ||
-    inputs.dropoutSeeded?.candidate !== undefined;
-  // The normalised kernels take neither these masks nor the per-step gradient norms (yet).
-  return (
-    batch * steps * dim * inputs.recurrentKernel.shape[0] > 0 &&
-    !perStep &&
-    inputs.stateGradientNorms === undefined
-  );
+  return fastCanServe(inputs);
 }
 
 /** A normalised call the fast kernels cannot serve: the caller should have asked fusedCanNormalize. */
 function normalizationRefused(op: string): Error {
   return new Error(
-    `${op}: normalization runs only in fast kernels that take it (now: ${current().name}) and without a per-step dropout mask, per-step gradient norms or empty dimensions; check fusedCanNormalize() and otherwise use the reference op with norm hooks`,
+    `${op}: normalization runs only in fast kernels that take it (now: ${current().name}) and without empty dimensions; check fusedCanNormalize() and otherwise use the reference op with norm hooks`,
   );
 }
 

@@ -2,10 +2,11 @@
  * Layer norm and recurrent batch norm inside the native fused LSTM and GRU (issue 13): agreement
  * with the tfjs reference op driven by an independent oracle of the normalisation (./norm-oracle.ts)
  * — outputs, the gradients of a random linear loss with respect to every input including γ and β,
- * and batch norm's per-step batch statistics — together with every recurrent regularizer
- * (recurrent and candidate masks, zoneout masks / seeded / expectation, padding, goBackwards);
- * finite differences; identical bits on 1, 2 and 3 threads; leaks; errors. Skipped, with a
- * message, where the addon is not built.
+ * batch norm's per-step batch statistics and the per-step state-gradient norms
+ * (stateGradientNorms) — together with every recurrent regularizer (recurrent and candidate
+ * masks per sequence, per step as given [T, B, H] tensors or seeded in the kernel, zoneout masks /
+ * seeded / expectation, padding, goBackwards); finite differences; identical bits on 1, 2 and 3
+ * threads; leaks; errors. Skipped, with a message, where the addon is not built.
  *
  * Tolerances: outputs and statistics as ./fused-agreement.ts (atol 1e-5, rtol 1e-4). Gradients
  * atol 2e-4, rtol 2e-3, twice the un-normalised ones: a normalisation's backward subtracts two
@@ -46,14 +47,26 @@ const NORMS: [string, NormKind][] = [
 ];
 type Cell = 'lstm' | 'gru reset-before' | 'gru reset-after';
 const CELLS: Cell[] = ['lstm', 'gru reset-before', 'gru reset-after'];
-const OPTIONS: [string, Partial<CaseOptions>][] = [
-  ['plain', {}],
+/** Label, case, and whether the state-gradient norms are asked for (compared as 'dNorm.h', 'dNorm.c'). */
+const OPTIONS: [string, Partial<CaseOptions>, boolean][] = [
+  ['plain', {}, false],
   [
     'Gal mask + Semeniuta per step + zoneout masks + padding + goBackwards',
     { recurrentMask: true, candidate: 'step', zoneout: 'mask', stepMask: true, goBackwards: true },
+    false,
   ],
-  ['seeded zoneout + Semeniuta per sequence', { zoneout: 'seeded', candidate: 'sequence' }],
-  ['zoneout expectation', { zoneout: 'expectation' }],
+  ['seeded zoneout + Semeniuta per sequence', { zoneout: 'seeded', candidate: 'sequence' }, false],
+  ['zoneout expectation', { zoneout: 'expectation' }, false],
+  [
+    'per-step Gal mask given + seeded Semeniuta + padding, with state-gradient norms',
+    { recurrentMask: 'step', candidate: 'seeded', stepMask: true },
+    true,
+  ],
+  [
+    'seeded per-step Gal + Semeniuta per step + seeded zoneout + goBackwards, with state-gradient norms',
+    { recurrentMask: 'seeded', candidate: 'step', zoneout: 'seeded', goBackwards: true },
+    true,
+  ],
 ];
 
 const caseOf = (cell: Cell, o: CaseOptions) =>
@@ -69,29 +82,32 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
   for (const cell of CELLS) {
     for (const [normLabel, kind] of NORMS) {
       it(`${cell}, ${normLabel}, with every recurrent regularizer`, () => {
-        for (const [optLabel, opts] of OPTIONS) {
+        for (const [optLabel, opts, norms] of OPTIONS) {
           const o: CaseOptions = { batch: 4, steps: 3, dim: 3, units: 5, ...opts };
           const c = caseOf(cell, o);
           const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
-          expectAgree(runNorm(impl, c, n), runNorm(null, c, n), `${cell} ${normLabel} ${optLabel}`);
+          const label = `${cell} ${normLabel} ${optLabel}`;
+          expectAgree(runNorm(impl, c, n, norms), runNorm(null, c, n, norms), label);
           tf.dispose([...caseTensors(c), ...normTensors(n)]);
         }
       });
     }
     it(`${cell}: units past one vector (H 33), batch norm in training and layer norm`, () => {
-      const o: CaseOptions = {
-        batch: 5,
-        steps: 2,
-        dim: 4,
-        units: 33,
-        zoneout: 'seeded',
-        recurrentMask: true,
-      };
-      for (const [label, kind] of [NORMS[0]!, NORMS[2]!]) {
-        const c = caseOf(cell, o);
-        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
-        expectAgree(runNorm(impl, c, n), runNorm(null, c, n), `${cell} H 33 ${label}`);
-        tf.dispose([...caseTensors(c), ...normTensors(n)]);
+      // the Gal mask per sequence, and seeded per step with the state-gradient norms (summed in
+      // chunks of one panel's units: H 33 spans several)
+      for (const recurrentMask of [true, 'seeded'] as const) {
+        const o: CaseOptions = { batch: 5, steps: 2, dim: 4, units: 33, zoneout: 'seeded', recurrentMask };
+        const norms = recurrentMask === 'seeded';
+        for (const [label, kind] of [NORMS[0]!, NORMS[2]!]) {
+          const c = caseOf(cell, o);
+          const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+          expectAgree(
+            runNorm(impl, c, n, norms),
+            runNorm(null, c, n, norms),
+            `${cell} H 33 ${label} ${recurrentMask}`,
+          );
+          tf.dispose([...caseTensors(c), ...normTensors(n)]);
+        }
       }
     });
   }
@@ -111,7 +127,16 @@ describe.skipIf(impl === null)('normalised native gradients vs finite difference
   for (const cell of CELLS) {
     for (const [label, kind] of [NORMS[0]!, NORMS[2]!]) {
       it(`${cell}, ${label}`, () => {
-        const o: CaseOptions = { batch: 4, steps: 2, dim: 2, units: 4, zoneout: 'mask', recurrentMask: true };
+        // per-step masks drawn in the kernel: forward and backward must draw the same ones
+        const o: CaseOptions = {
+          batch: 4,
+          steps: 2,
+          dim: 2,
+          units: 4,
+          zoneout: 'mask',
+          recurrentMask: 'seeded',
+          candidate: 'seeded',
+        };
         const c = caseOf(cell, o);
         const lstm = cell === 'lstm';
         const n = randomNormalization(kind, lstm ? 4 : 3, 4, lstm);
@@ -147,7 +172,8 @@ describe.skipIf(impl === null)('normalised native kernels on 1, 2 and 3 threads'
           steps: 4,
           dim: 3,
           units: 40,
-          recurrentMask: true,
+          recurrentMask: 'seeded',
+          candidate: 'step',
           zoneout: 'seeded',
           stepMask: true,
         };
@@ -155,7 +181,7 @@ describe.skipIf(impl === null)('normalised native kernels on 1, 2 and 3 threads'
         const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
         const runs = [1, 2, 3].map((threads) => {
           impl!.setThreads(threads);
-          return runNorm(impl, c, n);
+          return runNorm(impl, c, n, true); // with the state-gradient norms
         });
         impl!.setThreads(threadsBefore);
         for (const r of runs.slice(1))
@@ -170,10 +196,17 @@ describe.skipIf(impl === null)('normalised native kernels: leaks and errors', ()
   it('leave tf.memory flat over forward, backward and batch statistics', async () => {
     for (const cell of CELLS) {
       for (const [, kind] of NORMS) {
-        const o: CaseOptions = { batch: 3, steps: 3, dim: 2, units: 4, zoneout: 'seeded' };
+        const o: CaseOptions = {
+          batch: 3,
+          steps: 3,
+          dim: 2,
+          units: 4,
+          zoneout: 'seeded',
+          recurrentMask: 'seeded',
+        };
         const c = caseOf(cell, o);
         const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, 4, cell === 'lstm');
-        await expectNoLeak(() => runNorm(impl, c, n), `${cell} ${kind.kind}`);
+        await expectNoLeak(() => runNorm(impl, c, n, true), `${cell} ${kind.kind}`);
         tf.dispose([...caseTensors(c), ...normTensors(n)]);
       }
     }

@@ -4,7 +4,7 @@
  * through the tfjs reference op with the independent oracle of the normalisation
  * (./norm-oracle.ts). Either gives the outputs, batch norm's per-step statistics (training) and the
  * gradients of a fixed random linear loss of every output with respect to every input, γ and β
- * included.
+ * included, and on request the per-step state-gradient norms of that loss.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
@@ -16,6 +16,7 @@ import type {
   LstmSequenceInputs,
   SequenceNormalization,
   SequenceNormStats,
+  StateGradientNorms,
 } from '../src/types.js';
 import { gruOracle, lstmOracle } from './norm-oracle.js';
 
@@ -68,12 +69,16 @@ export function normTensors(n: SequenceNormalization): tf.Tensor[] {
 /**
  * Outputs, batch statistics and the gradients of a random linear loss of every output with
  * respect to every input (γ, β included), from a FusedImpl's op or (`impl` null) the reference op
- * with the oracle.
+ * with the oracle. With `stateNorms`, also the per-step state-gradient norms of the same loss
+ * ([T·B], step-major): 'dNorm.h' = ‖∂L/∂h_k[b]‖ and (LSTM) 'dNorm.c' = ‖∂L/∂c_k[b]‖ — from the
+ * impl's backward (stateGradientNorms), or on the reference as the gradients of zeros added to
+ * the states after each step through its `state` hook (state-gradient-norms.test.ts's definition).
  */
 export function runNorm(
   impl: FusedImpl | null,
   c: LstmSequenceInputs | GruSequenceInputs,
   n: SequenceNormalization,
+  stateNorms = false,
 ): Record<string, Float32Array> {
   const lstm = 'c0' in c;
   const [B, T] = c.x.shape;
@@ -88,14 +93,19 @@ export function runNorm(
     ...normNames.map((k) => (n as unknown as Record<string, tf.Tensor>)[k]!),
   ];
   let stats: SequenceNormStats | Record<string, Float32Array> | undefined;
+  let reported: StateGradientNorms | undefined; // the impl's norms, from its backward
+  // The reference's zeros added to h (and c) after each step: T (2T) more inputs to differentiate.
+  const zeroCount = stateNorms && impl === null ? (lstm ? 2 * T : T) : 0;
   type Outputs = { sequence: tf.Tensor; h: tf.Tensor; c?: tf.Tensor };
   const call = (ts: tf.Tensor[]): Outputs => {
     const inputs = { ...c } as Record<string, unknown>;
     const norm = { ...n } as Record<string, unknown>;
     inputNames.forEach((k, i) => (inputs[k] = ts[i]));
     normNames.forEach((k, i) => (norm[k] = ts[inputNames.length + i]));
+    const zeros = ts.slice(names.length);
     const nn = norm as unknown as SequenceNormalization;
     if (impl) {
+      if (stateNorms) inputs['stateGradientNorms'] = (r: StateGradientNorms) => (reported = r);
       const o = lstm
         ? fusedLstmSequence(impl, { ...(inputs as unknown as LstmSequenceInputs), normalization: nn })
         : fusedGruSequence(impl, { ...(inputs as unknown as GruSequenceInputs), normalization: nn });
@@ -105,11 +115,22 @@ export function runNorm(
     if (lstm) {
       const oracle = lstmOracle(nn, H, T);
       stats = oracle.stats as unknown as Record<string, Float32Array>;
-      return referenceLstmSequence(inputs as unknown as LstmSequenceInputs, oracle.hooks);
+      const state = (k: number, h: tf.Tensor2D, cc: tf.Tensor2D) => ({
+        h: tf.add(h, zeros[k]!) as tf.Tensor2D,
+        c: tf.add(cc, zeros[T + k]!) as tf.Tensor2D,
+      });
+      return referenceLstmSequence(inputs as unknown as LstmSequenceInputs, {
+        ...oracle.hooks,
+        ...(zeros.length > 0 ? { state } : {}),
+      });
     }
     const oracle = gruOracle(nn, H, T);
     stats = oracle.stats as unknown as Record<string, Float32Array>;
-    return referenceGruSequence(inputs as unknown as GruSequenceInputs, oracle.hooks);
+    const state = (k: number, h: tf.Tensor2D) => tf.add(h, zeros[k]!) as tf.Tensor2D;
+    return referenceGruSequence(inputs as unknown as GruSequenceInputs, {
+      ...oracle.hooks,
+      ...(zeros.length > 0 ? { state } : {}),
+    });
   };
   return tf.tidy(() => {
     const ws = tf.randomNormal([B, T, H], 0, 1, 'float32', 99);
@@ -131,8 +152,23 @@ export function runNorm(
       if (r.c) terms.push(tf.sum(tf.mul(r.c, wc)));
       return tf.addN(terms) as tf.Scalar;
     };
-    const grads = tf.grads(f)(values);
+    const zeros = Array.from({ length: zeroCount }, () => tf.zeros([B, H]));
+    const grads = tf.grads(f)([...values, ...zeros]);
     names.forEach((k, i) => (out[`d${k}`] = grads[i]!.dataSync() as Float32Array));
+    if (!stateNorms) return out;
+    if (impl) {
+      if (reported === undefined)
+        throw new Error('runNorm: the backward pass reported no state-gradient norms');
+      out['dNorm.h'] = reported.h;
+      if (reported.c) out['dNorm.c'] = reported.c;
+      return out;
+    }
+    // per example: the Euclidean norm over the units of each [B, H] gradient, steps in order
+    const perExample = (gs: tf.Tensor[]) =>
+      Float32Array.from(gs.flatMap((g) => Array.from(tf.norm(g, 'euclidean', 1).dataSync())));
+    const zg = grads.slice(names.length);
+    out['dNorm.h'] = perExample(zg.slice(0, T));
+    if (lstm) out['dNorm.c'] = perExample(zg.slice(T));
     return out;
   });
 }

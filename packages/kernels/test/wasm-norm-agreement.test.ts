@@ -10,6 +10,9 @@
  * The GRU (reset-after and reset-before, same normalisations) against the reference op driven by the
  * independent oracle (./norm-run.ts, ./norm-oracle.ts, as fused-norm.test.ts checks the native
  * GRU): outputs, batch statistics, every gradient; 1 vs 2 threads, leaks, finite differences.
+ * Both cells with per-step recurrent masks (given [T, B, H] or seeded in the kernel) and the
+ * per-step state-gradient norms (stateGradientNorms), against the same oracle through the op
+ * (./norm-run.ts): every normalisation, 1 vs 2 threads, leaks, finite differences.
  *
  * Tolerances: the plain kernels' (./fused-agreement.ts: outputs atol 1e-5 + rtol 1e-4, gradients
  * atol 1e-4 + rtol 1e-3), gradients of γ and of the weights at 4× that: x̂ is (v − μ)·rstd, and
@@ -20,9 +23,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
-import type { SequenceNormalization } from '../src/types.js';
+import type { GruSequenceInputs, LstmSequenceInputs, SequenceNormalization } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
-import { type CaseOptions, caseTensors, gruCase } from './fused-cases.js';
+import { type CaseOptions, caseTensors, gruCase, lstmCase } from './fused-cases.js';
 import { GRAD_TOL, OUT_TOL } from './fused-agreement.js';
 import { implRun, type NormOptions, normLstmCase, referenceRun } from './norm-lstm-reference.js';
 import { type NormKind, normTensors, randomNormalization, runNorm } from './norm-run.js';
@@ -287,4 +290,108 @@ describe('wasm normalised GRU gradients vs finite differences', () => {
         tf.dispose([w, ...caseTensors(c), ...normTensors(n)]);
       });
     }
+});
+
+describe('wasm normalised LSTM and GRU with per-step masks and state-gradient norms', () => {
+  const CELLS = ['lstm', 'gru reset-after', 'gru reset-before'] as const;
+  const caseOf = (cell: (typeof CELLS)[number], o: CaseOptions) =>
+    cell === 'lstm' ? lstmCase(o) : gruCase(o, cell === 'gru reset-after');
+  const PER_STEP: [string, Partial<CaseOptions>][] = [
+    [
+      'per-step Gal mask given + seeded Semeniuta + padding',
+      { recurrentMask: 'step', candidate: 'seeded', stepMask: true },
+    ],
+    [
+      'seeded per-step Gal + Semeniuta per step + seeded zoneout + goBackwards',
+      { recurrentMask: 'seeded', candidate: 'step', zoneout: 'seeded', goBackwards: true },
+    ],
+  ];
+  for (const cell of CELLS)
+    for (const [normLabel, kind] of GRU_NORMS)
+      it(`${cell}, ${normLabel}: outputs, gradients and norms match the reference op with the oracle`, () => {
+        for (const [label, opts] of PER_STEP)
+          for (const size of [SIZES[0]!, SIZES[2]!]) {
+            const o = { ...size, ...opts };
+            const c = caseOf(cell, o);
+            const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+            try {
+              const want = runNorm(null, c, n, true);
+              const got = runNorm(impl, c, n, true);
+              expect(Object.keys(got).sort(), label).toEqual(Object.keys(want).sort());
+              expect(want['dNorm.h']!.some((v) => v > 0.1)).toBe(true); // not a comparison of zeros
+              for (const k of Object.keys(want)) {
+                const tol = k.startsWith('d')
+                  ? /gamma|beta|Kernel|kernel/.test(k)
+                    ? WIDE
+                    : GRAD_TOL
+                  : OUT_TOL;
+                allClose(
+                  got[k]!,
+                  want[k]!,
+                  tol,
+                  `${cell} ${normLabel}, ${label} ${JSON.stringify(size)}: ${k}`,
+                );
+              }
+            } finally {
+              tf.dispose([...caseTensors(c), ...normTensors(n)]);
+            }
+          }
+      });
+
+  it('give the same bits on 1 and 2 threads, leave tf.memory flat and no WebAssembly memory in use', async () => {
+    const o: CaseOptions = {
+      batch: 9,
+      steps: 3,
+      dim: 4,
+      units: 12,
+      recurrentMask: 'seeded',
+      candidate: 'step',
+    };
+    for (const cell of CELLS)
+      for (const kind of [GRU_NORMS[0]![1], GRU_NORMS[2]![1]]) {
+        const c = caseOf(cell, o);
+        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+        impl.setThreads(1);
+        const one = runNorm(impl, c, n, true);
+        impl.setThreads(2);
+        const two = runNorm(impl, c, n, true);
+        for (const k of Object.keys(one))
+          expect(Array.from(two[k]!), `${cell} ${kind.kind}: ${k}`).toEqual(Array.from(one[k]!));
+        await expectNoLeak(() => runNorm(impl, c, n, true), `${cell} ${kind.kind}`);
+        tf.dispose([...caseTensors(c), ...normTensors(n)]);
+      }
+    expect(impl.bytesInUse()).toBe(0);
+  });
+
+  for (const cell of CELLS)
+    it(`${cell}, layer norm and batch norm: gradients vs finite differences with seeded per-step masks`, () => {
+      const o: CaseOptions = {
+        batch: 3,
+        steps: 3,
+        dim: 2,
+        units: 4,
+        recurrentMask: 'seeded',
+        candidate: 'seeded',
+      };
+      const lstm = cell === 'lstm';
+      for (const [label, kind] of [GRU_NORMS[0]!, GRU_NORMS[2]!]) {
+        const c = caseOf(cell, o);
+        const n = randomNormalization(kind, lstm ? 4 : 3, 4, lstm);
+        const w = tf.randomNormal([3, 3, 4], 0, 1, 'float32', 5);
+        for (const name of ['gammaH', 'x', 'recurrentKernel'] as const) {
+          const isNorm = name === 'gammaH';
+          const f = (t: tf.Tensor) => {
+            const cc = { ...c, ...(isNorm ? {} : { [name]: t }) };
+            const normalization = { ...n, ...(isNorm ? { [name]: t } : {}) };
+            const out = lstm
+              ? fusedLstmSequence(impl, { ...(cc as LstmSequenceInputs), normalization })
+              : fusedGruSequence(impl, { ...(cc as GruSequenceInputs), normalization });
+            return tf.add(tf.sum(tf.mul(out.sequence, w)), tf.sum(out.h)) as tf.Scalar;
+          };
+          const at = isNorm ? n.gammaH : (c[name] as tf.Tensor);
+          checkGradient(f, at, { atol: 5e-3, rtol: 2e-2 }, 3e-3, `${cell} ${label} d${name}`);
+        }
+        tf.dispose([w, ...caseTensors(c), ...normTensors(n)]);
+      }
+    });
 });

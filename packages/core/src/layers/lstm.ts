@@ -89,8 +89,8 @@ export class Lstm extends RecurrentLayer {
    */
   stateHook: LstmStepHooks['state'] | null = null;
   /**
-   * Instrumentation: when set (and the call runs on the fast kernels: no normalization, no
-   * stateHook, a native or wasm backend), each backward pass through the layer hands it the
+   * Instrumentation: when set (and the call runs on the fast kernels: no stateHook, a native or
+   * wasm backend, with or without normalization), each backward pass through the layer hands it the
    * per-step gradient norms ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ per example (StateGradientNorms), computed by
    * the kernels' backward; nothing is computed when unset. Not serialized.
    */
@@ -168,8 +168,8 @@ export class Lstm extends RecurrentLayer {
       recurrentActivation: this.options.recurrentActivation,
     };
     const state = this.stateHook ?? undefined;
+    const norms = this.gradientNormsHook ?? undefined;
     if (this.normalization === 'none') {
-      const norms = this.gradientNormsHook ?? undefined;
       const out = state
         ? referenceLstmSequence(inputs, { state })
         : lstmSequence(norms ? { ...inputs, stateGradientNorms: norms } : inputs);
@@ -179,6 +179,7 @@ export class Lstm extends RecurrentLayer {
       const norm = this.norm!;
       const out = lstmSequence({
         ...inputs,
+        ...(norms ? { stateGradientNorms: norms } : {}),
         normalization: kernelNormalization(this.normalization, this.layerNormScope, norm, training),
       });
       if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);

@@ -59,6 +59,7 @@ static void norm_h_step_bwd(const SeqCtx& c, const NormCtx& n, int k, const floa
 
 void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);  // seeded per-step Gal / Semeniuta masks (none: nothing drawn)
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer();
@@ -104,7 +105,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
             for (int j = u0; j < u1; j++) uh[j] = r[2 * H + j] + brec[2 * H + j];  // u_h
           } else {
             const float* hp = c.HS + (kb + b) * H;
-            const float* m = c.recMask ? c.recMask + (size_t)b * H : nullptr;
+            const float* m = rec_row(c, k, b);
             for (int j = u0; j < u1; j++) uh[j] = gk[H + j] * (m ? hp[j] * m[j] : hp[j]);  // q = r ⊙ ĥ
           }
         }
@@ -128,6 +129,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           float* hn = c.HS + (kb + b) * H + BH;
           const float* cm = cand_row_of(c, k, b);
           const float s = step_keep_of(c, k, b);
+          const float* rn = k + 1 < T ? rec_row(c, k + 1, b) : nullptr;  // the Gal mask of the next step
           if (c.zh.mode) zone_row(c.zh, c, k, b, u0, u1, zhb.data());
           for (int j = u0; j < u1; j++) {
             const float z = gk[j], cand = gk[2 * H + j];
@@ -137,7 +139,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
             if (c.stepMask) hz = s * hz + (1.0f - s) * hp[j];
             hn[j] = hz;
             if (c.seq) c.seq[((size_t)b * T + k) * H + j] = hz;
-            if (c.recMask) c.hhat[(k + 1) & 1][(size_t)b * H + j] = hz * c.recMask[(size_t)b * H + j];
+            if (rn) c.hhat[(k + 1) & 1][(size_t)b * H + j] = hz * rn[j];
           }
         }
       }
@@ -152,6 +154,8 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
 // After the loop ∂γ, ∂(x·W) = N_x'(∂a) (in place of x̂_x), ∂W, ∂x, ∂U, ∂b.
 void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const IsaTable& t = isa();
+  draw_seeded_masks(c, pool);
+  float* sq = norm_sums(c, t.nr);  // null unless the state-gradient norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer();
@@ -175,6 +179,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       const size_t kb = (size_t)k * B;
       float* dhu = DHU + kb * G3;
       if (mine) {
+        add_state_sq(c, sq, t.nr, k, p.b0, p.b1, u0, u1);  // ∂h_{k+1} complete here
         for (int b = p.b0; b < p.b1; b++) {
           float* g = c.gates + (kb + b) * G3;
           float* uh = c.UH + (kb + b) * H;
@@ -234,7 +239,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         for (int b = p.b0; b < p.b1; b++) {
           float* g = c.gates + (kb + b) * G3;
           const float* hp = c.HS + (kb + b) * H;
-          const float* m = c.recMask ? c.recMask + (size_t)b * H : nullptr;
+          const float* m = rec_row(c, k, b);
           const float* dq = c.tmp + (size_t)b * H;
           const float* dz = c.tmp2 + (size_t)b * H;
           float* dHp = c.dHp + (size_t)b * H;
@@ -255,6 +260,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     }
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
+  norms_from_sums(c, sq, t.nr);
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
   // ∂γ_x, ∂γ_h, ∂b in one pass over ∂a (reset-after: the h block's ∂γ_h and second bias from u_h).
   if (c.resetAfter) {

@@ -5,7 +5,7 @@
  * LSTM); batch norm's statistics span the batch, so the loader runs it on all rows at once.
  * The plain LSTM (./lstm.ts) is untouched: a call without normalisation never comes here.
  *
- * Step k (gate order i, f, c, o; ĥ = h ⊙ m_rec):
+ * Step k (gate order i, f, c, o; ĥ = h ⊙ m_rec, the Gal mask per sequence or per step):
  *   a = N_x(x_k·W) + b + N_h(ĥ·U)     (N_x of every step before the loop, b added after it)
  *   i, f, o = σ(a_i, a_f, a_o);  g = φ(a_g) ⊙ m_cand;  c̃ = f ⊙ c_{k−1} + i ⊙ g
  *   y = φ(N_c(c̃)) (N_c = γ_c ⊙ x̂_c + β_c);  h̃ = o ⊙ y;  c_k, h_k = pad(zoneout(…, c̃)), pad(zoneout(…, h̃))
@@ -39,6 +39,7 @@ import {
   F_GACT,
   F_GC,
   F_GH,
+  F_GNH,
   F_GX,
   F_H,
   F_HHAT,
@@ -57,7 +58,6 @@ import {
   F_NX,
   F_RC,
   F_RH,
-  F_RMASK,
   F_RX,
   F_SCR,
   F_SMASK,
@@ -86,7 +86,7 @@ import {
   NORM_SCOPE_GATE,
 } from './ctx';
 import { gemm } from './gemm';
-import { finishDh, initCarry, initStates, ptr4, storePacked } from './seq';
+import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
 import { vact, vdact } from './math';
 import { bnBackward, bnForward, columnSums, lnBackward, lnForward, scaleShift } from './norm';
 import { hasZoneout, mix, zoneoutKeep } from './zoneout';
@@ -276,7 +276,7 @@ function cellOutputs(ctx: usize, b: i32, k: i32): void {
   const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
   const cn = cp + ((<usize>HP) << 2),
     hn = hp + ((<usize>HP) << 2);
-  const rm = getp(ctx, F_RMASK);
+  const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
   const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
   const sm = getp(ctx, F_SMASK);
   const zc = hasZoneout(ctx, F_ZC),
@@ -299,7 +299,7 @@ function cellOutputs(ctx: usize, b: i32, k: i32): void {
     }
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
-    if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(ptr4(rm, b * HP + u))) : h);
+    if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
   }
 }
 
@@ -384,9 +384,12 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
   const ys = ptr4(getp(ctx, F_YS), row * HP);
   const dnc = ptr4(getp(ctx, F_DNC), row * HP);
   const dcz0 = ptr4(getp(ctx, F_NSCR), b * 2 * HP);
-  const rm = getp(ctx, F_RMASK);
+  const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
   const sm = getp(ctx, F_SMASK);
   const ds = ptr4(getp(ctx, F_DSEQ), row * HP);
+  const norms = getp(ctx, F_GNH) != 0;
+  let sqh = f32x4.splat(0),
+    sqc = f32x4.splat(0);
   const dhc = ptr4(getp(ctx, F_DHC), b * HP),
     dcc = ptr4(getp(ctx, F_DCC), b * HP),
     dhh = ptr4(getp(ctx, F_DHH), b * HP);
@@ -398,8 +401,13 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
     const o4 = (<usize>u) << 2;
     let dhIn = f32x4.add(v128.load(ds + o4), v128.load(dhc + o4));
     const dr = v128.load(dhh + o4);
-    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(ptr4(rm, b * HP + u))) : dr);
+    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(rm + o4)) : dr);
     const dcIn = v128.load(dcc + o4);
+    if (norms) {
+      // ∂L/∂h_{k+1}, ∂L/∂c_{k+1} complete here
+      sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
+      sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
+    }
     let dhz = f32x4.mul(s, dhIn),
       dcz = f32x4.mul(s, dcIn);
     let dhp = f32x4.mul(f32x4.sub(one, s), dhIn),
@@ -422,6 +430,7 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
     v128.store(dhc + o4, dhp);
     v128.store(dcc + o4, dcp);
   }
+  if (norms) storeNorms(ctx, b, k, sqh, sqc);
 }
 
 /** Backward step k, second half for row b: dc̃ = carry + through N_c; ∂a of i, f, c; the carried dc. */

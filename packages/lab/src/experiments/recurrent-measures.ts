@@ -7,7 +7,7 @@
  * - `stateGradientNorms`: ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (Frobenius norms over batch and units) for a
  *   loss L of the whole forward pass: the gradients of the states after step t (so they include
  *   every path from step t to L, through later steps and the outputs). On the fast kernels (native
- *   or wasm, a layer without normalization) their backward pass computes them (the layer's
+ *   or wasm, normalized layers included) their backward pass computes them (the layer's
  *   `gradientNormsHook`, issue 13); otherwise, as the gradients of zeros added to h_t and c_t
  *   through `stateHook` on the reference op. Both give the same numbers to float32 rounding
  *   (recurrent-measures.test.ts: rtol 1e-3).
@@ -66,14 +66,13 @@ export function stateGradientNorms(
 
 /**
  * The norms from the fused kernels' backward pass (one backward through the layer's own weights),
- * or null where the call does not run there: the reference backend, a normalized layer, a layer
- * with a stateHook or without trainable weights, or a loss whose backward never reached the layer.
+ * or null where the call does not run there: the reference backend, a layer with a stateHook or
+ * without trainable weights, or a loss whose backward never reached the layer.
  * Per step: ‖·‖ over batch and units = √(Σ_b n_b²) of the per-example norms n_b the kernels give.
  */
 function fusedStateGradientNorms(layer: rl.layers.Lstm, loss: () => tf.Scalar): PerStep | null {
   const weights = layer.trainable ? layer.trainableWeights.map((w) => w.read() as tf.Variable) : [];
-  if (rl.kernels.backend() === 'reference' || layer.normalization !== 'none' || layer.stateHook !== null)
-    return null;
+  if (rl.kernels.backend() === 'reference' || layer.stateHook !== null) return null;
   if (weights.length === 0) return null;
   let got: Parameters<NonNullable<rl.layers.Lstm['gradientNormsHook']>>[0] | null = null;
   const previous = layer.gradientNormsHook;
