@@ -232,6 +232,7 @@ export function lstmArgs(nc: NormCase): LstmArgs {
     c0: data(c.c0),
     bias: data(c.bias),
     recurrentMask: c.recurrentMask ? data(c.recurrentMask) : null,
+    recurrentPerStep: c.recurrentMask !== undefined && c.recurrentMask.rank === 3,
     candidateMask: c.candidateMask ? data(c.candidateMask) : null,
     candidatePerStep: c.candidateMask !== undefined && c.candidateMask.rank === 3,
     zoneoutCell: zoneoutOf(c.zoneoutCell),

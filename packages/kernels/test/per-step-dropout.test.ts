@@ -10,7 +10,10 @@
  * - the dropped fraction: 6σ bounds of a Bernoulli(p) fraction (false failure ≈ 2e-9 per check);
  * - a fresh mask every step, read off the kernels' own outputs (structural);
  * - identical bits for 1, 2 and 3 native threads (units split and rows split) and 1, 2 wasm threads;
- * - no tensor leaks through the dispatched ops; finite-difference gradients.
+ * - no tensor leaks through the dispatched ops; finite-difference gradients;
+ * - the same inside the normalised kernels (layer norm, recurrent batch norm): a seeded call equals
+ *   the call given the mask, bit for bit, and the dispatched normalised ops take it (agreement with
+ *   the reference op: fused-norm.test.ts, wasm-norm-agreement.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +28,7 @@ import type { GruSequenceInputs, LstmSequenceInputs } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
 import { gruRun, lstmRun, prefix } from './fused-agreement.js';
 import { type CaseOptions, caseTensors, gruCase, lstmCase } from './fused-cases.js';
+import { normTensors, randomNormalization, runNorm } from './norm-run.js';
 
 const { binding } = loadNativeBinding();
 const wasm = createWasmImpl();
@@ -81,6 +85,25 @@ describe.each(backends)('%s: the seeded per-step mask is dropoutMaskFromSeed', (
         }
       }
     }
+  });
+
+  it('bit for bit inside the normalised kernels too (layer and batch norm; LSTM, GRU both variants)', () => {
+    const o: CaseOptions = {
+      batch: 4,
+      steps: 3,
+      dim: 2,
+      units: 9,
+      recurrentMask: 'seeded',
+      candidate: 'seeded',
+    };
+    for (const kind of [{ kind: 'layer' }, { kind: 'batch', training: true }] as const)
+      for (const cell of ['lstm', 'gru reset-after', 'gru reset-before'] as const) {
+        const c = cell === 'lstm' ? lstmCase(o) : gruCase(o, cell === 'gru reset-after');
+        const m = materialized(c);
+        const n = randomNormalization(kind, cell === 'lstm' ? 4 : 3, o.units, cell === 'lstm');
+        expectSameBits(runNorm(impl, c, n), runNorm(impl, m, n), `${cell} ${kind.kind}`);
+        tf.dispose([...caseTensors(c), m.recurrentMask!, m.candidateMask!, ...normTensors(n)]);
+      }
   });
 
   it('a new mask every step, applied where the draw says (read off the outputs)', () => {
@@ -267,6 +290,41 @@ describe.each(backends)('%s: leaks and finite differences', (name) => {
         'gru gradient',
       );
       tf.dispose([...caseTensors(c), ...caseTensors(g)]);
+    } finally {
+      setKernelBackend('auto');
+    }
+  });
+
+  it('the dispatched normalised ops take seeded per-step masks (no refusal) and leave no tensors', async () => {
+    expect(setKernelBackend(name as 'native' | 'wasm')).toBe(name);
+    try {
+      const o: CaseOptions = {
+        batch: 3,
+        steps: 4,
+        dim: 2,
+        units: 5,
+        recurrentMask: 'seeded',
+        candidate: 'seeded',
+      };
+      const c = lstmCase(o);
+      const g = gruCase(o, true);
+      const nl = randomNormalization({ kind: 'layer' }, 4, o.units, true);
+      const nb = randomNormalization({ kind: 'batch', training: true }, 3, o.units, false);
+      await expectNoLeak(
+        () =>
+          tf
+            .grad(
+              (x: tf.Tensor) =>
+                tf.sum(lstmSequence({ ...c, x: x as tf.Tensor3D, normalization: nl }).h) as tf.Scalar,
+            )(c.x)
+            .dispose(),
+        'normalised lstm gradient',
+      );
+      await expectNoLeak(() => {
+        const out = gruSequence({ ...g, normalization: nb });
+        tf.dispose([out.sequence, out.h, ...Object.values(out.batchStats ?? {})]);
+      }, 'normalised gru forward');
+      tf.dispose([...caseTensors(c), ...caseTensors(g), ...normTensors(nl), ...normTensors(nb)]);
     } finally {
       setKernelBackend('auto');
     }

@@ -7,7 +7,9 @@
  * Tolerance: atol 1e-4 + rtol 1e-3, the gradient tolerance of fused-agreement.ts (a norm of a
  * gradient rounds no worse than the gradient). Also: identical bits on 1, 2 and 3 native threads
  * (the sums are taken in fixed chunks, whatever the split), and nothing computed or returned when
- * not asked for.
+ * not asked for. The same inside the normalised kernels (layer norm, recurrent batch norm; LSTM,
+ * GRU reset-before and reset-after), against the reference op with the normalisation's oracle
+ * (./norm-run.ts; the full agreement of those calls: fused-norm.test.ts, wasm-norm-agreement.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +24,8 @@ import { referenceLstmSequence } from '../src/reference/lstm-sequence.js';
 import type { GruSequenceInputs, LstmSequenceInputs, StateGradientNorms } from '../src/types.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
 import { type CaseOptions, caseTensors, gruCase, lstmCase } from './fused-cases.js';
+import { lstmArgs, normLstmCase } from './norm-lstm-reference.js';
+import { type NormKind, normTensors, randomNormalization, runNorm } from './norm-run.js';
 
 const { binding } = loadNativeBinding();
 const wasm = createWasmImpl();
@@ -195,6 +199,59 @@ describe.each(backends)('%s state-gradient norms equal the reference', (_name, i
     expect(g.dhNorms).toBeUndefined();
     expect(g.dcNorms).toBeUndefined();
     tf.dispose(caseTensors(c));
+  });
+});
+
+describe.each(backends)('%s state-gradient norms with normalization equal the reference', (_name, impl) => {
+  const NORMS: [string, NormKind][] = [
+    ['layer norm', { kind: 'layer', scope: 'fused' }],
+    ['batch norm, training', { kind: 'batch', training: true }],
+    ['batch norm, inference', { kind: 'batch', training: false }],
+  ];
+  const o: CaseOptions = {
+    batch: 4,
+    steps: 4,
+    dim: 3,
+    units: 9,
+    zoneout: 'seeded',
+    stepMask: true,
+    goBackwards: true,
+    recurrentMask: 'seeded',
+    candidate: 'seeded',
+  };
+  for (const [label, kind] of NORMS)
+    for (const cell of ['lstm', 'gru reset-before', 'gru reset-after'] as const)
+      it(`${cell}, ${label}, with seeded zoneout, padding, goBackwards, per-step Gal and Semeniuta`, () => {
+        const lstm = cell === 'lstm';
+        const c = lstm ? lstmCase(o) : gruCase(o, cell === 'gru reset-after');
+        const n = randomNormalization(kind, lstm ? 4 : 3, o.units, lstm);
+        const got = runNorm(impl, c, n, true);
+        const want = runNorm(null, c, n, true);
+        allClose(got['dNorm.h']!, want['dNorm.h']!, TOL, `${cell} ${label}: ‖∂L/∂h_t‖`);
+        if (lstm) allClose(got['dNorm.c']!, want['dNorm.c']!, TOL, `${cell} ${label}: ‖∂L/∂c_t‖`);
+        else expect(got['dNorm.c']).toBeUndefined();
+        expect(want['dNorm.h']!.some((v) => v > 0.1)).toBe(true); // the comparison is not of zeros
+        tf.dispose([...caseTensors(c), ...normTensors(n)]);
+      });
+
+  it('costs nothing when not asked for: a normalised backward returns no norms', () => {
+    const nc = normLstmCase(
+      { batch: 2, steps: 3, dim: 2, units: 4, recurrentMask: 'seeded' },
+      { kind: 'layer' },
+    );
+    const args = lstmArgs(nc);
+    const fwd = impl.lstmForward(args, true);
+    const g = impl.lstmBackward(
+      args,
+      fwd.tape!,
+      new Float32Array(2 * 3 * 4),
+      new Float32Array(8),
+      new Float32Array(8),
+    );
+    expect(g.norm).toBeDefined();
+    expect(g.dhNorms).toBeUndefined();
+    expect(g.dcNorms).toBeUndefined();
+    tf.dispose(nc.created);
   });
 });
 
