@@ -4,9 +4,9 @@
  * (./recurrent/step-normalization.ts, the oracle): a training call's outputs, the gradients of a
  * random linear loss with respect to every trainable weight (γ and β included) and the moving
  * statistics it leaves; then an inference call (batch norm: moving statistics). Each case runs
- * with zoneout and recurrent dropout (Gal and Semeniuta) and input dropout, which both paths draw
- * from the same seed (Semeniuta with one mask per sequence too: a per-step mask sends a normalized
- * layer to the reference op). Leak checks. The native half is skipped where its addon is not built.
+ * with zoneout and recurrent dropout (Gal and Semeniuta, each with one mask per sequence and a
+ * fresh mask per step, which the kernels draw themselves) and input dropout, which both paths draw
+ * from the same seed. Leak checks. The native half is skipped where its addon is not built.
  *
  * Tolerances: as packages/kernels/test/fused-norm.test.ts (outputs atol 1e-5, rtol 1e-4;
  * gradients atol 2e-4, rtol 2e-3).
@@ -31,6 +31,7 @@ const NORMS: Norm[] = [
 ];
 const REGULARIZERS: Record<string, number | string>[] = [
   { dropout: 0.2, recurrentDropout: 0.3, recurrentDropoutMode: 'gal' },
+  { recurrentDropout: 0.3, recurrentDropoutMode: 'gal', recurrentDropoutMask: 'step' },
   { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta' },
   { recurrentDropout: 0.3, recurrentDropoutMode: 'semeniuta', recurrentDropoutMask: 'sequence' },
 ];
@@ -83,7 +84,7 @@ function run(
 }
 
 describe('the fast backends take normalization into the LSTM and GRU (no fallback)', () => {
-  it('wasm: fusedCanNormalize says yes for both cells', () => {
+  it('wasm: fusedCanNormalize says yes for both cells, per-step masks and state-gradient norms included', () => {
     rl.kernels.setKernelBackend('wasm');
     const x = tf.zeros([B, T, D]) as tf.Tensor3D;
     const lstmIn = {
@@ -95,6 +96,15 @@ describe('the fast backends take normalization into the LSTM and GRU (no fallbac
       bias: tf.zeros([4 * H]) as tf.Tensor1D,
     };
     expect(rl.kernels.fusedCanNormalize(lstmIn)).toBe(true);
+    const perStep = {
+      ...lstmIn,
+      dropoutSeeded: { recurrent: { rate: 0.3, seed: 1 }, candidate: { rate: 0.2, seed: 2 } },
+      stateGradientNorms: () => {},
+    };
+    expect(rl.kernels.fusedCanNormalize(perStep)).toBe(true);
+    const given = tf.ones([T, B, H]) as tf.Tensor3D;
+    expect(rl.kernels.fusedCanNormalize({ ...lstmIn, recurrentMask: given })).toBe(true);
+    given.dispose();
     const { c0, ...gruIn } = {
       ...lstmIn,
       kernel: tf.zeros([D, 3 * H]),

@@ -1,6 +1,7 @@
 /**
  * A normalized recurrent layer runs inside the native and the wasm kernels (layer norm and
- * recurrent batch norm are fused in both, LSTM and GRU, issue 13) and says nothing. (Kernels
+ * recurrent batch norm are fused in both, LSTM and GRU, issue 13) and says nothing, with per-step
+ * recurrent dropout masks ('step', Gal and Semeniuta) in training too. (Kernels
  * without normalization would run it on the tfjs reference op and say so once per process; no
  * built-in kernels are such now — the refusal itself is tested in kernels' fused-norm.test.ts.)
  */
@@ -18,10 +19,20 @@ function normalizationNotices(): string[] {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   const lstm = rl.layers.lstm({ units: 5, normalization: 'layer' });
   const gru = rl.layers.gru({ units: 5, normalization: 'batch' });
+  const perStep = [
+    rl.layers.lstm({ units: 5, normalization: 'batch', recurrentDropout: 0.3, recurrentDropoutMask: 'step' }),
+    rl.layers.gru({
+      units: 5,
+      normalization: 'layer',
+      recurrentDropout: 0.3,
+      recurrentDropoutMode: 'semeniuta',
+    }),
+  ];
   tf.tidy(() => {
     for (let i = 0; i < 3; i++) {
       lstm.apply(tf.ones([2, 3, 4]));
       gru.apply(tf.ones([2, 3, 4]), { training: true });
+      for (const layer of perStep) layer.apply(tf.ones([2, 3, 4]), { training: true });
     }
   });
   return warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('normalization'));

@@ -2,8 +2,9 @@
  * Per-step measurements of an LSTM (recurrent-measures.ts): the variances are those of the states
  * the layer returns, the gradient norms agree with their definition at the last step (exactly)
  * and with central differences at the first (float32, eps 1e-2, 2% relative), the fused kernels'
- * norms (native, wasm) equal the reference op's hook-based ones (rtol 1e-3, atol 1e-6: float32
- * rounding of sums over at most B·H = 6 squares and of the backward pass), and nothing leaks.
+ * norms (native, wasm; plain and normalized layers) equal the reference op's hook-based ones (rtol
+ * 1e-3, atol 1e-6: float32 rounding of sums over at most B·H = 6 squares and of the backward
+ * pass), and nothing leaks.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -73,43 +74,57 @@ describe('per-step LSTM measurements', () => {
     tf.dispose([weights, last]);
   });
 
-  it("the fused kernels give the reference hook's numbers (native, wasm; training with per-step Gal dropout)", () => {
-    const l = rl.layers.lstm({
-      units: H,
-      returnSequences: true,
-      returnState: true,
-      zoneoutCell: 0.3,
-      recurrentDropout: 0.3,
-      recurrentDropoutMask: 'step',
-      seed: 2,
-    });
-    l.apply(x());
-    const weights = w();
-    const loss = () => {
-      l.seeds.restore(0); // the same masks in every evaluation
-      const [seq, , c] = l.apply(x(), { training: true }) as tf.Tensor[];
-      return tf.add(tf.sum(tf.mul(seq!, weights)), tf.sum(c!)) as tf.Scalar;
-    };
-    const shape = { batch: B, steps: T, units: H };
-    try {
-      expect(rl.kernels.setKernelBackend('reference')).toBe('reference');
-      const want = stateGradientNorms(l, shape, loss);
-      for (const backend of ['native', 'wasm'] as const) {
-        if (rl.kernels.setKernelBackend(backend) !== backend) continue; // not built here
-        const got = stateGradientNorms(l, shape, loss);
-        for (const s of ['h', 'c'] as const)
-          got[s].forEach((v, k) =>
-            expect(Math.abs(v - want[s][k]!), `${backend} ${s} step ${k}`).toBeLessThan(
-              1e-6 + 1e-3 * want[s][k]!,
-            ),
-          );
-        expect(got.h.some((v) => v > 0.1)).toBe(true);
+  it.each(['none', 'layer', 'batch'] as const)(
+    "the fused kernels give the reference hook's numbers (native, wasm; training with per-step Gal dropout; normalization %s)",
+    (normalization) => {
+      const l = rl.layers.lstm({
+        units: H,
+        returnSequences: true,
+        returnState: true,
+        zoneoutCell: 0.3,
+        recurrentDropout: 0.3,
+        recurrentDropoutMask: 'step',
+        normalization,
+        seed: 2,
+      });
+      l.apply(x());
+      const weights = w();
+      const loss = () => {
+        l.seeds.restore(0); // the same masks in every evaluation
+        const [seq, , c] = l.apply(x(), { training: true }) as tf.Tensor[];
+        return tf.add(tf.sum(tf.mul(seq!, weights)), tf.sum(c!)) as tf.Scalar;
+      };
+      const shape = { batch: B, steps: T, units: H };
+      try {
+        expect(rl.kernels.setKernelBackend('reference')).toBe('reference');
+        const want = stateGradientNorms(l, shape, loss);
+        for (const backend of ['native', 'wasm'] as const) {
+          if (rl.kernels.setKernelBackend(backend) !== backend) continue; // not built here
+          // the kernels' backward computes them (normalized layers included), not the hook fallback
+          let called = false;
+          l.gradientNormsHook = () => (called = true);
+          tf.tidy(() => {
+            const vars = l.trainableWeights.map((v) => v.read() as tf.Variable);
+            const { value, grads } = tf.variableGrads(loss, vars);
+            tf.dispose([value, ...Object.values(grads)]);
+          });
+          l.gradientNormsHook = null;
+          expect(called, `${backend}: gradientNormsHook called`).toBe(true);
+          const got = stateGradientNorms(l, shape, loss);
+          for (const s of ['h', 'c'] as const)
+            got[s].forEach((v, k) =>
+              expect(Math.abs(v - want[s][k]!), `${backend} ${s} step ${k}`).toBeLessThan(
+                1e-6 + 1e-3 * want[s][k]!,
+              ),
+            );
+          expect(got.h.some((v) => v > 0.1)).toBe(true);
+        }
+      } finally {
+        rl.kernels.setKernelBackend('auto');
+        weights.dispose();
       }
-    } finally {
-      rl.kernels.setKernelBackend('auto');
-      weights.dispose();
-    }
-  });
+    },
+  );
 
   it('leaves no tensors behind', () => {
     const l = layer();

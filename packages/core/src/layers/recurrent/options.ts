@@ -55,8 +55,8 @@ export interface RecurrentOptions {
    * The recurrent dropout mask drawn once per sequence ('sequence') or anew at every step ('step').
    * Default: each mode's paper: 'sequence' for 'gal' (Gal & Ghahramani's variational mask),
    * 'step' for 'semeniuta'. 'gal' + 'step' is the "naive" recurrent dropout Gal & Ghahramani
-   * argue against (h_{t−1} ⊙ m_t with m_t fresh each step); the fused kernels do not draw it yet,
-   * so that call runs on the tfjs reference op and says so once (issue 13).
+   * argue against (h_{t−1} ⊙ m_t with m_t fresh each step). Either way the fast kernels draw a
+   * 'step' mask themselves from the layer's seed, normalized layers included (issue 13).
    */
   recurrentDropoutMask?: RecurrentDropoutMask;
   /**

@@ -168,7 +168,8 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   /**
    * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
    * fast kernels are loaded: kernels without normalization inside (the native and wasm ones have
-   * it for both cells; a layer takes the reference path there only for a per-step recurrent mask).
+   * it for both cells, with every recurrent option; a layer takes the reference path there only
+   * for a zero-sized dimension or an LSTM stateHook).
    */
   protected noteNormalizationFallback(normalization: string): void {
     if (kernelBackend() === 'reference') return;
