@@ -382,7 +382,7 @@ describe('wasm normalised LSTM and GRU with per-step masks and state-gradient no
           const isNorm = name === 'gammaH';
           const f = (t: tf.Tensor) => {
             const cc = { ...c, ...(isNorm ? {} : { [name]: t }) };
-            const normalization = { ...n, ...(isNorm ? { [name]: t } : {}) };
+            const normalization: SequenceNormalization = isNorm ? { ...n, gammaH: t as tf.Tensor1D } : n;
             const out = lstm
               ? fusedLstmSequence(impl, { ...(cc as LstmSequenceInputs), normalization })
               : fusedGruSequence(impl, { ...(cc as GruSequenceInputs), normalization });
