@@ -23,13 +23,16 @@
  * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default;
  * batch norm uses the per-step moving statistics. The sequence runs in `gruSequence` from
  * @regulab/kernels (native, wasm or reference); with normalization too where the kernels take it
- * (native and wasm: ./recurrent/kernel-normalization.ts), else in the tfjs reference op with norm hooks.
+ * (native and wasm: ./recurrent/kernel-normalization.ts), else (reference, stateHook) in the tfjs
+ * reference op with norm hooks. Instrumentation as the LSTM's: `stateHook` (reference op) and
+ * `gradientNormsHook` (per-step ‖∂L/∂h_t‖ from the fast kernels' backward; RecurrentLayer).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   fusedCanNormalize,
   gruSequence,
   type GruSequenceInputs,
+  type GruStepHooks,
   referenceGruSequence,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
@@ -68,6 +71,11 @@ export class Gru extends RecurrentLayer {
   readonly normMaxSteps: number | null;
   readonly normMomentum: number;
   private norm: GruNormWeights | null = null;
+  /**
+   * Instrumentation, as rl.layers.lstm's: when set, every call runs on the tfjs reference op and
+   * passes each step's h_t (after zoneout) through this hook (GruStepHooks.state). Not serialized.
+   */
+  stateHook: GruStepHooks['state'] | null = null;
 
   constructor(args: GruArgs) {
     const owner = 'rl.layers.gru';
@@ -135,11 +143,14 @@ export class Gru extends RecurrentLayer {
       activation: this.options.activation,
       recurrentActivation: this.options.recurrentActivation,
     };
+    const state = this.stateHook ?? undefined;
     if (this.normalization === 'none') {
-      const out = gruSequence(inputs);
+      const out = state
+        ? referenceGruSequence(inputs, { state })
+        : gruSequence(this.withGradientNorms(inputs));
       return { sequence: out.sequence, states: [out.h] };
     }
-    if (fusedCanNormalize(inputs)) {
+    if (!state && fusedCanNormalize(inputs)) {
       const norm = this.norm!;
       const out = gruSequence({
         ...inputs,
@@ -156,7 +167,7 @@ export class Gru extends RecurrentLayer {
       training,
       this.normMomentum,
     );
-    const out = referenceGruSequence(inputs, norm.hooks);
+    const out = referenceGruSequence(inputs, { ...norm.hooks, state });
     norm.finish();
     return { sequence: out.sequence, states: [out.h] };
   }

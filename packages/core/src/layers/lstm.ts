@@ -36,7 +36,6 @@ import {
   referenceLstmSequence,
   type LstmSequenceInputs,
   type LstmStepHooks,
-  type StateGradientNorms,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { kernelNormalization, moveBatchStatistics } from './recurrent/kernel-normalization.js';
@@ -85,16 +84,10 @@ export class Lstm extends RecurrentLayer {
   /**
    * Instrumentation, not a regularizer: when set, every call runs on the tfjs reference op and
    * passes each step's states (h_t, c_t after zoneout) through this hook (see LstmStepHooks.state),
-   * e.g. to record them or to add a zero whose gradient is ∂L/∂h_t. Not serialized.
+   * e.g. to record them or to add a zero whose gradient is ∂L/∂h_t (gradientNormsHook: the same
+   * norms from the fast kernels). Not serialized.
    */
   stateHook: LstmStepHooks['state'] | null = null;
-  /**
-   * Instrumentation: when set (and the call runs on the fast kernels: no normalization, no
-   * stateHook, a native or wasm backend), each backward pass through the layer hands it the
-   * per-step gradient norms ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ per example (StateGradientNorms), computed by
-   * the kernels' backward; nothing is computed when unset. Not serialized.
-   */
-  gradientNormsHook: ((norms: StateGradientNorms) => void) | null = null;
 
   constructor(args: LstmArgs) {
     const owner = 'rl.layers.lstm';
@@ -169,10 +162,9 @@ export class Lstm extends RecurrentLayer {
     };
     const state = this.stateHook ?? undefined;
     if (this.normalization === 'none') {
-      const norms = this.gradientNormsHook ?? undefined;
       const out = state
         ? referenceLstmSequence(inputs, { state })
-        : lstmSequence(norms ? { ...inputs, stateGradientNorms: norms } : inputs);
+        : lstmSequence(this.withGradientNorms(inputs));
       return { sequence: out.sequence, states: [out.h, out.c] };
     }
     if (!state && fusedCanNormalize(inputs)) {

@@ -21,7 +21,12 @@
  * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
  */
 import * as tf from '@tensorflow/tfjs';
-import { backend as kernelBackend, kernelNotice } from '@regulab/kernels';
+import {
+  backend as kernelBackend,
+  kernelNotice,
+  type RecurrentSequenceOptions,
+  type StateGradientNorms,
+} from '@regulab/kernels';
 import { drawSeed } from '../../inference/sampling-context.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
@@ -75,6 +80,14 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   kernel: tf.LayerVariable | null = null; // [D, G·H]
   recurrentKernel: tf.LayerVariable | null = null; // [H, G·H]
   bias: tf.LayerVariable | null = null; // [G·H] (GRU reset-after: [2, G·H]); null when useBias is false
+  /**
+   * Instrumentation, not a regularizer: when set (and the call runs on the fast kernels: no
+   * normalization, no stateHook, a native or wasm backend), each backward pass through the layer
+   * hands it the per-step gradient norms ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖ for the LSTM; null for the GRU)
+   * per example (StateGradientNorms), computed by the kernels' backward; nothing is computed when
+   * unset. Not serialized.
+   */
+  gradientNormsHook: ((norms: StateGradientNorms) => void) | null = null;
   private states_: tf.Tensor2D[] | null = null;
   private staleStates: tf.Tensor[] = [];
   private pendingPenalty: tf.Scalar | null = null;
@@ -176,6 +189,13 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       `${this.owner}: normalization '${normalization}' runs on the tfjs reference kernels, not the ` +
         `${kernelBackend()} ones (they take no normalization for this call); expect it to be slower`,
     );
+  }
+
+  /** A fast-kernel call's inputs, asking for the per-step gradient norms when gradientNormsHook is set. */
+  protected withGradientNorms<I extends RecurrentSequenceOptions>(inputs: I): I {
+    return this.gradientNormsHook === null
+      ? inputs
+      : { ...inputs, stateGradientNorms: this.gradientNormsHook };
   }
 
   /** Whether a call needs h for every step (the output, or the norm stabilizer's penalty). */
