@@ -256,7 +256,11 @@ export type FusedOp = (
  */
 export function checkFused(
   op: FusedOp,
-  shapes: { x: number[]; filter: number[]; outChannels: number },
+  shapes: {
+    x: [number, number, number, number];
+    filter: [number, number, number, number];
+    outChannels: number;
+  },
   install: () => void,
 ): void {
   const x = tf.randomNormal(shapes.x, 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -241,12 +241,12 @@ describe('the state probes', () => {
     };
     const flow = gradientFlowSection(input, 'none', [], 'charlm');
     expect(flow.figures!.map((f) => f.id)).toEqual(['gradient-flow-h', 'gradient-reach-over-training']);
-    expect(flow.conclusions.some((c) => c.includes('∂L/∂h_1'))).toBe(true);
-    expect(flow.conclusions.some((c) => c.includes('∂L/∂c'))).toBe(false);
+    expect(flow.conclusions!.some((c) => c.includes('∂L/∂h_1'))).toBe(true);
+    expect(flow.conclusions!.some((c) => c.includes('∂L/∂c'))).toBe(false);
     const variance = varianceOverTimeSection(input, 'none');
     expect(variance.figures!.map((f) => f.id)).toEqual(['variance-over-time-h', 'variance-over-training-h']);
-    expect(variance.conclusions.some((c) => c.includes('Var(h_t)'))).toBe(true);
-    expect(variance.conclusions.some((c) => c.includes('Var(c_'))).toBe(false);
+    expect(variance.conclusions!.some((c) => c.includes('Var(h_t)'))).toBe(true);
+    expect(variance.conclusions!.some((c) => c.includes('Var(c_'))).toBe(false);
   }, 200_000);
 
   it('refuse a model without an LSTM or GRU layer, saying what to use', async () => {

@@ -18,12 +18,13 @@
  * (`--cell gru`) has no cell: its section and figures speak of h alone.
  */
 import { STATE_MODES } from '../../probes/lstm-state-keys.js';
-import { type Cell, paragraphsHtml, tableSectionHtml } from '../../report/section-html.js';
+import type { Cell } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import type { BySeed } from './seed-values.js';
 import { changeText, meanText, overSeeds, type PairedRatio, ratioText } from './activation-values.js';
 import { stepsFigure, trainingFigure } from './state-figures.js';
+import { noStateRowsSection, stateTableSection } from './state-section.js';
 import {
   type Curve,
   geometricMean,
@@ -82,10 +83,7 @@ export function gradientFlowSection(
 ): ExperimentSection {
   const title = `Gradient flow to earlier steps (${task})`;
   const measured = stateSectionRuns(input, PROBE);
-  if (measured === null) {
-    const said = ['No state-gradients measurements to report (the runs have no state-gradients rows).'];
-    return { id: 'gradient-flow', title, html: paragraphsHtml(said), conclusions: said };
-  }
+  if (measured === null) return noStateRowsSection('gradient-flow', title, PROBE);
   const { layers, variants, of } = measured;
   const reach = (v: string, c: Curve, when: 'start' | 'last' = 'last') =>
     curveBySeed(of(v), when, c, reachOf);
@@ -148,33 +146,24 @@ export function gradientFlowSection(
         }
     }
   }
-  const html = tableSectionHtml(
-    `Norms of the gradient of the loss at the last step with respect to the states next to the loss (step T' below) and at step 1, on the probe batch ` +
-      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ (T' = T for h, T − 1 for c; geometric mean over seeds) ` +
-      `before training and after the last epoch, and over ${q(baseline)}'s (paired over seeds, 95% CI).`,
-    {
-      columns: [
-        'layer',
-        'variant',
-        'state',
-        'mode',
-        { title: "‖∂L/∂s_T'‖", num: true },
-        { title: '‖∂L/∂s_1‖', num: true },
-        { title: 'reach before training', num: true },
-        { title: 'reach, last epoch', num: true },
-        { title: `reach over ${baseline}`, num: true },
-      ],
-      rows,
-    },
-    said,
-  );
-  return {
+  return stateTableSection({
     id: 'gradient-flow',
     title,
-    html,
+    intro:
+      `Norms of the gradient of the loss at the last step with respect to the states next to the loss (step T' below) and at step 1, on the probe batch ` +
+      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ (T' = T for h, T − 1 for c; geometric mean over seeds) ` +
+      `before training and after the last epoch, and over ${q(baseline)}'s (paired over seeds, 95% CI).`,
+    columns: [
+      { title: "‖∂L/∂s_T'‖", num: true },
+      { title: '‖∂L/∂s_1‖', num: true },
+      { title: 'reach before training', num: true },
+      { title: 'reach, last epoch', num: true },
+      { title: `reach over ${baseline}`, num: true },
+    ],
+    rows,
+    said,
     figures: figures(measured, task),
-    conclusions: said,
-  };
+  });
 }
 
 function figures({ layers, variants, of }: StateSectionRuns, task: string): Figure[] {

@@ -18,6 +18,35 @@ export interface FigurePoint {
   value: number;
 }
 
+/**
+ * The colour (variant) and dash (mode: solid training, dashed inference) channels of a line chart
+ * whose points have fields `variant` and `mode`; also the `variance` experiment's (./variance-section.ts).
+ */
+export function variantModeEncoding(variants: readonly string[]) {
+  return {
+    color: {
+      field: 'variant',
+      type: 'nominal',
+      title: 'Variant',
+      scale: { domain: [...variants] },
+      legend: { symbolType: 'stroke' },
+    },
+    strokeDash: {
+      legend: { symbolType: 'stroke', symbolStrokeColor: '#555' },
+      field: 'mode',
+      type: 'nominal',
+      title: 'Mode',
+      scale: {
+        domain: ['train', 'inference'],
+        range: [
+          [1, 0],
+          [6, 4],
+        ],
+      },
+    },
+  } as const;
+}
+
 /** A line figure (see the module doc); `aggregate`: average the points of equal x (seeds) in the chart. */
 export function stateFigure(options: {
   id: string;
@@ -46,26 +75,7 @@ export function stateFigure(options: {
         scale: { type: 'log' },
         ...(options.aggregate ? { aggregate: 'mean' } : {}),
       },
-      color: {
-        field: 'variant',
-        type: 'nominal',
-        title: 'Variant',
-        scale: { domain: [...options.variants] },
-        legend: { symbolType: 'stroke' },
-      },
-      strokeDash: {
-        legend: { symbolType: 'stroke', symbolStrokeColor: '#555' },
-        field: 'mode',
-        type: 'nominal',
-        title: 'Mode',
-        scale: {
-          domain: ['train', 'inference'],
-          range: [
-            [1, 0],
-            [6, 4],
-          ],
-        },
-      },
+      ...variantModeEncoding(options.variants),
     },
   } as TopLevelSpec;
   return { id: options.id, title: options.title, caption: options.caption, spec };

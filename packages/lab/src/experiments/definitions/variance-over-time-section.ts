@@ -16,11 +16,12 @@
  * Var(h_T), Var(c_T) over training time. A GRU (`--cell gru`) has no cell: h alone.
  */
 import { STATE_MODES } from '../../probes/lstm-state-keys.js';
-import { type Cell, paragraphsHtml, tableSectionHtml } from '../../report/section-html.js';
+import type { Cell } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { changeText, meanText, overSeeds, type PairedRatio, ratioText } from './activation-values.js';
 import { stepsFigure, trainingFigure } from './state-figures.js';
+import { noStateRowsSection, stateTableSection } from './state-section.js';
 import {
   type Curve,
   curveBySeed,
@@ -49,10 +50,7 @@ export function stepReaching(curve: readonly number[], share: number): number | 
 export function varianceOverTimeSection(input: ReportSectionInput, baseline: string): ExperimentSection {
   const title = 'Variance of h_t and c_t within a sequence and over training';
   const measured = stateSectionRuns(input, PROBE);
-  if (measured === null) {
-    const said = ['No state-variance measurements to report (the runs have no state-variance rows).'];
-    return { id: 'variance-over-time', title, html: paragraphsHtml(said), conclusions: said };
-  }
+  if (measured === null) return noStateRowsSection('variance-over-time', title, PROBE);
   const { layers, variants, of } = measured;
   const said: string[] = [];
   const rows: Cell[][] = [];
@@ -128,31 +126,22 @@ export function varianceOverTimeSection(input: ReportSectionInput, baseline: str
         }
     }
   }
-  const html = tableSectionHtml(
-    'Variance of the states across the units and the examples of the probe batch (each sequence from the zero state), mean ± 95% half-width over seeds; ' +
-      'the growth over the sequence is paired over seeds (95% CI).',
-    {
-      columns: [
-        'layer',
-        'variant',
-        'state',
-        'mode',
-        { title: 'Var(s_T) before training', num: true },
-        { title: 'Var(s_1), last epoch', num: true },
-        { title: 'Var(s_T), last epoch', num: true },
-        { title: 'Var(s_T) / Var(s_1)', num: true },
-      ],
-      rows,
-    },
-    said,
-  );
-  return {
+  return stateTableSection({
     id: 'variance-over-time',
     title,
-    html,
+    intro:
+      'Variance of the states across the units and the examples of the probe batch (each sequence from the zero state), mean ± 95% half-width over seeds; ' +
+      'the growth over the sequence is paired over seeds (95% CI).',
+    columns: [
+      { title: 'Var(s_T) before training', num: true },
+      { title: 'Var(s_1), last epoch', num: true },
+      { title: 'Var(s_T), last epoch', num: true },
+      { title: 'Var(s_T) / Var(s_1)', num: true },
+    ],
+    rows,
+    said,
     figures: figures(measured),
-    conclusions: said,
-  };
+  });
 }
 
 function figures({ layers, variants, of }: StateSectionRuns): Figure[] {
