@@ -166,29 +166,14 @@ describe('regulab run gradient-flow-charlm --preset quick --seeds 2', () => {
 });
 
 describe('the state probes', () => {
+  /** One epoch of the quick character model, with dropout 0.2, and both state probes. */
+  const charlm = ['run', 'charlm', '--preset', 'quick', '--epochs', '1', '--dropout', '0.2'];
+  const probes = ['--probe', 'state-variance', '--probe', 'state-gradients'];
+
   it('leave training unchanged: metrics.jsonl is the same with and without them', async () => {
     const root = mkdtempSync(join(tmpdir(), 'regulab-state-probes-'));
-    const args = [
-      'run',
-      'charlm',
-      '--preset',
-      'quick',
-      '--epochs',
-      '1',
-      '--zoneout-cell',
-      '0.3',
-      '--dropout',
-      '0.2',
-    ];
-    const a = await cli(
-      ...args,
-      '--probe',
-      'state-variance',
-      '--probe',
-      'state-gradients',
-      '--out',
-      join(root, 'a'),
-    );
+    const args = [...charlm, '--zoneout-cell', '0.3'];
+    const a = await cli(...args, ...probes, '--out', join(root, 'a'));
     const b = await cli(...args, '--out', join(root, 'b'));
     expect(a.code, a.err).toBe(0);
     expect(b.code, b.err).toBe(0);
@@ -203,24 +188,7 @@ describe('the state probes', () => {
 
   it('measure a GRU (--cell gru): h alone, and the sections and figures speak of h alone', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'regulab-gru-probes-')), 'run');
-    const r = await cli(
-      'run',
-      'charlm',
-      '--preset',
-      'quick',
-      '--epochs',
-      '1',
-      '--cell',
-      'gru',
-      '--dropout',
-      '0.2',
-      '--probe',
-      'state-variance',
-      '--probe',
-      'state-gradients',
-      '--out',
-      dir,
-    );
+    const r = await cli(...charlm, '--cell', 'gru', ...probes, '--out', dir);
     expect(r.code, r.err).toBe(0);
     const rows = (probe: string) => readProbes(join(dir, 'probes.jsonl')).filter((x) => x.probe === probe);
     for (const probe of ['state-variance', 'state-gradients']) {
