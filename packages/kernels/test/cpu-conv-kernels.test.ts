@@ -20,20 +20,8 @@ import { sgemmConv2d } from '../src/fused/sgemm-conv.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
 import { createWasmImpl } from '../src/wasm/impl.js';
-import {
-  caseNamed,
-  caseTensors,
-  checkCase,
-  checkFused,
-  checkNoLeaks,
-  checkRegistered,
-  checkSameBitsOnThreads,
-  type ConvOp,
-  convAndGrads,
-  counted,
-  familyCases,
-  smallGeometry,
-} from './conv-kernel-checks.js';
+import * as checks from './conv-kernel-checks.js';
+import type { ConvOp } from './conv-kernel-checks.js';
 
 const { binding, reason } = loadNativeBinding();
 if (binding === null) console.warn(`native conv2d tests skipped: native addon not built (${reason})`);
@@ -54,16 +42,16 @@ if (binding !== null) {
 const conv2d: ConvOp = (x, filter, c) =>
   tf.conv2d(x, filter, c.strides, c.pad, c.nchw ? 'NCHW' : 'NHWC', c.dilations ?? [1, 1], c.rounding);
 
-const CASES = familyCases('conv');
+const CASES = checks.familyCases('conv');
 
 describe.each(variants)('conv2d kernels for tfjs CPU ($name)', (v) => {
-  const install = () => installCpuKernels(v.impl.sgemm!, v.impl.binary, v.impl.unary, counted(v.conv));
+  const install = () => installCpuKernels(v.impl.sgemm!, v.impl.binary, v.impl.unary, checks.counted(v.conv));
   afterAll(() => uninstallCpuKernels());
 
-  for (const c of CASES) it(`match tfjs: ${c.name}`, () => checkCase(conv2d, c, install));
+  for (const c of CASES) it(`match tfjs: ${c.name}`, () => checks.checkCase(conv2d, c, install));
 
   it('match tfjs for FusedConv2D with bias and ReLU (what tf.layers.conv2d runs), forward and gradients', () =>
-    checkFused(
+    checks.checkFused(
       (x, filter, bias, activation) =>
         tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation }),
       { x: [3, 10, 10, 3], filter: [3, 3, 3, 8], outChannels: 8 },
@@ -71,22 +59,22 @@ describe.each(variants)('conv2d kernels for tfjs CPU ($name)', (v) => {
     ));
 
   it('give the same bits on 1, 2 and 3 threads', () => {
-    const c = caseNamed(CASES, 'same 3×3 stride 2');
-    const { x, filter } = caseTensors(c, 11);
+    const c = checks.caseNamed(CASES, 'same 3×3 stride 2');
+    const { x, filter } = checks.caseTensors(c, 11);
     install();
-    checkSameBitsOnThreads(v.impl, () =>
-      tf.tidy(() => convAndGrads(conv2d, c, x, filter).map((t) => Array.from(t.dataSync()))),
+    checks.checkSameBitsOnThreads(v.impl, () =>
+      tf.tidy(() => checks.convAndGrads(conv2d, c, x, filter).map((t) => Array.from(t.dataSync()))),
     );
     tf.dispose([x, filter]);
   });
 
   it('are registered, and leave no tensors behind', () => {
-    checkRegistered(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'], install);
-    checkNoLeaks(conv2d, caseNamed(CASES, 'NCHW same stride 2'), install);
+    checks.checkRegistered(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'], install);
+    checks.checkNoLeaks(conv2d, checks.caseNamed(CASES, 'NCHW same stride 2'), install);
   });
 
   it.skipIf(v.name !== 'native')('refuse a buffer the geometry does not fit, naming both sizes', () => {
-    const g = smallGeometry(1, 1);
+    const g = checks.smallGeometry(1, 1);
     expect(() => v.conv.forward(g, new Float32Array(16), new Float32Array(9), new Float32Array(3))).toThrow(
       /conv2dForward: buffer 2 holds 3 floats, the geometry needs 4/,
     );

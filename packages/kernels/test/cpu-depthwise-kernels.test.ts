@@ -23,25 +23,8 @@ import { jsDepthwiseConv2d } from '../src/fused/js-depthwise.js';
 import type { DepthwiseConv2dOps, Sgemm } from '../src/fused/impl.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
-import {
-  both,
-  calls,
-  caseNamed,
-  caseTensors,
-  checkCase,
-  checkFused,
-  checkNoLeaks,
-  checkRegistered,
-  checkSameBitsOnThreads,
-  type ConvCase,
-  type ConvOp,
-  convAndGrads,
-  counted,
-  familyCases,
-  read,
-  resetCalls,
-  smallGeometry,
-} from './conv-kernel-checks.js';
+import * as checks from './conv-kernel-checks.js';
+import type { ConvCase, ConvOp } from './conv-kernel-checks.js';
 
 const noSgemm: Sgemm = () => {
   throw new Error('no matmul in these tests');
@@ -61,27 +44,27 @@ if (native !== null) variants.unshift({ name: 'native', ops: native.depthwiseCon
 const depthwise: ConvOp = (x, filter, c) =>
   tf.depthwiseConv2d(x, filter, c.strides, c.pad, 'NHWC', c.dilations ?? [1, 1], c.rounding);
 
-const CASES = familyCases('depthwise');
+const CASES = checks.familyCases('depthwise');
 
 describe.each(variants)('depthwise conv2d kernels for tfjs CPU ($name)', (v) => {
   const install = () =>
-    installCpuKernels(noSgemm, jsBinary, jsUnary, undefined, { depthwise: counted(v.ops) });
+    installCpuKernels(noSgemm, jsBinary, jsUnary, undefined, { depthwise: checks.counted(v.ops) });
   afterAll(() => uninstallCpuKernels());
 
-  for (const c of CASES) it(`match tfjs: ${c.name}`, () => checkCase(depthwise, c, install));
+  for (const c of CASES) it(`match tfjs: ${c.name}`, () => checks.checkCase(depthwise, c, install));
 
   it('leave NCHW to tfjs (its CPU kernels read NHWC whatever the attribute)', () => {
     const x = tf.randomNormal([2, 3, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const filter = tf.randomNormal([3, 3, 3, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
-    resetCalls();
-    const { got, want } = both(install, () => [tf.depthwiseConv2d(x, filter, 1, 'same', 'NCHW')]);
-    expect(calls.forward).toBe(0);
+    checks.resetCalls();
+    const { got, want } = checks.both(install, () => [tf.depthwiseConv2d(x, filter, 1, 'same', 'NCHW')]);
+    expect(checks.calls.forward).toBe(0);
     expect(Array.from(got[0])).toEqual(Array.from(want[0]));
     tf.dispose([x, filter]);
   });
 
   it('match tfjs for FusedDepthwiseConv2D with bias and ReLU, forward and gradients', () =>
-    checkFused(
+    checks.checkFused(
       (x, filter, bias, activation) =>
         tf.fused.depthwiseConv2d({ x, filter, bias, strides: 1, pad: 'same', activation }),
       { x: [3, 10, 10, 4], filter: [3, 3, 4, 2], outChannels: 8 },
@@ -98,17 +81,17 @@ describe.each(variants)('depthwise conv2d kernels for tfjs CPU ($name)', (v) => 
         strides: [1, 1],
         pad: 'same',
       };
-      const { x, filter } = caseTensors(c, 11);
+      const { x, filter } = checks.caseTensors(c, 11);
       install();
-      checkSameBitsOnThreads(native!, () =>
-        read(() => convAndGrads(depthwise, c, x, filter)).map((a) => Array.from(a)),
+      checks.checkSameBitsOnThreads(native!, () =>
+        checks.read(() => checks.convAndGrads(depthwise, c, x, filter)).map((a) => Array.from(a)),
       );
       tf.dispose([x, filter]);
     },
   );
 
   it('are registered, and leave no tensors behind', () => {
-    checkRegistered(
+    checks.checkRegistered(
       [
         'DepthwiseConv2dNative',
         'FusedDepthwiseConv2D',
@@ -117,11 +100,11 @@ describe.each(variants)('depthwise conv2d kernels for tfjs CPU ($name)', (v) => 
       ],
       install,
     );
-    checkNoLeaks(depthwise, caseNamed(CASES, 'same 3×3 stride 2, multiplier 2'), install);
+    checks.checkNoLeaks(depthwise, checks.caseNamed(CASES, 'same 3×3 stride 2, multiplier 2'), install);
   });
 
   it.skipIf(v.name !== 'native')('refuse a buffer the geometry does not fit, naming both sizes', () => {
-    const g = smallGeometry(2, 4);
+    const g = checks.smallGeometry(2, 4);
     expect(() => v.ops.forward(g, new Float32Array(32), new Float32Array(36), new Float32Array(3))).toThrow(
       /depthwise2d: buffer 2 holds 3 floats, the geometry needs 16/,
     );
