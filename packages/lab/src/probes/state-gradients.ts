@@ -1,6 +1,6 @@
 /**
  * `--probe state-gradients`: how far back the gradient of a loss at the last step reaches in each
- * LSTM layer (issue 15, `gradient-flow`). On the probe batch (each sequence from the zero state),
+ * LSTM or GRU layer (issue 15, `gradient-flow`; a GRU has h alone). On the probe batch (each sequence from the zero state),
  * (its first GRADIENT_EXAMPLES examples), with L the mean cross-entropy of the prediction at the last step only,
  *
  *   ‖∂L/∂h_t‖, ‖∂L/∂c_t‖   (Frobenius norms over the batch and the units)

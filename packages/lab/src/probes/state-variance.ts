@@ -1,7 +1,7 @@
 /**
- * `--probe state-variance`: the variance of each LSTM layer's states h_t and c_t across the units
- * and the examples of the probe batch, at every step t of its sequence (issue 15,
- * `variance-over-time`):
+ * `--probe state-variance`: the variance of each LSTM layer's states h_t and c_t (a GRU layer's
+ * h_t) across the units and the examples of the probe batch, at every step t of its sequence
+ * (issue 15, `variance-over-time`):
  *
  *   Var(s_t) = mean_{b,j} (s_t[b, j] − mean_{b,j} s_t)²,   s ∈ {h, c},
  *
