@@ -13,8 +13,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { findDefinition } from '../src/experiments/definitions/index.js';
-import { flowVerdict, reachOf } from '../src/experiments/definitions/gradient-flow-section.js';
-import { stepReaching } from '../src/experiments/definitions/variance-over-time-section.js';
+import {
+  flowVerdict,
+  gradientFlowSection,
+  reachOf,
+} from '../src/experiments/definitions/gradient-flow-section.js';
+import {
+  stepReaching,
+  varianceOverTimeSection,
+} from '../src/experiments/definitions/variance-over-time-section.js';
 import { perStep, stateKey, stateLayers } from '../src/probes/lstm-state-keys.js';
 import { lastStepLoss } from '../src/probes/state-gradients.js';
 import { readProbes } from '../src/store/probes-log.js';
@@ -159,29 +166,14 @@ describe('regulab run gradient-flow-charlm --preset quick --seeds 2', () => {
 });
 
 describe('the state probes', () => {
+  /** One epoch of the quick character model, with dropout 0.2, and both state probes. */
+  const charlm = ['run', 'charlm', '--preset', 'quick', '--epochs', '1', '--dropout', '0.2'];
+  const probes = ['--probe', 'state-variance', '--probe', 'state-gradients'];
+
   it('leave training unchanged: metrics.jsonl is the same with and without them', async () => {
     const root = mkdtempSync(join(tmpdir(), 'regulab-state-probes-'));
-    const args = [
-      'run',
-      'charlm',
-      '--preset',
-      'quick',
-      '--epochs',
-      '1',
-      '--zoneout-cell',
-      '0.3',
-      '--dropout',
-      '0.2',
-    ];
-    const a = await cli(
-      ...args,
-      '--probe',
-      'state-variance',
-      '--probe',
-      'state-gradients',
-      '--out',
-      join(root, 'a'),
-    );
+    const args = [...charlm, '--zoneout-cell', '0.3'];
+    const a = await cli(...args, ...probes, '--out', join(root, 'a'));
     const b = await cli(...args, '--out', join(root, 'b'));
     expect(a.code, a.err).toBe(0);
     expect(b.code, b.err).toBe(0);
@@ -194,7 +186,38 @@ describe('the state probes', () => {
     expect(metrics('a')).toEqual(metrics('b'));
   }, 200_000);
 
-  it('refuse a model without an LSTM layer, saying what to use', async () => {
+  it('measure a GRU (--cell gru): h alone, and the sections and figures speak of h alone', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'regulab-gru-probes-')), 'run');
+    const r = await cli(...charlm, '--cell', 'gru', ...probes, '--out', dir);
+    expect(r.code, r.err).toBe(0);
+    const rows = (probe: string) => readProbes(join(dir, 'probes.jsonl')).filter((x) => x.probe === probe);
+    for (const probe of ['state-variance', 'state-gradients']) {
+      const values = lastEpoch(rows(probe));
+      expect(stateLayers(values), probe).toEqual(['gru_0']);
+      for (const mode of ['train', 'inference'] as const) {
+        expect(perStep(values, 'gru_0', mode, 'h'), `${probe} ${mode}`).toHaveLength(16);
+        expect(perStep(values, 'gru_0', mode, 'c'), `${probe} ${mode}`).toEqual([]);
+      }
+    }
+    // The loss reads h_T directly: its gradient is the largest there, as the LSTM's (charlm above).
+    const h = perStep(lastEpoch(rows('state-gradients')), 'gru_0', 'train', 'h');
+    expect(Math.max(...h)).toBe(h.at(-1));
+    const input = {
+      variants: [{ name: 'none', label: 'none', runs: [{ seed: 1, dir }] }],
+      statistics: null,
+      reportDir: dir,
+    };
+    const flow = gradientFlowSection(input, 'none', [], 'charlm');
+    expect(flow.figures!.map((f) => f.id)).toEqual(['gradient-flow-h', 'gradient-reach-over-training']);
+    expect(flow.conclusions!.some((c) => c.includes('∂L/∂h_1'))).toBe(true);
+    expect(flow.conclusions!.some((c) => c.includes('∂L/∂c'))).toBe(false);
+    const variance = varianceOverTimeSection(input, 'none');
+    expect(variance.figures!.map((f) => f.id)).toEqual(['variance-over-time-h', 'variance-over-training-h']);
+    expect(variance.conclusions!.some((c) => c.includes('Var(h_t)'))).toBe(true);
+    expect(variance.conclusions!.some((c) => c.includes('Var(c_'))).toBe(false);
+  }, 200_000);
+
+  it('refuse a model without an LSTM or GRU layer, saying what to use', async () => {
     const r = await cli(
       'run',
       'mnist',
@@ -207,7 +230,7 @@ describe('the state probes', () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /--probe state-gradients measures the states of LSTM layers .* this model has none/,
+      /--probe state-gradients measures the states of LSTM or GRU layers .* this model has none/,
     );
   });
 });

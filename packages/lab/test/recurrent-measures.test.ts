@@ -1,15 +1,19 @@
 /**
- * Per-step measurements of an LSTM (recurrent-measures.ts): the variances are those of the states
+ * Per-step measurements of an LSTM and a GRU (recurrent-measures.ts), each test once per cell: the variances are those of the states
  * the layer returns, the gradient norms agree with their definition at the last step (exactly)
  * and with central differences at the first (float32, eps 1e-2, 2% relative), the fused kernels'
- * norms (native, wasm; plain and normalized layers) equal the reference op's hook-based ones (rtol
- * 1e-3, atol 1e-6: float32 rounding of sums over at most B·H = 6 squares and of the backward
- * pass), and nothing leaks.
+ * norms (native, wasm; plain and normalized layers) equal the reference op's hook-based ones (rtol 1e-3, atol 1e-6: float32
+ * rounding of sums over at most B·H = 6 squares and of the backward pass), and nothing leaks.
+ * The GRU has no cell: its c curves are empty, whichever path computes them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as rl from 'regulab';
-import { stateGradientNorms, stateVariance } from '../src/experiments/recurrent-measures.js';
+import {
+  type MeasuredLayer,
+  stateGradientNorms,
+  stateVariance,
+} from '../src/experiments/recurrent-measures.js';
 
 const B = 2;
 const T = 4;
@@ -18,26 +22,47 @@ const H = 3;
 const x = () => tf.randomUniform([B, T, D], -1, 1, 'float32', 3) as tf.Tensor3D;
 const w = () => tf.randomNormal([B, T, H], 0, 1, 'float32', 9);
 
-function layer(): rl.layers.Lstm {
-  const l = rl.layers.lstm({ units: H, returnSequences: true, returnState: true, zoneoutCell: 0.3, seed: 2 });
-  l.apply(x());
-  return l;
-}
+/** Each cell with its zoneout option (the LSTM's on c, the GRU's on h) and its number of states. */
+const CELLS = [
+  {
+    cell: 'LSTM',
+    states: 2,
+    make: (args: rl.layers.LstmArgs) => rl.layers.lstm({ ...args, zoneoutCell: 0.3 }),
+  },
+  {
+    cell: 'GRU',
+    states: 1,
+    make: (args: rl.layers.GruArgs) => rl.layers.gru({ ...args, zoneout: 0.3 }),
+  },
+] as const;
 
-describe('per-step LSTM measurements', () => {
-  it('stateVariance gives Var(h_t) of the returned sequence and Var(c_T) of the returned cell', () => {
+describe.each(CELLS)('per-step $cell measurements', ({ states, make }) => {
+  function layer(): MeasuredLayer {
+    const l = make({ units: H, returnSequences: true, returnState: true, seed: 2 });
+    l.apply(x());
+    return l;
+  }
+  /** The hook that adds `extra` to h_k, in the cell's own signature. */
+  function perturbH(l: MeasuredLayer, extra: (k: number, h: tf.Tensor2D) => tf.Tensor2D): void {
+    if (l instanceof rl.layers.Lstm) l.stateHook = (k, h, c) => ({ h: extra(k, h), c });
+    else l.stateHook = (k, h) => extra(k, h);
+  }
+
+  it('stateVariance gives Var(h_t) of the returned sequence and Var(c_T) of the returned cell (none for the GRU)', () => {
     const l = layer();
     let outputs: tf.Tensor[] = [];
     const v = stateVariance(l, () => {
       outputs = (l.apply(x()) as tf.Tensor[]).map((t) => tf.keep(t));
     });
     expect(v.h).toHaveLength(T);
-    const [seq, , c] = outputs as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
+    expect(outputs).toHaveLength(1 + states);
+    const [seq, , c] = outputs as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D | undefined];
     for (let t = 0; t < T; t++) {
       const ht = tf.squeeze(tf.slice(seq, [0, t, 0], [B, 1, H]), [1]);
       expect(v.h[t]).toBeCloseTo(tf.moments(ht).variance.dataSync()[0]!, 6);
     }
-    expect(v.c[T - 1]).toBeCloseTo(tf.moments(c).variance.dataSync()[0]!, 6);
+    if (c === undefined) expect(v.c).toEqual([]);
+    else expect(v.c[T - 1]).toBeCloseTo(tf.moments(c).variance.dataSync()[0]!, 6);
     expect(l.stateHook).toBeNull(); // restored
     tf.dispose(outputs);
   });
@@ -46,7 +71,7 @@ describe('per-step LSTM measurements', () => {
     const l = layer();
     const weights = w();
     const loss = (extra?: (k: number, h: tf.Tensor2D) => tf.Tensor2D) => () => {
-      if (extra) l.stateHook = (k, h, c) => ({ h: extra(k, h), c });
+      if (extra) perturbH(l, extra);
       try {
         const seq = (l.apply(x(), { training: false }) as tf.Tensor[])[0]!;
         return tf.sum(tf.mul(seq, weights)) as tf.Scalar;
@@ -70,6 +95,7 @@ describe('per-step LSTM measurements', () => {
       sq += ((bump(eps) - bump(-eps)) / (2 * eps)) ** 2;
     }
     expect(Math.abs(g.h[0]! - Math.sqrt(sq))).toBeLessThan(0.02 * Math.sqrt(sq));
+    expect(g.c).toHaveLength(states === 2 ? T : 0);
     expect(g.c.every((n) => Number.isFinite(n))).toBe(true);
     tf.dispose([weights, last]);
   });
@@ -77,11 +103,10 @@ describe('per-step LSTM measurements', () => {
   it.each(['none', 'layer', 'batch'] as const)(
     "the fused kernels give the reference hook's numbers (native, wasm; training with per-step Gal dropout; normalization %s)",
     (normalization) => {
-      const l = rl.layers.lstm({
+      const l = make({
         units: H,
         returnSequences: true,
         returnState: true,
-        zoneoutCell: 0.3,
         recurrentDropout: 0.3,
         recurrentDropoutMask: 'step',
         normalization,
@@ -92,7 +117,7 @@ describe('per-step LSTM measurements', () => {
       const loss = () => {
         l.seeds.restore(0); // the same masks in every evaluation
         const [seq, , c] = l.apply(x(), { training: true }) as tf.Tensor[];
-        return tf.add(tf.sum(tf.mul(seq!, weights)), tf.sum(c!)) as tf.Scalar;
+        return tf.add(tf.sum(tf.mul(seq!, weights)), c === undefined ? 0 : tf.sum(c)) as tf.Scalar;
       };
       const shape = { batch: B, steps: T, units: H };
       try {
@@ -101,16 +126,19 @@ describe('per-step LSTM measurements', () => {
         for (const backend of ['native', 'wasm'] as const) {
           if (rl.kernels.setKernelBackend(backend) !== backend) continue; // not built here
           // the kernels' backward computes them (normalized layers included), not the hook fallback
-          let called = false;
-          l.gradientNormsHook = () => (called = true);
+          let called = 0;
+          l.gradientNormsHook = () => called++;
           tf.tidy(() => {
             const vars = l.trainableWeights.map((v) => v.read() as tf.Variable);
             const { value, grads } = tf.variableGrads(loss, vars);
             tf.dispose([value, ...Object.values(grads)]);
           });
+          expect(called, `${backend}: gradientNormsHook called by the kernels`).toBe(1);
+          const got = stateGradientNorms(l, shape, loss); // replaces the hook while measuring
+          expect(called, 'the previous hook is restored, not called').toBe(1);
+          expect(l.gradientNormsHook).not.toBeNull();
           l.gradientNormsHook = null;
-          expect(called, `${backend}: gradientNormsHook called`).toBe(true);
-          const got = stateGradientNorms(l, shape, loss);
+          expect(got.c).toHaveLength(want.c.length);
           for (const s of ['h', 'c'] as const)
             got[s].forEach((v, k) =>
               expect(Math.abs(v - want[s][k]!), `${backend} ${s} step ${k}`).toBeLessThan(

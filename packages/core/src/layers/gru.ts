@@ -23,32 +23,30 @@
  * Training: fresh masks every call. Inference: no dropout; zoneout by its expectation by default;
  * batch norm uses the per-step moving statistics. The sequence runs in `gruSequence` from
  * @regulab/kernels (native, wasm or reference); with normalization too where the kernels take it
- * (native and wasm: ./recurrent/kernel-normalization.ts), else in the tfjs reference op with norm hooks.
+ * (native and wasm: ./recurrent/kernel-normalization.ts), else (reference, stateHook) in the tfjs
+ * reference op with norm hooks. Instrumentation as the LSTM's (RecurrentLayer): `stateHook`
+ * (reference op) and `gradientNormsHook` (per-step ‖∂L/∂h_t‖ from the fast kernels' backward).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  fusedCanNormalize,
   gruSequence,
   type GruSequenceInputs,
+  type GruSequenceOutputs,
+  type GruStepHooks,
   referenceGruSequence,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
 import { buildGruNorm, type GruNormWeights, gruNormHooks } from './recurrent/gru-normalization.js';
-import { kernelNormalization, moveBatchStatistics } from './recurrent/kernel-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
   checkKnownOptions,
-  type LayerNormScope,
   NORM_OPTIONS,
-  type Normalization,
   type NormOptions,
   type RecurrentOptions,
-  resolveNormOptions,
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
-import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
-import { normStepsAtBuild } from './recurrent/step-normalization.js';
+import { type CellSequence, RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
 
 export interface GruArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of h (permuted MNIST: 0.15). */
@@ -57,17 +55,26 @@ export interface GruArgs extends RecurrentOptions, NormOptions {
   resetAfter?: boolean;
 }
 
-export class Gru extends RecurrentLayer {
+/** The GRU's types and sequence ops (RecurrentLayer). */
+interface GruCell {
+  inputs: GruSequenceInputs;
+  outputs: GruSequenceOutputs;
+  hooks: GruStepHooks;
+  norm: GruNormWeights;
+}
+const GRU_SEQUENCE: CellSequence<GruCell> = {
+  run: gruSequence,
+  reference: referenceGruSequence,
+  normHooks: gruNormHooks,
+};
+
+export class Gru extends RecurrentLayer<GruCell> {
   static className = 'RegulabGRU';
   protected readonly numStates = 1;
   protected readonly gates = 3;
   readonly zoneout: number;
   readonly resetAfter: boolean;
-  readonly normalization: Normalization;
-  readonly layerNormScope: LayerNormScope;
-  readonly normMaxSteps: number | null;
-  readonly normMomentum: number;
-  private norm: GruNormWeights | null = null;
+  protected readonly cell = GRU_SEQUENCE;
 
   constructor(args: GruArgs) {
     const owner = 'rl.layers.gru';
@@ -79,11 +86,6 @@ export class Gru extends RecurrentLayer {
         `${owner}: option 'resetAfter' must be a boolean, got ${String(args.resetAfter)}`,
       );
     }
-    const norm = resolveNormOptions(owner, args);
-    this.normalization = norm.normalization;
-    this.layerNormScope = norm.layerNormScope;
-    this.normMaxSteps = norm.normMaxSteps;
-    this.normMomentum = norm.normMomentum;
     this.resetAfter = args.resetAfter ?? false;
   }
 
@@ -92,15 +94,8 @@ export class Gru extends RecurrentLayer {
   }
 
   protected buildWeights(inputDim: number, steps: number | null): void {
-    const units = this.options.units;
     this.addStandardWeights(inputDim, this.biasShape());
-    if (this.normalization !== 'none') {
-      const where = `${this.owner} '${this.name}'`;
-      const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
-      this.norm = buildGruNorm(this.normalization, units, maxSteps, (name, shape, initializer, trainable) =>
-        this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
-      );
-    }
+    this.buildNorm(steps, buildGruNorm);
   }
 
   /** [3H], or [2, 3H] reset-after (row 0 input bias, row 1 recurrent bias). */
@@ -116,48 +111,12 @@ export class Gru extends RecurrentLayer {
     stepMask: tf.Tensor2D | undefined,
     training: boolean,
   ): SequenceResult {
-    const rawRecurrent = this.recurrentKernel!.read() as tf.Tensor2D; // [H, 3H]
     const inputs: GruSequenceInputs = {
-      x,
-      h0: states[0]!,
-      kernel: this.kernel!.read() as tf.Tensor2D,
-      recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
-      bias: this.biasValue(this.biasShape()) as tf.Tensor1D | tf.Tensor2D,
+      ...this.sequenceInputs(x, states[0]!, masks, stepMask, training),
+      bias: this.biasValue(this.biasShape()) as tf.Tensor1D | tf.Tensor2D, // [3H] or [2, 3H]
       resetAfter: this.resetAfter,
-      recurrentMask: masks.recurrent,
-      candidateMask: masks.candidate,
-      zoneoutHidden: masks.zoneoutHidden,
-      zoneoutSeeded: masks.zoneoutSeeded,
-      dropoutSeeded: masks.dropoutSeeded,
-      stepMask,
-      goBackwards: this.options.goBackwards,
-      sequenceOutput: this.needsSequence(training),
-      activation: this.options.activation,
-      recurrentActivation: this.options.recurrentActivation,
     };
-    if (this.normalization === 'none') {
-      const out = gruSequence(inputs);
-      return { sequence: out.sequence, states: [out.h] };
-    }
-    if (fusedCanNormalize(inputs)) {
-      const norm = this.norm!;
-      const out = gruSequence({
-        ...inputs,
-        normalization: kernelNormalization(this.normalization, this.layerNormScope, norm, training),
-      });
-      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
-      return { sequence: out.sequence, states: [out.h] };
-    }
-    this.noteNormalizationFallback(this.normalization);
-    const norm = gruNormHooks(
-      this.normalization,
-      this.layerNormScope,
-      this.norm!,
-      training,
-      this.normMomentum,
-    );
-    const out = referenceGruSequence(inputs, norm.hooks);
-    norm.finish();
+    const out = this.runCellSequence(inputs, training);
     return { sequence: out.sequence, states: [out.h] };
   }
 
@@ -166,10 +125,6 @@ export class Gru extends RecurrentLayer {
       ...super.getConfig(),
       zoneout: this.zoneout,
       resetAfter: this.resetAfter,
-      normalization: this.normalization,
-      layerNormScope: this.layerNormScope,
-      normMaxSteps: this.normMaxSteps,
-      normMomentum: this.normMomentum,
     } as tf.serialization.ConfigDict;
   }
 }

@@ -31,30 +31,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  fusedCanNormalize,
   lstmSequence,
   referenceLstmSequence,
   type LstmSequenceInputs,
+  type LstmSequenceOutputs,
   type LstmStepHooks,
-  type StateGradientNorms,
 } from '@regulab/kernels';
 import { RegulabConfigError } from '../util/validate.js';
-import { kernelNormalization, moveBatchStatistics } from './recurrent/kernel-normalization.js';
 import { buildLstmNorm, type LstmNormWeights, lstmNormHooks } from './recurrent/lstm-normalization.js';
 import type { CallMasks } from './recurrent/masks.js';
 import {
   checkKnownOptions,
-  type LayerNormScope,
   NORM_OPTIONS,
-  type Normalization,
   type NormOptions,
   type RecurrentOptions,
-  resolveNormOptions,
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
-import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
-import { normStepsAtBuild } from './recurrent/step-normalization.js';
+import { type CellSequence, RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
 
 export interface LstmArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of the cell: c_t keeps c_{t−1} with this probability (char PTB: 0.5). */
@@ -70,31 +64,27 @@ export interface LstmArgs extends RecurrentOptions, NormOptions {
 
 const LSTM_OPTIONS = ['zoneoutCell', 'zoneoutHidden', ...NORM_OPTIONS, 'unitForgetBias'] as const;
 
-export class Lstm extends RecurrentLayer {
+/** The LSTM's types and sequence ops (RecurrentLayer). */
+interface LstmCell {
+  inputs: LstmSequenceInputs;
+  outputs: LstmSequenceOutputs;
+  hooks: LstmStepHooks;
+  norm: LstmNormWeights;
+}
+const LSTM_SEQUENCE: CellSequence<LstmCell> = {
+  run: lstmSequence,
+  reference: referenceLstmSequence,
+  normHooks: lstmNormHooks,
+};
+
+export class Lstm extends RecurrentLayer<LstmCell> {
   static className = 'RegulabLSTM';
   protected readonly numStates = 2;
   protected readonly gates = 4;
   readonly zoneoutCell: number;
   readonly zoneoutHidden: number;
-  readonly normalization: Normalization;
-  readonly layerNormScope: LayerNormScope;
-  readonly normMaxSteps: number | null;
-  readonly normMomentum: number;
   readonly unitForgetBias: boolean;
-  private norm: LstmNormWeights | null = null;
-  /**
-   * Instrumentation, not a regularizer: when set, every call runs on the tfjs reference op and
-   * passes each step's states (h_t, c_t after zoneout) through this hook (see LstmStepHooks.state),
-   * e.g. to record them or to add a zero whose gradient is ∂L/∂h_t. Not serialized.
-   */
-  stateHook: LstmStepHooks['state'] | null = null;
-  /**
-   * Instrumentation: when set (and the call runs on the fast kernels: no stateHook, a native or
-   * wasm backend, with or without normalization), each backward pass through the layer hands it the
-   * per-step gradient norms ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ per example (StateGradientNorms), computed by
-   * the kernels' backward; nothing is computed when unset. Not serialized.
-   */
-  gradientNormsHook: ((norms: StateGradientNorms) => void) | null = null;
+  protected readonly cell = LSTM_SEQUENCE;
 
   constructor(args: LstmArgs) {
     const owner = 'rl.layers.lstm';
@@ -102,11 +92,6 @@ export class Lstm extends RecurrentLayer {
     super(owner, args, resolveRecurrentOptions(owner, args));
     this.zoneoutCell = resolveZoneout(owner, 'zoneoutCell', args.zoneoutCell);
     this.zoneoutHidden = resolveZoneout(owner, 'zoneoutHidden', args.zoneoutHidden);
-    const norm = resolveNormOptions(owner, args);
-    this.normalization = norm.normalization;
-    this.layerNormScope = norm.layerNormScope;
-    this.normMaxSteps = norm.normMaxSteps;
-    this.normMomentum = norm.normMomentum;
     if (args.unitForgetBias !== undefined && typeof args.unitForgetBias !== 'boolean') {
       throw new RegulabConfigError(
         `${owner}: option 'unitForgetBias' must be a boolean, got ${String(args.unitForgetBias)}`,
@@ -131,13 +116,7 @@ export class Lstm extends RecurrentLayer {
         ),
       );
     }
-    if (this.normalization !== 'none') {
-      const where = `${this.owner} '${this.name}'`;
-      const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
-      this.norm = buildLstmNorm(this.normalization, units, maxSteps, (name, shape, initializer, trainable) =>
-        this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
-      );
-    }
+    this.buildNorm(steps, buildLstmNorm);
   }
 
   protected runSequence(
@@ -147,54 +126,13 @@ export class Lstm extends RecurrentLayer {
     stepMask: tf.Tensor2D | undefined,
     training: boolean,
   ): SequenceResult {
-    const rawRecurrent = this.recurrentKernel!.read() as tf.Tensor2D; // [H, 4H]
     const inputs: LstmSequenceInputs = {
-      x,
-      h0: states[0]!,
+      ...this.sequenceInputs(x, states[0]!, masks, stepMask, training),
       c0: states[1]!,
-      kernel: this.kernel!.read() as tf.Tensor2D,
-      recurrentKernel: masks.weightDrop ? tf.mul(rawRecurrent, masks.weightDrop) : rawRecurrent,
       bias: this.biasValue([4 * this.options.units]) as tf.Tensor1D, // [4H]
-      recurrentMask: masks.recurrent,
-      candidateMask: masks.candidate,
       zoneoutCell: masks.zoneoutCell,
-      zoneoutHidden: masks.zoneoutHidden,
-      zoneoutSeeded: masks.zoneoutSeeded,
-      dropoutSeeded: masks.dropoutSeeded,
-      stepMask,
-      goBackwards: this.options.goBackwards,
-      sequenceOutput: this.needsSequence(training),
-      activation: this.options.activation,
-      recurrentActivation: this.options.recurrentActivation,
     };
-    const state = this.stateHook ?? undefined;
-    const norms = this.gradientNormsHook ?? undefined;
-    if (this.normalization === 'none') {
-      const out = state
-        ? referenceLstmSequence(inputs, { state })
-        : lstmSequence(norms ? { ...inputs, stateGradientNorms: norms } : inputs);
-      return { sequence: out.sequence, states: [out.h, out.c] };
-    }
-    if (!state && fusedCanNormalize(inputs)) {
-      const norm = this.norm!;
-      const out = lstmSequence({
-        ...inputs,
-        ...(norms ? { stateGradientNorms: norms } : {}),
-        normalization: kernelNormalization(this.normalization, this.layerNormScope, norm, training),
-      });
-      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
-      return { sequence: out.sequence, states: [out.h, out.c] };
-    }
-    this.noteNormalizationFallback(this.normalization);
-    const norm = lstmNormHooks(
-      this.normalization,
-      this.layerNormScope,
-      this.norm!,
-      training,
-      this.normMomentum,
-    );
-    const out = referenceLstmSequence(inputs, { ...norm.hooks, state });
-    norm.finish();
+    const out = this.runCellSequence(inputs, training);
     return { sequence: out.sequence, states: [out.h, out.c] };
   }
 
@@ -203,10 +141,6 @@ export class Lstm extends RecurrentLayer {
       ...super.getConfig(),
       zoneoutCell: this.zoneoutCell,
       zoneoutHidden: this.zoneoutHidden,
-      normalization: this.normalization,
-      layerNormScope: this.layerNormScope,
-      normMaxSteps: this.normMaxSteps,
-      normMomentum: this.normMomentum,
       unitForgetBias: this.unitForgetBias,
     } as tf.serialization.ConfigDict;
   }

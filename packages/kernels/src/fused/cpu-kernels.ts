@@ -11,7 +11,8 @@
  * average pooling and their gradients with ./cpu-pool-kernels.ts (native threaded passes, or the
  * same in JavaScript), Conv2D / FusedConv2D and their gradients with ./cpu-conv-kernels.ts (on the
  * given Conv2dOps, or on the sgemm through ./sgemm-conv.ts), and the depthwise convolutions
- * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts;
+ * (DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients) with ./cpu-depthwise-kernels.ts
+ * (both families registered by ./cpu-conv-family.ts);
  * Relu's gradient runs as one pass (./relu-grad.ts) instead of Step, Cast and Multiply, and Softmax
  * as one pass per row (./cpu-softmax-kernel.ts) instead of tfjs's Max, Sub, Exp, Sum and RealDiv.
  *
@@ -22,7 +23,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { BINARY_MODE, BINARY_OP, UNARY_CODE } from './abi.js';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, MIN_WORK } from './cpu-backend.js';
-import { convKernels } from './cpu-conv-kernels.js';
+import { convFamilyKernels } from './cpu-conv-family.js';
+import { CONV2D } from './cpu-conv-kernels.js';
 import { poolKernels } from './cpu-pool-kernels.js';
 import { sgemmConv2d } from './sgemm-conv.js';
 import { gatherKernel, sumKernel, transposeKernel } from './cpu-data-kernels.js';
@@ -40,7 +42,7 @@ import { jsPool2d } from './js-pool.js';
 import { installReluGrad, uninstallReluGrad } from './relu-grad.js';
 import { softmaxKernel } from './cpu-softmax-kernel.js';
 import { jsDepthwiseConv2d } from './js-depthwise.js';
-import { depthwiseKernels } from './cpu-depthwise-kernels.js';
+import { DEPTHWISE_CONV2D } from './cpu-depthwise-kernels.js';
 import { jsBinary, jsUnary } from './js-elementwise.js';
 import { peekValues, takeF32 } from './recycled-outputs.js';
 
@@ -280,8 +282,8 @@ export function installCpuKernels(
   const original = (name: string) => originals.get(name)!;
   const extra = {
     ...poolKernels(spatial.pool ?? jsPool2d, original),
-    ...convKernels(conv ?? sgemmConv2d(sgemm), binary, unary, original),
-    ...depthwiseKernels(spatial.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
+    ...convFamilyKernels(CONV2D, conv ?? sgemmConv2d(sgemm), binary, unary, original),
+    ...convFamilyKernels(DEPTHWISE_CONV2D, spatial.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
   };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
   installReluGrad();

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
-import { geometry } from './cpu-conv-kernels.js';
+import { geometry } from './cpu-conv-family.js';
 import type { ConvGeometry, Pool2dOps } from './impl.js';
 
 type PoolInfo = tf.backend_util.Conv2DInfo;

@@ -1,11 +1,11 @@
 /**
- * The names of the per-step LSTM state values in probes.jsonl (`--probe state-variance` and
+ * The names of the per-step LSTM / GRU state values in probes.jsonl (`--probe state-variance` and
  * `--probe state-gradients`), apart from the probes themselves (they import TensorFlow.js) so that
  * report sections, which `regulab --help` and `list` load, can read them without loading it.
  *
- *   `<layer>/<mode>/<state>/<k>`   the value of state h or c of LSTM layer `<layer>` at processing
- *                                  step k (0-based), measured in mode `train` (masks drawn) or
- *                                  `inference`
+ *   `<layer>/<mode>/<state>/<k>`   the value of state h or c of LSTM layer `<layer>` (h alone for
+ *                                  a GRU layer) at processing step k (0-based), measured in mode
+ *                                  `train` (masks drawn) or `inference`
  */
 export type StateMode = 'train' | 'inference';
 export type StateName = 'h' | 'c';

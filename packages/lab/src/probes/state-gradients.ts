@@ -1,6 +1,6 @@
 /**
  * `--probe state-gradients`: how far back the gradient of a loss at the last step reaches in each
- * LSTM layer (issue 15, `gradient-flow`). On the probe batch (each sequence from the zero state),
+ * LSTM or GRU layer (issue 15, `gradient-flow`; a GRU has h alone). On the probe batch (each sequence from the zero state),
  * (its first GRADIENT_EXAMPLES examples), with L the mean cross-entropy of the prediction at the last step only,
  *
  *   ‖∂L/∂h_t‖, ‖∂L/∂c_t‖   (Frobenius norms over the batch and the units)
@@ -21,7 +21,7 @@ import * as rl from 'regulab';
 import { sparseCrossEntropy } from '../experiments/lm-model.js';
 import { stateGradientNorms } from '../experiments/recurrent-measures.js';
 import type { ProbeContext, TrainingProbe } from '../train/probe.js';
-import { lstmLayers } from './lstm-layers.js';
+import { recurrentLayers } from './recurrent-layers.js';
 import { STATE_MODES, STATE_NAMES, stateKey } from './lstm-state-keys.js';
 
 /**
@@ -45,7 +45,7 @@ export function lastStepLoss(output: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 export const GRADIENT_EXAMPLES = 64;
 
 export function stateGradientsProbe({ model, probeBatch, seed }: ProbeContext): TrainingProbe {
-  const lstms = lstmLayers(model, 'state-gradients');
+  const layers = recurrentLayers(model, 'state-gradients');
   const masks = () => new rl.SeedStream(seed).fork('probe:state-gradients');
   return {
     name: 'state-gradients',
@@ -59,7 +59,7 @@ export function stateGradientsProbe({ model, probeBatch, seed }: ProbeContext): 
         // Language model: labels [B·T] → the first batch·T; classifier: labels [B] → the first batch.
         const labels = tf.slice(probe.labels, 0, probe.input.rank === 2 ? batch * steps : batch);
         const forward = () => model.forward(input, undefined, false).output;
-        for (const layer of lstms) {
+        for (const layer of layers) {
           const units = layer.getConfig()['units'] as number;
           for (const mode of STATE_MODES) {
             const loss = () =>

@@ -1,7 +1,7 @@
 /**
- * `--probe state-variance`: the variance of each LSTM layer's states h_t and c_t across the units
- * and the examples of the probe batch, at every step t of its sequence (issue 15,
- * `variance-over-time`):
+ * `--probe state-variance`: the variance of each LSTM layer's states h_t and c_t (a GRU layer's
+ * h_t) across the units and the examples of the probe batch, at every step t of its sequence
+ * (issue 15, `variance-over-time`):
  *
  *   Var(s_t) = mean_{b,j} (s_t[b, j] − mean_{b,j} s_t)²,   s ∈ {h, c},
  *
@@ -20,11 +20,11 @@ import * as rl from 'regulab';
 import { stateVariance } from '../experiments/recurrent-measures.js';
 import type { ProbeContext, TrainingProbe } from '../train/probe.js';
 import { measuredBatch } from './activations.js';
-import { lstmLayers } from './lstm-layers.js';
+import { recurrentLayers } from './recurrent-layers.js';
 import { STATE_NAMES, stateKey } from './lstm-state-keys.js';
 
 export function stateVarianceProbe({ model, probeBatch, seed }: ProbeContext): TrainingProbe {
-  const lstms = lstmLayers(model, 'state-variance');
+  const layers = recurrentLayers(model, 'state-variance');
   const masks = () => new rl.SeedStream(seed).fork('probe:state-variance');
   return {
     name: 'state-variance',
@@ -33,7 +33,7 @@ export function stateVarianceProbe({ model, probeBatch, seed }: ProbeContext): T
       const values: Record<string, number> = {};
       tf.tidy(() => {
         const { input } = probeBatch();
-        for (const layer of lstms) {
+        for (const layer of layers) {
           const inference = stateVariance(layer, () => model.forward(input, undefined, false));
           const train = stateVariance(layer, () =>
             rl.inference.withSampling(masks(), () => model.forward(input, undefined, false)),

@@ -21,7 +21,16 @@
  * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
  */
 import * as tf from '@tensorflow/tfjs';
-import { backend as kernelBackend, kernelNotice } from '@regulab/kernels';
+import {
+  fusedCanNormalize,
+  type GruSequenceInputs,
+  backend as kernelBackend,
+  kernelNotice,
+  type LstmSequenceInputs,
+  type RecurrentSequenceOptions,
+  type SequenceNormStats,
+  type StateGradientNorms,
+} from '@regulab/kernels';
 import { drawSeed } from '../../inference/sampling-context.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
@@ -40,7 +49,16 @@ import {
   resolveInitializer,
   serializeInitializer,
 } from './initializers.js';
-import type { RecurrentOptions, ResolvedRecurrentOptions } from './options.js';
+import { kernelNormalization, type KernelNormTargets, moveBatchStatistics } from './kernel-normalization.js';
+import {
+  type LayerNormScope,
+  type Normalization,
+  type NormOptions,
+  type RecurrentOptions,
+  type ResolvedRecurrentOptions,
+  resolveNormOptions,
+} from './options.js';
+import { type AddWeight, type NormKind, normStepsAtBuild } from './step-normalization.js';
 
 type WeightKind = 'kernel' | 'recurrent' | 'bias';
 const WEIGHT_KINDS: readonly WeightKind[] = ['kernel', 'recurrent', 'bias'];
@@ -53,8 +71,40 @@ export interface SequenceResult {
   states: tf.Tensor2D[]; // numStates × [B, H]
 }
 
-export abstract class RecurrentLayer extends tf.layers.Layer {
+/**
+ * The types of one cell's sequence op: its inputs, its outputs, its per-step hooks on the tfjs
+ * reference op (with the `state` hook of instrumentation) and its normalization weights.
+ */
+export interface CellTypes {
+  inputs: LstmSequenceInputs | GruSequenceInputs;
+  outputs: { batchStats?: SequenceNormStats };
+  hooks: { state?: unknown };
+  norm: KernelNormTargets;
+}
+
+/** A cell's sequence ops, which RecurrentLayer runs (runCellSequence). */
+export interface CellSequence<C extends CellTypes> {
+  /** The sequence op of @regulab/kernels (native, wasm or reference kernels): lstmSequence, gruSequence. */
+  run(inputs: C['inputs']): C['outputs'];
+  /** The tfjs reference op with per-step hooks: referenceLstmSequence, referenceGruSequence. */
+  reference(inputs: C['inputs'], hooks: C['hooks']): C['outputs'];
+  /** One call's norm hooks on the reference op, and finish() (moving averages): lstmNormHooks, gruNormHooks. */
+  normHooks(
+    kind: NormKind,
+    scope: LayerNormScope,
+    w: C['norm'],
+    training: boolean,
+    momentum: number,
+  ): { hooks: C['hooks']; finish(): void };
+}
+
+export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf.layers.Layer {
   readonly options: ResolvedRecurrentOptions;
+  /** `normalization` and its options (./options.ts, NormOptions; each cell's variant in docs/recurrent.md). */
+  readonly normalization: Normalization;
+  readonly layerNormScope: LayerNormScope;
+  readonly normMaxSteps: number | null;
+  readonly normMomentum: number;
   /** Per-call seeds for every mask this layer draws (its `state` goes into checkpoints). */
   readonly seeds: SeedStream;
   /** 2 for the LSTM (h, c), 1 for the GRU (h). */
@@ -75,13 +125,32 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
   kernel: tf.LayerVariable | null = null; // [D, G·H]
   recurrentKernel: tf.LayerVariable | null = null; // [H, G·H]
   bias: tf.LayerVariable | null = null; // [G·H] (GRU reset-after: [2, G·H]); null when useBias is false
+  /**
+   * Instrumentation, not a regularizer: when set (and the call runs on the fast kernels: no
+   * stateHook, a native or wasm backend, with or without normalization), each backward pass through the layer
+   * hands it the per-step gradient norms ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖ for the LSTM; null for the GRU)
+   * per example (StateGradientNorms), computed by the kernels' backward; nothing is computed when
+   * unset. Not serialized.
+   */
+  gradientNormsHook: ((norms: StateGradientNorms) => void) | null = null;
+  /**
+   * Instrumentation, not a regularizer: when set, every call runs on the tfjs reference op and
+   * passes each step's states (after zoneout and padding: h_t, and c_t for the LSTM) through this
+   * hook (LstmStepHooks.state, GruStepHooks.state), e.g. to record them or to add a zero whose
+   * gradient is ∂L/∂h_t (gradientNormsHook: the same norms from the fast kernels). Not serialized.
+   */
+  stateHook: NonNullable<C['hooks']['state']> | null = null;
+  /** The cell's sequence ops (LSTM_SEQUENCE, GRU_SEQUENCE). */
+  protected abstract readonly cell: CellSequence<C>;
+  /** The normalization weights (buildNorm; null without normalization). */
+  protected norm: C['norm'] | null = null;
   private states_: tf.Tensor2D[] | null = null;
   private staleStates: tf.Tensor[] = [];
   private pendingPenalty: tf.Scalar | null = null;
 
   constructor(
     protected readonly owner: string,
-    args: RecurrentOptions,
+    args: RecurrentOptions & NormOptions,
     resolved: ResolvedRecurrentOptions,
   ) {
     super({
@@ -97,6 +166,11 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       weights: args.weights ?? undefined,
     } as ConstructorParameters<typeof tf.layers.Layer>[0]);
     this.options = resolved;
+    const norm = resolveNormOptions(owner, args);
+    this.normalization = norm.normalization;
+    this.layerNormScope = norm.layerNormScope;
+    this.normMaxSteps = norm.normMaxSteps;
+    this.normMomentum = norm.normMomentum;
     // A backward layer (e.g. tf.layers.bidirectional's copy, same config and seed) gets its own stream.
     const stream = new SeedStream(resolved.seed);
     this.seeds = resolved.goBackwards ? stream.fork('goBackwards') : stream;
@@ -171,12 +245,96 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
    * it for both cells, with every recurrent option; a layer takes the reference path there only
    * for a zero-sized dimension or an LSTM stateHook).
    */
-  protected noteNormalizationFallback(normalization: string): void {
+  private noteNormalizationFallback(normalization: string): void {
     if (kernelBackend() === 'reference') return;
     kernelNotice(
       `${this.owner}: normalization '${normalization}' runs on the tfjs reference kernels, not the ` +
         `${kernelBackend()} ones (they take no normalization for this call); expect it to be slower`,
     );
+  }
+
+  /**
+   * Creates the normalization weights of a normalized layer with the cell's `build`
+   * (buildLstmNorm, buildGruNorm), for `steps` time steps (batch norm's statistics).
+   */
+  protected buildNorm(
+    steps: number | null,
+    build: (kind: NormKind, units: number, maxSteps: number, add: AddWeight) => C['norm'],
+  ): void {
+    if (this.normalization === 'none') return;
+    const where = `${this.owner} '${this.name}'`;
+    const maxSteps = normStepsAtBuild(where, this.normalization, this.normMaxSteps, steps);
+    this.norm = build(
+      this.normalization,
+      this.options.units,
+      maxSteps,
+      (name, shape, initializer, trainable) =>
+        this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
+    );
+  }
+
+  /** A fast-kernel call's inputs, asking for the per-step gradient norms when gradientNormsHook is set. */
+  private withGradientNorms<I extends RecurrentSequenceOptions>(inputs: I): I {
+    return this.gradientNormsHook === null
+      ? inputs
+      : { ...inputs, stateGradientNorms: this.gradientNormsHook };
+  }
+
+  /**
+   * The sequence op's inputs that both cells take from a call: x [B, T, D], h0 [B, H], the kernels
+   * (U with weight-drop's mask applied), the call's masks and the layer's options.
+   */
+  protected sequenceInputs(
+    x: tf.Tensor3D,
+    h0: tf.Tensor2D,
+    masks: CallMasks,
+    stepMask: tf.Tensor2D | undefined,
+    training: boolean,
+  ) {
+    const rawRecurrent = this.recurrentKernel!.read() as tf.Tensor2D; // [H, G·H]
+    return {
+      x,
+      h0,
+      kernel: this.kernel!.read() as tf.Tensor2D, // [D, G·H]
+      recurrentKernel: masks.weightDrop
+        ? (tf.mul(rawRecurrent, masks.weightDrop) as tf.Tensor2D)
+        : rawRecurrent,
+      recurrentMask: masks.recurrent,
+      candidateMask: masks.candidate,
+      zoneoutHidden: masks.zoneoutHidden,
+      zoneoutSeeded: masks.zoneoutSeeded,
+      dropoutSeeded: masks.dropoutSeeded,
+      stepMask,
+      goBackwards: this.options.goBackwards,
+      sequenceOutput: this.needsSequence(training),
+      activation: this.options.activation,
+      recurrentActivation: this.options.recurrentActivation,
+    };
+  }
+
+  /**
+   * Runs the cell's sequence: without normalization on the kernels' op (with the per-step gradient
+   * norms when gradientNormsHook asks); normalized inside the fast kernels where they take it
+   * (moving batch norm's averages by the statistics they return), else on the tfjs reference op
+   * with the norm hooks, which says so once. With a `state` hook (instrumentation) always on the
+   * reference op, which passes each step's states through it.
+   */
+  protected runCellSequence(inputs: C['inputs'], training: boolean): C['outputs'] {
+    const { cell, norm } = this;
+    const state = this.stateHook ?? undefined;
+    if (this.normalization === 'none' || norm === null)
+      return state ? cell.reference(inputs, { state }) : cell.run(this.withGradientNorms(inputs));
+    if (!state && fusedCanNormalize(inputs)) {
+      const normalization = kernelNormalization(this.normalization, this.layerNormScope, norm, training);
+      const out = cell.run({ ...this.withGradientNorms(inputs), normalization });
+      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
+      return out;
+    }
+    this.noteNormalizationFallback(this.normalization);
+    const call = cell.normHooks(this.normalization, this.layerNormScope, norm, training, this.normMomentum);
+    const out = cell.reference(inputs, { ...call.hooks, state });
+    call.finish();
+    return out;
   }
 
   /** Whether a call needs h for every step (the output, or the norm stabilizer's penalty). */
@@ -398,6 +556,10 @@ export abstract class RecurrentLayer extends tf.layers.Layer {
       activation: o.activation,
       recurrentActivation: o.recurrentActivation,
       seed: o.seed,
+      normalization: this.normalization,
+      layerNormScope: this.layerNormScope,
+      normMaxSteps: this.normMaxSteps,
+      normMomentum: this.normMomentum,
     } as tf.serialization.ConfigDict;
   }
 

@@ -13,26 +13,27 @@
  * regularization, and against recurrent dropout at the same rate. The inference-mode reach
  * separates the masks' own effect from that of the weights they led to.
  *
- * Figures (first LSTM layer, log scale): ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ against t after the last epoch,
- * and the reach of h over training time. Reaches average over seeds geometrically.
+ * Figures (first recurrent layer, log scale): ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ against t after the last
+ * epoch, and the reach of h over training time. Reaches average over seeds geometrically. A GRU
+ * (`--cell gru`) has no cell: its section and figures speak of h alone.
  */
-import { STATE_MODES, STATE_NAMES, type StateName } from '../../probes/lstm-state-keys.js';
-import { type Cell, paragraphsHtml, tableSectionHtml } from '../../report/section-html.js';
+import { STATE_MODES } from '../../probes/lstm-state-keys.js';
+import type { Cell } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import type { BySeed } from './seed-values.js';
 import { changeText, meanText, overSeeds, type PairedRatio, ratioText } from './activation-values.js';
-import { stateFigure } from './state-figures.js';
+import { stepsFigure, trainingFigure } from './state-figures.js';
+import { noStateRowsSection, stateTableSection } from './state-section.js';
 import {
   type Curve,
   geometricMean,
   curveBySeed,
   meanCurve,
-  measuredLayers,
-  overTraining,
+  measuredStates,
   ratioOverSeeds,
-  type StateRun,
-  stateRuns,
+  type StateSectionRuns,
+  stateSectionRuns,
 } from './state-probe-values.js';
 
 export const PROBE = 'state-gradients';
@@ -80,15 +81,10 @@ export function gradientFlowSection(
   claims: readonly FlowClaim[],
   task: string,
 ): ExperimentSection {
-  const runs = stateRuns(input, PROBE);
-  const layers = measuredLayers(runs);
   const title = `Gradient flow to earlier steps (${task})`;
-  if (layers.length === 0) {
-    const said = ['No state-gradients measurements to report (the runs have no state-gradients rows).'];
-    return { id: 'gradient-flow', title, html: paragraphsHtml(said), conclusions: said };
-  }
-  const variants = input.variants.map((v) => v.name).filter((name) => (runs.get(name) ?? []).length > 0);
-  const of = (name: string): StateRun[] => runs.get(name) ?? [];
+  const measured = stateSectionRuns(input, PROBE);
+  if (measured === null) return noStateRowsSection('gradient-flow', title, PROBE);
+  const { layers, variants, of } = measured;
   const reach = (v: string, c: Curve, when: 'start' | 'last' = 'last') =>
     curveBySeed(of(v), when, c, reachOf);
   const said: string[] = [];
@@ -97,7 +93,7 @@ export function gradientFlowSection(
   const sci = (x: number | null) => (x === null ? '—' : x.toExponential(2));
   for (const layer of layers) {
     const where = layers.length > 1 ? ` (${layer})` : '';
-    for (const state of STATE_NAMES) {
+    for (const state of measuredStates(variants, of, layer)) {
       const train: Curve = { layer, mode: 'train', state };
       const inf: Curve = { layer, mode: 'inference', state };
       const base = reach(baseline, train);
@@ -150,78 +146,51 @@ export function gradientFlowSection(
         }
     }
   }
-  const html = tableSectionHtml(
-    `Norms of the gradient of the loss at the last step with respect to the states next to the loss (step T' below) and at step 1, on the probe batch ` +
-      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ (T' = T for h, T − 1 for c; geometric mean over seeds) ` +
-      `before training and after the last epoch, and over ${q(baseline)}'s (paired over seeds, 95% CI).`,
-    {
-      columns: [
-        'layer',
-        'variant',
-        'state',
-        'mode',
-        { title: "‖∂L/∂s_T'‖", num: true },
-        { title: '‖∂L/∂s_1‖', num: true },
-        { title: 'reach before training', num: true },
-        { title: 'reach, last epoch', num: true },
-        { title: `reach over ${baseline}`, num: true },
-      ],
-      rows,
-    },
-    said,
-  );
-  return {
+  return stateTableSection({
     id: 'gradient-flow',
     title,
-    html,
-    figures: figures(layers[0]!, variants, of, task),
-    conclusions: said,
-  };
+    intro:
+      `Norms of the gradient of the loss at the last step with respect to the states next to the loss (step T' below) and at step 1, on the probe batch ` +
+      `(each sequence from the zero state), mean ± 95% half-width over seeds; the reach ‖∂L/∂s_1‖ / ‖∂L/∂s_T'‖ (T' = T for h, T − 1 for c; geometric mean over seeds) ` +
+      `before training and after the last epoch, and over ${q(baseline)}'s (paired over seeds, 95% CI).`,
+    columns: [
+      { title: "‖∂L/∂s_T'‖", num: true },
+      { title: '‖∂L/∂s_1‖', num: true },
+      { title: 'reach before training', num: true },
+      { title: 'reach, last epoch', num: true },
+      { title: `reach over ${baseline}`, num: true },
+    ],
+    rows,
+    said,
+    figures: figures(measured, task),
+  });
 }
 
-function figures(
-  layer: string,
-  variants: readonly string[],
-  of: (v: string) => StateRun[],
-  task: string,
-): Figure[] {
-  const overSteps = (state: StateName): Figure =>
-    stateFigure({
+function figures({ layers, variants, of }: StateSectionRuns, task: string): Figure[] {
+  const layer = layers[0]!;
+  const overSteps = measuredStates(variants, of, layer).map((state) =>
+    stepsFigure({
       id: `gradient-flow-${state}`,
       title: `‖∂L/∂${state}_t‖ for a loss at the last step, ${task} (${layer})`,
       caption: `Norm of the gradient of the loss at the last step with respect to ${state}_t, against t, after the last epoch: geometric mean over seeds, log scale; training mode (masks drawn, solid) and inference (dashed).`,
-      xTitle: 'Step t within the sequence',
       yTitle: `‖∂L/∂${state}_t‖`,
       variants,
-      points: variants.flatMap((variant) =>
-        STATE_MODES.flatMap((mode) =>
-          meanCurve(of(variant), 'last', { layer, mode, state }).map((p) => ({
-            variant,
-            mode,
-            x: p.step,
-            value: p.value,
-          })),
-        ),
-      ),
-    });
-  const overEpochs: Figure = stateFigure({
+      of,
+      layer,
+      state,
+    }),
+  );
+  const overEpochs = trainingFigure({
     id: 'gradient-reach-over-training',
     title: `‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ over training, ${task} (${layer})`,
     caption:
       'The share of the gradient at the last step that reaches the first step, against training time: mean over seeds, log scale; training mode (solid) and inference (dashed).',
-    xTitle: 'Training time (epochs)',
     yTitle: '‖∂L/∂h_1‖ / ‖∂L/∂h_T‖',
     variants,
-    aggregate: true,
-    points: variants.flatMap((variant) =>
-      STATE_MODES.flatMap((mode) =>
-        of(variant).flatMap((run) =>
-          overTraining(run, { layer, mode, state: 'h' }, reachOf)
-            .filter((p) => p.value > 0 && Number.isFinite(p.value))
-            .map((p) => ({ variant, mode, x: p.epochs, value: p.value })),
-        ),
-      ),
-    ),
+    of,
+    layer,
+    state: 'h',
+    f: reachOf,
   });
-  return [overSteps('h'), overSteps('c'), overEpochs];
+  return [...overSteps, overEpochs];
 }

@@ -10,59 +10,18 @@
  * calibration of the next-character distribution, the MC mean against the deterministic net;
  * out-of-distribution detection of shuffled and reversed windows; quality against S.
  */
-import type { ExperimentDefinition, Options } from '../definition.js';
+import type { ExperimentDefinition } from '../definition.js';
+import { CHARLM_DROPOUT_PRESETS, GAL_VARIANT, ZAREMBA_VARIANT } from './charlm-dropout-setup.js';
 import { MC_SAMPLES } from './mc-dropout.js';
 
-const RATE = 0.25;
-
-/**
- * As `rnn-dropout-placement`'s default: 2 × 64 LSTM units, embedding 16, windows of 25 characters,
- * the first 10,000 training and 5,000 validation and test characters of Brown, Adam lr 0.01, clip
- * 1, ≤ 40 epochs with patience 4.
- */
-const DEFAULT: Options = {
-  data: 'brown',
-  layers: 2,
-  hidden: 64,
-  embed: 16,
-  seqLen: 25,
-  batch: 32,
-  lr: 0.01,
-  clip: 1,
-  patience: 4,
-  epochs: 40,
-  trainChars: 10_000,
-  evalTokens: 5_000,
-  evalBatch: 50,
-};
-
+/** `rnn-dropout-placement`'s models (./charlm-dropout-setup.ts): 2 × 64 LSTM units on Brown, its presets. */
 export const mcDropoutCharlm: ExperimentDefinition = {
   name: 'mc-dropout-charlm',
   description:
     'char LSTM with Gal / Zaremba dropout: MC mean vs deterministic (bpc, calibration, OOD, samples)',
   task: 'charlm',
-  presets: {
-    default: { taskPreset: 'default', options: DEFAULT },
-    quick: { taskPreset: 'quick', options: { layers: 2, trainChars: 1000, epochs: 2, evalTokens: 300 } },
-  },
-  variants: [
-    {
-      name: 'gal',
-      label: `Gal variational: input ${RATE} + recurrent ${RATE}, one mask per sequence`,
-      options: {
-        dropout: RATE,
-        recurrentDropout: RATE,
-        recurrentDropoutMode: 'gal',
-        recurrentDropoutMask: 'sequence',
-      },
-    },
-    {
-      name: 'zaremba',
-      label: `Zaremba: dropout ${RATE} on embedding, between layers and output, a new mask every step`,
-      options: { model: 'rnn-io-dropout' },
-      spec: { set: [`dropout_*.rate=${RATE}`] },
-    },
-  ],
+  presets: CHARLM_DROPOUT_PRESETS,
+  variants: [GAL_VARIANT, ZAREMBA_VARIANT],
   baseline: 'gal',
   seeds: 3,
   report: {

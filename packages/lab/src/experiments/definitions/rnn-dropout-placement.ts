@@ -16,45 +16,26 @@
  * is 0.25. `naive` ran on the tfjs reference op when this experiment was sized (its default preset
  * is small for that reason); since issue 13 the fused kernels draw its per-step mask themselves.
  */
-import type { ExperimentDefinition, Options } from '../definition.js';
+import type { ExperimentDefinition } from '../definition.js';
+import {
+  CHARLM_DROPOUT_PRESETS,
+  DROPOUT_RATE as RATE,
+  GAL_VARIANT,
+  ZAREMBA_VARIANT,
+} from './charlm-dropout-setup.js';
 import { placementSection } from './placement-section.js';
 
-const RATE = 0.25;
-
 /**
- * The `default` preset: 2 × 64 units, embedding 16, the first 10,000 training characters (measured
- * unregularized, seed 1: validation BPC bottoms out at epoch 26 while training BPC keeps falling,
- * 3.22 → 3.36 by epoch 40 against 2.47 → 1.99 on training), windows of 25 characters, 32 streams,
- * Adam 0.01 with the gradient norm clipped to 1, early stopping with patience 4 (best weights
- * restored), at most 40 epochs, 5,000 characters of validation and test; seeds 1, 2, 3. Sized for
- * `naive` on the reference op: ~10 s per epoch on 2 loaded cores, against ~0.6 s for the others.
+ * The presets (./charlm-dropout-setup.ts) are sized for `naive` on the reference op: ~10 s per
+ * epoch on 2 loaded cores, against ~0.6 s for the others; seeds 1, 2, 3.
  */
-const DEFAULT: Options = {
-  data: 'brown',
-  layers: 2,
-  hidden: 64,
-  embed: 16,
-  seqLen: 25,
-  batch: 32,
-  lr: 0.01,
-  clip: 1,
-  patience: 4,
-  epochs: 40,
-  trainChars: 10_000,
-  evalTokens: 5_000,
-  evalBatch: 50,
-};
-
 export const rnnDropoutPlacement: ExperimentDefinition = {
   name: 'rnn-dropout-placement',
   description:
     'where dropout belongs in a 2-layer char LSTM: none, per-step (naive), Gal, Zaremba, Semeniuta, zoneout',
   task: 'charlm',
   seeds: 3,
-  presets: {
-    default: { taskPreset: 'default', options: DEFAULT },
-    quick: { taskPreset: 'quick', options: { layers: 2, trainChars: 1000, epochs: 2, evalTokens: 300 } },
-  },
+  presets: CHARLM_DROPOUT_PRESETS,
   variants: [
     { name: 'none', label: 'no regularization', options: {} },
     {
@@ -67,22 +48,8 @@ export const rnnDropoutPlacement: ExperimentDefinition = {
         recurrentDropoutMask: 'step',
       },
     },
-    {
-      name: 'gal',
-      label: `Gal variational: input ${RATE} + recurrent ${RATE}, one mask per sequence`,
-      options: {
-        dropout: RATE,
-        recurrentDropout: RATE,
-        recurrentDropoutMode: 'gal',
-        recurrentDropoutMask: 'sequence',
-      },
-    },
-    {
-      name: 'zaremba',
-      label: `Zaremba: dropout ${RATE} on embedding, between layers and output only`,
-      options: { model: 'rnn-io-dropout' },
-      spec: { set: [`dropout_*.rate=${RATE}`] },
-    },
+    GAL_VARIANT,
+    ZAREMBA_VARIANT,
     {
       name: 'semeniuta',
       label: `Semeniuta: ${RATE} on the candidate, a new mask every step`,

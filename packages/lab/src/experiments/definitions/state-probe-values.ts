@@ -1,11 +1,17 @@
 /**
- * The per-step LSTM state probes' numbers (`state-variance`, `state-gradients`:
+ * The per-step LSTM / GRU state probes' numbers (`state-variance`, `state-gradients`:
  * ../../probes/lstm-state-keys.ts) of an experiment's runs, for the report sections of
  * `variance-over-time` and `gradient-flow-*`: each run's rows of one probe, a row's curve over the
  * steps t, and the last epoch's row by seed. Training time is in epochs as in ./activation-values.ts
  * ('start' 0, batch b of epoch 1 at b / N, the end of epoch e at e).
  */
-import { perStep, stateLayers, type StateMode, type StateName } from '../../probes/lstm-state-keys.js';
+import {
+  perStep,
+  STATE_NAMES,
+  stateLayers,
+  type StateMode,
+  type StateName,
+} from '../../probes/lstm-state-keys.js';
 import { readProbes, type ProbeRecord } from '../../store/probes-log.js';
 import { runPaths } from '../../store/run-dir.js';
 import type { ReportSectionInput } from '../definition.js';
@@ -38,10 +44,40 @@ export function stateRuns(input: ReportSectionInput, probe: string): Map<string,
   );
 }
 
-/** The LSTM layers measured, from the first run that has rows. */
+/** The recurrent layers measured, from the first run that has rows. */
 export function measuredLayers(runs: Map<string, StateRun[]>): string[] {
   for (const list of runs.values()) for (const run of list) return stateLayers(run.rows[0]!.values);
   return [];
+}
+
+/** What a state section reads: the layers measured, the variants with rows and each one's runs. */
+export interface StateSectionRuns {
+  layers: string[];
+  variants: string[];
+  of: (variant: string) => StateRun[];
+}
+
+/** The runs of `probe` in the experiment's variants (in their order), or null where none has rows. */
+export function stateSectionRuns(input: ReportSectionInput, probe: string): StateSectionRuns | null {
+  const runs = stateRuns(input, probe);
+  const layers = measuredLayers(runs);
+  if (layers.length === 0) return null;
+  const of = (name: string): StateRun[] => runs.get(name) ?? [];
+  const variants = input.variants.map((v) => v.name).filter((name) => of(name).length > 0);
+  return { layers, variants, of };
+}
+
+/** The states of `layer` with values in the runs' last rows: h and c for an LSTM, h for a GRU. */
+export function measuredStates(
+  variants: readonly string[],
+  of: (variant: string) => StateRun[],
+  layer: string,
+): StateName[] {
+  return STATE_NAMES.filter((state) =>
+    variants.some((v) =>
+      of(v).some((run) => curveAt(run, 'last', { layer, mode: 'inference', state }).length > 0),
+    ),
+  );
 }
 
 /** The row after the last epoch, or the 'start' row (before training), of a run. */

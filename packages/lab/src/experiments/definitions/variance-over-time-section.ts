@@ -12,24 +12,24 @@
  *    to the states the model learned;
  * 4. across epochs: Var(s_T) at inference after the last epoch over before training.
  *
- * Figures (the first LSTM layer): Var(h_t) and Var(c_t) against t after the last epoch, and
- * Var(h_T), Var(c_T) over training time.
+ * Figures (the first recurrent layer): Var(h_t) and Var(c_t) against t after the last epoch, and
+ * Var(h_T), Var(c_T) over training time. A GRU (`--cell gru`) has no cell: h alone.
  */
-import { STATE_MODES, STATE_NAMES, type StateName } from '../../probes/lstm-state-keys.js';
-import { type Cell, paragraphsHtml, tableSectionHtml } from '../../report/section-html.js';
+import { STATE_MODES } from '../../probes/lstm-state-keys.js';
+import type { Cell } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
 import { changeText, meanText, overSeeds, type PairedRatio, ratioText } from './activation-values.js';
-import { stateFigure } from './state-figures.js';
+import { stepsFigure, trainingFigure } from './state-figures.js';
+import { noStateRowsSection, stateTableSection } from './state-section.js';
 import {
   type Curve,
   curveBySeed,
   meanCurve,
-  measuredLayers,
-  overTraining,
+  measuredStates,
   ratioOverSeeds,
-  type StateRun,
-  stateRuns,
+  type StateSectionRuns,
+  stateSectionRuns,
 } from './state-probe-values.js';
 
 export const PROBE = 'state-variance';
@@ -48,20 +48,15 @@ export function stepReaching(curve: readonly number[], share: number): number | 
 }
 
 export function varianceOverTimeSection(input: ReportSectionInput, baseline: string): ExperimentSection {
-  const runs = stateRuns(input, PROBE);
-  const layers = measuredLayers(runs);
   const title = 'Variance of h_t and c_t within a sequence and over training';
-  if (layers.length === 0) {
-    const said = ['No state-variance measurements to report (the runs have no state-variance rows).'];
-    return { id: 'variance-over-time', title, html: paragraphsHtml(said), conclusions: said };
-  }
-  const variants = input.variants.map((v) => v.name).filter((name) => (runs.get(name) ?? []).length > 0);
-  const of = (name: string): StateRun[] => runs.get(name) ?? [];
+  const measured = stateSectionRuns(input, PROBE);
+  if (measured === null) return noStateRowsSection('variance-over-time', title, PROBE);
+  const { layers, variants, of } = measured;
   const said: string[] = [];
   const rows: Cell[][] = [];
   for (const layer of layers) {
     const where = layers.length > 1 ? ` (${layer})` : '';
-    for (const state of STATE_NAMES) {
+    for (const state of measuredStates(variants, of, layer)) {
       const inf: Curve = { layer, mode: 'inference', state };
       const train: Curve = { layer, mode: 'train', state };
       // 1. Within a sequence.
@@ -93,7 +88,7 @@ export function varianceOverTimeSection(input: ReportSectionInput, baseline: str
         );
       }
       // 3. Each variant over the baseline at inference.
-      for (const v of variants.filter((v) => v !== baseline && (runs.get(baseline) ?? []).length > 0)) {
+      for (const v of variants.filter((v) => v !== baseline && of(baseline).length > 0)) {
         const r = ratioOverSeeds(
           curveBySeed(of(v), 'last', inf, last),
           curveBySeed(of(baseline), 'last', inf, last),
@@ -131,74 +126,51 @@ export function varianceOverTimeSection(input: ReportSectionInput, baseline: str
         }
     }
   }
-  const html = tableSectionHtml(
-    'Variance of the states across the units and the examples of the probe batch (each sequence from the zero state), mean ± 95% half-width over seeds; ' +
-      'the growth over the sequence is paired over seeds (95% CI).',
-    {
-      columns: [
-        'layer',
-        'variant',
-        'state',
-        'mode',
-        { title: 'Var(s_T) before training', num: true },
-        { title: 'Var(s_1), last epoch', num: true },
-        { title: 'Var(s_T), last epoch', num: true },
-        { title: 'Var(s_T) / Var(s_1)', num: true },
-      ],
-      rows,
-    },
-    said,
-  );
-  return {
+  return stateTableSection({
     id: 'variance-over-time',
     title,
-    html,
-    figures: figures(layers[0]!, variants, of),
-    conclusions: said,
-  };
+    intro:
+      'Variance of the states across the units and the examples of the probe batch (each sequence from the zero state), mean ± 95% half-width over seeds; ' +
+      'the growth over the sequence is paired over seeds (95% CI).',
+    columns: [
+      { title: 'Var(s_T) before training', num: true },
+      { title: 'Var(s_1), last epoch', num: true },
+      { title: 'Var(s_T), last epoch', num: true },
+      { title: 'Var(s_T) / Var(s_1)', num: true },
+    ],
+    rows,
+    said,
+    figures: figures(measured),
+  });
 }
 
-function figures(layer: string, variants: readonly string[], of: (v: string) => StateRun[]): Figure[] {
-  const overSteps = (state: StateName): Figure =>
-    stateFigure({
+function figures({ layers, variants, of }: StateSectionRuns): Figure[] {
+  const layer = layers[0]!;
+  const states = measuredStates(variants, of, layer);
+  const overSteps = states.map((state) =>
+    stepsFigure({
       id: `variance-over-time-${state}`,
       title: `Var(${state}_t) within a sequence after the last epoch (${layer})`,
       caption: `Variance of ${state}_t across units and examples against the step t (each sequence from the zero state), geometric mean over seeds, log scale: training mode (masks on, solid) and inference (dashed).`,
-      xTitle: 'Step t within the sequence',
       yTitle: `Var(${state}_t)`,
       variants,
-      points: variants.flatMap((variant) =>
-        STATE_MODES.flatMap((mode) =>
-          meanCurve(of(variant), 'last', { layer, mode, state }).map((p) => ({
-            variant,
-            mode,
-            x: p.step,
-            value: p.value,
-          })),
-        ),
-      ),
-    });
-  const overEpochs = (state: StateName): Figure =>
-    stateFigure({
+      of,
+      layer,
+      state,
+    }),
+  );
+  const overEpochs = states.map((state) =>
+    trainingFigure({
       id: `variance-over-training-${state}`,
       title: `Var(${state}_T) at the last step over training (${layer})`,
       caption: `Variance of ${state}_T at the last step of the probe sequences against training time (epoch 1 measured after batches 1, 2, 4, …), mean over seeds, log scale: training mode (solid) and inference (dashed).`,
-      xTitle: 'Training time (epochs)',
       yTitle: `Var(${state}_T)`,
       variants,
-      aggregate: true,
-      points: variants.flatMap((variant) =>
-        STATE_MODES.flatMap((mode) =>
-          of(variant).flatMap((run) =>
-            overTraining(run, { layer, mode, state }, last).map((p) => ({
-              variant,
-              mode,
-              x: p.epochs,
-              value: p.value,
-            })),
-          ),
-        ),
-      ),
-    });
-  return [overSteps('h'), overSteps('c'), overEpochs('h'), overEpochs('c')];
+      of,
+      layer,
+      state,
+      f: last,
+    }),
+  );
+  return [...overSteps, ...overEpochs];
 }

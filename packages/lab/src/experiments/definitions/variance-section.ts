@@ -22,6 +22,7 @@ import { type Cell, tableSectionHtml } from '../../report/section-html.js';
 import type { Figure } from '../../report/index.js';
 import { activationKeys as key, type ActivationMode } from '../../probes/activation-keys.js';
 import type { ExperimentSection, ReportSectionInput } from '../definition.js';
+import { variantModeEncoding } from './state-figures.js';
 import {
   changeText,
   lastEpochBySeed,
@@ -235,26 +236,7 @@ function layerFigure(
         title: 'Variance (mean over units, seeds)',
         scale: { type: 'log' },
       },
-      color: {
-        field: 'variant',
-        type: 'nominal',
-        title: 'Variant',
-        scale: { domain: variants },
-        legend: { symbolType: 'stroke' },
-      },
-      strokeDash: {
-        legend: { symbolType: 'stroke', symbolStrokeColor: '#555' },
-        field: 'mode',
-        type: 'nominal',
-        title: 'Mode',
-        scale: {
-          domain: ['train', 'inference'],
-          range: [
-            [1, 0],
-            [6, 4],
-          ],
-        },
-      },
+      ...variantModeEncoding(variants),
     },
   } as TopLevelSpec;
   return {
