@@ -17,7 +17,8 @@ the reference BLAS, ~19x slower on a 100 x 100 x 400 product).
                PyTorch has no fused normalised LSTM: its users write the cell loop (NormLstm), with
                the same normalisation as Regulab's (packages/core/src/layers/recurrent/
                lstm-normalization.ts) and the same zoneout; W.x_t of every step and its
-               normalisation are computed before the loop, in one matmul, as a careful user would.
+               normalisation are computed before the loop, in one matmul, and read with
+               unbind, as a careful user would (NormLstm's comment: why not wx[:, t]).
   cnn-step:    batch 64, 28x28x1 -> conv 32 3x3 valid -> ReLU -> max-pool 2 -> conv 64 3x3 valid ->
                ReLU -> max-pool 2 -> dense 128 ReLU -> dropout 0.5 -> dense 10, cross-entropy, Adam.
   mlp-step:    batch 128, 784 -> dense 1024 ReLU -> dropout 0.5 -> dense 1024 ReLU -> dropout 0.5 ->
@@ -150,6 +151,13 @@ class NormLstm(nn.Module):
     that needs no gradient (the unnormalised loop's e[:, t]). Not the cause: denormals
     (torch.set_flush_denormal(True) changes nothing measurable), threads, the per-step in-place
     updates of the moving statistics (8 small ops a step; now once per call, as Regulab does).
+    What remains (pmnist-bn-step, 1 thread, 2026-12-03, load 5-12 on 2 cores): 15.1 s of CPU a
+    step (19 ms per time step) with the reference BLAS this machine now has; 11.7 s with OpenBLAS
+    (LD_LIBRARY_PATH to libopenblas0-pthread's libblas.so.3), 4.6 s with OpenBLAS and glibc's
+    mmap/trim thresholds raised (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ = 1 GiB): the rest
+    is eager autograd's per-op cost over 784 steps and page faults on the 125 MB [T, B, 4H]
+    tensors and the ~2.5 GB the steps keep for backward. The peer runs as a user runs it: no
+    malloc tuning (Regulab's native addon tunes its own process's malloc at load).
     """
 
     def __init__(self, kind, inputs, units, steps):
