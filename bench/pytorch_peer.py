@@ -2,7 +2,10 @@
 """PyTorch peer of Regulab's step benchmarks (npm run bench): one training step of the same model.
 
 Prints one JSON line: case, impl, ms_per_step (median wall time), cpu_ms_per_step (median process CPU
-time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threads, torch version.
+time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threads, torch version,
+and blas: the BLAS library torch's matmuls run on here (Debian's torch takes whichever
+libblas.so.3 the alternatives system points to: OpenBLAS with libopenblas0-pthread installed, else
+the reference BLAS, ~19x slower on a 100 x 100 x 400 product).
 
   charlm-step: batch 32, 50 steps, embedding 64 over 50 symbols, LSTM 256, dense 50,
                softmax cross-entropy, Adam.
@@ -14,7 +17,8 @@ time, every thread: the steadier figure on a loaded machine), peak_rss_mb, threa
                PyTorch has no fused normalised LSTM: its users write the cell loop (NormLstm), with
                the same normalisation as Regulab's (packages/core/src/layers/recurrent/
                lstm-normalization.ts) and the same zoneout; W.x_t of every step and its
-               normalisation are computed before the loop, in one matmul, as a careful user would.
+               normalisation are computed before the loop, in one matmul, and read with
+               unbind, as a careful user would (NormLstm's comment: why not wx[:, t]).
   cnn-step:    batch 64, 28x28x1 -> conv 32 3x3 valid -> ReLU -> max-pool 2 -> conv 64 3x3 valid ->
                ReLU -> max-pool 2 -> dense 128 ReLU -> dropout 0.5 -> dense 10, cross-entropy, Adam.
   mlp-step:    batch 128, 784 -> dense 1024 ReLU -> dropout 0.5 -> dense 1024 ReLU -> dropout 0.5 ->
@@ -53,6 +57,18 @@ FEEDFORWARD = {
 }
 
 
+def loaded_blas():
+    """The BLAS shared library mapped into this process (torch's matmuls), by file name."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
+    except OSError:
+        return "unknown"
+    if any("openblas" in p for p in paths):
+        return "openblas"
+    return "reference" if any("/blas/libblas.so" in p for p in paths) else ",".join(sorted(paths)) or "none"
+
+
 def feedforward(case):
     """The issue-12 models (PyTorch's NCHW is its native and fastest layout)."""
     if case == "mlp-step":
@@ -75,7 +91,10 @@ class StepNorm(nn.Module):
     layer: N(v) = gamma * (v - mean(v)) / sqrt(var(v) + eps) over the F features of each example
            (scope 'fused', Ba et al. eq. 20-22); gamma starts at 1.
     batch: N(v) = gamma * (v - mu_k) / sqrt(var_k + eps) per feature over the batch at step k while
-           training (biased variance), moving averages per step for inference; gamma starts at 0.1.
+           training (biased variance), moving averages per step for inference; gamma starts at 0.1
+           (Cooijmans et al.). As in Regulab (StepStatistics.record / update), a call keeps each
+           step's batch statistics and finish() moves the moving averages of all steps at once,
+           m_k <- 0.99 m_k + 0.01 stat_k.
     beta (the cell's only): an added shift, starting at 0.
     """
 
@@ -84,28 +103,30 @@ class StepNorm(nn.Module):
         self.kind, self.features = kind, features
         self.gamma = nn.Parameter(torch.full((features,), 1.0 if kind == "layer" else 0.1))
         self.beta = nn.Parameter(torch.zeros(features)) if beta else None
+        self.stats = []  # this call's per-step (mean, var), detached: batch norm, training
         if kind == "batch":
             self.register_buffer("moving_mean", torch.zeros(steps, features))
             self.register_buffer("moving_variance", torch.ones(steps, features))
 
-    def forward(self, v, k=None):
-        """v [B, F] at step k, or (k None) [B, T, F] for every step at once."""
+    def forward(self, v):
+        """v [B, F] (one step: called once per step, in order) or [T, B, F] (every step at once)."""
         if self.kind == "layer":
             return nn.functional.layer_norm(v, (self.features,), self.gamma, self.beta, EPS)
-        if k is not None:
-            mean = v.mean(0)  # [F]
-            var = v.var(0, unbiased=False)  # [F]
-            with torch.no_grad():
-                self.moving_mean[k].mul_(MOMENTUM).add_(mean.detach(), alpha=1 - MOMENTUM)
-                self.moving_variance[k].mul_(MOMENTUM).add_(var.detach(), alpha=1 - MOMENTUM)
-        else:
-            mean = v.mean(0)  # [T, F]: every step its own statistics
-            var = v.var(0, unbiased=False)
-            with torch.no_grad():
-                self.moving_mean.mul_(MOMENTUM).add_(mean.detach(), alpha=1 - MOMENTUM)
-                self.moving_variance.mul_(MOMENTUM).add_(var.detach(), alpha=1 - MOMENTUM)
+        var, mean = torch.var_mean(v, -2, unbiased=False, keepdim=True)  # [1, F] or [T, 1, F]
+        self.stats.append((mean.detach(), var.detach()))
         out = (v - mean) * torch.rsqrt(var + EPS) * self.gamma
         return out if self.beta is None else out + self.beta
+
+    def finish(self):
+        """Batch norm, training: moves the per-step moving averages by this call's statistics."""
+        if not self.stats:
+            return
+        with torch.no_grad():
+            mean = torch.cat([m.reshape(-1, self.features) for m, _ in self.stats])  # [T, F]
+            var = torch.cat([v.reshape(-1, self.features) for _, v in self.stats])  # [T, F]
+            self.moving_mean.mul_(MOMENTUM).add_(mean, alpha=1 - MOMENTUM)
+            self.moving_variance.mul_(MOMENTUM).add_(var, alpha=1 - MOMENTUM)
+        self.stats = []
 
 
 class NormLstm(nn.Module):
@@ -113,6 +134,30 @@ class NormLstm(nn.Module):
 
     a_t = N_x(W x_t) + N_h(U h_{t-1}) + b;  i, f, o = sigma(.), g = tanh(.)
     c_t = f * c_{t-1} + i * g;  h_t = o * tanh(N_c(c_t)), then zoneout on c_t and h_t.
+
+    Written as a competent PyTorch user writes a cell loop: N_x(W x_t) + b of every step in one
+    time-major [T, B, 4H] tensor before the loop, taken apart with unbind(0) (one backward node that
+    stacks the T step gradients once), and the batch-norm moving averages moved once per call.
+
+    Why the first version was slow (issue 13: pmnist-bn-step did not finish one step in 5 min of
+    CPU; charlm-ln-step took ~1.5 s): it read step t of the precomputed [B, T, 4H] tensor, which
+    needs a gradient, as wx[:, t]: a slice and a select. The backward of each allocates a
+    zero-filled tensor of the whole [B, T, 4H] (125 MB at pmnist's 100 x 784 x 400) to hold one
+    step's gradient, and the engine adds it to the sum of the other steps': O(T) work per step,
+    O(T^2) per sequence (~0.5 TB of memory traffic at T = 784). Profiled (torch.autograd.profiler,
+    T = 49): aten::fill_ 56% and aten::add 30% of the step's CPU, from SliceBackward0 and
+    SelectBackward0; a step's CPU time went 0.7, 2.2, 7.6, 27.5 s at T = 25, 49, 98, 196 (now
+    0.5, 1.0, 1.5 s at T = 49, 98, 196: linear). unbind has no such cost, nor has indexing a tensor
+    that needs no gradient (the unnormalised loop's e[:, t]). Not the cause: denormals
+    (torch.set_flush_denormal(True) changes nothing measurable), threads, the per-step in-place
+    updates of the moving statistics (8 small ops a step; now once per call, as Regulab does).
+    What remains (pmnist-bn-step, 1 thread, 2026-12-03, load 5-12 on 2 cores): 15.1 s of CPU a
+    step (19 ms per time step) with the reference BLAS this machine now has; 11.7 s with OpenBLAS
+    (LD_LIBRARY_PATH to libopenblas0-pthread's libblas.so.3), 4.6 s with OpenBLAS and glibc's
+    mmap/trim thresholds raised (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ = 1 GiB): the rest
+    is eager autograd's per-op cost over 784 steps and page faults on the 125 MB [T, B, 4H]
+    tensors and the ~2.5 GB the steps keep for backward. The peer runs as a user runs it: no
+    malloc tuning (Regulab's native addon tunes its own process's malloc at load).
     """
 
     def __init__(self, kind, inputs, units, steps):
@@ -129,20 +174,22 @@ class NormLstm(nn.Module):
         """e [B, T, E]; zoneout rates of c and h; shared: one mask for both (as the base peer's pmnist)."""
         B, T, _ = e.shape
         H = self.units
-        wx = self.nx(self.w(e)) + self.b  # [B, T, 4H], all steps at once
+        wx = self.nx(self.w(e.transpose(0, 1))) + self.b  # [T, B, 4H], all steps at once
         h = e.new_zeros(B, H)
         c = e.new_zeros(B, H)
         outs = []
-        for t in range(T):
-            a = wx[:, t] + self.nh(self.u(h), t)  # [B, 4H]
+        for wx_t in wx.unbind(0):  # T x [B, 4H]
+            a = wx_t + self.nh(self.u(h))  # [B, 4H]
             i, f, g, o = a.chunk(4, 1)
             c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h_new = torch.sigmoid(o) * torch.tanh(self.nc(c_new, t))
+            h_new = torch.sigmoid(o) * torch.tanh(self.nc(c_new))
             dc = (torch.rand_like(c) < zc).float()  # 1 = keep the previous state
             dh = dc if shared else (torch.rand_like(h) < zh).float()
             c = dc * c + (1 - dc) * c_new
             h = dh * h + (1 - dh) * h_new
             outs.append(h)
+        for n in (self.nx, self.nh, self.nc):
+            n.finish()
         return torch.stack(outs, 1)  # [B, T, H]
 
 
@@ -239,6 +286,7 @@ def main():
         "repeats": a.repeats,
         "threads": a.threads,
         "torch": torch.__version__,
+        "blas": loaded_blas(),
     }))
 
 
