@@ -33,9 +33,7 @@ static void norm_h_step(const SeqCtx& c, const NormCtx& n, int k, float* R, int 
     bn_fwd_cols(R, G3, n.nh + kb * G3, G3, B, j0, j1, n.eps, n.training,
                 n.training ? nullptr : n.mmh + (size_t)row * G3, n.training ? nullptr : n.mvh + (size_t)row * G3,
                 n.rh + (size_t)k * G3, n.bmh ? n.bmh + (size_t)k * G3 : nullptr,
-                n.bvh ? n.bvh + (size_t)k * G3 : nullptr);
-    for (int b = 0; b < B; b++)
-      for (int j = j0; j < j1; j++) R[(size_t)b * G3 + j] = n.gh[j] * n.nh[(kb + b) * G3 + j];
+                n.bvh ? n.bvh + (size_t)k * G3 : nullptr, n.gh, nullptr, R, G3, false);
   }
 }
 

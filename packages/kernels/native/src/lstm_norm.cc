@@ -61,9 +61,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           bn_fwd_cols(R, G4, n.nh + kb * G4, G4, B, j0, j1, n.eps, n.training,
                       n.training ? nullptr : n.mmh + (size_t)row * G4, n.training ? nullptr : n.mvh + (size_t)row * G4,
                       n.rh + (size_t)k * G4, n.bmh ? n.bmh + (size_t)k * G4 : nullptr,
-                      n.bvh ? n.bvh + (size_t)k * G4 : nullptr);
-          for (int b = 0; b < B; b++)
-            for (int j = j0; j < j1; j++) c.gates[(kb + b) * G4 + j] += n.gh[j] * n.nh[(kb + b) * G4 + j];
+                      n.bvh ? n.bvh + (size_t)k * G4 : nullptr, n.gh, nullptr, c.gates + kb * G4, G4, true);
         }
       }
       // gates and c̃
@@ -89,9 +87,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         bn_fwd_cols(CT, H, n.nc + kb * H, H, B, u0, u1, n.eps, n.training,
                     n.training ? nullptr : n.mmc + (size_t)row * H, n.training ? nullptr : n.mvc + (size_t)row * H,
                     n.rc + (size_t)k * H, n.bmc ? n.bmc + (size_t)k * H : nullptr,
-                    n.bvc ? n.bvc + (size_t)k * H : nullptr);
-        for (int b = 0; b < B; b++)
-          for (int j = u0; j < u1; j++) c.PC[(kb + b) * H + j] = n.gc[j] * n.nc[(kb + b) * H + j] + n.bc[j];
+                    n.bvc ? n.bvc + (size_t)k * H : nullptr, n.gc, n.bc, c.PC + kb * H, H, false);
       }
       for (int b = p.b0; b < p.b1; b++) {
         const size_t o = (kb + b) * H;

@@ -109,94 +109,39 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 
 // ---------------------------------------------------------------- batch norm, one step
 // Features [j0, j1) of a [B, ·] block (v rows of stride ldv, x̂ rows of stride ldx): training uses
-// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs.
-// Every column is summed over b = 0..B−1 in order, whoever owns it.
+// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs;
+// then, when gamma is given, out = (acc ? out : 0) + γ ⊙ x̂ + β (β null: 0; rows of stride ldo) in
+// the same pass. Every column is summed over b = 0..B−1 in order, whoever owns it. The column work
+// is the ISA table's (kernels.inc), compiled per instruction set with no allocation: built here for
+// baseline x86 with two std::vectors per call, it was the largest cost of a batch-normalised step.
 inline void bn_fwd_cols(const float* v, int ldv, float* xh, int ldx, int B, int j0, int j1, float eps, bool training,
-                        const float* mm, const float* mv, float* rs, float* bm, float* bv) {
-  const int n = j1 - j0;
-  if (n <= 0) return;
-  std::vector<float> mean(n, 0.f), var(n, 0.f);
-  if (training) {
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) mean[j] += v[(size_t)b * ldv + j0 + j];
-    for (int j = 0; j < n; j++) mean[j] /= (float)B;
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) {
-        const float d = v[(size_t)b * ldv + j0 + j] - mean[j];
-        var[j] += d * d;
-      }
-    for (int j = 0; j < n; j++) var[j] /= (float)B;
-  } else {
-    for (int j = 0; j < n; j++) {
-      mean[j] = mm[j0 + j];
-      var[j] = mv[j0 + j];
-    }
-  }
-  for (int j = 0; j < n; j++) {
-    rs[j0 + j] = 1.0f / std::sqrt(var[j] + eps);
-    if (bm) bm[j0 + j] = mean[j];
-    if (bv) bv[j0 + j] = var[j];
-  }
-  for (int b = 0; b < B; b++)
-    for (int j = 0; j < n; j++)
-      xh[(size_t)b * ldx + j0 + j] = (v[(size_t)b * ldv + j0 + j] - mean[j]) * rs[j0 + j];
+                        const float* mm, const float* mv, float* rs, float* bm, float* bv,
+                        const float* gamma = nullptr, const float* beta = nullptr, float* out = nullptr, int ldo = 0,
+                        bool acc = false) {
+  if (j1 <= j0) return;
+  isa().bn_fwd_cols(v, ldv, xh, ldx, B, j0, j1, eps, training, mm, mv, rs, bm, bv, gamma, beta, out, ldo, acc);
 }
 
 // Backward of bn_fwd_cols into out (rows of stride ldo; may alias dy or xh; accumulate adds):
 // training ∂v = rstd·(g − mean_b(g) − x̂·mean_b(g ⊙ x̂)) with g = dy ⊙ γ; inference ∂v = rstd·g.
 inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1,
                         const float* gamma, const float* rs, bool training, float* out, int ldo, bool accumulate) {
-  const int n = j1 - j0;
-  if (n <= 0) return;
-  std::vector<float> m1(n, 0.f), m2(n, 0.f);
-  if (training) {
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) {
-        const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
-        m1[j] += g;
-        m2[j] += g * xh[(size_t)b * ldx + j0 + j];
-      }
-    for (int j = 0; j < n; j++) {
-      m1[j] /= (float)B;
-      m2[j] /= (float)B;
-    }
-  }
-  for (int b = 0; b < B; b++)
-    for (int j = 0; j < n; j++) {
-      const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
-      const float d = rs[j0 + j] * (g - m1[j] - xh[(size_t)b * ldx + j0 + j] * m2[j]);
-      float* o = out + (size_t)b * ldo + j0 + j;
-      *o = accumulate ? *o + d : d;
-    }
+  if (j1 <= j0) return;
+  isa().bn_bwd_cols(dy, ldy, xh, ldx, B, j0, j1, gamma, rs, training, out, ldo, accumulate);
 }
 
 // Column sums of a [rows, n] (row stride lda) in one pass over a: p[j] = Σ_r a[r, j]·b[r, j] and
 // q[j] = Σ_r a[r, j]·e[r, j] (strides ldb, lde), s[j] = Σ_r a[r, j]; a null output is skipped. Columns
-// split over the pool, each summed in row order (the same bits on any thread count). One pass
-// instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H], megabytes) once.
+// split over the pool (in whole vectors), each summed in row order (the same bits on any thread
+// count). One pass instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H],
+// megabytes) once.
 inline void column_sums(int rows, int n, const float* a, int lda, const float* b, int ldb, float* p, const float* e,
                         int lde, float* q, float* s, Pool& pool) {
+  const IsaTable& t = isa();
   pool.run([&](int tid, int nt) {
     int j0, j1;
-    split_range(n, nt, tid, 1, j0, j1);
-    for (int j = j0; j < j1; j++) {
-      if (p) p[j] = 0.f;
-      if (q) q[j] = 0.f;
-      if (s) s[j] = 0.f;
-    }
-    for (int r = 0; r < rows; r++) {
-      const float* ar = a + (size_t)r * lda;
-      if (p) {
-        const float* br = b + (size_t)r * ldb;
-        for (int j = j0; j < j1; j++) p[j] += ar[j] * br[j];
-      }
-      if (q) {
-        const float* er = e + (size_t)r * lde;
-        for (int j = j0; j < j1; j++) q[j] += ar[j] * er[j];
-      }
-      if (s)
-        for (int j = j0; j < j1; j++) s[j] += ar[j];
-    }
+    split_range(n, nt, tid, t.nr / 2, j0, j1);
+    if (j1 > j0) t.col_sums(rows, j0, j1, a, lda, b, ldb, p, e, lde, q, s);
   });
 }
 // out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
@@ -225,16 +170,13 @@ inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float
       return;
     }
     int j0, j1;
-    split_range(F, nt, tid, 1, j0, j1);
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
     for (int k = 0; k < T; k++) {
       const size_t o = (size_t)k * B * F;
       const int row = n.training ? 0 : n.moving_row(k);
       bn_fwd_cols(v + o, F, xh + o, F, B, j0, j1, n.eps, n.training, mm ? mm + (size_t)row * F : nullptr,
                   mv ? mv + (size_t)row * F : nullptr, rs + (size_t)k * F, bm ? bm + (size_t)k * F : nullptr,
-                  bv ? bv + (size_t)k * F : nullptr);
-      for (int b = 0; b < B; b++)
-        for (int j = j0; j < j1; j++)
-          out[o + (size_t)b * F + j] = gamma[j] * xh[o + (size_t)b * F + j] + (bias ? bias[j] : 0.f);
+                  bv ? bv + (size_t)k * F : nullptr, gamma, bias, out + o, F, false);
     }
   });
 }
@@ -255,7 +197,7 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
       return;
     }
     int j0, j1;
-    split_range(F, nt, tid, 1, j0, j1);
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
     for (int k = 0; k < T; k++)
       bn_bwd_cols(dy + (size_t)k * B * ldy, ldy, xh + (size_t)k * B * F, F, B, j0, j1, gamma, rs + (size_t)k * F,
                   n.training, out + (size_t)k * B * F, F, false);
