@@ -28,16 +28,18 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   }
   // Layer norm: U packed whole (one block of 4H columns), a thread takes rows and all units.
   // Batch norm: one block per gate, a thread takes a range of units in every gate, all rows.
+  // Each thread packs the columns it multiplies by (norm_part).
   const int nb = ln ? 1 : 4, bw = ln ? G4 : H;
   const size_t ps = packed_size(H, bw, t.nr);
-  float* up = scratch(1, nb * ps);
-  for (int g = 0; g < nb; g++) pack_b(H, bw, c.U + g * bw, G4, false, up + g * ps, t.nr);
+  float* up = scratch(1, (size_t)pool.size() * nb * ps);
   float* R = scratch(4, (size_t)B * G4);  // ĥ·U of the step
   float* CT = scratch(5, BH);             // c̃ of the step
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, bw, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, bw, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
     const bool mine = M > 0 && nu > 0;
+    float* own = up + (size_t)tid * nb * ps;
+    pack_part(t, p, H, nb, bw, c.U, G4, false, own, ps);
     for (int k = 0; k < T; k++) {
       if (!mine) {
         if (!ln) pool.barrier();
@@ -45,8 +47,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       }
       const size_t kb = (size_t)k * B;
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
-      for (int g = 0; g < nb; g++)
-        gate_panels(t, M, H, A, H, up + g * ps, H, p.c0, p.c1, bw, R + (size_t)p.b0 * G4 + g * bw, G4, false);
+      for (int g = 0; g < nb; g++) part_panels(t, p, M, H, A, H, own, ps, g, H, bw, R + (size_t)p.b0 * G4, G4);
       // a += N_h(ĥ·U)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
@@ -117,15 +118,17 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   c.tmp = work + 3 * BH;
   init_dh(c);
   std::copy(c.dcT, c.dcT + BH, c.dC);
-  float* ut = scratch(1, packed_size(G4, H, t.nr));  // Uᵀ [4H, H]
-  pack_b(G4, H, c.U, G4, true, ut, t.nr);
+  const size_t pst = packed_size(G4, H, t.nr);
+  float* ut = scratch(1, (size_t)pool.size() * pst);  // Uᵀ [4H, H], each thread's units
   float* DHU = scratch(6, TB * G4);  // ∂(ĥ·U), every step
   float* DYC = scratch(17, TB * H);   // ∂y_c (N_c's output), every step
   float* DCT = scratch(18, BH);       // ∂c̃ of the step
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, H, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
+    float* own = ut + (size_t)tid * pst;
+    pack_part(t, p, G4, 1, H, c.U, G4, true, own, pst);
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
@@ -157,7 +160,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       }
       if (!ln) pool.barrier();  // every column of ∂(ĥ·U) of step k is written
       if (mine) {
-        gate_panels(t, M, G4, DHU + (kb + p.b0) * G4, G4, ut, G4, u0, u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+        part_panels(t, p, M, G4, DHU + (kb + p.b0) * G4, G4, own, pst, 0, G4, H, c.tmp + (size_t)p.b0 * H, H);
         finish_dh(c, k, u0, u1, p.b0, p.b1);
       }
     }

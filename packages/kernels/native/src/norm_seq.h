@@ -102,6 +102,40 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
   return c.candMask + ((c.candPerStep ? (size_t)k * c.B : 0) + b) * c.H;
 }
 
+// ---------------------------------------------------------------- the step loop's split
+// A thread's share of a normalised step: layer norm takes rows (per-example statistics, no
+// barrier), batch norm units of every gate (per-feature statistics over the batch). Batch norm's
+// units are split in whole vectors (nr/2), not whole panels: H = 100 on two threads is 48 + 52
+// units rather than 64 + 36 (AVX-512), which left one thread waiting at every step's barrier; the
+// ranges still start on the vector grid of one thread's, so element-wise chunks and their bits are
+// the same on any thread count. Since a range may then end inside a panel of the shared packing,
+// each thread packs its own columns (pack_part) and multiplies by them alone (part_panels): two
+// panels per gate on each thread, as before. [c0, c1): the columns of each block it packs.
+inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
+  if (ln) return part(true, B, H, bw, nr, tid, nt);
+  Part p{0, B, 0, H, 0, bw};
+  split_range(H, nt, tid, nr / 2, p.u0, p.u1);
+  p.c0 = p.u0;
+  p.c1 = p.u1;
+  return p;
+}
+// Columns [p.c0, p.c1) of nb blocks of width bw of m (K rows of stride ld; trans: of mᵀ, m being
+// [bw·nb, K]) packed into out, one block every ps floats (ps = packed_size(K, bw, nr)).
+inline void pack_part(const IsaTable& t, const Part& p, int K, int nb, int bw, const float* m, int ld, bool trans,
+                      float* out, size_t ps) {
+  const int w = p.c1 - p.c0;
+  if (w <= 0) return;
+  for (int g = 0; g < nb; g++)
+    pack_b(K, w, trans ? m + ((size_t)g * bw + p.c0) * ld : m + (size_t)g * bw + p.c0, ld, trans, out + g * ps, t.nr);
+}
+// C[M, columns [p.c0, p.c1) of block g] = A · (block g of pack_part's panels); C at column 0 of block 0.
+inline void part_panels(const IsaTable& t, const Part& p, int M, int K, const float* A, int lda, const float* packed,
+                        size_t ps, int g, int kfull, int bw, float* C, int ldc) {
+  const int w = p.c1 - p.c0;
+  if (w <= 0 || M <= 0) return;
+  gate_panels(t, M, K, A, lda, packed + g * ps, kfull, 0, w, w, C + (size_t)g * bw + p.c0, ldc, false);
+}
+
 // ---------------------------------------------------------------- layer norm, one row
 // Layer norm's per-row work (statistics, x̂ and the affine, the backward's gradient) is the ISA
 // table's ln_fwd_row / ln_bwd_row (kernels.inc), compiled per instruction set: built here for
