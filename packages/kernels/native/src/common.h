@@ -116,7 +116,7 @@ struct IsaTable {
   void (*bn_bwd_cols)(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1, const float* gamma,
                       const float* rs, bool training, float* out, int ldo, bool acc);
   void (*col_sums)(int rows, int j0, int j1, const float* a, int lda, const float* b, int ldb, float* p,
-                   const float* e, int lde, float* q, float* s);
+                   const float* e, int lde, float* q, float* s, bool acc);
 };
 
 const IsaTable* isa_avx512();

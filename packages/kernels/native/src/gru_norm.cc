@@ -260,11 +260,11 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     column_sums((int)TB, H, da + 2 * H, G3, n.nx + 2 * H, G3, n.dgx + 2 * H, nullptr, 0, nullptr, c.db + 2 * H, pool);
     std::copy(c.db, c.db + 2 * H, c.db + G3);  // the recurrent bias's z, r parts: the same sums
     column_sums((int)TB, H, c.UH, H, n.nh + 2 * H, G3, n.dgh + 2 * H, nullptr, 0, nullptr, c.db + G3 + 2 * H, pool);
+    norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, n.nx, pool);
   } else {
-    column_sums((int)TB, G3, da, G3, n.nh, G3, n.dgh, n.nx, G3, n.dgx, c.db, pool);
+    norm_x_bwd_with_sums(c, n, 3, da, G3, n.nh, G3, n.dgh, c.db, pool);
   }
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
-  norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));
   float* xst = scratch(3, (size_t)D * TB);
   transpose((int)TB, D, xs, D, xst, pool);

@@ -169,9 +169,8 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dC, c.dC + BH, c.dc0);
   const float* da = c.gates;  // [T·B, 4H]
   column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
-  column_sums((int)TB, G4, da, G4, n.nh, G4, n.dgh, n.nx, G4, n.dgx, c.db, pool);
+  norm_x_bwd_with_sums(c, n, 4, da, G4, n.nh, G4, n.dgh, c.db, pool);
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
-  norm_all_steps_bwd(c, n, 4, da, G4, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));
   float* xst = scratch(3, (size_t)D * TB);
   transpose((int)TB, D, xs, D, xst, pool);

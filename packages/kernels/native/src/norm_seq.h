@@ -175,7 +175,7 @@ inline void column_sums(int rows, int n, const float* a, int lda, const float* b
   pool.run([&](int tid, int nt) {
     int j0, j1;
     split_range(n, nt, tid, t.nr / 2, j0, j1);
-    if (j1 > j0) t.col_sums(rows, j0, j1, a, lda, b, ldb, p, e, lde, q, s);
+    if (j1 > j0) t.col_sums(rows, j0, j1, a, lda, b, ldb, p, e, lde, q, s, false);
   });
 }
 // out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
@@ -235,6 +235,33 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
     for (int k = 0; k < T; k++)
       bn_bwd_cols(dy + (size_t)k * B * ldy, ldy, xh + (size_t)k * B * F, F, B, j0, j1, gamma, rs + (size_t)k * F,
                   n.training, out + (size_t)k * B * F, F, false);
+  });
+}
+
+// After the backward loop: ∂γ_x = Σ dy ⊙ x̂_x, ∂γ_h = Σ dy ⊙ x̂_h (nh, rows of stride ldh), ∂b = Σ dy
+// (column_sums), then ∂(x·W) = N_x'(dy) in place of x̂_x (norm_all_steps_bwd). Batch norm does both
+// in one pass over the steps, a thread's features at a time: the step's block of dy and x̂_x is summed
+// and read again by the gradient while in cache, where the two calls read the two [T·B, G·H] tapes
+// (≈125 MB each for pmnist) from memory twice. Same sums in the same row order: the same bits.
+inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* nh,
+                                 int ldh, float* dgh, float* db, Pool& pool) {
+  const int B = c.B, T = c.T, F = G * c.H;
+  if (n.layer()) {
+    column_sums(T * B, F, dy, ldy, nh, ldh, n.dgh, n.nx, F, n.dgx, db, pool);
+    norm_all_steps_bwd(c, n, G, dy, ldy, n.nx, n.rx, n.gx, n.nx, pool);
+    return;
+  }
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
+    if (j1 <= j0) return;
+    for (int k = 0; k < T; k++) {
+      const size_t r = (size_t)k * B;
+      t.col_sums(B, j0, j1, dy + r * ldy, ldy, nh + r * ldh, ldh, dgh, n.nx + r * F, F, n.dgx, db, k > 0);
+      t.bn_bwd_cols(dy + r * ldy, ldy, n.nx + r * F, F, B, j0, j1, n.gx, n.rx + (size_t)k * F, n.training, n.nx + r * F,
+                    F, false);
+    }
   });
 }
 
