@@ -74,7 +74,8 @@ inline const float* rec_row(const SeqCtx& c, int k, int b) {
 // a time per thread; 8 and 9 hold the seeded dropout masks, 16 the state-gradient norm sums), 10
 // to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
 // (conv.cc), 15 to the pooling gradients (pool.cc), 17–18 to the normalised sequence
-// kernels (lstm_norm.cc, gru_norm.cc); at most 24 slots (scratch.cc).
+// kernels (lstm_norm.cc, gru_norm.cc), 19 to their input projection (norm_seq.h, pool threads); at
+// most 24 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).

@@ -62,8 +62,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const bool ln = n.layer();
   const float* brec = c.resetAfter ? c.bias + G3 : nullptr;
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  gemm((int)TB, G3, D, xs, D, c.W, G3, false, c.gates, G3, false, pool);  // x·W, every step
-  norm_all_steps(c, n, 3, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+  norm_x_all_steps(c, n, 3, xs, pool);  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   const size_t ps = packed_size(H, H, t.nr);
   float* up = scratch(1, (size_t)pool.size() * 3 * ps);  // one block per gate, each thread's columns (norm_part)

@@ -16,8 +16,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer(), pg = n.per_gate();
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  gemm((int)TB, G4, D, xs, D, c.W, G4, false, c.gates, G4, false, pool);  // x·W, every step
-  norm_all_steps(c, n, 4, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+  norm_x_all_steps(c, n, 4, xs, pool);  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   std::copy(c.c0, c.c0 + BH, c.CS);
   if (c.recMask) {
