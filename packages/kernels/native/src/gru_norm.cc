@@ -261,7 +261,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     column_sums((int)TB, H, c.UH, H, n.nh + 2 * H, G3, n.dgh + 2 * H, nullptr, 0, nullptr, c.db + G3 + 2 * H, pool);
     norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, n.nx, pool);
   } else {
-    norm_x_bwd_with_sums(c, n, 3, da, G3, n.nh, G3, n.dgh, c.db, pool);
+    norm_x_bwd_with_sums(c, n, 3, da, G3, n.nh, G3, n.dgh, c.db, nullptr, nullptr, pool);
   }
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   const float* xs = step_major_x(c, scratch(2, TB * D));

@@ -168,12 +168,9 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dC, c.dC + BH, c.dc0);
   const float* da = c.gates;  // [T·B, 4H]
   column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
-  norm_x_bwd_with_sums(c, n, 4, da, G4, n.nh, G4, n.dgh, c.db, pool);
-  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   const float* xs = step_major_x(c, scratch(2, TB * D));
-  float* xst = scratch(3, (size_t)D * TB);
-  transpose((int)TB, D, xs, D, xst, pool);
-  gemm(D, G4, (int)TB, xst, (int)TB, dxw, G4, false, c.dW, G4, false, pool);
+  norm_x_bwd_with_sums(c, n, 4, da, G4, n.nh, G4, n.dgh, c.db, xs, c.dW, pool);  // and ∂W
+  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
   gemm(H, G4, (int)TB, hst, (int)TB, DHU, G4, false, c.dU, G4, false, pool);
   float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]

@@ -275,30 +275,50 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
 }
 
 // After the backward loop: ∂γ_x = Σ dy ⊙ x̂_x, ∂γ_h = Σ dy ⊙ x̂_h (nh, rows of stride ldh), ∂b = Σ dy
-// (column_sums), then ∂(x·W) = N_x'(dy) in place of x̂_x (norm_all_steps_bwd). Batch norm does both
-// in one pass over the steps, a thread's features at a time: the step's block of dy and x̂_x is summed
-// and read again by the gradient while in cache, where the two calls read the two [T·B, G·H] tapes
-// (≈125 MB each for pmnist) from memory twice. Same sums in the same row order: the same bits.
+// (column_sums), then ∂(x·W) = N_x'(dy) in place of x̂_x (norm_all_steps_bwd), and, when dW is given,
+// ∂W = xsᵀ·∂(x·W) (xs: the step-major inputs [T·B, D]). Batch norm does it all in one pass over the
+// steps, a thread's features at a time: the step's block of dy and x̂_x is summed and read again by
+// the gradient while in cache, where the separate calls read the [T·B, G·H] tapes (≈125 MB each for
+// pmnist) from memory twice and packed ∂(x·W) once more for a D-row GEMM; with D ≤ kDwInPass inputs
+// ∂W is summed from the block too. Every sum runs over the rows in order, whoever owns the column:
+// the same bits on any thread count.
+constexpr int kDwInPass = 16;
 inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* nh,
-                                 int ldh, float* dgh, float* db, Pool& pool) {
-  const int B = c.B, T = c.T, F = G * c.H;
+                                 int ldh, float* dgh, float* db, const float* xs, float* dW, Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = G * c.H;
+  const bool dw_here = dW && !n.layer() && D <= kDwInPass;
   if (n.layer()) {
     column_sums(T * B, F, dy, ldy, nh, ldh, n.dgh, n.nx, F, n.dgx, db, pool);
     norm_all_steps_bwd(c, n, G, dy, ldy, n.nx, n.rx, n.gx, n.nx, pool);
-    return;
+  } else {
+    const IsaTable& t = isa();
+    pool.run([&](int tid, int nt) {
+      int j0, j1;
+      split_range(F, nt, tid, t.nr / 2, j0, j1);
+      if (j1 <= j0) return;
+      if (dw_here)
+        for (int d = 0; d < D; d++) std::fill(dW + (size_t)d * F + j0, dW + (size_t)d * F + j1, 0.f);
+      for (int k = 0; k < T; k++) {
+        const size_t r = (size_t)k * B;
+        float* dxw = n.nx + r * F;
+        t.col_sums(B, j0, j1, dy + r * ldy, ldy, nh + r * ldh, ldh, dgh, dxw, F, n.dgx, db, k > 0);
+        t.bn_bwd_cols(dy + r * ldy, ldy, dxw, F, B, j0, j1, n.gx, n.rx + (size_t)k * F, n.training, dxw, F, false);
+        if (!dw_here) continue;
+        for (int b = 0; b < B; b++)
+          for (int d = 0; d < D; d++) {
+            const float xv = xs[(r + b) * D + d];
+            float* w = dW + (size_t)d * F;
+            const float* g = dxw + (size_t)b * F;
+            for (int j = j0; j < j1; j++) w[j] += xv * g[j];
+          }
+      }
+    });
   }
-  const IsaTable& t = isa();
-  pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(F, nt, tid, t.nr / 2, j0, j1);
-    if (j1 <= j0) return;
-    for (int k = 0; k < T; k++) {
-      const size_t r = (size_t)k * B;
-      t.col_sums(B, j0, j1, dy + r * ldy, ldy, nh + r * ldh, ldh, dgh, n.nx + r * F, F, n.dgx, db, k > 0);
-      t.bn_bwd_cols(dy + r * ldy, ldy, n.nx + r * F, F, B, j0, j1, n.gx, n.rx + (size_t)k * F, n.training, n.nx + r * F,
-                    F, false);
-    }
-  });
+  if (dW && !dw_here) {
+    float* xst = scratch(3, (size_t)D * T * B);
+    transpose(T * B, D, xs, D, xst, pool);
+    gemm(D, F, T * B, xst, T * B, n.nx, F, false, dW, F, false, pool);
+  }
 }
 
 // ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).
