@@ -74,7 +74,8 @@ inline const float* rec_row(const SeqCtx& c, int k, int b) {
 // a time per thread; 8 and 9 hold the seeded dropout masks, 16 the state-gradient norm sums), 10
 // to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
 // (conv.cc), 15 to the pooling gradients (pool.cc), 17–18 to the normalised sequence
-// kernels (lstm_norm.cc, gru_norm.cc); at most 24 slots (scratch.cc).
+// kernels (lstm_norm.cc, gru_norm.cc), 19 to their input projection (norm_seq.h, pool threads); at
+// most 24 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).
@@ -107,6 +108,16 @@ struct IsaTable {
   // The normalised LSTM backward's pointwise work of one row b, phase 0 before N_c' (writes ∂y_c
   // into dyc, ∂c̃ so far into dct, rows of H), phase 1 after it (lstm_norm.cc; kernels.inc).
   void (*lstm_norm_bwd_point)(const SeqCtx& c, int k, int b, int j0, int j1, int phase, float* dyc, float* dct);
+  // Batch norm of features [j0, j1) of a [B, ·] block (statistics, x̂, rstd, then out = (acc ? out : 0)
+  // + γ ⊙ x̂ + β when gamma is given) and its backward; column sums of products (∂γ, ∂β, ∂b). Each
+  // column summed over the rows in order, one per lane: the same bits on any split (kernels.inc).
+  void (*bn_fwd_cols)(const float* v, int lda, float* xh, int ldx, int B, int j0, int j1, float eps, bool training,
+                      const float* mm, const float* mv, float* rs, float* bm, float* bv, const float* gamma,
+                      const float* beta, float* out, int ldo, bool acc);
+  void (*bn_bwd_cols)(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1, const float* gamma,
+                      const float* rs, bool training, float* out, int ldo, bool acc);
+  void (*col_sums)(int rows, int j0, int j1, const float* a, int lda, const float* b, int ldb, float* p,
+                   const float* e, int lde, float* q, float* s, bool acc);
 };
 
 const IsaTable* isa_avx512();

@@ -33,9 +33,7 @@ static void norm_h_step(const SeqCtx& c, const NormCtx& n, int k, float* R, int 
     bn_fwd_cols(R, G3, n.nh + kb * G3, G3, B, j0, j1, n.eps, n.training,
                 n.training ? nullptr : n.mmh + (size_t)row * G3, n.training ? nullptr : n.mvh + (size_t)row * G3,
                 n.rh + (size_t)k * G3, n.bmh ? n.bmh + (size_t)k * G3 : nullptr,
-                n.bvh ? n.bvh + (size_t)k * G3 : nullptr);
-    for (int b = 0; b < B; b++)
-      for (int j = j0; j < j1; j++) R[(size_t)b * G3 + j] = n.gh[j] * n.nh[(kb + b) * G3 + j];
+                n.bvh ? n.bvh + (size_t)k * G3 : nullptr, n.gh, nullptr, R, G3, false);
   }
 }
 
@@ -65,12 +63,10 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const bool ln = n.layer();
   const float* brec = c.resetAfter ? c.bias + G3 : nullptr;
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  gemm((int)TB, G3, D, xs, D, c.W, G3, false, c.gates, G3, false, pool);  // x·W, every step
-  norm_all_steps(c, n, 3, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+  norm_x_all_steps(c, n, 3, xs, pool);  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   const size_t ps = packed_size(H, H, t.nr);
-  float* up = scratch(1, 3 * ps);  // one block per gate
-  for (int g = 0; g < 3; g++) pack_b(H, H, c.U + g * H, G3, false, up + g * ps, t.nr);
+  float* up = scratch(1, (size_t)pool.size() * 3 * ps);  // one block per gate, each thread's columns (norm_part)
   if (c.recMask) {
     float* hh = scratch(2, 2 * BH);
     c.hhat[0] = hh;
@@ -79,17 +75,18 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   }
   float* R = scratch(4, (size_t)B * G3);  // the step's recurrent products, then N_h of them
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, H, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
     const bool mine = M > 0 && nu > 0;
+    float* own = up + (size_t)tid * 3 * ps;
+    pack_part(t, p, H, 3, H, c.U, G3, false, own, ps);
     std::vector<float> zhb(H);  // this row's zoneout keeps
     for (int k = 0; k < T; k++) {
       const size_t kb = (size_t)k * B;
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
       const int nfirst = c.resetAfter ? 3 : 2;  // blocks normalised before r is known
       if (mine) {
-        for (int g = 0; g < nfirst; g++)
-          gate_panels(t, M, H, A, H, up + g * ps, H, u0, u1, H, R + (size_t)p.b0 * G3 + g * H, G3, false);
+        for (int g = 0; g < nfirst; g++) part_panels(t, p, M, H, A, H, own, ps, g, H, H, R + (size_t)p.b0 * G3, G3);
         norm_h_step(c, n, k, R, 0, nfirst, p.b0, p.b1, u0, u1);
         for (int b = p.b0; b < p.b1; b++) {
           float* gk = c.gates + (kb + b) * G3;
@@ -113,8 +110,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (!c.resetAfter) {
         if (!ln) pool.barrier();  // q complete
         if (mine) {
-          gate_panels(t, M, H, c.UH + (kb + p.b0) * H, H, up + 2 * ps, H, u0, u1, H, R + (size_t)p.b0 * G3 + 2 * H, G3,
-                      false);
+          part_panels(t, p, M, H, c.UH + (kb + p.b0) * H, H, own, ps, 2, H, H, R + (size_t)p.b0 * G3, G3);
           norm_h_step(c, n, k, R, 2, 1, p.b0, p.b1, u0, u1);
         }
       }
@@ -165,15 +161,17 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   c.tmp = work + 2 * BH;
   c.tmp2 = work + 3 * BH;  // reset-before: ∂z between the phases
   init_dh(c);
-  float* ut = scratch(1, packed_size(G3, H, t.nr));  // Uᵀ [3H, H]
-  pack_b(G3, H, c.U, G3, true, ut, t.nr);
-  const float* utH = ut + (size_t)2 * H * t.nr;  // rows 2H..3H (U_hᵀ)
+  const size_t pst = packed_size(G3, H, t.nr);
+  float* ut = scratch(1, (size_t)pool.size() * pst);  // Uᵀ [3H, H], each thread's units (norm_part)
   float* DHU = scratch(6, TB * G3);
   float* DY = scratch(17, (size_t)B * G3);  // reset-after: [∂a_z ∂a_r ∂u_h] of the step
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, H, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
+    float* own = ut + (size_t)tid * pst;
+    pack_part(t, p, G3, 1, H, c.U, G3, true, own, pst);
+    const float* ownH = own + (size_t)2 * H * t.nr;  // rows 2H..3H (U_hᵀ)
     std::vector<float> zhb(H);  // this row's zoneout keeps
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
@@ -227,15 +225,14 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       if (!ln) pool.barrier();  // DHU of the step (reset-before: its h block) complete
       if (c.resetAfter) {
         if (mine) {
-          gate_panels(t, M, G3, dhu + (size_t)p.b0 * G3, G3, ut, G3, u0, u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+          part_panels(t, p, M, G3, dhu + (size_t)p.b0 * G3, G3, own, pst, 0, G3, H, c.tmp + (size_t)p.b0 * H, H);
           finish_dh(c, k, u0, u1, p.b0, p.b1);
         }
         continue;
       }
       if (mine) {
         // dq = ∂(q·U_h)·U_hᵀ, then ∂a_z, ∂a_r and the q path of ∂ĥ
-        gate_panels(t, M, H, dhu + (size_t)p.b0 * G3 + 2 * H, G3, utH, G3, u0, u1, H, c.tmp + (size_t)p.b0 * H, H,
-                    false);
+        part_panels(t, p, M, H, dhu + (size_t)p.b0 * G3 + 2 * H, G3, ownH, pst, 0, G3, H, c.tmp + (size_t)p.b0 * H, H);
         for (int b = p.b0; b < p.b1; b++) {
           float* g = c.gates + (kb + b) * G3;
           const float* hp = c.HS + (kb + b) * H;
@@ -254,7 +251,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       }
       if (!ln) pool.barrier();  // DHU's z, r blocks complete
       if (mine) {
-        gate_panels(t, M, 2 * H, dhu + (size_t)p.b0 * G3, G3, ut, G3, u0, u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+        part_panels(t, p, M, 2 * H, dhu + (size_t)p.b0 * G3, G3, own, pst, 0, G3, H, c.tmp + (size_t)p.b0 * H, H);
         finish_dh(c, k, u0, u1, p.b0, p.b1);
       }
     }
@@ -268,11 +265,11 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     column_sums((int)TB, H, da + 2 * H, G3, n.nx + 2 * H, G3, n.dgx + 2 * H, nullptr, 0, nullptr, c.db + 2 * H, pool);
     std::copy(c.db, c.db + 2 * H, c.db + G3);  // the recurrent bias's z, r parts: the same sums
     column_sums((int)TB, H, c.UH, H, n.nh + 2 * H, G3, n.dgh + 2 * H, nullptr, 0, nullptr, c.db + G3 + 2 * H, pool);
+    norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, n.nx, pool);
   } else {
-    column_sums((int)TB, G3, da, G3, n.nh, G3, n.dgh, n.nx, G3, n.dgx, c.db, pool);
+    norm_x_bwd_with_sums(c, n, 3, da, G3, n.nh, G3, n.dgh, c.db, nullptr, nullptr, pool);
   }
   float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
-  norm_all_steps_bwd(c, n, 3, da, G3, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));
   float* xst = scratch(3, (size_t)D * TB);
   transpose((int)TB, D, xs, D, xst, pool);

@@ -17,8 +17,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer(), pg = n.per_gate();
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  gemm((int)TB, G4, D, xs, D, c.W, G4, false, c.gates, G4, false, pool);  // x·W, every step
-  norm_all_steps(c, n, 4, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+  norm_x_all_steps(c, n, 4, xs, pool);  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   std::copy(c.c0, c.c0 + BH, c.CS);
   if (c.recMask) {
@@ -29,16 +28,18 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   }
   // Layer norm: U packed whole (one block of 4H columns), a thread takes rows and all units.
   // Batch norm: one block per gate, a thread takes a range of units in every gate, all rows.
+  // Each thread packs the columns it multiplies by (norm_part).
   const int nb = ln ? 1 : 4, bw = ln ? G4 : H;
   const size_t ps = packed_size(H, bw, t.nr);
-  float* up = scratch(1, nb * ps);
-  for (int g = 0; g < nb; g++) pack_b(H, bw, c.U + g * bw, G4, false, up + g * ps, t.nr);
+  float* up = scratch(1, (size_t)pool.size() * nb * ps);
   float* R = scratch(4, (size_t)B * G4);  // ĥ·U of the step
   float* CT = scratch(5, BH);             // c̃ of the step
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, bw, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, bw, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1, nu = u1 - u0;
     const bool mine = M > 0 && nu > 0;
+    float* own = up + (size_t)tid * nb * ps;
+    pack_part(t, p, H, nb, bw, c.U, G4, false, own, ps);
     for (int k = 0; k < T; k++) {
       if (!mine) {
         if (!ln) pool.barrier();
@@ -46,8 +47,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
       }
       const size_t kb = (size_t)k * B;
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
-      for (int g = 0; g < nb; g++)
-        gate_panels(t, M, H, A, H, up + g * ps, H, p.c0, p.c1, bw, R + (size_t)p.b0 * G4 + g * bw, G4, false);
+      for (int g = 0; g < nb; g++) part_panels(t, p, M, H, A, H, own, ps, g, H, bw, R + (size_t)p.b0 * G4, G4);
       // a += N_h(ĥ·U)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
@@ -62,9 +62,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           bn_fwd_cols(R, G4, n.nh + kb * G4, G4, B, j0, j1, n.eps, n.training,
                       n.training ? nullptr : n.mmh + (size_t)row * G4, n.training ? nullptr : n.mvh + (size_t)row * G4,
                       n.rh + (size_t)k * G4, n.bmh ? n.bmh + (size_t)k * G4 : nullptr,
-                      n.bvh ? n.bvh + (size_t)k * G4 : nullptr);
-          for (int b = 0; b < B; b++)
-            for (int j = j0; j < j1; j++) c.gates[(kb + b) * G4 + j] += n.gh[j] * n.nh[(kb + b) * G4 + j];
+                      n.bvh ? n.bvh + (size_t)k * G4 : nullptr, n.gh, nullptr, c.gates + kb * G4, G4, true);
         }
       }
       // gates and c̃
@@ -90,9 +88,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         bn_fwd_cols(CT, H, n.nc + kb * H, H, B, u0, u1, n.eps, n.training,
                     n.training ? nullptr : n.mmc + (size_t)row * H, n.training ? nullptr : n.mvc + (size_t)row * H,
                     n.rc + (size_t)k * H, n.bmc ? n.bmc + (size_t)k * H : nullptr,
-                    n.bvc ? n.bvc + (size_t)k * H : nullptr);
-        for (int b = 0; b < B; b++)
-          for (int j = u0; j < u1; j++) c.PC[(kb + b) * H + j] = n.gc[j] * n.nc[(kb + b) * H + j] + n.bc[j];
+                    n.bvc ? n.bvc + (size_t)k * H : nullptr, n.gc, n.bc, c.PC + kb * H, H, false);
       }
       for (int b = p.b0; b < p.b1; b++) {
         const size_t o = (kb + b) * H;
@@ -124,15 +120,17 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   c.tmp = work + 3 * BH;
   init_dh(c);
   std::copy(c.dcT, c.dcT + BH, c.dC);
-  float* ut = scratch(1, packed_size(G4, H, t.nr));  // Uᵀ [4H, H]
-  pack_b(G4, H, c.U, G4, true, ut, t.nr);
+  const size_t pst = packed_size(G4, H, t.nr);
+  float* ut = scratch(1, (size_t)pool.size() * pst);  // Uᵀ [4H, H], each thread's units
   float* DHU = scratch(6, TB * G4);  // ∂(ĥ·U), every step
   float* DYC = scratch(17, TB * H);   // ∂y_c (N_c's output), every step
   float* DCT = scratch(18, BH);       // ∂c̃ of the step
   pool.run([&](int tid, int nt) {
-    const Part p = part(ln, B, H, H, t.nr, tid, nt);
+    const Part p = norm_part(ln, B, H, H, t.nr, tid, nt);
     const int M = p.b1 - p.b0, u0 = p.u0, u1 = p.u1;
     const bool mine = M > 0 && u1 > u0;
+    float* own = ut + (size_t)tid * pst;
+    pack_part(t, p, G4, 1, H, c.U, G4, true, own, pst);
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
@@ -165,7 +163,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       }
       if (!ln) pool.barrier();  // every column of ∂(ĥ·U) of step k is written
       if (mine) {
-        gate_panels(t, M, G4, DHU + (kb + p.b0) * G4, G4, ut, G4, u0, u1, H, c.tmp + (size_t)p.b0 * H, H, false);
+        part_panels(t, p, M, G4, DHU + (kb + p.b0) * G4, G4, own, pst, 0, G4, H, c.tmp + (size_t)p.b0 * H, H);
         finish_dh(c, k, u0, u1, p.b0, p.b1);
       }
     }
@@ -175,13 +173,9 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   norms_from_sums(c, sq, t.nr);
   const float* da = c.gates;  // [T·B, 4H]
   column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
-  column_sums((int)TB, G4, da, G4, n.nh, G4, n.dgh, n.nx, G4, n.dgx, c.db, pool);
-  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
-  norm_all_steps_bwd(c, n, 4, da, G4, n.nx, n.rx, n.gx, dxw, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));
-  float* xst = scratch(3, (size_t)D * TB);
-  transpose((int)TB, D, xs, D, xst, pool);
-  gemm(D, G4, (int)TB, xst, (int)TB, dxw, G4, false, c.dW, G4, false, pool);
+  norm_x_bwd_with_sums(c, n, 4, da, G4, n.nh, G4, n.dgh, c.db, xs, c.dW, pool);  // and ∂W
+  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x
   const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
   gemm(H, G4, (int)TB, hst, (int)TB, DHU, G4, false, c.dU, G4, false, pool);
   float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]

@@ -102,6 +102,40 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
   return c.candMask + ((c.candPerStep ? (size_t)k * c.B : 0) + b) * c.H;
 }
 
+// ---------------------------------------------------------------- the step loop's split
+// A thread's share of a normalised step: layer norm takes rows (per-example statistics, no
+// barrier), batch norm units of every gate (per-feature statistics over the batch). Batch norm's
+// units are split in whole vectors (nr/2), not whole panels: H = 100 on two threads is 48 + 52
+// units rather than 64 + 36 (AVX-512), which left one thread waiting at every step's barrier; the
+// ranges still start on the vector grid of one thread's, so element-wise chunks and their bits are
+// the same on any thread count. Since a range may then end inside a panel of the shared packing,
+// each thread packs its own columns (pack_part) and multiplies by them alone (part_panels): two
+// panels per gate on each thread, as before. [c0, c1): the columns of each block it packs.
+inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
+  if (ln) return part(true, B, H, bw, nr, tid, nt);
+  Part p{0, B, 0, H, 0, bw};
+  split_range(H, nt, tid, nr / 2, p.u0, p.u1);
+  p.c0 = p.u0;
+  p.c1 = p.u1;
+  return p;
+}
+// Columns [p.c0, p.c1) of nb blocks of width bw of m (K rows of stride ld; trans: of mᵀ, m being
+// [bw·nb, K]) packed into out, one block every ps floats (ps = packed_size(K, bw, nr)).
+inline void pack_part(const IsaTable& t, const Part& p, int K, int nb, int bw, const float* m, int ld, bool trans,
+                      float* out, size_t ps) {
+  const int w = p.c1 - p.c0;
+  if (w <= 0) return;
+  for (int g = 0; g < nb; g++)
+    pack_b(K, w, trans ? m + ((size_t)g * bw + p.c0) * ld : m + (size_t)g * bw + p.c0, ld, trans, out + g * ps, t.nr);
+}
+// C[M, columns [p.c0, p.c1) of block g] = A · (block g of pack_part's panels); C at column 0 of block 0.
+inline void part_panels(const IsaTable& t, const Part& p, int M, int K, const float* A, int lda, const float* packed,
+                        size_t ps, int g, int kfull, int bw, float* C, int ldc) {
+  const int w = p.c1 - p.c0;
+  if (w <= 0 || M <= 0) return;
+  gate_panels(t, M, K, A, lda, packed + g * ps, kfull, 0, w, w, C + (size_t)g * bw + p.c0, ldc, false);
+}
+
 // ---------------------------------------------------------------- layer norm, one row
 // Layer norm's per-row work (statistics, x̂ and the affine, the backward's gradient) is the ISA
 // table's ln_fwd_row / ln_bwd_row (kernels.inc), compiled per instruction set: built here for
@@ -109,94 +143,39 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 
 // ---------------------------------------------------------------- batch norm, one step
 // Features [j0, j1) of a [B, ·] block (v rows of stride ldv, x̂ rows of stride ldx): training uses
-// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs.
-// Every column is summed over b = 0..B−1 in order, whoever owns it.
+// the batch's mean and biased variance (written to bm, bv when given), inference mm, mv; rstd → rs;
+// then, when gamma is given, out = (acc ? out : 0) + γ ⊙ x̂ + β (β null: 0; rows of stride ldo) in
+// the same pass. Every column is summed over b = 0..B−1 in order, whoever owns it. The column work
+// is the ISA table's (kernels.inc), compiled per instruction set with no allocation: built here for
+// baseline x86 with two std::vectors per call, it was the largest cost of a batch-normalised step.
 inline void bn_fwd_cols(const float* v, int ldv, float* xh, int ldx, int B, int j0, int j1, float eps, bool training,
-                        const float* mm, const float* mv, float* rs, float* bm, float* bv) {
-  const int n = j1 - j0;
-  if (n <= 0) return;
-  std::vector<float> mean(n, 0.f), var(n, 0.f);
-  if (training) {
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) mean[j] += v[(size_t)b * ldv + j0 + j];
-    for (int j = 0; j < n; j++) mean[j] /= (float)B;
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) {
-        const float d = v[(size_t)b * ldv + j0 + j] - mean[j];
-        var[j] += d * d;
-      }
-    for (int j = 0; j < n; j++) var[j] /= (float)B;
-  } else {
-    for (int j = 0; j < n; j++) {
-      mean[j] = mm[j0 + j];
-      var[j] = mv[j0 + j];
-    }
-  }
-  for (int j = 0; j < n; j++) {
-    rs[j0 + j] = 1.0f / std::sqrt(var[j] + eps);
-    if (bm) bm[j0 + j] = mean[j];
-    if (bv) bv[j0 + j] = var[j];
-  }
-  for (int b = 0; b < B; b++)
-    for (int j = 0; j < n; j++)
-      xh[(size_t)b * ldx + j0 + j] = (v[(size_t)b * ldv + j0 + j] - mean[j]) * rs[j0 + j];
+                        const float* mm, const float* mv, float* rs, float* bm, float* bv,
+                        const float* gamma = nullptr, const float* beta = nullptr, float* out = nullptr, int ldo = 0,
+                        bool acc = false) {
+  if (j1 <= j0) return;
+  isa().bn_fwd_cols(v, ldv, xh, ldx, B, j0, j1, eps, training, mm, mv, rs, bm, bv, gamma, beta, out, ldo, acc);
 }
 
 // Backward of bn_fwd_cols into out (rows of stride ldo; may alias dy or xh; accumulate adds):
 // training ∂v = rstd·(g − mean_b(g) − x̂·mean_b(g ⊙ x̂)) with g = dy ⊙ γ; inference ∂v = rstd·g.
 inline void bn_bwd_cols(const float* dy, int ldy, const float* xh, int ldx, int B, int j0, int j1,
                         const float* gamma, const float* rs, bool training, float* out, int ldo, bool accumulate) {
-  const int n = j1 - j0;
-  if (n <= 0) return;
-  std::vector<float> m1(n, 0.f), m2(n, 0.f);
-  if (training) {
-    for (int b = 0; b < B; b++)
-      for (int j = 0; j < n; j++) {
-        const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
-        m1[j] += g;
-        m2[j] += g * xh[(size_t)b * ldx + j0 + j];
-      }
-    for (int j = 0; j < n; j++) {
-      m1[j] /= (float)B;
-      m2[j] /= (float)B;
-    }
-  }
-  for (int b = 0; b < B; b++)
-    for (int j = 0; j < n; j++) {
-      const float g = dy[(size_t)b * ldy + j0 + j] * gamma[j0 + j];
-      const float d = rs[j0 + j] * (g - m1[j] - xh[(size_t)b * ldx + j0 + j] * m2[j]);
-      float* o = out + (size_t)b * ldo + j0 + j;
-      *o = accumulate ? *o + d : d;
-    }
+  if (j1 <= j0) return;
+  isa().bn_bwd_cols(dy, ldy, xh, ldx, B, j0, j1, gamma, rs, training, out, ldo, accumulate);
 }
 
 // Column sums of a [rows, n] (row stride lda) in one pass over a: p[j] = Σ_r a[r, j]·b[r, j] and
 // q[j] = Σ_r a[r, j]·e[r, j] (strides ldb, lde), s[j] = Σ_r a[r, j]; a null output is skipped. Columns
-// split over the pool, each summed in row order (the same bits on any thread count). One pass
-// instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H], megabytes) once.
+// split over the pool (in whole vectors), each summed in row order (the same bits on any thread
+// count). One pass instead of one per output: the LSTM's ∂γ_h, ∂γ_x, ∂b read ∂a ([T·B, 4H],
+// megabytes) once.
 inline void column_sums(int rows, int n, const float* a, int lda, const float* b, int ldb, float* p, const float* e,
                         int lde, float* q, float* s, Pool& pool) {
+  const IsaTable& t = isa();
   pool.run([&](int tid, int nt) {
     int j0, j1;
-    split_range(n, nt, tid, 1, j0, j1);
-    for (int j = j0; j < j1; j++) {
-      if (p) p[j] = 0.f;
-      if (q) q[j] = 0.f;
-      if (s) s[j] = 0.f;
-    }
-    for (int r = 0; r < rows; r++) {
-      const float* ar = a + (size_t)r * lda;
-      if (p) {
-        const float* br = b + (size_t)r * ldb;
-        for (int j = j0; j < j1; j++) p[j] += ar[j] * br[j];
-      }
-      if (q) {
-        const float* er = e + (size_t)r * lde;
-        for (int j = j0; j < j1; j++) q[j] += ar[j] * er[j];
-      }
-      if (s)
-        for (int j = j0; j < j1; j++) s[j] += ar[j];
-    }
+    split_range(n, nt, tid, t.nr / 2, j0, j1);
+    if (j1 > j0) t.col_sums(rows, j0, j1, a, lda, b, ldb, p, e, lde, q, s, false);
   });
 }
 // out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
@@ -225,16 +204,49 @@ inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float
       return;
     }
     int j0, j1;
-    split_range(F, nt, tid, 1, j0, j1);
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
     for (int k = 0; k < T; k++) {
       const size_t o = (size_t)k * B * F;
       const int row = n.training ? 0 : n.moving_row(k);
       bn_fwd_cols(v + o, F, xh + o, F, B, j0, j1, n.eps, n.training, mm ? mm + (size_t)row * F : nullptr,
                   mv ? mv + (size_t)row * F : nullptr, rs + (size_t)k * F, bm ? bm + (size_t)k * F : nullptr,
-                  bv ? bv + (size_t)k * F : nullptr);
-      for (int b = 0; b < B; b++)
-        for (int j = j0; j < j1; j++)
-          out[o + (size_t)b * F + j] = gamma[j] * xh[o + (size_t)b * F + j] + (bias ? bias[j] : 0.f);
+                  bv ? bv + (size_t)k * F : nullptr, gamma, bias, out + o, F, false);
+    }
+  });
+}
+
+// N_x(x·W) + b of every step into c.gates (x̂ → n.nx, rstd → n.rx, batch statistics → n.bmx, n.bvx),
+// from the step-major inputs xs [T·B, D]. Layer norm: one GEMM, then norm_all_steps. Batch norm:
+// each thread takes a range of features and, step by step, computes its block of x·W ([B, its
+// features], W's columns packed once per thread) and normalises it while in cache, instead of a
+// [T·B, G·H] GEMM output (~125 MB for pmnist) written to memory and read back. The same product per
+// element whoever computes it: the same bits on any thread count.
+inline void norm_x_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float* xs, Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = G * c.H;
+  if (n.layer()) {
+    gemm(T * B, F, D, xs, D, c.W, F, false, c.gates, F, false, pool);
+    norm_all_steps(c, n, G, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
+    return;
+  }
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
+    const int w = j1 - j0;
+    if (w <= 0) return;
+    const size_t ps = packed_size(D, w, t.nr);
+    float* wp = scratch(19, ps + (size_t)B * w);  // this thread's columns of W, packed; then its block of x·W
+    float* V = wp + ps;
+    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
+    const float* mm = n.mmx ? n.mmx + j0 : nullptr;
+    const float* mv = n.mvx ? n.mvx + j0 : nullptr;
+    for (int k = 0; k < T; k++) {
+      const size_t o = (size_t)k * B * F + j0, f = (size_t)k * F + j0;
+      const size_t row = n.training ? 0 : (size_t)n.moving_row(k) * F;
+      gate_panels(t, B, D, xs + (size_t)k * B * D, D, wp, D, 0, w, w, V, w, false);
+      bn_fwd_cols(V, w, n.nx + o, F, B, 0, w, n.eps, n.training, mm ? mm + row : nullptr, mv ? mv + row : nullptr,
+                  n.rx + f, n.bmx ? n.bmx + f : nullptr, n.bvx ? n.bvx + f : nullptr, n.gx + j0,
+                  c.bias ? c.bias + j0 : nullptr, c.gates + o, F, false);
     }
   });
 }
@@ -255,11 +267,58 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
       return;
     }
     int j0, j1;
-    split_range(F, nt, tid, 1, j0, j1);
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
     for (int k = 0; k < T; k++)
       bn_bwd_cols(dy + (size_t)k * B * ldy, ldy, xh + (size_t)k * B * F, F, B, j0, j1, gamma, rs + (size_t)k * F,
                   n.training, out + (size_t)k * B * F, F, false);
   });
+}
+
+// After the backward loop: ∂γ_x = Σ dy ⊙ x̂_x, ∂γ_h = Σ dy ⊙ x̂_h (nh, rows of stride ldh), ∂b = Σ dy
+// (column_sums), then ∂(x·W) = N_x'(dy) in place of x̂_x (norm_all_steps_bwd), and, when dW is given,
+// ∂W = xsᵀ·∂(x·W) (xs: the step-major inputs [T·B, D]). Batch norm does it all in one pass over the
+// steps, a thread's features at a time: the step's block of dy and x̂_x is summed and read again by
+// the gradient while in cache, where the separate calls read the [T·B, G·H] tapes (≈125 MB each for
+// pmnist) from memory twice and packed ∂(x·W) once more for a D-row GEMM; with D ≤ kDwInPass inputs
+// ∂W is summed from the block too. Every sum runs over the rows in order, whoever owns the column:
+// the same bits on any thread count.
+constexpr int kDwInPass = 16;
+inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* nh,
+                                 int ldh, float* dgh, float* db, const float* xs, float* dW, Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = G * c.H;
+  const bool dw_here = dW && !n.layer() && D <= kDwInPass;
+  if (n.layer()) {
+    column_sums(T * B, F, dy, ldy, nh, ldh, n.dgh, n.nx, F, n.dgx, db, pool);
+    norm_all_steps_bwd(c, n, G, dy, ldy, n.nx, n.rx, n.gx, n.nx, pool);
+  } else {
+    const IsaTable& t = isa();
+    pool.run([&](int tid, int nt) {
+      int j0, j1;
+      split_range(F, nt, tid, t.nr / 2, j0, j1);
+      if (j1 <= j0) return;
+      if (dw_here)
+        for (int d = 0; d < D; d++) std::fill(dW + (size_t)d * F + j0, dW + (size_t)d * F + j1, 0.f);
+      for (int k = 0; k < T; k++) {
+        const size_t r = (size_t)k * B;
+        float* dxw = n.nx + r * F;
+        t.col_sums(B, j0, j1, dy + r * ldy, ldy, nh + r * ldh, ldh, dgh, dxw, F, n.dgx, db, k > 0);
+        t.bn_bwd_cols(dy + r * ldy, ldy, dxw, F, B, j0, j1, n.gx, n.rx + (size_t)k * F, n.training, dxw, F, false);
+        if (!dw_here) continue;
+        for (int b = 0; b < B; b++)
+          for (int d = 0; d < D; d++) {
+            const float xv = xs[(r + b) * D + d];
+            float* w = dW + (size_t)d * F;
+            const float* g = dxw + (size_t)b * F;
+            for (int j = j0; j < j1; j++) w[j] += xv * g[j];
+          }
+      }
+    });
+  }
+  if (dW && !dw_here) {
+    float* xst = scratch(3, (size_t)D * T * B);
+    transpose(T * B, D, xs, D, xst, pool);
+    gemm(D, F, T * B, xst, T * B, n.nx, F, false, dW, F, false, pool);
+  }
 }
 
 // ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).

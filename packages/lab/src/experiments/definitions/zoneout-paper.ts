@@ -14,9 +14,10 @@
  *
  * The report puts the measured accuracies beside these with every difference of setup
  * (./zoneout-paper-section.ts). Recurrent batch norm runs in the fused kernels (native; on wasm
- * the LSTM too), but a batch-norm step over 784 pixels still costs ~7× an unnormalized one
- * (BENCHMARKS.md, pmnist-bn-step), so the 150 epochs of the default preset take many hours on 2
- * cores: it is not meant for a CPU run as it stands.
+ * the LSTM too), but a batch-norm step over 784 pixels still costs ~2.3–2.5× the CPU of an
+ * unnormalized one on native with 2 threads, ~1.6× with 1 (~7× wall before the per-ISA batch-norm
+ * kernels; BENCHMARKS.md, pmnist-bn-step, measured on a loaded machine), so the 150 epochs of the
+ * default preset take many hours on 2 cores: it is not meant for a CPU run as it stands.
  */
 import type { ExperimentDefinition, Options } from '../definition.js';
 import { zoneoutPaperSection } from './zoneout-paper-section.js';
