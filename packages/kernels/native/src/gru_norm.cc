@@ -151,7 +151,7 @@ void gru_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
 void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const IsaTable& t = isa();
   draw_seeded_masks(c, pool);
-  float* sq = norm_sums(c, t.nr);  // null unless the state-gradient norms are asked for
+  float* sq = norm_sums(c, norm_unit_chunk(t.nr));  // null unless the state-gradient norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G3 = 3 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer();
@@ -177,7 +177,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
       const size_t kb = (size_t)k * B;
       float* dhu = DHU + kb * G3;
       if (mine) {
-        add_state_sq(c, sq, t.nr, k, p.b0, p.b1, u0, u1);  // ∂h_{k+1} complete here
+        add_state_sq(c, sq, norm_unit_chunk(t.nr), k, p.b0, p.b1, u0, u1);  // ∂h_{k+1} complete here
         for (int b = p.b0; b < p.b1; b++) {
           float* g = c.gates + (kb + b) * G3;
           float* uh = c.UH + (kb + b) * H;
@@ -257,7 +257,7 @@ void gru_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     }
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
-  norms_from_sums(c, sq, t.nr);
+  norms_from_sums(c, sq, norm_unit_chunk(t.nr));
   const float* da = c.gates;  // [T·B, 3H]: ∂a_z, ∂a_r, ∂a_h
   // ∂γ_x, ∂γ_h, ∂b in one pass over ∂a (reset-after: the h block's ∂γ_h and second bias from u_h).
   if (c.resetAfter) {

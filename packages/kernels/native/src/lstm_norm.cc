@@ -109,7 +109,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
 void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const IsaTable& t = isa();
   draw_seeded_masks(c, pool);
-  float* sq = norm_sums(c, t.nr);  // null unless the state-gradient norms are asked for
+  float* sq = norm_sums(c, norm_unit_chunk(t.nr));  // null unless the state-gradient norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer(), pg = n.per_gate();
@@ -134,7 +134,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
       if (mine) {
-        add_state_sq(c, sq, t.nr, k, p.b0, p.b1, u0, u1);  // ∂h_{k+1}, ∂c_{k+1} complete here
+        add_state_sq(c, sq, norm_unit_chunk(t.nr), k, p.b0, p.b1, u0, u1);  // ∂h_{k+1}, ∂c_{k+1} complete here
         for (int b = p.b0; b < p.b1; b++)
           t.lstm_norm_bwd_point(c, k, b, u0, u1, 0, DYC + (kb + b) * H, DCT + (size_t)b * H);
         // ∂c̃ += N_c'(∂y_c)
@@ -170,7 +170,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
   std::copy(c.dC, c.dC + BH, c.dc0);
-  norms_from_sums(c, sq, t.nr);
+  norms_from_sums(c, sq, norm_unit_chunk(t.nr));
   const float* da = c.gates;  // [T·B, 4H]
   column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
   const float* xs = step_major_x(c, scratch(2, TB * D));

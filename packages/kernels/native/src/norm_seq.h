@@ -111,10 +111,13 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 // the same on any thread count. Since a range may then end inside a panel of the shared packing,
 // each thread packs its own columns (pack_part) and multiplies by them alone (part_panels): two
 // panels per gate on each thread, as before. [c0, c1): the columns of each block it packs.
+// Batch norm splits units in chunks of norm_unit_chunk(nr) (whole vectors); the per-step
+// state-gradient norms are summed in the same chunks, so that each chunk lies in one thread.
+inline int norm_unit_chunk(int nr) { return nr / 2; }
 inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
   if (ln) return part(true, B, H, bw, nr, tid, nt);
   Part p{0, B, 0, H, 0, bw};
-  split_range(H, nt, tid, nr / 2, p.u0, p.u1);
+  split_range(H, nt, tid, norm_unit_chunk(nr), p.u0, p.u1);
   p.c0 = p.u0;
   p.c1 = p.u1;
   return p;
