@@ -19,20 +19,16 @@ import {
   F_ACT,
   F_ACTS,
   F_B,
-  F_CMASK,
   F_CS,
-  F_CSTEP,
   F_DAP,
   F_DAPN,
   F_DCC,
   F_DHC,
   F_DHH,
-  F_DP,
   F_DSEQ,
   F_DU,
   F_DW,
   F_DX,
-  F_DXO,
   F_GACT,
   F_GNH,
   F_HHAT,
@@ -43,19 +39,31 @@ import {
   F_SCR,
   F_SMASK,
   F_T,
-  F_UP,
-  F_UTP,
-  F_WP,
-  F_WTP,
   F_XA,
   F_YS,
   F_ZC,
   F_ZH,
 } from './ctx';
 import { gemm } from './gemm';
-import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
+import {
+  candMask,
+  finishDh,
+  incomingDh,
+  initCarry,
+  initStates,
+  inputGradient,
+  inputProjection,
+  panelShare,
+  ptr4,
+  recMaskRow,
+  recurrentGradient,
+  stepMaskAt,
+  storeNorms,
+  storePacked,
+  timesU,
+} from './seq';
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
-import { hasZoneout, mix, zoneoutKeep } from './zoneout';
+import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const T = geti(ctx, F_T),
@@ -72,12 +80,11 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
   const cn = cp + ((<usize>HP) << 2),
     hn = hp + ((<usize>HP) << 2);
-  const cmBase = getp(ctx, F_CMASK);
-  const cm: usize =
-    cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * geti(ctx, F_B) + b : b) * HP);
+  const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
   const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
-  const sm = getp(ctx, F_SMASK);
+  const padded = getp(ctx, F_SMASK) != 0,
+    m = stepMaskAt(ctx, b, k);
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
   const hpB = (<usize>HP) << 2;
@@ -105,15 +112,8 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
     const ct = f32x4.add(f32x4.mul(f, cprev), f32x4.mul(i, g));
     const y = ts ? vtanh(ct) : vact(act, ct);
     v128.store(ys + o4, y);
-    let c = ct,
-      h = f32x4.mul(o, y);
-    if (zc) c = mix(zoneoutKeep(ctx, F_ZC, k, b, u), cprev, c);
-    if (zh) h = mix(zoneoutKeep(ctx, F_ZH, k, b, u), hprev, h);
-    if (sm != 0) {
-      const m = f32x4.splat(load<f32>(ptr4(sm, b * T + k)));
-      c = mix(m, c, cprev);
-      h = mix(m, h, hprev);
-    }
+    const c = zoneoutPad(ctx, F_ZC, zc, padded, m, k, b, u, cprev, ct),
+      h = zoneoutPad(ctx, F_ZH, zh, padded, m, k, b, u, hprev, f32x4.mul(o, y));
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
     if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
@@ -124,43 +124,13 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
 export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
   const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP),
-    DX = geti(ctx, F_DX);
-  const rows = r1 - r0;
-  const acts = getp(ctx, F_ACTS);
-  gemm(
-    rows * T,
-    DX,
-    ptr4(getp(ctx, F_XA), r0 * T * DX),
-    (<usize>DX) << 2,
-    4,
-    getp(ctx, F_WP),
-    DX,
-    0,
-    NP >> 3,
-    ptr4(acts, r0 * T * NP),
-    (<usize>NP) << 2,
-    false,
-  );
+    NP = geti(ctx, F_NP);
+  inputProjection(ctx, r0, r1);
   initStates(ctx, r0, r1, true);
-  const up = getp(ctx, F_UP),
-    hhat = getp(ctx, F_HHAT);
+  const hhat = getp(ctx, F_HHAT),
+    scr = ptr4(getp(ctx, F_SCR), r0 * NP);
   for (let k = 0; k < T; k++) {
-    gemm(
-      rows,
-      HP,
-      ptr4(hhat, (r0 * T + k) * HP),
-      (<usize>(T * HP)) << 2,
-      4,
-      up,
-      HP,
-      0,
-      NP >> 3,
-      ptr4(getp(ctx, F_SCR), r0 * NP),
-      (<usize>NP) << 2,
-      false,
-    );
+    timesU(ctx, hhat, r0, r1, k, 0, NP >> 3, scr, (<usize>NP) << 2, false);
     for (let b = r0; b < r1; b++) lstmCellForward(ctx, b, k);
   }
 }
@@ -175,10 +145,8 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
   const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
   const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
   const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
-  const cmBase = getp(ctx, F_CMASK);
-  const cm: usize = cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * B + b : b) * HP);
+  const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
-  const sm = getp(ctx, F_SMASK);
   const ds = ptr4(getp(ctx, F_DSEQ), (b * T + k) * HP);
   const norms = getp(ctx, F_GNH) != 0;
   let sqh = f32x4.splat(0),
@@ -191,34 +159,23 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
   const one = f32x4.splat(1);
-  const s = sm != 0 ? f32x4.splat(load<f32>(ptr4(sm, b * T + k))) : one;
+  const m = stepMaskAt(ctx, b, k);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    let dhIn = f32x4.add(v128.load(ds + o4), v128.load(dhc + o4));
-    const dr = v128.load(dhh + o4);
-    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(rm + o4)) : dr);
+    const dhIn = incomingDh(ds, dhc, dhh, rm, o4);
     const dcIn = v128.load(dcc + o4);
     if (norms) {
       // ∂L/∂h_{k+1}, ∂L/∂c_{k+1} complete here
       sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
-    // padding: the new state got weight s, the carried one 1 − s
-    let dhz = f32x4.mul(s, dhIn),
-      dcz = f32x4.mul(s, dcIn);
-    let dhp = f32x4.mul(f32x4.sub(one, s), dhIn),
-      dcp = f32x4.mul(f32x4.sub(one, s), dcIn);
-    if (zh) {
-      const d = zoneoutKeep(ctx, F_ZH, k, b, u);
-      dhp = f32x4.add(dhp, f32x4.mul(d, dhz));
-      dhz = f32x4.mul(f32x4.sub(one, d), dhz);
-    }
-    if (zc) {
-      const d = zoneoutKeep(ctx, F_ZC, k, b, u);
-      dcp = f32x4.add(dcp, f32x4.mul(d, dcz));
-      dcz = f32x4.mul(f32x4.sub(one, d), dcz);
-    }
+    const dh = zh ? zoneoutKeep(ctx, F_ZH, k, b, u) : one,
+      dc = zc ? zoneoutKeep(ctx, F_ZC, k, b, u) : one;
+    const dhz = gradToNext(zh, dh, m, dhIn),
+      dcz = gradToNext(zc, dc, m, dcIn);
+    const dhp = gradToPrev(zh, dh, m, dhIn);
+    let dcp = gradToPrev(zc, dc, m, dcIn);
     const gi = a + o4,
       gf = gi + hpB,
       gg = gf + hpB,
@@ -254,46 +211,15 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
 /** Backward through time over rows [r0, r1), then dx of those rows. */
 export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP),
-    DP = geti(ctx, F_DP);
-  const rows = r1 - r0;
-  const acts = getp(ctx, F_ACTS),
-    utp = getp(ctx, F_UTP);
+  const T = geti(ctx, F_T);
+  const acts = getp(ctx, F_ACTS);
   initCarry(ctx, r0, r1, true);
   for (let k = T - 1; k >= 0; k--) {
     for (let b = r0; b < r1; b++) lstmCellBackward(ctx, b, k);
-    gemm(
-      rows,
-      NP,
-      ptr4(acts, (r0 * T + k) * NP),
-      (<usize>(T * NP)) << 2,
-      4,
-      utp,
-      NP,
-      0,
-      HP >> 3,
-      ptr4(getp(ctx, F_DHH), r0 * HP),
-      (<usize>HP) << 2,
-      false,
-    );
+    recurrentGradient(ctx, acts, r0, r1, k);
   }
   finishDh(ctx, r0, r1);
-  gemm(
-    rows * T,
-    NP,
-    ptr4(acts, r0 * T * NP),
-    (<usize>NP) << 2,
-    4,
-    getp(ctx, F_WTP),
-    NP,
-    0,
-    DP >> 3,
-    ptr4(getp(ctx, F_DXO), r0 * T * DP),
-    (<usize>DP) << 2,
-    false,
-  );
+  inputGradient(ctx, r0, r1);
 }
 
 /** The weight gradients, share `part` of `parts` of the panels: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */
@@ -306,8 +232,8 @@ export function weightGrads(ctx: usize, part: i32, parts: i32): void {
   // normalised (./lstm-norm.ts): dW takes ∂(x·W), dU ∂(ĥ·U); plain: both the same da
   const dapx = geti(ctx, F_NKIND) != 0 ? getp(ctx, F_DAPN) : dap;
   const P = NP >> 3;
-  const p0 = (P * part) / parts,
-    p1 = (P * (part + 1)) / parts;
+  const p0 = panelShare(P, part, parts),
+    p1 = panelShare(P, part + 1, parts);
   gemm(
     DX,
     BT,

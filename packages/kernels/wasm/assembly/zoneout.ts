@@ -48,3 +48,42 @@ export function hasZoneout(ctx: usize, f: i32): bool {
 export function mix(d: v128, prev: v128, next: v128): v128 {
   return f32x4.add(f32x4.mul(d, prev), f32x4.mul(f32x4.sub(f32x4.splat(1), d), next));
 }
+
+/**
+ * The state after zoneout and padding, units u..u+3 of example b at step k (zoneout block at `f`,
+ * applied when `zoned`; padding when `padded`, m the step mask splatted):
+ *   s = pad(zoneout(prev, next)) = m ⊙ (d ⊙ prev + (1 − d) ⊙ next) + (1 − m) ⊙ prev
+ */
+export function zoneoutPad(
+  ctx: usize,
+  f: i32,
+  zoned: bool,
+  padded: bool,
+  m: v128,
+  k: i32,
+  b: i32,
+  u: i32,
+  prev: v128,
+  next: v128,
+): v128 {
+  let s = next;
+  if (zoned) s = mix(zoneoutKeep(ctx, f, k, b, u), prev, s);
+  if (padded) s = mix(m, s, prev);
+  return s;
+}
+
+/**
+ * The backward of zoneoutPad, the gradient reaching `next` from D (the gradient at s; m the step
+ * mask splatted, 1 without padding; d the keep weight, read only when `zoned`):
+ *   ∂next = (1 − d) ⊙ m ⊙ D
+ */
+export function gradToNext(zoned: bool, d: v128, m: v128, dIn: v128): v128 {
+  const dz = f32x4.mul(m, dIn);
+  return zoned ? f32x4.mul(f32x4.sub(f32x4.splat(1), d), dz) : dz;
+}
+
+/** The backward of zoneoutPad, the gradient reaching `prev`: ∂prev = (1 − m) ⊙ D + d ⊙ m ⊙ D. */
+export function gradToPrev(zoned: bool, d: v128, m: v128, dIn: v128): v128 {
+  const dp = f32x4.mul(f32x4.sub(f32x4.splat(1), m), dIn);
+  return zoned ? f32x4.add(dp, f32x4.mul(d, f32x4.mul(m, dIn))) : dp;
+}
