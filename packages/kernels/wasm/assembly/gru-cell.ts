@@ -33,60 +33,72 @@ import { gemm } from './gemm';
 import { vdact } from './math';
 import {
   candMask,
+  carryRow,
+  gateRow,
   incomingDh,
+  nextHhatRow,
   panelShare,
-  ptr4,
   recMaskRow,
+  stateRow,
   stepMaskAt,
   storeNorms,
   storePacked,
+  unitRow,
 } from './seq';
 import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
 
 /**
- * Units u..u+3 of row b at step k, from z, the masked candidate hh and h_{k−1}: h_new, zoneout,
- * padding; stores h_k and ĥ_{k+1}.
+ * Units u..u+3 of row b at step k, from z and the candidate hr: h̃ = hr ⊙ m_cand (cm: the mask
+ * row, 0 for none), h_new, zoneout, padding (hp: the row of h_{k−1}); stores h_k and ĥ_{k+1}.
  */
-export function finishState(ctx: usize, b: i32, k: i32, u: i32, z: v128, hh: v128, hprev: v128): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP);
+export function finishState(
+  ctx: usize,
+  b: i32,
+  k: i32,
+  u: i32,
+  z: v128,
+  hr: v128,
+  cm: usize,
+  hp: usize,
+): void {
   const one = f32x4.splat(1);
+  const o = (<usize>u) << 2;
+  const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
+  const hprev = v128.load(hp + o);
   const hn = f32x4.add(f32x4.mul(z, hprev), f32x4.mul(f32x4.sub(one, z), hh));
   const padded = getp(ctx, F_SMASK) != 0;
   const m = padded ? stepMaskAt(ctx, b, k) : one;
   let h = zoneoutPad(ctx, F_ZH, hasZoneout(ctx, F_ZH), padded, m, k, b, u, hprev, hn);
-  v128.store(ptr4(getp(ctx, F_HS), (b * (T + 1) + k + 1) * HP + u), h);
-  if (k + 1 < T) {
+  v128.store(stateRow(ctx, F_HS, b, k + 1) + o, h);
+  const hh1 = nextHhatRow(ctx, b, k);
+  if (hh1 != 0) {
     const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
-    if (rm != 0) h = f32x4.mul(h, v128.load(ptr4(rm, u)));
-    v128.store(ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP + u), h);
+    if (rm != 0) h = f32x4.mul(h, v128.load(rm + o));
+    v128.store(hh1 + o, h);
   }
 }
 
 /**
  * Backward of step k of row b, first part: the incoming dh split by padding and zoneout, ∂a_z and
  * ∂a_h, for reset-after also ∂a_r and the U-side gradient [∂a_z ∂a_r ∂a_h ⊙ r] (into PREU); the
- * carried dh. ∂a goes into the [B][T][NP] rows at `da` (plain: ACTS in place; normalised: DAR);
- * with `pack` (plain) also into the packed panels: DAP (U side: z, r, u_h; reset-before: z, h) and
+ * carried dh. ∂a goes into the [B][T][NP] rows of field daField (plain: ACTS, in place;
+ * normalised: DAR); with `pack` (plain) also into the packed panels: DAP (U side: z, r, u_h; reset-before: z, h) and
  * DAPX (x side of the h block, reset-after).
  */
-export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daSeq: usize, pack: bool): void {
-  const B = geti(ctx, F_B),
-    T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daField: i32, pack: bool): void {
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const BT = B * T,
-    row = b * T + k;
-  const a = ptr4(getp(ctx, F_ACTS), row * NP);
-  const da = ptr4(daSeq, row * NP);
-  const pu = after ? ptr4(getp(ctx, F_PREU), row * NP) : 0;
+  const BT = geti(ctx, F_B) * geti(ctx, F_T),
+    row = b * geti(ctx, F_T) + k;
+  const a = gateRow(ctx, F_ACTS, b, k),
+    da = gateRow(ctx, daField, b, k);
+  const pu = after ? gateRow(ctx, F_PREU, b, k) : 0;
   const cm = candMask(ctx, b, k);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
-  const ds = ptr4(getp(ctx, F_DSEQ), row * HP);
-  const dhc = ptr4(getp(ctx, F_DHC), b * HP),
-    dhh = ptr4(getp(ctx, F_DHH), b * HP);
+  const hp = stateRow(ctx, F_HS, b, k);
+  const ds = unitRow(ctx, F_DSEQ, b, k);
+  const dhc = carryRow(ctx, F_DHC, b),
+    dhh = carryRow(ctx, F_DHH, b);
   const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
   const dap = getp(ctx, F_DAP),
     dapx = getp(ctx, F_DAPX);
@@ -136,21 +148,19 @@ export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daSeq: usiz
 }
 
 /**
- * Reset-before, second part of row b's backward at step k: ∂a_r = dq ⊙ ĥ ⊙ σ'(r) (into the row at
- * `daSeq`, with `pack` also its panel of DAP) and the carried dh += dq ⊙ r ⊙ m_rec.
+ * Reset-before, second part of row b's backward at step k: ∂a_r = dq ⊙ ĥ ⊙ σ'(r) (into the row of
+ * field daField, with `pack` also its panel of DAP) and the carried dh += dq ⊙ r ⊙ m_rec.
  */
-export function gruCellBackReset(ctx: usize, b: i32, k: i32, daSeq: usize, pack: bool): void {
-  const B = geti(ctx, F_B),
-    T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+export function gruCellBackReset(ctx: usize, b: i32, k: i32, daField: i32, pack: bool): void {
+  const HP = geti(ctx, F_HP);
   const gact = geti(ctx, F_GACT);
-  const row = b * T + k;
-  const a = ptr4(getp(ctx, F_ACTS), row * NP);
-  const da = ptr4(daSeq, row * NP);
-  const hh = ptr4(getp(ctx, F_HHAT), row * HP);
-  const dq = ptr4(getp(ctx, F_DQ), b * HP);
-  const dhc = ptr4(getp(ctx, F_DHC), b * HP);
+  const BT = geti(ctx, F_B) * geti(ctx, F_T),
+    row = b * geti(ctx, F_T) + k;
+  const a = gateRow(ctx, F_ACTS, b, k),
+    da = gateRow(ctx, daField, b, k);
+  const hh = unitRow(ctx, F_HHAT, b, k);
+  const dq = carryRow(ctx, F_DQ, b);
+  const dhc = carryRow(ctx, F_DHC, b);
   const rm = recMaskRow(ctx, k, b);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
@@ -159,7 +169,7 @@ export function gruCellBackReset(ctx: usize, b: i32, k: i32, daSeq: usize, pack:
     const q = v128.load(dq + o);
     const dar = f32x4.mul(f32x4.mul(q, v128.load(hh + o)), vdact(gact, r));
     v128.store(da + g + o, dar);
-    if (pack) storePacked(getp(ctx, F_DAP), B * T, row, HP + u, dar);
+    if (pack) storePacked(getp(ctx, F_DAP), BT, row, HP + u, dar);
     let dh = f32x4.mul(q, r);
     if (rm != 0) dh = f32x4.mul(dh, v128.load(rm + o));
     v128.store(dhc + o, f32x4.add(v128.load(dhc + o), dh));

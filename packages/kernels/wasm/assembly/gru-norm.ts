@@ -52,8 +52,8 @@ import { vact } from './math';
 import { columnSums, scaleShift } from './norm';
 import {
   QH,
-  normalizeInputs,
-  normInputGradients,
+  beginNormForward,
+  endNormBackward,
   normStep,
   normStepBack,
   normStepBackAll,
@@ -61,16 +61,15 @@ import {
 } from './norm-seq';
 import {
   candMask,
-  finishDh,
+  gateRow,
   initCarry,
-  initStates,
-  inputGradient,
-  inputProjection,
   panelShare,
   ptr4,
   recurrentGradient,
+  stateRow,
   timesU,
   timesUT,
+  unitRow,
 } from './seq';
 
 const G: i32 = 3;
@@ -91,16 +90,14 @@ function scaleH(ctx: usize, r0: i32, r1: i32, k: i32, first: i32, count: i32, bi
 
 /** Reset-after step k of row b: z, r, h̃ (into ACTS), u_h (into PREU's h block), the new state. */
 function cellAfter(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const s = ptr4(getp(ctx, F_SCR), b * NP);
-  const pu = ptr4(getp(ctx, F_PREU), (b * T + k) * NP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const s = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP));
+  const pu = gateRow(ctx, F_PREU, b, k);
   const cm = candMask(ctx, b, k);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const hp = stateRow(ctx, F_HS, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
@@ -112,21 +109,18 @@ function cellAfter(ctx: usize, b: i32, k: i32): void {
     v128.store(a + g + o, r);
     v128.store(a + 2 * g + o, hr);
     v128.store(pu + 2 * g + o, uh);
-    const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
-    finishState(ctx, b, k, u, z, hh, v128.load(hp + o));
+    finishState(ctx, b, k, u, z, hr, cm, hp);
   }
 }
 
 /** Reset-before step k of row b, first half: z, r (into ACTS) and q = r ⊙ ĥ. */
 function cellBefore1(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const gact = geti(ctx, F_GACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const s = ptr4(getp(ctx, F_SCR), b * NP);
-  const hh = ptr4(getp(ctx, F_HHAT), (b * T + k) * HP);
-  const q = ptr4(getp(ctx, F_Q), (b * T + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const s = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP));
+  const hh = unitRow(ctx, F_HHAT, b, k);
+  const q = unitRow(ctx, F_Q, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
@@ -140,21 +134,18 @@ function cellBefore1(ctx: usize, b: i32, k: i32): void {
 
 /** Reset-before, second half: h̃ = φ(a_h + u_h) and the new state. */
 function cellBefore2(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const s = ptr4(getp(ctx, F_SCR), b * NP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const s = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP));
   const cm = candMask(ctx, b, k);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const hp = stateRow(ctx, F_HS, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
     const hr = vact(act, f32x4.add(v128.load(a + 2 * g + o), v128.load(s + 2 * g + o)));
     v128.store(a + 2 * g + o, hr);
-    const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
-    finishState(ctx, b, k, u, v128.load(a + o), hh, v128.load(hp + o));
+    finishState(ctx, b, k, u, v128.load(a + o), hr, cm, hp);
   }
 }
 
@@ -166,9 +157,7 @@ export function gruNormForward(ctx: usize, r0: i32, r1: i32): void {
   const hhat = getp(ctx, F_HHAT),
     scr = getp(ctx, F_SCR);
   const after = geti(ctx, F_RESET_AFTER) != 0;
-  inputProjection(ctx, r0, r1);
-  normalizeInputs(ctx, r0, r1);
-  initStates(ctx, r0, r1, false);
+  beginNormForward(ctx, r0, r1, false);
   const ldS = (<usize>NP) << 2;
   const sRow = ptr4(scr, r0 * NP);
   for (let k = 0; k < T; k++) {
@@ -201,7 +190,7 @@ export function gruNormBackward(ctx: usize, r0: i32, r1: i32): void {
   const rowNP = (<usize>(T * NP)) << 2;
   initCarry(ctx, r0, r1, false);
   for (let k = T - 1; k >= 0; k--) {
-    for (let b = r0; b < r1; b++) gruCellBack(ctx, b, k, after, dar, false);
+    for (let b = r0; b < r1; b++) gruCellBack(ctx, b, k, after, F_DAR, false);
     const actsK = ptr4(acts, k * NP);
     if (after) {
       // ∂(ĥ·U) = N_h⁻¹'([∂a_z ∂a_r ∂u_h]) → ACTS, dĥ = ∂(ĥ·U)·Uᵀ
@@ -211,15 +200,13 @@ export function gruNormBackward(ctx: usize, r0: i32, r1: i32): void {
       // ∂(q·U_h) = N_h⁻¹'(∂a_h), dq = ∂(q·U_h)·U_hᵀ, ∂a_r, then ∂([ĥU_z ĥU_r]) and dĥ
       normStepBack(ctx, QH, ptr4(dar, k * NP), rowNP, actsK, rowNP, r0, r1, k, 2, 1, 1);
       timesUT(ctx, acts, r0, r1, k, 2 * HP, HP, getp(ctx, F_DQ));
-      for (let b = r0; b < r1; b++) gruCellBackReset(ctx, b, k, dar, false);
+      for (let b = r0; b < r1; b++) gruCellBackReset(ctx, b, k, F_DAR, false);
       normStepBack(ctx, QH, ptr4(dar, k * NP), rowNP, actsK, rowNP, r0, r1, k, 0, 2, 2);
       timesUT(ctx, acts, r0, r1, k, 0, 2 * HP, getp(ctx, F_DHH));
     }
     packRows(ctx, acts, getp(ctx, F_DAP), r0, r1, k);
   }
-  finishDh(ctx, r0, r1);
-  normInputGradients(ctx, r0, r1);
-  inputGradient(ctx, r0, r1);
+  endNormBackward(ctx, r0, r1);
 }
 
 /**

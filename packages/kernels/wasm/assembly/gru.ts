@@ -42,32 +42,31 @@ import { gemm } from './gemm';
 import { finishState, gruCellBack, gruCellBackReset, gruRecurrentWeightGrads } from './gru-cell';
 import { ACT_SIGMOID, ACT_TANH, vact, vsigmoid, vtanh } from './math';
 import {
+  beginForward,
   candMask,
-  finishDh,
+  endBackward,
+  gateRow,
   initCarry,
-  initStates,
-  inputGradient,
-  inputProjection,
   panelShare,
   ptr4,
   recurrentGradient,
+  stateRow,
   timesU,
   timesUT,
+  unitRow,
 } from './seq';
 
 function cellAfter(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
   const gs = gact == ACT_SIGMOID,
     ts = act == ACT_TANH; // the common case, inlined
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const pu = ptr4(getp(ctx, F_PREU), (b * T + k) * NP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const pu = gateRow(ctx, F_PREU, b, k);
   const br = getp(ctx, F_BREC);
   const cm = candMask(ctx, b, k);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const hp = stateRow(ctx, F_HS, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
@@ -82,21 +81,18 @@ function cellAfter(ctx: usize, b: i32, k: i32): void {
     v128.store(a + g + o, r);
     v128.store(a + 2 * g + o, hr);
     v128.store(pu + 2 * g + o, uh);
-    const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
-    finishState(ctx, b, k, u, z, hh, v128.load(hp + o));
+    finishState(ctx, b, k, u, z, hr, cm, hp);
   }
 }
 
 /** Reset-before, first half: z, r and q = r ⊙ ĥ. */
 function cellBefore1(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const gact = geti(ctx, F_GACT);
   const gs = gact == ACT_SIGMOID;
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const hh = ptr4(getp(ctx, F_HHAT), (b * T + k) * HP);
-  const q = ptr4(getp(ctx, F_Q), (b * T + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const hh = unitRow(ctx, F_HHAT, b, k);
+  const q = unitRow(ctx, F_Q, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
@@ -112,22 +108,19 @@ function cellBefore1(ctx: usize, b: i32, k: i32): void {
 
 /** Reset-before, second half: the candidate and the new state. */
 function cellBefore2(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT);
   const ts = act == ACT_TANH;
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
+  const a = gateRow(ctx, F_ACTS, b, k);
   const cm = candMask(ctx, b, k);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const hp = stateRow(ctx, F_HS, b, k);
   const g = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o = (<usize>u) << 2;
     const hrIn = v128.load(a + 2 * g + o);
     const hr = ts ? vtanh(hrIn) : vact(act, hrIn);
     v128.store(a + 2 * g + o, hr);
-    const hh = cm != 0 ? f32x4.mul(hr, v128.load(cm + o)) : hr;
-    finishState(ctx, b, k, u, v128.load(a + o), hh, v128.load(hp + o));
+    finishState(ctx, b, k, u, v128.load(a + o), hr, cm, hp);
   }
 }
 
@@ -139,8 +132,7 @@ export function gruForward(ctx: usize, r0: i32, r1: i32): void {
   const acts = getp(ctx, F_ACTS),
     hhat = getp(ctx, F_HHAT);
   const after = geti(ctx, F_RESET_AFTER) != 0;
-  inputProjection(ctx, r0, r1);
-  initStates(ctx, r0, r1, false);
+  beginForward(ctx, r0, r1, false);
   const ldC = (<usize>(T * NP)) << 2;
   for (let k = 0; k < T; k++) {
     const cRow = (r0 * T + k) * NP;
@@ -164,18 +156,17 @@ export function gruBackward(ctx: usize, r0: i32, r1: i32): void {
   const after = geti(ctx, F_RESET_AFTER) != 0;
   initCarry(ctx, r0, r1, false);
   for (let k = T - 1; k >= 0; k--) {
-    for (let b = r0; b < r1; b++) gruCellBack(ctx, b, k, after, acts, true);
+    for (let b = r0; b < r1; b++) gruCellBack(ctx, b, k, after, F_ACTS, true);
     if (after) {
       recurrentGradient(ctx, getp(ctx, F_PREU), r0, r1, k);
     } else {
       // dq = da_h·U_hᵀ (K rows 2HP.. of the packed Uᵀ), then da_r, then dĥ = [da_z, da_r]·U_zrᵀ
       timesUT(ctx, acts, r0, r1, k, 2 * HP, HP, getp(ctx, F_DQ));
-      for (let b = r0; b < r1; b++) gruCellBackReset(ctx, b, k, acts, true);
+      for (let b = r0; b < r1; b++) gruCellBackReset(ctx, b, k, F_ACTS, true);
       timesUT(ctx, acts, r0, r1, k, 0, 2 * HP, getp(ctx, F_DHH));
     }
   }
-  finishDh(ctx, r0, r1);
-  inputGradient(ctx, r0, r1);
+  endBackward(ctx, r0, r1);
 }
 
 /** Weight gradients, share `part` of `parts` of the panels of each product. */

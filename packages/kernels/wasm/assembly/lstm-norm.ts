@@ -60,39 +60,38 @@ import { columnSums, scaleShift } from './norm';
 import {
   QC,
   QH,
-  normalizeInputs,
-  normInputGradients,
+  beginNormForward,
+  endNormBackward,
   normStepAll,
   normStepBackAll,
   packRows,
 } from './norm-seq';
 import {
   candMask,
-  finishDh,
+  carryRow,
+  gateRow,
   incomingDh,
   initCarry,
-  initStates,
-  inputGradient,
-  inputProjection,
+  nextHhatRow,
   ptr4,
   recMaskRow,
   recurrentGradient,
+  stateRow,
   stepMaskAt,
   storeNorms,
   timesU,
+  unitRow,
 } from './seq';
 import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
 
 /** Step k, first half: gates (into ACTS) and c̃ (into the next cell-state slot) of row b. */
 function cellGates(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const sa = ptr4(getp(ctx, F_SCR), b * NP) - a; // N_h(ĥ·U), as an offset from a
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const sa = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP)) - a; // N_h(ĥ·U), as an offset from a
+  const cp = stateRow(ctx, F_CS, b, k);
   const cn = cp + ((<usize>HP) << 2);
   const cm = candMask(ctx, b, k);
   const hpB = (<usize>HP) << 2;
@@ -117,21 +116,19 @@ function cellGates(ctx: usize, b: i32, k: i32): void {
 
 /** Step k, second half: y = φ(N_c(c̃)), h̃ = o ⊙ y, zoneout and padding, ĥ of the next step. */
 function cellOutputs(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT);
-  const go = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP + 3 * HP);
-  const xc = ptr4(getp(ctx, F_NC), (b * T + k) * HP);
+  const go = ptr4(gateRow(ctx, F_ACTS, b, k), 3 * HP);
+  const xc = unitRow(ctx, F_NC, b, k);
   const gc = getp(ctx, F_GC),
     bc = getp(ctx, F_BC);
-  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const ys = unitRow(ctx, F_YS, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
+  const hp = stateRow(ctx, F_HS, b, k);
   const cn = cp + ((<usize>HP) << 2),
     hn = hp + ((<usize>HP) << 2);
   const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
-  const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
+  const hh = nextHhatRow(ctx, b, k);
   const padded = getp(ctx, F_SMASK) != 0,
     m = stepMaskAt(ctx, b, k);
   const zc = hasZoneout(ctx, F_ZC),
@@ -155,9 +152,7 @@ export function lstmNormForward(ctx: usize, r0: i32, r1: i32): void {
   const T = geti(ctx, F_T),
     HP = geti(ctx, F_HP),
     NP = geti(ctx, F_NP);
-  inputProjection(ctx, r0, r1);
-  normalizeInputs(ctx, r0, r1);
-  initStates(ctx, r0, r1, true);
+  beginNormForward(ctx, r0, r1, true);
   const hhat = getp(ctx, F_HHAT),
     scr = getp(ctx, F_SCR);
   const nh = getp(ctx, F_NH),
@@ -178,25 +173,22 @@ export function lstmNormForward(ctx: usize, r0: i32, r1: i32): void {
  * do (→ ∂a of the o gate), ∂N_c (→ DNC), dc̃ from the carry (→ NSCR[b][0, HP)).
  */
 function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const row = b * T + k;
-  const go = ptr4(getp(ctx, F_ACTS), row * NP + 3 * HP);
-  const dao = ptr4(getp(ctx, F_DAR), row * NP + 3 * HP);
-  const ys = ptr4(getp(ctx, F_YS), row * HP);
-  const dnc = ptr4(getp(ctx, F_DNC), row * HP);
+  const go = ptr4(gateRow(ctx, F_ACTS, b, k), 3 * HP);
+  const dao = ptr4(gateRow(ctx, F_DAR, b, k), 3 * HP);
+  const ys = unitRow(ctx, F_YS, b, k);
+  const dnc = unitRow(ctx, F_DNC, b, k);
   const dcz0 = ptr4(getp(ctx, F_NSCR), b * 2 * HP);
   const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
-  const ds = ptr4(getp(ctx, F_DSEQ), row * HP);
+  const ds = unitRow(ctx, F_DSEQ, b, k);
   const norms = getp(ctx, F_GNH) != 0;
   let sqh = f32x4.splat(0),
     sqc = f32x4.splat(0);
-  const dhc = ptr4(getp(ctx, F_DHC), b * HP),
-    dcc = ptr4(getp(ctx, F_DCC), b * HP),
-    dhh = ptr4(getp(ctx, F_DHH), b * HP);
+  const dhc = carryRow(ctx, F_DHC, b),
+    dcc = carryRow(ctx, F_DCC, b),
+    dhh = carryRow(ctx, F_DHH, b);
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
   const one = f32x4.splat(1);
@@ -229,19 +221,15 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
 
 /** Backward step k, second half for row b: dc̃ = carry + through N_c; ∂a of i, f, c; the carried dc. */
 function cellBackGates(ctx: usize, b: i32, k: i32): void {
-  const B = geti(ctx, F_B),
-    T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const row = b * T + k;
-  const a = ptr4(getp(ctx, F_ACTS), row * NP);
-  const da = ptr4(getp(ctx, F_DAR), row * NP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const da = gateRow(ctx, F_DAR, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
   const cm = candMask(ctx, b, k);
   const scr = ptr4(getp(ctx, F_NSCR), b * 2 * HP);
-  const dcc = ptr4(getp(ctx, F_DCC), b * HP);
+  const dcc = carryRow(ctx, F_DCC, b);
   const one = f32x4.splat(1);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
@@ -282,9 +270,7 @@ export function lstmNormBackward(ctx: usize, r0: i32, r1: i32): void {
     packRows(ctx, acts, getp(ctx, F_DAP), r0, r1, k);
     recurrentGradient(ctx, acts, r0, r1, k);
   }
-  finishDh(ctx, r0, r1);
-  normInputGradients(ctx, r0, r1);
-  inputGradient(ctx, r0, r1);
+  endNormBackward(ctx, r0, r1);
 }
 
 /**

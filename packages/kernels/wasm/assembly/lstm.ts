@@ -46,43 +46,44 @@ import {
 } from './ctx';
 import { gemm } from './gemm';
 import {
+  beginForward,
   candMask,
-  finishDh,
+  carryRow,
+  endBackward,
+  gateRow,
   incomingDh,
   initCarry,
-  initStates,
-  inputGradient,
-  inputProjection,
+  nextHhatRow,
   panelShare,
   ptr4,
   recMaskRow,
   recurrentGradient,
+  stateRow,
   stepMaskAt,
   storeNorms,
   storePacked,
   timesU,
+  unitRow,
 } from './seq';
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
 import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
   const gs = gact == ACT_SIGMOID,
     ts = act == ACT_TANH; // the common case, inlined
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const sa = ptr4(getp(ctx, F_SCR), b * NP) - a; // the GEMM output, as an offset from a
-  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const sa = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP)) - a; // the GEMM output, as an offset from a
+  const ys = unitRow(ctx, F_YS, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
+  const hp = stateRow(ctx, F_HS, b, k);
   const cn = cp + ((<usize>HP) << 2),
     hn = hp + ((<usize>HP) << 2);
   const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
-  const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
+  const hh = nextHhatRow(ctx, b, k);
   const padded = getp(ctx, F_SMASK) != 0,
     m = stepMaskAt(ctx, b, k);
   const zc = hasZoneout(ctx, F_ZC),
@@ -125,8 +126,7 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
   const T = geti(ctx, F_T),
     NP = geti(ctx, F_NP);
-  inputProjection(ctx, r0, r1);
-  initStates(ctx, r0, r1, true);
+  beginForward(ctx, r0, r1, true);
   const hhat = getp(ctx, F_HHAT),
     scr = ptr4(getp(ctx, F_SCR), r0 * NP);
   for (let k = 0; k < T; k++) {
@@ -136,26 +136,24 @@ export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
 }
 
 function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
-  const B = geti(ctx, F_B),
-    T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
+  const BT = geti(ctx, F_B) * geti(ctx, F_T),
+    row = b * geti(ctx, F_T) + k;
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const ys = unitRow(ctx, F_YS, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
   const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
-  const ds = ptr4(getp(ctx, F_DSEQ), (b * T + k) * HP);
+  const ds = unitRow(ctx, F_DSEQ, b, k);
   const norms = getp(ctx, F_GNH) != 0;
   let sqh = f32x4.splat(0),
     sqc = f32x4.splat(0);
-  const dhc = ptr4(getp(ctx, F_DHC), b * HP),
-    dcc = ptr4(getp(ctx, F_DCC), b * HP),
-    dhh = ptr4(getp(ctx, F_DHH), b * HP);
+  const dhc = carryRow(ctx, F_DHC, b),
+    dcc = carryRow(ctx, F_DCC, b),
+    dhh = carryRow(ctx, F_DHH, b);
   const dap = getp(ctx, F_DAP);
-  const row = b * T + k;
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
   const one = f32x4.splat(1);
@@ -198,10 +196,10 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
     v128.store(gf, daf);
     v128.store(gg, dag);
     v128.store(go, dao);
-    storePacked(dap, B * T, row, u, dai);
-    storePacked(dap, B * T, row, HP + u, daf);
-    storePacked(dap, B * T, row, 2 * HP + u, dag);
-    storePacked(dap, B * T, row, 3 * HP + u, dao);
+    storePacked(dap, BT, row, u, dai);
+    storePacked(dap, BT, row, HP + u, daf);
+    storePacked(dap, BT, row, 2 * HP + u, dag);
+    storePacked(dap, BT, row, 3 * HP + u, dao);
     v128.store(dhc + o4, dhp);
     v128.store(dcc + o4, dcp);
   }
@@ -218,8 +216,7 @@ export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
     for (let b = r0; b < r1; b++) lstmCellBackward(ctx, b, k);
     recurrentGradient(ctx, acts, r0, r1, k);
   }
-  finishDh(ctx, r0, r1);
-  inputGradient(ctx, r0, r1);
+  endBackward(ctx, r0, r1);
 }
 
 /** The weight gradients, share `part` of `parts` of the panels: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */

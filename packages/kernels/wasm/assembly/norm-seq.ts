@@ -46,7 +46,7 @@ import {
   NORM_SCOPE_GATE,
 } from './ctx';
 import { bnBackward, bnForward, lnBackward, lnForward, scaleShift } from './norm';
-import { ptr4, storePacked } from './seq';
+import { finishDh, initStates, inputGradient, inputProjection, ptr4, storePacked } from './seq';
 
 export const QX: i32 = 0,
   QH: i32 = 1,
@@ -269,4 +269,21 @@ export function normInputGradients(ctx: usize, r0: i32, r1: i32): void {
     normStepBackAll(ctx, QX, ptr4(dar, k * NP), rowNP, ptr4(acts, k * NP), rowNP, r0, r1, k);
     packRows(ctx, acts, getp(ctx, F_DAPN), r0, r1, k);
   }
+}
+
+/**
+ * Before the recurrence over rows [r0, r1): the input GEMM, a ← N_x(x·W) + b for every step, the
+ * initial states (c too `withCell`).
+ */
+export function beginNormForward(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
+  inputProjection(ctx, r0, r1);
+  normalizeInputs(ctx, r0, r1);
+  initStates(ctx, r0, r1, withCell);
+}
+
+/** After the backward loop over rows [r0, r1): dh0, ∂(x·W) through N_x (and its dW panels), dx. */
+export function endNormBackward(ctx: usize, r0: i32, r1: i32): void {
+  finishDh(ctx, r0, r1);
+  normInputGradients(ctx, r0, r1);
+  inputGradient(ctx, r0, r1);
 }

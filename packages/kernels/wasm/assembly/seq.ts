@@ -44,6 +44,31 @@ export function ptr4(base: usize, index: i32): usize {
   return base + ((<usize>index) << 2);
 }
 
+/** Row (b, k) of the [B][T][NP] sequence in field f (ACTS, PREU, DAR). */
+export function gateRow(ctx: usize, f: i32, b: i32, k: i32): usize {
+  return ptr4(getp(ctx, f), (b * geti(ctx, F_T) + k) * geti(ctx, F_NP));
+}
+
+/** Row (b, k) of the [B][T][HP] sequence in field f (YS, HHAT, Q, DSEQ, NC, DNC). */
+export function unitRow(ctx: usize, f: i32, b: i32, k: i32): usize {
+  return ptr4(getp(ctx, f), (b * geti(ctx, F_T) + k) * geti(ctx, F_HP));
+}
+
+/** Slot k of row b of the [B][T + 1][HP] states in field f (HS, CS): the state step k starts from. */
+export function stateRow(ctx: usize, f: i32, b: i32, k: i32): usize {
+  return ptr4(getp(ctx, f), (b * (geti(ctx, F_T) + 1) + k) * geti(ctx, F_HP));
+}
+
+/** Row b of Ĥ for step k + 1 (where step k stores ĥ_{k+1} = h_k ⊙ m_rec), 0 after the last step. */
+export function nextHhatRow(ctx: usize, b: i32, k: i32): usize {
+  return k + 1 < geti(ctx, F_T) ? unitRow(ctx, F_HHAT, b, k + 1) : 0;
+}
+
+/** Row b of the [B][HP] buffer in field f (DHC, DCC, DHH, DQ). */
+export function carryRow(ctx: usize, f: i32, b: i32): usize {
+  return ptr4(getp(ctx, f), b * geti(ctx, F_HP));
+}
+
 /**
  * Row b of the Gal mask of step k: [B][HP] per sequence, or step k of [T][B][HP] (RSTEP); 0 when
  * there is none or step k does not exist (k = T: the state after the last step enters no step).
@@ -155,6 +180,18 @@ export function initCarry(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
 /** Panel p0 of share `part` of `parts` of `panels` panels (the share ends at part + 1's p0). */
 export function panelShare(panels: i32, part: i32, parts: i32): i32 {
   return (panels * part) / parts;
+}
+
+/** Before the recurrence over rows [r0, r1): the input GEMM and the initial states (c too `withCell`). */
+export function beginForward(ctx: usize, r0: i32, r1: i32, withCell: bool): void {
+  inputProjection(ctx, r0, r1);
+  initStates(ctx, r0, r1, withCell);
+}
+
+/** After the backward loop over rows [r0, r1): dh0 and dx. */
+export function endBackward(ctx: usize, r0: i32, r1: i32): void {
+  finishDh(ctx, r0, r1);
+  inputGradient(ctx, r0, r1);
 }
 
 /** ACTS rows (b, k) of rows [r0, r1), every step, = [x_k, 1]·W (bias in W's last row): the input GEMM. */
