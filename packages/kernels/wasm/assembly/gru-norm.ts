@@ -2,13 +2,14 @@
  * The normalised GRU (layer norm or recurrent batch norm inside the cell; NORM_KIND of
  * src/fused/abi.ts, the design of native/src/gru_norm.cc), reset-after and reset-before, forward
  * and backward through time, on rows [r0, r1) of the batch (batch norm: all rows at once, its
- * statistics span the batch). The plain GRU (./gru.ts) is untouched.
+ * statistics span the batch). The plain GRU (./gru.ts) never comes here; what both share is in
+ * ./gru-cell.ts, and what both normalised cells share in ./norm-seq.ts.
  *
  * Step k (gate order z, r, h; ĥ = h ⊙ m_rec; a = N_x(x_k·W) + b_in, every step before the loop):
  *   reset-after:  u = N_h(ĥ·U) + b_rec;  z, r = σ(a + u);  h̃ = φ(a_h + r ⊙ u_h)
  *   reset-before: [u_z u_r] = N_h([ĥ·U_z ĥ·U_r]) (layer 'fused': one group of 2H);  z, r = σ(a + u);
  *                 q = r ⊙ ĥ;  u_h = N_h(q·U_h) (a group of H);  h̃ = φ(a_h + u_h)
- *   h_k = pad(zoneout(h_{k−1}, z ⊙ h_{k−1} + (1 − z) ⊙ h̃ ⊙ m_cand))   (./gru.ts's finishState)
+ *   h_k = pad(zoneout(h_{k−1}, z ⊙ h_{k−1} + (1 − z) ⊙ h̃ ⊙ m_cand))   (./gru-cell.ts's finishState)
  * Backward: ∂a = [∂a_z ∂a_r ∂a_h] → DAR (x side); the gradient at N_h's output → PREU (reset-after:
  *   [∂a_z ∂a_r ∂a_h ⊙ r]; reset-before: DAR itself); ∂(ĥ·U) = N_h⁻¹'(·) → ACTS and the dU panels,
  *   dĥ = ∂(ĥ·U)·Uᵀ (reset-before: dq = ∂(q·U_h)·U_hᵀ first, then ∂a_r = dq ⊙ ĥ ⊙ σ'(r));

@@ -3,7 +3,7 @@
  * src/fused/abi.ts, the native kernels' design), forward and backward through time, on rows
  * [r0, r1) of the batch. Layer norm keeps rows independent (two threads split them like the plain
  * LSTM); batch norm's statistics span the batch, so the loader runs it on all rows at once.
- * The plain LSTM (./lstm.ts) is untouched: a call without normalisation never comes here.
+ * The plain LSTM (./lstm.ts) never comes here; what both normalised cells share is in ./norm-seq.ts.
  *
  * Step k (gate order i, f, c, o; ĥ = h ⊙ m_rec, the Gal mask per sequence or per step):
  *   a = N_x(x_k·W) + b + N_h(ĥ·U)     (N_x of every step before the loop, b added after it)
@@ -55,6 +55,7 @@ import {
   F_ZC,
   F_ZH,
 } from './ctx';
+import { lstmGateGrads, lstmGates } from './lstm-cell';
 import { vact, vdact } from './math';
 import { columnSums, scaleShift } from './norm';
 import {
@@ -97,20 +98,7 @@ function cellGates(ctx: usize, b: i32, k: i32): void {
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    const gi = a + o4,
-      gf = gi + hpB,
-      gg = gf + hpB,
-      go = gg + hpB;
-    const i = vact(gact, f32x4.add(v128.load(gi), v128.load(gi + sa))),
-      f = vact(gact, f32x4.add(v128.load(gf), v128.load(gf + sa))),
-      gr = vact(act, f32x4.add(v128.load(gg), v128.load(gg + sa))),
-      o = vact(gact, f32x4.add(v128.load(go), v128.load(go + sa)));
-    v128.store(gi, i);
-    v128.store(gf, f);
-    v128.store(gg, gr);
-    v128.store(go, o);
-    const g = cm != 0 ? f32x4.mul(gr, v128.load(cm + o4)) : gr;
-    v128.store(cn + o4, f32x4.add(f32x4.mul(f, v128.load(cp + o4)), f32x4.mul(i, g)));
+    v128.store(cn + o4, lstmGates(a, sa, hpB, o4, cm, cp, act, gact));
   }
 }
 
@@ -230,20 +218,12 @@ function cellBackGates(ctx: usize, b: i32, k: i32): void {
   const cm = candMask(ctx, b, k);
   const scr = ptr4(getp(ctx, F_NSCR), b * 2 * HP);
   const dcc = carryRow(ctx, F_DCC, b);
-  const one = f32x4.splat(1);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
     const dct = f32x4.add(v128.load(scr + o4), v128.load(scr + hpB + o4));
-    const i = v128.load(a + o4),
-      f = v128.load(a + hpB + o4),
-      gr = v128.load(a + 2 * hpB + o4);
-    const mc = cm != 0 ? v128.load(cm + o4) : one;
-    const g = cm != 0 ? f32x4.mul(gr, mc) : gr;
-    v128.store(da + o4, f32x4.mul(f32x4.mul(dct, g), vdact(gact, i)));
-    v128.store(da + hpB + o4, f32x4.mul(f32x4.mul(dct, v128.load(cp + o4)), vdact(gact, f)));
-    v128.store(da + 2 * hpB + o4, f32x4.mul(f32x4.mul(f32x4.mul(dct, i), mc), vdact(act, gr)));
-    v128.store(dcc + o4, f32x4.add(v128.load(dcc + o4), f32x4.mul(dct, f)));
+    const dcf = lstmGateGrads(a, da, hpB, u, dct, cm, cp, act, gact, 0, 0, 0);
+    v128.store(dcc + o4, f32x4.add(v128.load(dcc + o4), dcf));
   }
 }
 

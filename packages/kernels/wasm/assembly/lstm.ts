@@ -65,15 +65,15 @@ import {
   timesU,
   unitRow,
 } from './seq';
-import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
+import { lstmGateGrads, lstmGates } from './lstm-cell';
+import { ACT_TANH, vact, vdact, vtanh } from './math';
 import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const gs = gact == ACT_SIGMOID,
-    ts = act == ACT_TANH; // the common case, inlined
+  const ts = act == ACT_TANH; // the common case, inlined
   const a = gateRow(ctx, F_ACTS, b, k);
   const sa = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP)) - a; // the GEMM output, as an offset from a
   const ys = unitRow(ctx, F_YS, b, k);
@@ -91,30 +91,12 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    const gi = a + o4,
-      gf = gi + hpB,
-      gg = gf + hpB,
-      go = gg + hpB;
-    const iIn = f32x4.add(v128.load(gi), v128.load(gi + sa)),
-      fIn = f32x4.add(v128.load(gf), v128.load(gf + sa)),
-      grIn = f32x4.add(v128.load(gg), v128.load(gg + sa)),
-      oIn = f32x4.add(v128.load(go), v128.load(go + sa));
-    const i = gs ? vsigmoid(iIn) : vact(gact, iIn),
-      f = gs ? vsigmoid(fIn) : vact(gact, fIn),
-      gr = ts ? vtanh(grIn) : vact(act, grIn),
-      o = gs ? vsigmoid(oIn) : vact(gact, oIn);
-    v128.store(gi, i);
-    v128.store(gf, f);
-    v128.store(gg, gr);
-    v128.store(go, o);
-    const g = cm != 0 ? f32x4.mul(gr, v128.load(cm + o4)) : gr;
-    const cprev = v128.load(cp + o4),
-      hprev = v128.load(hp + o4);
-    const ct = f32x4.add(f32x4.mul(f, cprev), f32x4.mul(i, g));
+    const ct = lstmGates(a, sa, hpB, o4, cm, cp, act, gact);
     const y = ts ? vtanh(ct) : vact(act, ct);
     v128.store(ys + o4, y);
-    const c = zoneoutPad(ctx, F_ZC, zc, padded, m, k, b, u, cprev, ct),
-      h = zoneoutPad(ctx, F_ZH, zh, padded, m, k, b, u, hprev, f32x4.mul(o, y));
+    const ht = f32x4.mul(v128.load(a + 3 * hpB + o4), y);
+    const c = zoneoutPad(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), ct),
+      h = zoneoutPad(ctx, F_ZH, zh, padded, m, k, b, u, v128.load(hp + o4), ht);
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
     if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
@@ -173,32 +155,14 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
     const dhz = gradToNext(zh, dh, m, dhIn),
       dcz = gradToNext(zc, dc, m, dcIn);
     const dhp = gradToPrev(zh, dh, m, dhIn);
-    let dcp = gradToPrev(zc, dc, m, dcIn);
-    const gi = a + o4,
-      gf = gi + hpB,
-      gg = gf + hpB,
-      go = gg + hpB;
-    const i = v128.load(gi),
-      f = v128.load(gf),
-      gr = v128.load(gg),
-      o = v128.load(go);
-    const y = v128.load(ys + o4);
-    const mc = cm != 0 ? v128.load(cm + o4) : one;
-    const g = cm != 0 ? f32x4.mul(gr, mc) : gr;
+    const go = a + 3 * hpB + o4;
+    const o = v128.load(go),
+      y = v128.load(ys + o4);
     const dct = f32x4.add(dcz, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
-    const cprev = v128.load(cp + o4);
-    const dai = f32x4.mul(f32x4.mul(dct, g), vdact(gact, i));
-    const daf = f32x4.mul(f32x4.mul(dct, cprev), vdact(gact, f));
-    const dag = f32x4.mul(f32x4.mul(f32x4.mul(dct, i), mc), vdact(act, gr));
+    const dcf = lstmGateGrads(a, a, hpB, u, dct, cm, cp, act, gact, dap, BT, row);
+    const dcp = f32x4.add(gradToPrev(zc, dc, m, dcIn), dcf);
     const dao = f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o));
-    dcp = f32x4.add(dcp, f32x4.mul(dct, f));
-    v128.store(gi, dai);
-    v128.store(gf, daf);
-    v128.store(gg, dag);
     v128.store(go, dao);
-    storePacked(dap, BT, row, u, dai);
-    storePacked(dap, BT, row, HP + u, daf);
-    storePacked(dap, BT, row, 2 * HP + u, dag);
     storePacked(dap, BT, row, 3 * HP + u, dao);
     v128.store(dhc + o4, dhp);
     v128.store(dcc + o4, dcp);
