@@ -45,7 +45,7 @@ import {
   storePacked,
   unitRow,
 } from './seq';
-import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
+import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
 
 /**
  * Units u..u+3 of row b at step k, from z and the candidate hr: h̃ = hr ⊙ m_cand (cm: the mask
@@ -112,16 +112,13 @@ export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daField: i3
     const o = (<usize>u) << 2;
     const dIn = incomingDh(ds, dhc, dhh, rm, o);
     if (norms) sqh = f32x4.add(sqh, f32x4.mul(dIn, dIn)); // ∂L/∂h_{k+1} complete here
-    const d = zh ? zoneoutKeep(ctx, F_ZH, k, b, u) : one;
-    const dn = gradToNext(zh, d, m, dIn);
-    let dhp = gradToPrev(zh, d, m, dIn);
+    const dn = splitGrad(ctx, F_ZH, zh, m, k, b, u, dIn, dhc + o); // dh_k carried, → DHC
     const z = v128.load(a + o),
       r = v128.load(a + g + o),
       hr = v128.load(a + 2 * g + o);
     const mc = cm != 0 ? v128.load(cm + o) : one;
     const hprev = v128.load(hp + o);
     const daz = f32x4.mul(f32x4.mul(dn, f32x4.sub(hprev, f32x4.mul(hr, mc))), vdact(gact, z));
-    dhp = f32x4.add(dhp, f32x4.mul(dn, z));
     const dah = f32x4.mul(f32x4.mul(f32x4.mul(dn, f32x4.sub(one, z)), mc), vdact(act, hr));
     v128.store(da + o, daz);
     v128.store(da + 2 * g + o, dah);
@@ -142,7 +139,7 @@ export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daField: i3
     } else if (pack) {
       storePacked(dap, BT, row, 2 * HP + u, dah);
     }
-    v128.store(dhc + o, dhp);
+    v128.store(dhc + o, f32x4.add(v128.load(dhc + o), f32x4.mul(dn, z)));
   }
   if (norms) storeNorms(ctx, b, k, sqh, sqh);
 }

@@ -83,7 +83,7 @@ import {
   timesU,
   unitRow,
 } from './seq';
-import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
+import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
 
 /** Step k, first half: gates (into ACTS) and c̃ (into the next cell-state slot) of row b. */
 function cellGates(ctx: usize, b: i32, k: i32): void {
@@ -179,7 +179,6 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
     dhh = carryRow(ctx, F_DHH, b);
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
-  const one = f32x4.splat(1);
   const m = stepMaskAt(ctx, b, k);
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
@@ -190,19 +189,14 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
       sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
-    const dh = zh ? zoneoutKeep(ctx, F_ZH, k, b, u) : one,
-      dc = zc ? zoneoutKeep(ctx, F_ZC, k, b, u) : one;
-    const dhz = gradToNext(zh, dh, m, dhIn),
-      dcz = gradToNext(zc, dc, m, dcIn);
-    const dhp = gradToPrev(zh, dh, m, dhIn),
-      dcp = gradToPrev(zc, dc, m, dcIn);
+    // the carried dh_k, dc_k (→ DHC, DCC) and what reaches h̃, c̃
+    const dhz = splitGrad(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
+      dcz = splitGrad(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
     const o = v128.load(go + o4),
       y = v128.load(ys + o4);
     v128.store(dao + o4, f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o)));
     v128.store(dnc + o4, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
     v128.store(dcz0 + o4, dcz);
-    v128.store(dhc + o4, dhp);
-    v128.store(dcc + o4, dcp);
   }
   if (norms) storeNorms(ctx, b, k, sqh, sqc);
 }

@@ -67,7 +67,7 @@ import {
 } from './seq';
 import { lstmGateGrads, lstmGates } from './lstm-cell';
 import { ACT_TANH, vact, vdact, vtanh } from './math';
-import { gradToNext, gradToPrev, hasZoneout, zoneoutKeep, zoneoutPad } from './zoneout';
+import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const HP = geti(ctx, F_HP);
@@ -138,7 +138,6 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
   const dap = getp(ctx, F_DAP);
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
-  const one = f32x4.splat(1);
   const m = stepMaskAt(ctx, b, k);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
@@ -150,22 +149,18 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
       sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
-    const dh = zh ? zoneoutKeep(ctx, F_ZH, k, b, u) : one,
-      dc = zc ? zoneoutKeep(ctx, F_ZC, k, b, u) : one;
-    const dhz = gradToNext(zh, dh, m, dhIn),
-      dcz = gradToNext(zc, dc, m, dcIn);
-    const dhp = gradToPrev(zh, dh, m, dhIn);
+    // the carried dh_k, dc_k (→ DHC, DCC) and what reaches h̃, c̃
+    const dhz = splitGrad(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
+      dcz = splitGrad(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
     const go = a + 3 * hpB + o4;
     const o = v128.load(go),
       y = v128.load(ys + o4);
     const dct = f32x4.add(dcz, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
     const dcf = lstmGateGrads(a, a, hpB, u, dct, cm, cp, act, gact, dap, BT, row);
-    const dcp = f32x4.add(gradToPrev(zc, dc, m, dcIn), dcf);
     const dao = f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o));
     v128.store(go, dao);
     storePacked(dap, BT, row, 3 * HP + u, dao);
-    v128.store(dhc + o4, dhp);
-    v128.store(dcc + o4, dcp);
+    v128.store(dcc + o4, f32x4.add(v128.load(dcc + o4), dcf));
   }
   if (norms) storeNorms(ctx, b, k, sqh, sqc);
 }

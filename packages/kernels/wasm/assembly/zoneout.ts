@@ -73,17 +73,30 @@ export function zoneoutPad(
 }
 
 /**
- * The backward of zoneoutPad, the gradient reaching `next` from D (the gradient at s; m the step
- * mask splatted, 1 without padding; d the keep weight, read only when `zoned`):
- *   ∂next = (1 − d) ⊙ m ⊙ D
+ * The backward of zoneoutPad for units u..u+3: D (dIn, the gradient at s) splits into the part
+ * reaching `next`, returned, and the part reaching `prev`, stored at `carry` (m the step mask
+ * splatted, 1 without padding; d the keep weight):
+ *   ∂next = (1 − d) ⊙ m ⊙ D,  ∂prev = (1 − m) ⊙ D + d ⊙ m ⊙ D
  */
-export function gradToNext(zoned: bool, d: v128, m: v128, dIn: v128): v128 {
+export function splitGrad(
+  ctx: usize,
+  f: i32,
+  zoned: bool,
+  m: v128,
+  k: i32,
+  b: i32,
+  u: i32,
+  dIn: v128,
+  carry: usize,
+): v128 {
+  const one = f32x4.splat(1);
   const dz = f32x4.mul(m, dIn);
-  return zoned ? f32x4.mul(f32x4.sub(f32x4.splat(1), d), dz) : dz;
-}
-
-/** The backward of zoneoutPad, the gradient reaching `prev`: ∂prev = (1 − m) ⊙ D + d ⊙ m ⊙ D. */
-export function gradToPrev(zoned: bool, d: v128, m: v128, dIn: v128): v128 {
-  const dp = f32x4.mul(f32x4.sub(f32x4.splat(1), m), dIn);
-  return zoned ? f32x4.add(dp, f32x4.mul(d, f32x4.mul(m, dIn))) : dp;
+  const dp = f32x4.mul(f32x4.sub(one, m), dIn);
+  if (!zoned) {
+    v128.store(carry, dp);
+    return dz;
+  }
+  const d = zoneoutKeep(ctx, f, k, b, u);
+  v128.store(carry, f32x4.add(dp, f32x4.mul(d, dz)));
+  return f32x4.mul(f32x4.sub(one, d), dz);
 }
