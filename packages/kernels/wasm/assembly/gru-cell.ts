@@ -45,7 +45,7 @@ import {
   storePacked,
   unitRow,
 } from './seq';
-import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
+import { hasZoneout, ZoneoutPad } from './zoneout';
 
 /**
  * Units u..u+3 of row b at step k, from z and the candidate hr: h̃ = hr ⊙ m_cand (cm: the mask
@@ -68,7 +68,7 @@ export function finishState(
   const hn = f32x4.add(f32x4.mul(z, hprev), f32x4.mul(f32x4.sub(one, z), hh));
   const padded = getp(ctx, F_SMASK) != 0;
   const m = padded ? stepMaskAt(ctx, b, k) : one;
-  let h = zoneoutPad(ctx, F_ZH, hasZoneout(ctx, F_ZH), padded, m, k, b, u, hprev, hn);
+  let h = ZoneoutPad.forward(ctx, F_ZH, hasZoneout(ctx, F_ZH), padded, m, k, b, u, hprev, hn);
   v128.store(stateRow(ctx, F_HS, b, k + 1) + o, h);
   const hh1 = nextHhatRow(ctx, b, k);
   if (hh1 != 0) {
@@ -112,7 +112,7 @@ export function gruCellBack(ctx: usize, b: i32, k: i32, after: bool, daField: i3
     const o = (<usize>u) << 2;
     const dIn = incomingDh(ds, dhc, dhh, rm, o);
     if (norms) sqh = f32x4.add(sqh, f32x4.mul(dIn, dIn)); // ∂L/∂h_{k+1} complete here
-    const dn = splitGrad(ctx, F_ZH, zh, m, k, b, u, dIn, dhc + o); // dh_k carried, → DHC
+    const dn = ZoneoutPad.backward(ctx, F_ZH, zh, m, k, b, u, dIn, dhc + o); // dh_k carried, → DHC
     const z = v128.load(a + o),
       r = v128.load(a + g + o),
       hr = v128.load(a + 2 * g + o);

@@ -55,7 +55,7 @@ import {
   F_ZC,
   F_ZH,
 } from './ctx';
-import { lstmGateGrads, lstmGates } from './lstm-cell';
+import { LstmGates } from './lstm-cell';
 import { vact, vdact } from './math';
 import { columnSums, scaleShift } from './norm';
 import {
@@ -83,7 +83,7 @@ import {
   timesU,
   unitRow,
 } from './seq';
-import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
+import { hasZoneout, ZoneoutPad } from './zoneout';
 
 /** Step k, first half: gates (into ACTS) and c̃ (into the next cell-state slot) of row b. */
 function cellGates(ctx: usize, b: i32, k: i32): void {
@@ -98,7 +98,7 @@ function cellGates(ctx: usize, b: i32, k: i32): void {
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    v128.store(cn + o4, lstmGates(a, sa, hpB, o4, cm, cp, act, gact));
+    v128.store(cn + o4, LstmGates.forward(a, sa, hpB, o4, cm, cp, act, gact));
   }
 }
 
@@ -126,8 +126,19 @@ function cellOutputs(ctx: usize, b: i32, k: i32): void {
     const nc = f32x4.add(f32x4.mul(v128.load(gc + o4), v128.load(xc + o4)), v128.load(bc + o4));
     const y = vact(act, nc);
     v128.store(ys + o4, y);
-    const c = zoneoutPad(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), v128.load(cn + o4)),
-      h = zoneoutPad(ctx, F_ZH, zh, padded, m, k, b, u, v128.load(hp + o4), f32x4.mul(v128.load(go + o4), y));
+    const c = ZoneoutPad.forward(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), v128.load(cn + o4)),
+      h = ZoneoutPad.forward(
+        ctx,
+        F_ZH,
+        zh,
+        padded,
+        m,
+        k,
+        b,
+        u,
+        v128.load(hp + o4),
+        f32x4.mul(v128.load(go + o4), y),
+      );
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
     if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
@@ -190,8 +201,8 @@ function cellBackOutputs(ctx: usize, b: i32, k: i32): void {
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
     // the carried dh_k, dc_k (→ DHC, DCC) and what reaches h̃, c̃
-    const dhz = splitGrad(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
-      dcz = splitGrad(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
+    const dhz = ZoneoutPad.backward(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
+      dcz = ZoneoutPad.backward(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
     const o = v128.load(go + o4),
       y = v128.load(ys + o4);
     v128.store(dao + o4, f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o)));
@@ -216,7 +227,7 @@ function cellBackGates(ctx: usize, b: i32, k: i32): void {
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
     const dct = f32x4.add(v128.load(scr + o4), v128.load(scr + hpB + o4));
-    const dcf = lstmGateGrads(a, da, hpB, u, dct, cm, cp, act, gact, 0, 0, 0);
+    const dcf = LstmGates.backward(a, da, hpB, u, dct, cm, cp, act, gact, 0, 0, 0);
     v128.store(dcc + o4, f32x4.add(v128.load(dcc + o4), dcf));
   }
 }

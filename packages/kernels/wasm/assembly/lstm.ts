@@ -65,9 +65,9 @@ import {
   timesU,
   unitRow,
 } from './seq';
-import { lstmGateGrads, lstmGates } from './lstm-cell';
+import { LstmGates } from './lstm-cell';
 import { ACT_TANH, vact, vdact, vtanh } from './math';
-import { hasZoneout, splitGrad, zoneoutPad } from './zoneout';
+import { hasZoneout, ZoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const HP = geti(ctx, F_HP);
@@ -91,12 +91,12 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    const ct = lstmGates(a, sa, hpB, o4, cm, cp, act, gact);
+    const ct = LstmGates.forward(a, sa, hpB, o4, cm, cp, act, gact);
     const y = ts ? vtanh(ct) : vact(act, ct);
     v128.store(ys + o4, y);
     const ht = f32x4.mul(v128.load(a + 3 * hpB + o4), y);
-    const c = zoneoutPad(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), ct),
-      h = zoneoutPad(ctx, F_ZH, zh, padded, m, k, b, u, v128.load(hp + o4), ht);
+    const c = ZoneoutPad.forward(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), ct),
+      h = ZoneoutPad.forward(ctx, F_ZH, zh, padded, m, k, b, u, v128.load(hp + o4), ht);
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
     if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
@@ -150,13 +150,13 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
     // the carried dh_k, dc_k (→ DHC, DCC) and what reaches h̃, c̃
-    const dhz = splitGrad(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
-      dcz = splitGrad(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
+    const dhz = ZoneoutPad.backward(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
+      dcz = ZoneoutPad.backward(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
     const go = a + 3 * hpB + o4;
     const o = v128.load(go),
       y = v128.load(ys + o4);
     const dct = f32x4.add(dcz, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
-    const dcf = lstmGateGrads(a, a, hpB, u, dct, cm, cp, act, gact, dap, BT, row);
+    const dcf = LstmGates.backward(a, a, hpB, u, dct, cm, cp, act, gact, dap, BT, row);
     const dao = f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o));
     v128.store(go, dao);
     storePacked(dap, BT, row, 3 * HP + u, dao);
