@@ -19,20 +19,16 @@ import {
   F_ACT,
   F_ACTS,
   F_B,
-  F_CMASK,
   F_CS,
-  F_CSTEP,
   F_DAP,
   F_DAPN,
   F_DCC,
   F_DHC,
   F_DHH,
-  F_DP,
   F_DSEQ,
   F_DU,
   F_DW,
   F_DX,
-  F_DXO,
   F_GACT,
   F_GNH,
   F_HHAT,
@@ -43,77 +39,64 @@ import {
   F_SCR,
   F_SMASK,
   F_T,
-  F_UP,
-  F_UTP,
-  F_WP,
-  F_WTP,
   F_XA,
   F_YS,
   F_ZC,
   F_ZH,
 } from './ctx';
 import { gemm } from './gemm';
-import { finishDh, initCarry, initStates, ptr4, recMaskRow, storeNorms, storePacked } from './seq';
-import { ACT_SIGMOID, ACT_TANH, vact, vdact, vsigmoid, vtanh } from './math';
-import { hasZoneout, mix, zoneoutKeep } from './zoneout';
+import {
+  beginForward,
+  candMask,
+  carryRow,
+  endBackward,
+  gateRow,
+  incomingDh,
+  initCarry,
+  nextHhatRow,
+  panelShare,
+  ptr4,
+  recMaskRow,
+  recurrentGradient,
+  stateRow,
+  stepMaskAt,
+  storeNorms,
+  storePacked,
+  timesU,
+  unitRow,
+} from './seq';
+import { LstmGates } from './lstm-cell';
+import { ACT_TANH, vact, vdact, vtanh } from './math';
+import { hasZoneout, ZoneoutPad } from './zoneout';
 
 function lstmCellForward(ctx: usize, b: i32, k: i32): void {
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const gs = gact == ACT_SIGMOID,
-    ts = act == ACT_TANH; // the common case, inlined
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const sa = ptr4(getp(ctx, F_SCR), b * NP) - a; // the GEMM output, as an offset from a
-  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
-  const hp = ptr4(getp(ctx, F_HS), (b * (T + 1) + k) * HP);
+  const ts = act == ACT_TANH; // the common case, inlined
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const sa = ptr4(getp(ctx, F_SCR), b * geti(ctx, F_NP)) - a; // the GEMM output, as an offset from a
+  const ys = unitRow(ctx, F_YS, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
+  const hp = stateRow(ctx, F_HS, b, k);
   const cn = cp + ((<usize>HP) << 2),
     hn = hp + ((<usize>HP) << 2);
-  const cmBase = getp(ctx, F_CMASK);
-  const cm: usize =
-    cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * geti(ctx, F_B) + b : b) * HP);
+  const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // ĥ_{k+1} = h_k ⊙ the mask of step k + 1
-  const hh: usize = k + 1 < T ? ptr4(getp(ctx, F_HHAT), (b * T + k + 1) * HP) : 0;
-  const sm = getp(ctx, F_SMASK);
+  const hh = nextHhatRow(ctx, b, k);
+  const padded = getp(ctx, F_SMASK) != 0,
+    m = stepMaskAt(ctx, b, k);
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    const gi = a + o4,
-      gf = gi + hpB,
-      gg = gf + hpB,
-      go = gg + hpB;
-    const iIn = f32x4.add(v128.load(gi), v128.load(gi + sa)),
-      fIn = f32x4.add(v128.load(gf), v128.load(gf + sa)),
-      grIn = f32x4.add(v128.load(gg), v128.load(gg + sa)),
-      oIn = f32x4.add(v128.load(go), v128.load(go + sa));
-    const i = gs ? vsigmoid(iIn) : vact(gact, iIn),
-      f = gs ? vsigmoid(fIn) : vact(gact, fIn),
-      gr = ts ? vtanh(grIn) : vact(act, grIn),
-      o = gs ? vsigmoid(oIn) : vact(gact, oIn);
-    v128.store(gi, i);
-    v128.store(gf, f);
-    v128.store(gg, gr);
-    v128.store(go, o);
-    const g = cm != 0 ? f32x4.mul(gr, v128.load(cm + o4)) : gr;
-    const cprev = v128.load(cp + o4),
-      hprev = v128.load(hp + o4);
-    const ct = f32x4.add(f32x4.mul(f, cprev), f32x4.mul(i, g));
+    const ct = LstmGates.forward(a, sa, hpB, o4, cm, cp, act, gact);
     const y = ts ? vtanh(ct) : vact(act, ct);
     v128.store(ys + o4, y);
-    let c = ct,
-      h = f32x4.mul(o, y);
-    if (zc) c = mix(zoneoutKeep(ctx, F_ZC, k, b, u), cprev, c);
-    if (zh) h = mix(zoneoutKeep(ctx, F_ZH, k, b, u), hprev, h);
-    if (sm != 0) {
-      const m = f32x4.splat(load<f32>(ptr4(sm, b * T + k)));
-      c = mix(m, c, cprev);
-      h = mix(m, h, hprev);
-    }
+    const ht = f32x4.mul(v128.load(a + 3 * hpB + o4), y);
+    const c = ZoneoutPad.forward(ctx, F_ZC, zc, padded, m, k, b, u, v128.load(cp + o4), ct),
+      h = ZoneoutPad.forward(ctx, F_ZH, zh, padded, m, k, b, u, v128.load(hp + o4), ht);
     v128.store(cn + o4, c);
     v128.store(hn + o4, h);
     if (hh != 0) v128.store(hh + o4, rm != 0 ? f32x4.mul(h, v128.load(rm + o4)) : h);
@@ -124,129 +107,60 @@ function lstmCellForward(ctx: usize, b: i32, k: i32): void {
 export function lstmForward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
   const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP),
-    DX = geti(ctx, F_DX);
-  const rows = r1 - r0;
-  const acts = getp(ctx, F_ACTS);
-  gemm(
-    rows * T,
-    DX,
-    ptr4(getp(ctx, F_XA), r0 * T * DX),
-    (<usize>DX) << 2,
-    4,
-    getp(ctx, F_WP),
-    DX,
-    0,
-    NP >> 3,
-    ptr4(acts, r0 * T * NP),
-    (<usize>NP) << 2,
-    false,
-  );
-  initStates(ctx, r0, r1, true);
-  const up = getp(ctx, F_UP),
-    hhat = getp(ctx, F_HHAT);
+    NP = geti(ctx, F_NP);
+  beginForward(ctx, r0, r1, true);
+  const hhat = getp(ctx, F_HHAT),
+    scr = ptr4(getp(ctx, F_SCR), r0 * NP);
   for (let k = 0; k < T; k++) {
-    gemm(
-      rows,
-      HP,
-      ptr4(hhat, (r0 * T + k) * HP),
-      (<usize>(T * HP)) << 2,
-      4,
-      up,
-      HP,
-      0,
-      NP >> 3,
-      ptr4(getp(ctx, F_SCR), r0 * NP),
-      (<usize>NP) << 2,
-      false,
-    );
+    timesU(ctx, hhat, r0, r1, k, 0, NP >> 3, scr, (<usize>NP) << 2, false);
     for (let b = r0; b < r1; b++) lstmCellForward(ctx, b, k);
   }
 }
 
 function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
-  const B = geti(ctx, F_B),
-    T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP);
+  const HP = geti(ctx, F_HP);
+  const BT = geti(ctx, F_B) * geti(ctx, F_T),
+    row = b * geti(ctx, F_T) + k;
   const act = geti(ctx, F_ACT),
     gact = geti(ctx, F_GACT);
-  const a = ptr4(getp(ctx, F_ACTS), (b * T + k) * NP);
-  const ys = ptr4(getp(ctx, F_YS), (b * T + k) * HP);
-  const cp = ptr4(getp(ctx, F_CS), (b * (T + 1) + k) * HP);
-  const cmBase = getp(ctx, F_CMASK);
-  const cm: usize = cmBase == 0 ? 0 : ptr4(cmBase, (geti(ctx, F_CSTEP) != 0 ? k * B + b : b) * HP);
+  const a = gateRow(ctx, F_ACTS, b, k);
+  const ys = unitRow(ctx, F_YS, b, k);
+  const cp = stateRow(ctx, F_CS, b, k);
+  const cm = candMask(ctx, b, k);
   const rm = recMaskRow(ctx, k + 1, b); // dĥ_{k+1} (from step k + 1's GEMM) through its mask
-  const sm = getp(ctx, F_SMASK);
-  const ds = ptr4(getp(ctx, F_DSEQ), (b * T + k) * HP);
+  const ds = unitRow(ctx, F_DSEQ, b, k);
   const norms = getp(ctx, F_GNH) != 0;
   let sqh = f32x4.splat(0),
     sqc = f32x4.splat(0);
-  const dhc = ptr4(getp(ctx, F_DHC), b * HP),
-    dcc = ptr4(getp(ctx, F_DCC), b * HP),
-    dhh = ptr4(getp(ctx, F_DHH), b * HP);
+  const dhc = carryRow(ctx, F_DHC, b),
+    dcc = carryRow(ctx, F_DCC, b),
+    dhh = carryRow(ctx, F_DHH, b);
   const dap = getp(ctx, F_DAP);
-  const row = b * T + k;
   const zc = hasZoneout(ctx, F_ZC),
     zh = hasZoneout(ctx, F_ZH);
-  const one = f32x4.splat(1);
-  const s = sm != 0 ? f32x4.splat(load<f32>(ptr4(sm, b * T + k))) : one;
+  const m = stepMaskAt(ctx, b, k);
   const hpB = (<usize>HP) << 2;
   for (let u = 0; u < HP; u += 4) {
     const o4 = (<usize>u) << 2;
-    let dhIn = f32x4.add(v128.load(ds + o4), v128.load(dhc + o4));
-    const dr = v128.load(dhh + o4);
-    dhIn = f32x4.add(dhIn, rm != 0 ? f32x4.mul(dr, v128.load(rm + o4)) : dr);
+    const dhIn = incomingDh(ds, dhc, dhh, rm, o4);
     const dcIn = v128.load(dcc + o4);
     if (norms) {
       // ∂L/∂h_{k+1}, ∂L/∂c_{k+1} complete here
       sqh = f32x4.add(sqh, f32x4.mul(dhIn, dhIn));
       sqc = f32x4.add(sqc, f32x4.mul(dcIn, dcIn));
     }
-    // padding: the new state got weight s, the carried one 1 − s
-    let dhz = f32x4.mul(s, dhIn),
-      dcz = f32x4.mul(s, dcIn);
-    let dhp = f32x4.mul(f32x4.sub(one, s), dhIn),
-      dcp = f32x4.mul(f32x4.sub(one, s), dcIn);
-    if (zh) {
-      const d = zoneoutKeep(ctx, F_ZH, k, b, u);
-      dhp = f32x4.add(dhp, f32x4.mul(d, dhz));
-      dhz = f32x4.mul(f32x4.sub(one, d), dhz);
-    }
-    if (zc) {
-      const d = zoneoutKeep(ctx, F_ZC, k, b, u);
-      dcp = f32x4.add(dcp, f32x4.mul(d, dcz));
-      dcz = f32x4.mul(f32x4.sub(one, d), dcz);
-    }
-    const gi = a + o4,
-      gf = gi + hpB,
-      gg = gf + hpB,
-      go = gg + hpB;
-    const i = v128.load(gi),
-      f = v128.load(gf),
-      gr = v128.load(gg),
-      o = v128.load(go);
-    const y = v128.load(ys + o4);
-    const mc = cm != 0 ? v128.load(cm + o4) : one;
-    const g = cm != 0 ? f32x4.mul(gr, mc) : gr;
+    // the carried dh_k, dc_k (→ DHC, DCC) and what reaches h̃, c̃
+    const dhz = ZoneoutPad.backward(ctx, F_ZH, zh, m, k, b, u, dhIn, dhc + o4),
+      dcz = ZoneoutPad.backward(ctx, F_ZC, zc, m, k, b, u, dcIn, dcc + o4);
+    const go = a + 3 * hpB + o4;
+    const o = v128.load(go),
+      y = v128.load(ys + o4);
     const dct = f32x4.add(dcz, f32x4.mul(f32x4.mul(dhz, o), vdact(act, y)));
-    const cprev = v128.load(cp + o4);
-    const dai = f32x4.mul(f32x4.mul(dct, g), vdact(gact, i));
-    const daf = f32x4.mul(f32x4.mul(dct, cprev), vdact(gact, f));
-    const dag = f32x4.mul(f32x4.mul(f32x4.mul(dct, i), mc), vdact(act, gr));
+    const dcf = LstmGates.backward(a, a, hpB, u, dct, cm, cp, act, gact, dap, BT, row);
     const dao = f32x4.mul(f32x4.mul(dhz, y), vdact(gact, o));
-    dcp = f32x4.add(dcp, f32x4.mul(dct, f));
-    v128.store(gi, dai);
-    v128.store(gf, daf);
-    v128.store(gg, dag);
     v128.store(go, dao);
-    storePacked(dap, B * T, row, u, dai);
-    storePacked(dap, B * T, row, HP + u, daf);
-    storePacked(dap, B * T, row, 2 * HP + u, dag);
-    storePacked(dap, B * T, row, 3 * HP + u, dao);
-    v128.store(dhc + o4, dhp);
-    v128.store(dcc + o4, dcp);
+    storePacked(dap, BT, row, 3 * HP + u, dao);
+    v128.store(dcc + o4, f32x4.add(v128.load(dcc + o4), dcf));
   }
   if (norms) storeNorms(ctx, b, k, sqh, sqc);
 }
@@ -254,46 +168,14 @@ function lstmCellBackward(ctx: usize, b: i32, k: i32): void {
 /** Backward through time over rows [r0, r1), then dx of those rows. */
 export function lstmBackward(ctx: usize, r0: i32, r1: i32): void {
   if (r1 <= r0) return;
-  const T = geti(ctx, F_T),
-    HP = geti(ctx, F_HP),
-    NP = geti(ctx, F_NP),
-    DP = geti(ctx, F_DP);
-  const rows = r1 - r0;
-  const acts = getp(ctx, F_ACTS),
-    utp = getp(ctx, F_UTP);
+  const T = geti(ctx, F_T);
+  const acts = getp(ctx, F_ACTS);
   initCarry(ctx, r0, r1, true);
   for (let k = T - 1; k >= 0; k--) {
     for (let b = r0; b < r1; b++) lstmCellBackward(ctx, b, k);
-    gemm(
-      rows,
-      NP,
-      ptr4(acts, (r0 * T + k) * NP),
-      (<usize>(T * NP)) << 2,
-      4,
-      utp,
-      NP,
-      0,
-      HP >> 3,
-      ptr4(getp(ctx, F_DHH), r0 * HP),
-      (<usize>HP) << 2,
-      false,
-    );
+    recurrentGradient(ctx, acts, r0, r1, k);
   }
-  finishDh(ctx, r0, r1);
-  gemm(
-    rows * T,
-    NP,
-    ptr4(acts, r0 * T * NP),
-    (<usize>NP) << 2,
-    4,
-    getp(ctx, F_WTP),
-    NP,
-    0,
-    DP >> 3,
-    ptr4(getp(ctx, F_DXO), r0 * T * DP),
-    (<usize>DP) << 2,
-    false,
-  );
+  endBackward(ctx, r0, r1);
 }
 
 /** The weight gradients, share `part` of `parts` of the panels: dW = [X,1]ᵀ·da, dU = Ĥᵀ·da. */
@@ -306,8 +188,8 @@ export function weightGrads(ctx: usize, part: i32, parts: i32): void {
   // normalised (./lstm-norm.ts): dW takes ∂(x·W), dU ∂(ĥ·U); plain: both the same da
   const dapx = geti(ctx, F_NKIND) != 0 ? getp(ctx, F_DAPN) : dap;
   const P = NP >> 3;
-  const p0 = (P * part) / parts,
-    p1 = (P * (part + 1)) / parts;
+  const p0 = panelShare(P, part, parts),
+    p1 = panelShare(P, part + 1, parts);
   gemm(
     DX,
     BT,

@@ -48,3 +48,62 @@ export function hasZoneout(ctx: usize, f: i32): bool {
 export function mix(d: v128, prev: v128, next: v128): v128 {
   return f32x4.add(f32x4.mul(d, prev), f32x4.mul(f32x4.sub(f32x4.splat(1), d), next));
 }
+
+/**
+ * Zoneout and padding of one state, forward and backward, on four units at a time. Static methods,
+ * so that they can be marked @inline (AssemblyScript inlines them into the cells' loops; a plain
+ * function cannot carry a decorator that Prettier accepts); the class is never instantiated.
+ */
+export class ZoneoutPad {
+  /**
+   * The state after zoneout and padding, units u..u+3 of example b at step k (zoneout block at `f`,
+   * applied when `zoned`; padding when `padded`, m the step mask splatted):
+   *   s = pad(zoneout(prev, next)) = m ⊙ (d ⊙ prev + (1 − d) ⊙ next) + (1 − m) ⊙ prev
+   */
+  @inline static forward(
+    ctx: usize,
+    f: i32,
+    zoned: bool,
+    padded: bool,
+    m: v128,
+    k: i32,
+    b: i32,
+    u: i32,
+    prev: v128,
+    next: v128,
+  ): v128 {
+    let s = next;
+    if (zoned) s = mix(zoneoutKeep(ctx, f, k, b, u), prev, s);
+    if (padded) s = mix(m, s, prev);
+    return s;
+  }
+
+  /**
+   * The backward of forward for units u..u+3: D (dIn, the gradient at s) splits into the part
+   * reaching `next`, returned, and the part reaching `prev`, stored at `carry` (m the step mask
+   * splatted, 1 without padding; d the keep weight):
+   *   ∂next = (1 − d) ⊙ m ⊙ D,  ∂prev = (1 − m) ⊙ D + d ⊙ m ⊙ D
+   */
+  @inline static backward(
+    ctx: usize,
+    f: i32,
+    zoned: bool,
+    m: v128,
+    k: i32,
+    b: i32,
+    u: i32,
+    dIn: v128,
+    carry: usize,
+  ): v128 {
+    const one = f32x4.splat(1);
+    const dz = f32x4.mul(m, dIn);
+    const dp = f32x4.mul(f32x4.sub(one, m), dIn);
+    if (!zoned) {
+      v128.store(carry, dp);
+      return dz;
+    }
+    const d = zoneoutKeep(ctx, f, k, b, u);
+    v128.store(carry, f32x4.add(dp, f32x4.mul(d, dz)));
+    return f32x4.mul(f32x4.sub(one, d), dz);
+  }
+}
