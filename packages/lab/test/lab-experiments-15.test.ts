@@ -14,6 +14,7 @@ import { findDefinition } from '../src/experiments/definitions/index.js';
 import { verdictOf } from '../src/experiments/definitions/placement-section.js';
 import {
   PAPER_TEST_ACCURACY,
+  paperComparison,
   setupDifferences,
 } from '../src/experiments/definitions/zoneout-paper-section.js';
 import { pairedDifference } from '../src/stats/index.js';
@@ -102,6 +103,43 @@ describe('regulab run zoneout-paper --preset quick', () => {
     const bn = JSON.parse(readFileSync(join(dir, 'recurrent-bn', 'config.json'), 'utf8')).spec.layers[0];
     expect(bn.config.normalization).toBe('batch');
   }, 400_000); // a minute alone; minutes on a loaded machine
+});
+
+describe("the measured ranking beside the paper's (paperComparison)", () => {
+  const paperOrder = ['unregularized', 'recurrent-dropout', 'zoneout', 'recurrent-bn', 'bn-zoneout'];
+  it("says whether the order is the paper's and which differences 997 test digits resolve", () => {
+    // 0.60 vs 0.62 on 997 digits: half-width 1.96·√((0.6·0.4 + 0.62·0.38)/997) = 4.3 points.
+    const acc = new Map([
+      ['unregularized', 0.6],
+      ['recurrent-dropout', 0.62],
+      ['zoneout', 0.7],
+      ['recurrent-bn', 0.75],
+      ['bn-zoneout', 0.8],
+    ]);
+    const said = paperComparison(acc, 997, 1);
+    expect(said[0]).toBe(
+      `Ranking by test accuracy here: ${[...paperOrder].reverse().join(' > ')}; the paper's: ${[...paperOrder].reverse().join(' > ')} (the same order).`,
+    );
+    expect(said[1]).toBe(
+      '“recurrent-dropout” − “unregularized”: +2.0 ± 4.3 points: not distinguishable from unregularized on 997 test digits.',
+    );
+    expect(said[2]).toMatch(
+      /^“zoneout” − “unregularized”: \+10\.0 ± 4\.2 points: better than unregularized, beyond/,
+    );
+    expect(said).toHaveLength(5);
+  });
+  it('names a different order, a worse variant, and narrows the interval with seeds', () => {
+    const acc = new Map([
+      ['unregularized', 0.7],
+      ['recurrent-dropout', 0.6],
+      ['zoneout', 0.715],
+    ]);
+    const said = paperComparison(acc, 997, 4); // 3,988 predictions per variant
+    expect(said[0]).toContain('(a different order)');
+    expect(said[1]).toMatch(/: −10\.0 ± 2\.1 points: worse than unregularized, beyond/);
+    expect(said[2]).toMatch(/: \+1\.5 ± 2\.0 points: not distinguishable .* on 3988 test digits\.$/);
+    expect(paperComparison(new Map(), 997, 1)).toEqual([]);
+  });
 });
 
 describe('setup differences from the paper', () => {

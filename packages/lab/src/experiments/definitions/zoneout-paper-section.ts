@@ -2,7 +2,8 @@
  * The report section of `zoneout-paper`: the measured test accuracies beside the paper's (Krueger
  * et al., ICLR 2017, table 1, permuted MNIST), and every difference of setup, read from the runs'
  * configs where it depends on them (data, epochs, batch, pixels per step, seeds) and stated where
- * it is the lab's (zoneout masks, RMSProp's decay).
+ * it is the lab's (zoneout masks, RMSProp's decay); and whether the paper's ranking holds here,
+ * with which differences the test set can resolve (paperComparison).
  */
 import { readRun } from '../../report/index.js';
 import { listHtml, paragraphsHtml, tableHtml } from '../../report/section-html.js';
@@ -67,6 +68,45 @@ const meanSd = (x: BySeed): string => {
   return `${pct(m)} ± ${pct(sd)}`;
 };
 
+/**
+ * Sentences comparing the measured ranking with the paper's: the variants in order of mean test
+ * accuracy (`accuracy`: fractions per variant), the paper's order, and each variant against the
+ * first of the definition (the baseline) with its difference d and the 95% half-width of a
+ * difference of two accuracies measured on `digits` test digits each (1.96·√(p₁q₁/n + p₂q₂/n), n =
+ * digits × seeds: binomial sampling of the test set only; seed-to-seed variation comes on top).
+ */
+export function paperComparison(
+  accuracy: ReadonlyMap<string, number>,
+  digits: number,
+  seeds: number,
+): string[] {
+  const names = [...accuracy.keys()];
+  if (names.length === 0) return [];
+  const n = digits * Math.max(1, seeds);
+  const byOurs = [...names].sort((a, b) => accuracy.get(b)! - accuracy.get(a)!);
+  const byPaper = names
+    .filter((v) => PAPER_TEST_ACCURACY[v] !== undefined)
+    .sort((a, b) => PAPER_TEST_ACCURACY[b]! - PAPER_TEST_ACCURACY[a]!);
+  const ours = byOurs.filter((v) => PAPER_TEST_ACCURACY[v] !== undefined);
+  const same = ours.length === byPaper.length && ours.every((v, i) => v === byPaper[i]);
+  const out = [
+    `Ranking by test accuracy here: ${byOurs.join(' > ')}; the paper's: ${byPaper.join(' > ')}${same ? ' (the same order)' : ' (a different order)'}.`,
+  ];
+  const base = names[0]!;
+  const p0 = accuracy.get(base)!;
+  for (const v of names.slice(1)) {
+    const p = accuracy.get(v)!;
+    const d = p - p0;
+    const h = 1.96 * Math.sqrt((p * (1 - p) + p0 * (1 - p0)) / n);
+    const verdict =
+      Math.abs(d) > h
+        ? `${d > 0 ? 'better' : 'worse'} than ${base}, beyond the test set's sampling error`
+        : `not distinguishable from ${base} on ${n} test digits`;
+    out.push(`“${v}” − “${base}”: ${d >= 0 ? '+' : '−'}${pct(Math.abs(d))} ± ${pct(h)} points: ${verdict}.`);
+  }
+  return out;
+}
+
 /** The section (see the module doc). */
 export function zoneoutPaperSection(input: ReportSectionInput): ExperimentSection {
   const test = metricBySeed(input, 'accuracy', 'test');
@@ -85,6 +125,13 @@ export function zoneoutPaperSection(input: ReportSectionInput): ExperimentSectio
   const said = rows
     .filter((r) => r.ours !== '—' && r.paper !== '—')
     .map((r) => `“${r.v.name}”: test accuracy ${r.ours}% here against the paper's ${r.paper}%.`);
+  const means = new Map<string, number>();
+  for (const v of input.variants) {
+    const values = [...test.get(v.name)!.values()];
+    if (values.length > 0) means.set(v.name, values.reduce((p, q) => p + q, 0) / values.length);
+  }
+  const digits = first ? Number(readRun(first.dir).config['evalExamples']) || 997 : 997;
+  said.push(...paperComparison(means, digits, seeds));
   const html =
     tableHtml(
       [
