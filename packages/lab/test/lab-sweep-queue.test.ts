@@ -207,7 +207,7 @@ describe.skipIf(!redisServer)('regulab sweep --queue (BullMQ on redis-server)', 
       );
       // The sweep started again finds everything done; its status says so.
       const again = regulab(args, env);
-      expect(await again.done).toBe(ExitCode.ok);
+      expect(await again.done, again.out()).toBe(ExitCode.ok);
       expect(again.out()).toContain('(0 not ended)');
       // Successive halving through the queue (the surviving worker): jobs stop at their rung.
       const asha = regulab(
