@@ -46,7 +46,8 @@ import {
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
-import { type CellSequence, RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
+import type { CellSequence } from './recurrent/cell-sequence.js';
+import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
 
 export interface GruArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of h (permuted MNIST: 0.15). */

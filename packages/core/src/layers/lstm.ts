@@ -48,7 +48,8 @@ import {
   resolveRecurrentOptions,
   resolveZoneout,
 } from './recurrent/options.js';
-import { type CellSequence, RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
+import type { CellSequence } from './recurrent/cell-sequence.js';
+import { RecurrentLayer, type SequenceResult } from './recurrent/recurrent-layer.js';
 
 export interface LstmArgs extends RecurrentOptions, NormOptions {
   /** Zoneout probability of the cell: c_t keeps c_{t−1} with this probability (char PTB: 0.5). */

@@ -21,16 +21,7 @@
  * output [B, T, H] (returnSequences) or [B, H]; with returnState also the final states [B, H].
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  fusedCanNormalize,
-  type GruSequenceInputs,
-  backend as kernelBackend,
-  kernelNotice,
-  type LstmSequenceInputs,
-  type RecurrentSequenceOptions,
-  type SequenceNormStats,
-  type StateGradientNorms,
-} from '@regulab/kernels';
+import type { StateGradientNorms } from '@regulab/kernels';
 import { drawSeed } from '../../inference/sampling-context.js';
 import { SeedStream } from '../../random/seed-stream.js';
 import { RegulabConfigError } from '../../util/validate.js';
@@ -49,7 +40,7 @@ import {
   resolveInitializer,
   serializeInitializer,
 } from './initializers.js';
-import { kernelNormalization, type KernelNormTargets, moveBatchStatistics } from './kernel-normalization.js';
+import { type CellSequence, type CellTypes, runCellSequence } from './cell-sequence.js';
 import {
   type LayerNormScope,
   type Normalization,
@@ -69,33 +60,6 @@ type Shape = (number | null)[];
 export interface SequenceResult {
   sequence: tf.Tensor3D; // [B, T, H]
   states: tf.Tensor2D[]; // numStates × [B, H]
-}
-
-/**
- * The types of one cell's sequence op: its inputs, its outputs, its per-step hooks on the tfjs
- * reference op (with the `state` hook of instrumentation) and its normalization weights.
- */
-export interface CellTypes {
-  inputs: LstmSequenceInputs | GruSequenceInputs;
-  outputs: { batchStats?: SequenceNormStats };
-  hooks: { state?: unknown };
-  norm: KernelNormTargets;
-}
-
-/** A cell's sequence ops, which RecurrentLayer runs (runCellSequence). */
-export interface CellSequence<C extends CellTypes> {
-  /** The sequence op of @regulab/kernels (native, wasm or reference kernels): lstmSequence, gruSequence. */
-  run(inputs: C['inputs']): C['outputs'];
-  /** The tfjs reference op with per-step hooks: referenceLstmSequence, referenceGruSequence. */
-  reference(inputs: C['inputs'], hooks: C['hooks']): C['outputs'];
-  /** One call's norm hooks on the reference op, and finish() (moving averages): lstmNormHooks, gruNormHooks. */
-  normHooks(
-    kind: NormKind,
-    scope: LayerNormScope,
-    w: C['norm'],
-    training: boolean,
-    momentum: number,
-  ): { hooks: C['hooks']; finish(): void };
 }
 
 export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf.layers.Layer {
@@ -240,20 +204,6 @@ export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf
   protected abstract buildWeights(inputDim: number, steps: number | null): void;
 
   /**
-   * Says once per process (stderr) that a normalized layer runs on the tfjs reference op although
-   * fast kernels are loaded: kernels without normalization inside (the native and wasm ones have
-   * it for both cells, with every recurrent option; a layer takes the reference path there only
-   * for a zero-sized dimension or an LSTM stateHook).
-   */
-  private noteNormalizationFallback(normalization: string): void {
-    if (kernelBackend() === 'reference') return;
-    kernelNotice(
-      `${this.owner}: normalization '${normalization}' runs on the tfjs reference kernels, not the ` +
-        `${kernelBackend()} ones (they take no normalization for this call); expect it to be slower`,
-    );
-  }
-
-  /**
    * Creates the normalization weights of a normalized layer with the cell's `build`
    * (buildLstmNorm, buildGruNorm), for `steps` time steps (batch norm's statistics).
    */
@@ -271,13 +221,6 @@ export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf
       (name, shape, initializer, trainable) =>
         this.addWeight(name, shape, 'float32', initializer, undefined, trainable),
     );
-  }
-
-  /** A fast-kernel call's inputs, asking for the per-step gradient norms when gradientNormsHook is set. */
-  private withGradientNorms<I extends RecurrentSequenceOptions>(inputs: I): I {
-    return this.gradientNormsHook === null
-      ? inputs
-      : { ...inputs, stateGradientNorms: this.gradientNormsHook };
   }
 
   /**
@@ -312,29 +255,18 @@ export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf
     };
   }
 
-  /**
-   * Runs the cell's sequence: without normalization on the kernels' op (with the per-step gradient
-   * norms when gradientNormsHook asks); normalized inside the fast kernels where they take it
-   * (moving batch norm's averages by the statistics they return), else on the tfjs reference op
-   * with the norm hooks, which says so once. With a `state` hook (instrumentation) always on the
-   * reference op, which passes each step's states through it.
-   */
+  /** Runs the cell's sequence on the op the call can take (./cell-sequence.ts, runCellSequence). */
   protected runCellSequence(inputs: C['inputs'], training: boolean): C['outputs'] {
-    const { cell, norm } = this;
-    const state = this.stateHook ?? undefined;
-    if (this.normalization === 'none' || norm === null)
-      return state ? cell.reference(inputs, { state }) : cell.run(this.withGradientNorms(inputs));
-    if (!state && fusedCanNormalize(inputs)) {
-      const normalization = kernelNormalization(this.normalization, this.layerNormScope, norm, training);
-      const out = cell.run({ ...this.withGradientNorms(inputs), normalization });
-      if (out.batchStats) moveBatchStatistics(norm, out.batchStats, this.normMomentum);
-      return out;
-    }
-    this.noteNormalizationFallback(this.normalization);
-    const call = cell.normHooks(this.normalization, this.layerNormScope, norm, training, this.normMomentum);
-    const out = cell.reference(inputs, { ...call.hooks, state });
-    call.finish();
-    return out;
+    return runCellSequence(this.cell, inputs, {
+      owner: this.owner,
+      normalization: this.normalization,
+      scope: this.layerNormScope,
+      norm: this.norm,
+      momentum: this.normMomentum,
+      training,
+      stateHook: this.stateHook,
+      gradientNormsHook: this.gradientNormsHook,
+    });
   }
 
   /** Whether a call needs h for every step (the output, or the norm stabilizer's penalty). */
