@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allClose, checkGradient, expectNoLeak } from '../../../test/helpers.js';
+import { NORM_X_RECOMPUTE_MAX_INPUTS, lstmRecomputesNormX } from '../src/fused/abi.js';
 import { fusedGruSequence, fusedLstmSequence } from '../src/fused/ops.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { nativeImpl } from '../src/native/native-impl.js';
@@ -111,6 +112,39 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
       }
     });
   }
+
+  it('batch-norm LSTM on both sides of NORM_X_RECOMPUTE_MAX_INPUTS (x̂_x recomputed, or kept on the tape)', () => {
+    // D ≤ the threshold: the forward keeps μ_x, σ²_x and the backward recomputes x̂_x; above it the
+    // x̂_x tape of the other cells. Both agree with the reference, in training and in inference,
+    // and give the same bits on 1, 2 and 3 threads (12 rows: 3 threads take 4 each).
+    expect(lstmRecomputesNormX('batch', NORM_X_RECOMPUTE_MAX_INPUTS)).toBe(true);
+    expect(lstmRecomputesNormX('batch', NORM_X_RECOMPUTE_MAX_INPUTS + 1)).toBe(false);
+    expect(lstmRecomputesNormX('layer', 1)).toBe(false);
+    for (const dim of [1, NORM_X_RECOMPUTE_MAX_INPUTS, NORM_X_RECOMPUTE_MAX_INPUTS + 1]) {
+      for (const [label, kind] of [NORMS[2]!, NORMS[3]!]) {
+        const o: CaseOptions = {
+          batch: 12,
+          steps: 3,
+          dim,
+          units: 20,
+          zoneout: 'seeded',
+          recurrentMask: 'seeded',
+        };
+        const c = caseOf('lstm', o);
+        const n = randomNormalization(kind, 4, o.units, true);
+        const runs = [1, 2, 3].map((threads) => {
+          impl!.setThreads(threads);
+          return runNorm(impl, c, n, true);
+        });
+        impl!.setThreads(threadsBefore);
+        expectAgree(runs[0]!, runNorm(null, c, n, true), `lstm D ${dim} ${label}`);
+        for (const r of runs.slice(1))
+          for (const k of Object.keys(runs[0]!))
+            expect(r[k], `lstm D ${dim} ${label} ${k}`).toEqual(runs[0]![k]);
+        tf.dispose([...caseTensors(c), ...normTensors(n)]);
+      }
+    }
+  });
 
   it('steps past the moving statistics reuse the last row (batch-norm inference, 5 steps, 2 rows)', () => {
     const o: CaseOptions = { batch: 3, steps: 5, dim: 2, units: 4 };

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "d9eac05e5a17541a";
+constexpr const char LAYOUT_HASH[] = "dd27b63520b926e9";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -83,6 +83,9 @@ constexpr int NORM_COUNT = 3;
 constexpr int NORM_SCOPE_FUSED = 0;
 constexpr int NORM_SCOPE_GATE = 1;
 constexpr int NORM_SCOPE_COUNT = 2;
+
+// The LSTM with batch norm and D <= this recomputes x̂_x (NORM_X_RECOMPUTE_MAX_INPUTS).
+constexpr int NORM_X_RECOMPUTE_MAX_INPUTS = 16;
 
 // Slots of the ints argument (NATIVE_INTS).
 constexpr int INTS_BATCH = 0;

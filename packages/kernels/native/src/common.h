@@ -118,6 +118,20 @@ struct IsaTable {
                       const float* rs, bool training, float* out, int ldo, bool acc);
   void (*col_sums)(int rows, int j0, int j1, const float* a, int lda, const float* b, int ldb, float* p,
                    const float* e, int lde, float* q, float* s, bool acc);
+  // bn_fwd_cols and bn_bwd_cols for a step split by rows (BnPhases, norm_seq.h): rows [b0, b1) of
+  // features [j0, j1) from the statistics μ, rstd (mean, rs) or the column means mg, mgx (arrays
+  // indexed j); and the sums behind those statistics over rows [b0, b1) in order, added to acc
+  // (mean null: Σ v; else Σ (v − mean)²) or to mg, mgx (Σ dy ⊙ γ, Σ dy ⊙ γ ⊙ x̂). Continued from
+  // thread to thread in row order, they give bn_fwd_cols' and bn_bwd_cols' results bit for bit.
+  void (*bn_apply_rows)(const float* v, int lda, float* xh, int ldx, int b0, int b1, int j0, int j1,
+                        const float* mean, const float* rs, const float* gamma, const float* beta, float* out, int ldo,
+                        bool acc);
+  void (*bn_bwd_apply_rows)(const float* dy, int ldy, const float* xh, int ldx, int b0, int b1, int j0, int j1,
+                            const float* gamma, const float* rs, const float* mg, const float* mgx, float* out,
+                            int ldo, bool acc);
+  void (*bn_sum_rows)(const float* v, int lda, int b0, int b1, int j0, int j1, float* acc, const float* mean);
+  void (*bn_bwd_sum_rows)(const float* dy, int ldy, const float* xh, int ldx, int b0, int b1, int j0, int j1,
+                          const float* gamma, float* mg, float* mgx);
 };
 
 const IsaTable* isa_avx512();

@@ -122,6 +122,104 @@ inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
   p.c1 = p.u1;
   return p;
 }
+// Batch norm in a step split by rows (the LSTM). Each statistic couples all B rows; the threads
+// take turns (thread 0 first, a barrier after each turn) adding their own rows to the running sums,
+// so every column is summed over b = 0..B−1 in order, as by one thread (the same bits on any thread
+// count), and only the sums ([F] floats) pass between cores. Then each thread applies the
+// statistics to its own rows (bn_apply_rows, bn_bwd_apply_rows). Rows, not units, are split so that
+// the threads share no rows of any buffer: with units split, every row of the gates, x̂ and state
+// buffers had cache lines written by both threads (H = 100 is not a whole number of lines), and
+// with the statistics' inputs read across cores two threads were slower than one at pmnist's size.
+struct BnStat {  // one normalised quantity v [B, F] of the step
+  const float* v;
+  int ldv, F;
+  const float *mm, *mv;  // inference: the moving row
+  float *rs, *bm, *bv;   // rstd (tape), the batch's μ, σ² (training, when given)
+  float *mean, *sq;      // [F] each: μ (read by bn_apply_rows), Σ (v − μ)²
+};
+struct BnGrad {  // the backward of one: ∂y [B, F] (rows of stride ldy), x̂, γ → mean_b(g), mean_b(g ⊙ x̂)
+  const float* dy;
+  int ldy;
+  const float* xh;
+  int ldx, F;
+  const float* gamma;
+  float *mg, *mgx;
+};
+struct BnPhases {
+  const IsaTable& t;
+  Pool& pool;
+  int tid, nt, B, b0, b1;  // b0, b1: this thread's rows
+  void wait() const {
+    if (nt > 1) pool.barrier();
+  }
+  // f(first, last) on each thread in turn, thread 0 first, a barrier after each turn.
+  template <class Fn>
+  void in_turn(Fn&& f) const {
+    for (int s = 0; s < nt; s++) {
+      if (s == tid) f(s == 0, s == nt - 1);
+      wait();
+    }
+  }
+  // μ, rstd of each quantity (training: the batch's, μ = Σ v / B, σ² = Σ (v − μ)² / B; inference:
+  // the moving row), ready for every thread on return.
+  void stats(BnStat* q, int nq, bool training, float eps) const {
+    if (!training) {
+      if (tid == 0)
+        for (int i = 0; i < nq; i++)
+          for (int j = 0; j < q[i].F; j++) {
+            q[i].mean[j] = q[i].mm[j];
+            q[i].rs[j] = 1.0f / std::sqrt(q[i].mv[j] + eps);
+          }
+      wait();
+      return;
+    }
+    in_turn([&](bool first, bool last) {
+      for (int i = 0; i < nq; i++) {
+        if (first) std::fill(q[i].mean, q[i].mean + q[i].F, 0.f);
+        t.bn_sum_rows(q[i].v, q[i].ldv, b0, b1, 0, q[i].F, q[i].mean, nullptr);
+        if (last)
+          for (int j = 0; j < q[i].F; j++) q[i].mean[j] = q[i].mean[j] / (float)B;
+      }
+    });
+    in_turn([&](bool first, bool last) {
+      for (int i = 0; i < nq; i++) {
+        if (first) std::fill(q[i].sq, q[i].sq + q[i].F, 0.f);
+        t.bn_sum_rows(q[i].v, q[i].ldv, b0, b1, 0, q[i].F, q[i].sq, q[i].mean);
+        if (!last) continue;
+        for (int j = 0; j < q[i].F; j++) {
+          const float var = q[i].sq[j] / (float)B;
+          if (q[i].bm) q[i].bm[j] = q[i].mean[j];
+          if (q[i].bv) q[i].bv[j] = var;
+          q[i].rs[j] = 1.0f / std::sqrt(var + eps);
+        }
+      }
+    });
+  }
+  // mean_b(dy ⊙ γ), mean_b(dy ⊙ γ ⊙ x̂) (0 in inference), ready for every thread on return.
+  void grad_stats(const BnGrad& q, bool training) const {
+    if (!training) {
+      if (tid == 0) {
+        std::fill(q.mg, q.mg + q.F, 0.f);
+        std::fill(q.mgx, q.mgx + q.F, 0.f);
+      }
+      wait();
+      return;
+    }
+    in_turn([&](bool first, bool last) {
+      if (first) {
+        std::fill(q.mg, q.mg + q.F, 0.f);
+        std::fill(q.mgx, q.mgx + q.F, 0.f);
+      }
+      t.bn_bwd_sum_rows(q.dy, q.ldy, q.xh, q.ldx, b0, b1, 0, q.F, q.gamma, q.mg, q.mgx);
+      if (last)
+        for (int j = 0; j < q.F; j++) {
+          q.mg[j] = q.mg[j] / (float)B;
+          q.mgx[j] = q.mgx[j] / (float)B;
+        }
+    });
+  }
+};
+
 // Columns [p.c0, p.c1) of nb blocks of width bw of m (K rows of stride ld; trans: of mᵀ, m being
 // [bw·nb, K]) packed into out, one block every ps floats (ps = packed_size(K, bw, nr)).
 inline void pack_part(const IsaTable& t, const Part& p, int K, int nb, int bw, const float* m, int ld, bool trans,
@@ -277,6 +375,17 @@ inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const f
   });
 }
 
+// ∂W[:, j0 + j] += Σ_b x[b, :] ⊗ g[b, j] for j < w (g rows of stride ldg): rows in order.
+inline void add_dw_block(int B, int D, const float* x, const float* g, int ldg, float* dW, int F, int j0, int w) {
+  for (int b = 0; b < B; b++)
+    for (int d = 0; d < D; d++) {
+      const float xv = x[(size_t)b * D + d];
+      float* o = dW + (size_t)d * F + j0;
+      const float* gr = g + (size_t)b * ldg;
+      for (int j = 0; j < w; j++) o[j] += xv * gr[j];
+    }
+}
+
 // After the backward loop: ∂γ_x = Σ dy ⊙ x̂_x, ∂γ_h = Σ dy ⊙ x̂_h (nh, rows of stride ldh), ∂b = Σ dy
 // (column_sums), then ∂(x·W) = N_x'(dy) in place of x̂_x (norm_all_steps_bwd), and, when dW is given,
 // ∂W = xsᵀ·∂(x·W) (xs: the step-major inputs [T·B, D]). Batch norm does it all in one pass over the
@@ -306,14 +415,7 @@ inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const
         float* dxw = n.nx + r * F;
         t.col_sums(B, j0, j1, dy + r * ldy, ldy, nh + r * ldh, ldh, dgh, dxw, F, n.dgx, db, k > 0);
         t.bn_bwd_cols(dy + r * ldy, ldy, dxw, F, B, j0, j1, n.gx, n.rx + (size_t)k * F, n.training, dxw, F, false);
-        if (!dw_here) continue;
-        for (int b = 0; b < B; b++)
-          for (int d = 0; d < D; d++) {
-            const float xv = xs[(r + b) * D + d];
-            float* w = dW + (size_t)d * F;
-            const float* g = dxw + (size_t)b * F;
-            for (int j = j0; j < j1; j++) w[j] += xv * g[j];
-          }
+        if (dw_here) add_dw_block(B, D, xs + r * D, dxw + j0, F, dW, F, j0, j1 - j0);
       }
     });
   }
@@ -322,6 +424,59 @@ inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const
     transpose(T * B, D, xs, D, xst, pool);
     gemm(D, F, T * B, xst, T * B, n.nx, F, false, dW, F, false, pool);
   }
+}
+
+// ---------------------------------------------------------------- x̂_x recomputed (LSTM, batch norm)
+// With batch norm and at most NORM_X_RECOMPUTE_MAX_INPUTS inputs (src/fused/abi.ts), the LSTM keeps
+// no x̂_x tape: the forward normalises x_k·W inside the step loop (no [T·B, 4H] pass before it) and
+// keeps the statistics it used, μ_x then σ²_x ([2, T, F] in n.nx, training); the backward recomputes
+// x̂_x = (x_k·W − μ_x)·rstd_x block by block with the forward's own routines, so its bits are the
+// forward's: the results are those of the kept tape, on any thread count.
+inline bool lstm_recomputes_x(const SeqCtx& c, const NormCtx& n) {
+  return n.kind == abi::NORM_BATCH && c.D <= abi::NORM_X_RECOMPUTE_MAX_INPUTS;
+}
+// μ_x and σ²_x of step k as the forward used them (rows of F): the batch's, or the moving row.
+inline const float* x_mean_of(const SeqCtx& c, const NormCtx& n, int k) {
+  const int F = 4 * c.H;
+  return n.training ? n.nx + (size_t)k * F : n.mmx + (size_t)n.moving_row(k) * F;
+}
+inline const float* x_var_of(const SeqCtx& c, const NormCtx& n, int k) {
+  const int F = 4 * c.H;
+  return n.training ? n.nx + ((size_t)c.T + k) * F : n.mvx + (size_t)n.moving_row(k) * F;
+}
+
+// norm_x_bwd_with_sums for lstm_recomputes_x: per step and thread's features, x̂_x recomputed into
+// a block in cache, ∂γ_x, ∂γ_h, ∂b summed, ∂(x·W) = N_x'(dy) into dxw [T·B, F] (may be dy, ldy = F),
+// ∂W summed.
+inline void norm_x_bwd_recomputed(const SeqCtx& c, const NormCtx& n, const float* dy, int ldy, const float* nh,
+                                  int ldh, float* dgh, float* db, const float* xs, float* dW, float* dxw, Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = 4 * c.H;
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
+    const int w = j1 - j0;
+    if (w <= 0) return;
+    const size_t ps = packed_size(D, w, t.nr);
+    float* wp = scratch(19, ps + (size_t)(2 * B + 1) * w);  // W's columns packed, x·W, x̂_x, rstd
+    float* V = wp + ps;
+    float* XH = V + (size_t)B * w;
+    float* rs = XH + (size_t)B * w;
+    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
+    if (dW)
+      for (int d = 0; d < D; d++) std::fill(dW + (size_t)d * F + j0, dW + (size_t)d * F + j1, 0.f);
+    for (int k = 0; k < T; k++) {
+      const size_t r = (size_t)k * B;
+      gate_panels(t, B, D, xs + r * D, D, wp, D, 0, w, w, V, w, false);
+      t.bn_fwd_cols(V, w, XH, w, B, 0, w, n.eps, false, x_mean_of(c, n, k) + j0, x_var_of(c, n, k) + j0, rs,
+                    nullptr, nullptr, nullptr, nullptr, nullptr, 0, false);
+      const float* d = dy + r * ldy + j0;
+      float* o = dxw + r * F + j0;
+      t.col_sums(B, 0, w, d, ldy, nh + r * ldh + j0, ldh, dgh + j0, XH, w, n.dgx + j0, db + j0, k > 0);
+      t.bn_bwd_cols(d, ldy, XH, w, B, 0, w, n.gx + j0, n.rx + (size_t)k * F + j0, n.training, o, F, false);
+      if (dW) add_dw_block(B, D, xs + r * D, o, F, dW, F, j0, w);
+    }
+  });
 }
 
 // ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).

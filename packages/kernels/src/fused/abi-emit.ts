@@ -16,6 +16,7 @@ import {
   NATIVE_INTS,
   NORM_KIND,
   NORM_SCOPE,
+  NORM_X_RECOMPUTE_MAX_INPUTS,
   OPTIMIZER_KIND,
   POOL_OP,
   UNARY_CODE,
@@ -89,6 +90,11 @@ export function emitNativeHeader(): string {
   codes('Ops of depthwise2d (DEPTHWISE_OP).', 'DEPTHWISE', DEPTHWISE_OP);
   codes('Normalisation kinds (NORM_KIND).', 'NORM', NORM_KIND);
   codes('Layer-norm scopes (NORM_SCOPE).', 'NORM_SCOPE', NORM_SCOPE);
+  out.push(
+    '// The LSTM with batch norm and D <= this recomputes x̂_x (NORM_X_RECOMPUTE_MAX_INPUTS).',
+    `constexpr int NORM_X_RECOMPUTE_MAX_INPUTS = ${NORM_X_RECOMPUTE_MAX_INPUTS};`,
+    '',
+  );
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);
   slots('Slots of the floats argument (NATIVE_FLOATS).', 'FLOATS', NATIVE_FLOATS);
   slots('Slots of the ints argument of the conv2d calls (CONV_INTS).', 'CONV', CONV_INTS);

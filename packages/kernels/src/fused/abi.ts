@@ -61,6 +61,20 @@ export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as c
  */
 export const NORM_KIND = { none: 0, layer: 1, batch: 2 } as const;
 
+/**
+ * The native LSTM with recurrent batch norm and at most this many inputs per step (D) keeps no x̂_x
+ * tape: the backward recomputes x̂_x = (x·W − μ_x)·rstd_x from x, W and the step's statistics, so
+ * `tapeNormX` holds μ_x then σ²_x ([2, T, 4H], the statistics the forward used) instead of x̂_x
+ * [T·B, 4H]. At pmnist's size (D 1, T 784, B 100, H 100) that is 2.5 MB instead of 125 MB written
+ * and read back, and x·W (D multiply-adds per value) is cheaper than reading it from memory.
+ */
+export const NORM_X_RECOMPUTE_MAX_INPUTS = 16;
+
+/** Whether the native LSTM call keeps the statistics of x·W instead of its x̂ (see above). */
+export function lstmRecomputesNormX(kind: keyof typeof NORM_KIND, inputDim: number): boolean {
+  return kind === 'batch' && inputDim <= NORM_X_RECOMPUTE_MAX_INPUTS;
+}
+
 /** Layer-norm statistics groups (`normScope`): 'fused' over the whole quantity, 'gate' per H block. */
 export const NORM_SCOPE = { fused: 0, gate: 1 } as const;
 
@@ -348,6 +362,7 @@ export const NATIVE_LAYOUT = {
   zoneoutMode: ZONEOUT_MODE,
   normKind: NORM_KIND,
   normScope: NORM_SCOPE,
+  normXRecomputeMaxInputs: NORM_X_RECOMPUTE_MAX_INPUTS,
   ints: NATIVE_INTS,
   floats: NATIVE_FLOATS,
   buffers: NATIVE_BUFFERS,

@@ -29,6 +29,7 @@ import {
   NATIVE_INTS,
   NORM_KIND,
   NORM_SCOPE,
+  lstmRecomputesNormX,
   ZONEOUT_MODE,
   inSlots,
 } from '../fused/abi.js';
@@ -52,7 +53,7 @@ interface GruTape {
 }
 /** The normalisation's tape (layouts: NORM_KIND in ../fused/abi.ts). */
 interface NormTape {
-  normX: Float32Array; // [T·B, G·H] x̂
+  normX: Float32Array; // [T·B, G·H] x̂; LSTM batch norm with few inputs: [2, T, G·H] μ, σ² (lstmRecomputesNormX)
   normH: Float32Array; // [T·B, G·H]
   normC: Float32Array | null; // [T·B, H] (LSTM)
   rstdX: Float32Array; // LN [T·B, G], BN [T, G·H]
@@ -64,16 +65,15 @@ interface NormTape {
 function takeNormTape(
   pool: BufferPool,
   n: FusedNorm | undefined,
-  T: number,
-  B: number,
-  H: number,
+  dims: { steps: number; batch: number; inputDim: number; units: number },
   G: number,
   cell: boolean,
 ): NormTape | null {
   if (n === undefined) return null;
+  const { steps: T, batch: B, inputDim: D, units: H } = dims;
   const rstd = (blocks: number) => pool.take(n.kind === 'layer' ? T * B * blocks : T * blocks * H);
   return {
-    normX: pool.take(T * B * G * H),
+    normX: pool.take(cell && lstmRecomputesNormX(n.kind, D) ? 2 * T * G * H : T * B * G * H),
     normH: pool.take(T * B * G * H),
     normC: cell ? pool.take(T * B * H) : null,
     rstdX: rstd(G),
@@ -272,7 +272,7 @@ export function nativeImpl(
         hs: pool.take((T + 1) * B * H),
         cs: pool.take((T + 1) * B * H),
         pc: pool.take(T * B * H),
-        norm: takeNormTape(pool, a.norm, T, B, H, 4, true),
+        norm: takeNormTape(pool, a.norm, a.dims, 4, true),
       };
       const stats = batchStatsFor(a.norm, T, H, 4, true);
       const nt = tape.norm;
@@ -382,7 +382,7 @@ export function nativeImpl(
         gates: pool.take(T * B * 3 * H),
         hs: pool.take((T + 1) * B * H),
         uh: pool.take(T * B * H),
-        norm: takeNormTape(pool, a.norm, T, B, H, 3, false),
+        norm: takeNormTape(pool, a.norm, a.dims, 3, false),
       };
       const stats = batchStatsFor(a.norm, T, H, 3, false);
       const nt = tape.norm;
