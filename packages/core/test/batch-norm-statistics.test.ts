@@ -108,7 +108,7 @@ function referenceQuantities(
     };
     if (twin instanceof rl.layers.Lstm) twin.stateHook = (k, h, c) => (record(k, h, c), { h, c });
     else twin.stateHook = (k, h) => (record(k, h), h);
-    tf.tidy(() => twin.apply(tf.slice(x, start, size), { training: true }));
+    tf.tidy(() => twin.apply(tf.slice(x, start, size), { training: true }) as tf.Tensor);
     for (let k = 0; k < T; k++) {
       for (let b = 0; b < size; b++) {
         out.x[k]!.push(matVec(xs[start + b]![k]!, kernel));
