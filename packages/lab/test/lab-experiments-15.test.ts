@@ -102,6 +102,17 @@ describe('regulab run zoneout-paper --preset quick', () => {
     expect(html).toContain('56 pixels per step (14 steps)');
     const bn = JSON.parse(readFileSync(join(dir, 'recurrent-bn', 'config.json'), 'utf8')).spec.layers[0];
     expect(bn.config.normalization).toBe('batch');
+    // The batch-norm variants recompute their statistics before the final scores (the preset's
+    // --bn-statistics population); the others have nothing to recompute.
+    const summaryOf = (variant: string) =>
+      JSON.parse(readFileSync(join(dir, variant, 'summary.json'), 'utf8'));
+    for (const v of ['recurrent-bn', 'bn-zoneout']) {
+      expect(summaryOf(v).final).toMatchObject({ bnStatistics: 'population', examples: 32 });
+      expect(summaryOf(v).test).toBe(summaryOf(v).final.test.metric);
+    }
+    for (const v of ['unregularized', 'zoneout']) expect(summaryOf(v).final).toBeUndefined();
+    expect(html).toContain('BN population</span>');
+    expect(html).not.toContain('Batch norm statistics:');
   }, 400_000); // a minute alone; minutes on a loaded machine
 });
 
@@ -150,6 +161,7 @@ describe('setup differences from the paper', () => {
     patience: 0,
     pixelsPerStep: 1,
     hidden: 100,
+    bnStatistics: 'population',
   };
   it('the default preset differs in data, zoneout masks, RMSProp decay, the assumed rate and seeds only', () => {
     const d = setupDifferences({ ...paperLike, lr: 0.001, batch: 64, clip: 1 }, 1);
@@ -168,5 +180,11 @@ describe('setup differences from the paper', () => {
     );
     expect(d).toContain('Sequence: 28 pixels per step (28 steps), not 1 pixel per step (784 steps).');
     expect(d).toContain('Model: 8 units, not 100.');
+  });
+  it("batch norm scored with training's moving averages (runs from before --bn-statistics) is named", () => {
+    for (const bnStatistics of ['moving', undefined]) {
+      const d = setupDifferences({ ...paperLike, bnStatistics }, 1);
+      expect(d.find((s) => s.startsWith('Batch norm statistics:'))).toMatch(/moving averages/);
+    }
   });
 });

@@ -63,7 +63,9 @@ describe.skipIf(!haveChromium)('report in headless Chromium', () => {
       const tableRows = await page.$$eval('#results tbody tr', (rows) => rows.length);
       expect(tableRows).toBe(3);
       const conclusions = await page.$$eval('#conclusions li', (lis) => lis.map((li) => li.textContent));
-      expect(conclusions[0]).toBe('zoneout has the best validation BPC: 1.502 at epoch 20 of 20.');
+      expect(conclusions[0]).toBe(
+        'zoneout has the best validation BPC at the epoch of lowest validation loss: 1.502 at epoch 20 of 20.',
+      );
 
       if (process.env.REGULAB_SCREENSHOT)
         await page.screenshot({ path: process.env.REGULAB_SCREENSHOT, fullPage: true });

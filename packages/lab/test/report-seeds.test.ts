@@ -23,6 +23,7 @@ function run(valid: number, test: number | null): RunSummary {
     lastValid: null,
     lastTrain: null,
     test,
+    testAfterBnStatistics: false,
     seconds: null,
     validWorsening: 0,
     overfits: false,

@@ -28,10 +28,10 @@ describe('writeReport', () => {
     expect(r.metric).toBe('bpc');
     expect(r.baseline).toBe('unregularized');
     expect(r.conclusions).toEqual([
-      '“zoneout” has the best validation BPC: 1.502 at epoch 20 of 20.',
+      '“zoneout” has the best validation BPC at the epoch of lowest validation loss: 1.502 at epoch 20 of 20.',
       'It beats the runner-up, “variational” (1.550), by 0.048 (3.1%).',
       'Test BPC of “zoneout”: 1.470.',
-      'Against the baseline “unregularized” (best validation BPC 1.600): “zoneout” 1.502 (−0.098, 6.1% better); ' +
+      'Against the baseline “unregularized” (validation BPC at its lowest-loss epoch 1.600): “zoneout” 1.502 (−0.098, 6.1% better); ' +
         '“variational” 1.550 (−0.050, 3.1% better).',
       '“unregularized” overfits: validation BPC went from 1.600 at epoch 8 to 1.840 at epoch 20 (15.0% worse) ' +
         'while training BPC kept improving, from 1.214 to 1.016.',
@@ -105,7 +105,9 @@ describe('writeReport', () => {
 
   it('a single run: no comparison sentences, overfitting still detected', async () => {
     const r = await writeReport([dirs[0]!], join(dirs[0]!, 'report.html'));
-    expect(r.conclusions[0]).toBe('Best validation BPC: 1.600 at epoch 8 of 20.');
+    expect(r.conclusions[0]).toBe(
+      'Validation BPC at the epoch of lowest validation loss: 1.600 at epoch 8 of 20.',
+    );
     expect(r.conclusions.some((c) => c.startsWith('“unregularized” overfits'))).toBe(true);
     expect(r.conclusions.some((c) => c.startsWith('Against the baseline'))).toBe(false);
     const html = readFileSync(join(dirs[0]!, 'report.html'), 'utf8');

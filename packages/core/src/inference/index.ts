@@ -1,4 +1,5 @@
-// Public namespace rl.inference: Monte Carlo inference with the stochastic layers kept sampling.
+// Public namespace rl.inference: Monte Carlo inference with the stochastic layers kept sampling, and
+// batch norm's population statistics recomputed from data.
 export {
   mcPredict,
   DEFAULT_MC_BATCH_SIZE,
@@ -6,4 +7,11 @@ export {
   type McPrediction,
   type McOutput,
 } from './mc-predict.js';
+export {
+  recomputeBatchNormStatistics,
+  DEFAULT_STATISTICS_BATCH_SIZE,
+  type BatchNormStatisticsOptions,
+  type BatchNormStatisticsResult,
+  type InferenceForward,
+} from './batch-norm-statistics.js';
 export { withSampling, samplingActive, type BatchSharedNoise } from './sampling-context.js';

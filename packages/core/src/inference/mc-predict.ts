@@ -7,6 +7,7 @@ import { SeedStream } from '../random/seed-stream.js';
 import { checkSeed } from '../layers/stochastic-layer.js';
 import { checkPositiveInt, RegulabConfigError } from '../util/validate.js';
 import { McReduction } from './mc-reduction.js';
+import { allLayers } from './model-layers.js';
 import { sharesNoiseAcrossBatch, withSampling } from './sampling-context.js';
 
 const OWNER = 'rl.inference.mcPredict';
@@ -236,24 +237,6 @@ function checkLayers(layers: tf.layers.Layer[]): void {
       );
     }
   }
-}
-
-/** Every layer of the model, nested models and wrapped layers (timeDistributed, bidirectional) included. */
-function allLayers(root: tf.layers.Layer): tf.layers.Layer[] {
-  const out: tf.layers.Layer[] = [];
-  const visit = (layer: tf.layers.Layer): void => {
-    out.push(layer);
-    const l = layer as unknown as Record<string, unknown>;
-    const children = [
-      ...(Array.isArray(l['layers']) ? (l['layers'] as tf.layers.Layer[]) : []),
-      l['layer'],
-      l['forwardLayer'],
-      l['backwardLayer'],
-    ];
-    for (const child of children) if (child instanceof tf.layers.Layer) visit(child);
-  };
-  for (const layer of (root as tf.LayersModel).layers) visit(layer);
-  return out;
 }
 
 /** Whether the model's output layer ends in a softmax (directly, as an Activation/Softmax layer, or wrapped). */

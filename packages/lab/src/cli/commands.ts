@@ -8,7 +8,7 @@ import { EXPERIMENTS, type OptionKey } from '../config/options.js';
 import { DEFINITIONS, findDefinition } from '../experiments/definitions/index.js';
 import type { JobSummary } from '../experiments/experiment-runner.js';
 import { PRESETS } from '../experiments/presets.js';
-import type { RunOptions } from '../experiments/runner.js';
+import type { RunOptions, RunSummary } from '../experiments/runner.js';
 import { ConfigError } from '../errors.js';
 import { readMetrics } from '../store/metrics-log.js';
 import { defaultRunDir, readJson, type RunPaths, runPaths } from '../store/run-dir.js';
@@ -97,11 +97,7 @@ export function commands(io: Io): Commands {
       const dir = out ?? defaultRunDir(experiment, config.seed);
       if (!json) io.stdout(`${experiment} (preset ${preset}) → ${resolve(dir)}`);
       const s = await startRun(config, dir, runOptions(json));
-      finish(
-        json,
-        s,
-        `best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
-      );
+      finish(json, s, `${resultLine(s)}\n${s.runDir}`);
     },
 
     async resume(dir, { json, workers, report, untilEpoch }) {
@@ -127,7 +123,7 @@ export function commands(io: Io): Commands {
       finish(
         json,
         s,
-        `${s.status === 'paused' ? `paused after epoch ${s.epochs}; ` : ''}best ${s.metric} ${s.bestValid.toFixed(4)} (valid) at epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}\n${s.runDir}`,
+        `${s.status === 'paused' ? `paused after epoch ${s.epochs}; ` : ''}${resultLine(s)}\n${s.runDir}`,
       );
     },
 
@@ -244,10 +240,16 @@ function listing(paths: RunPaths): RunListing {
   }
 }
 
+/** A run's result: validation at the epoch of lowest validation loss (the restored one), and test. */
+function resultLine(s: RunSummary): string {
+  const after = s.final ? " (after recomputing batch norm's statistics)" : '';
+  return `valid ${s.metric} ${s.bestValid.toFixed(4)} at the best-loss epoch ${s.bestEpoch}; test ${s.test.toFixed(4)}${after}`;
+}
+
 function jobTable(s: JobSummary): string {
   const lines = s.runs.map(
     (r) =>
-      `  ${(r.seed === undefined ? r.name : `${r.name} seed ${r.seed}`).padEnd(r.seed === undefined ? 14 : 22)} best valid ${r.metric} ${r.bestValid.toFixed(4)} at epoch ${String(r.bestEpoch).padStart(2)}` +
+      `  ${(r.seed === undefined ? r.name : `${r.name} seed ${r.seed}`).padEnd(r.seed === undefined ? 14 : 22)} valid ${r.metric} ${r.bestValid.toFixed(4)} at best-loss epoch ${String(r.bestEpoch).padStart(2)}` +
       `  test ${r.test.toFixed(4)}${r.stoppedEarly ? '  (stopped early)' : ''}`,
   );
   return [

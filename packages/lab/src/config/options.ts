@@ -289,6 +289,14 @@ export const OPTIONS = {
       .refine((n) => n > 0 && 784 % n === 0, 'must divide 784'),
     appliesTo: SEQUENCE_MNIST,
   },
+  bnStatistics: {
+    flag: '--bn-statistics <population|moving>',
+    help: "recurrent batch norm's per-step statistics for the final validation and test scores: 'population' recomputes them exactly from the training images after training (rl.inference.recomputeBatchNormStatistics); 'moving' keeps training's momentum averages, as runs from before this option did",
+    parse: 'string',
+    // Unset (config.json written before the option): 'moving', so those runs resume unchanged.
+    schema: z.enum(['population', 'moving']).optional(),
+    appliesTo: SEQUENCE_MNIST,
+  },
   probe: {
     flag: '--probe <name>',
     help: `a measurement taken while training, written to the run's probes.jsonl (repeatable): ${PROBE_NAMES.join(', ')}`,

@@ -14,8 +14,11 @@
  * logits [b, 10]. The batch order of epoch e is
  * `shuffledIndices(n, seed, e)` (a pure function of (seed, epoch)); evaluation keeps the stored order.
  * The train row is the mean loss and accuracy over the epoch's batches, with regularizers active.
+ * `--bn-statistics population` (smnist, pmnist): before the final evaluation, recurrent batch
+ * norm's per-step statistics are recomputed over the training images in batches of `--batch`.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as rl from 'regulab';
 import { type BatchSequence, classificationBatches } from '../datasets/classification-batching.js';
 import type { ImageDataset, ImageSplit } from '../datasets/types.js';
 import { ConfigError } from '../errors.js';
@@ -23,7 +26,7 @@ import { SpecModel } from '../model/spec-model.js';
 import { fillTaskValues } from '../model/task-values.js';
 import { createProbes } from '../probes/index.js';
 import type { TrainingProbe } from '../train/probe.js';
-import type { SplitScore, TrainingTask } from '../train/task.js';
+import type { NormStatisticsPass, SplitScore, TrainingTask } from '../train/task.js';
 import type { MnistConfig } from './config.js';
 import { sparseCrossEntropy } from './lm-model.js';
 import { modelInput } from './model-specs.js';
@@ -151,6 +154,25 @@ export class MnistTask implements TrainingTask {
       await tick?.(b.index + 1, batches.count);
     }
     return { loss: loss / count, metric: correct / count };
+  }
+
+  recomputeNormStatistics(): NormStatisticsPass | null {
+    const wanted = 'bnStatistics' in this.config && this.config.bnStatistics === 'population';
+    const normalized = this.layers.some((l) => (l as { normalization?: unknown }).normalization === 'batch');
+    if (!wanted || !normalized) return null;
+    const s = this.splits.train;
+    const images = tf.tensor(s.x, [s.count, ...this.exampleShape]); // [n, T, p]
+    try {
+      const model = {
+        name: this.config.experiment,
+        layers: this.model.layers,
+        predict: ([x]: tf.Tensor[]) => this.model.forward(x!, undefined, false).output,
+      };
+      const done = rl.inference.recomputeBatchNormStatistics(model, images, { batchSize: this.config.batch });
+      return { layers: done.layers, examples: done.examples };
+    } finally {
+      images.dispose();
+    }
   }
 
   dispose(): void {

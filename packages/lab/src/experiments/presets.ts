@@ -70,6 +70,7 @@ const MNIST_DEFAULT: Values = {
   trainExamples: 0,
   evalExamples: 0,
   pixelsPerStep: 1,
+  bnStatistics: 'population',
 };
 
 const MNIST_QUICK: Values = {

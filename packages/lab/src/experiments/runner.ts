@@ -21,6 +21,7 @@ import { makeOptimizer } from '../train/optimizer.js';
 import type { Progress } from '../train/progress.js';
 import { train } from '../train/trainer.js';
 import { buildTask } from './build-task.js';
+import { type FinalScores, finalEvaluation } from './final-evaluation.js';
 import { type ExperimentConfig, validateConfig } from './config.js';
 import { lstmImplementation } from './recurrent-layer.js';
 import { writeRunReport } from './reporting.js';
@@ -53,11 +54,16 @@ export interface RunSummary {
   stoppedEarly: boolean;
   metric: MetricName;
   bestEpoch: number;
-  /** The validation metric (and loss) at the best epoch. */
+  /** The validation metric (and loss) at the best epoch (the lowest validation loss). */
   bestValid: number;
   bestValidLoss: number;
-  /** The test metric at the best epoch (the restored weights). */
+  /**
+   * The test metric of the restored weights: the final evaluation's (`final`) when the run
+   * recomputed batch norm's population statistics, else the best epoch's.
+   */
   test: number;
+  /** The final evaluation after recomputing batch norm's statistics (./final-evaluation.ts), if any. */
+  final?: FinalScores;
   kernelBackend: string;
   lstm: string;
   error?: string;
@@ -107,6 +113,10 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
     });
     const at = (split: string) =>
       outcome.rows.find((r) => r.epoch === outcome.bestEpoch && r.split === split)!;
+    const score = (split: string) => ({ loss: at(split).loss!, metric: at(split)[task.metric]! });
+    const final = outcome.finished
+      ? await finalEvaluation(task, { valid: score('valid'), test: score('test') }, opts.log)
+      : undefined;
     const summary: RunSummary = {
       runDir: paths.dir,
       experiment: config.experiment,
@@ -117,7 +127,8 @@ export async function continueRun(dir: string, opts: RunOptions): Promise<RunSum
       bestEpoch: outcome.bestEpoch,
       bestValid: at('valid')[task.metric]!,
       bestValidLoss: at('valid').loss,
-      test: at('test')[task.metric]!,
+      test: final?.test.metric ?? at('test')[task.metric]!,
+      ...(final && { final }),
       ...environment,
     };
     if (!outcome.finished) return summary;

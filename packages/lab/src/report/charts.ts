@@ -58,7 +58,7 @@ export function learningCurveFigure(runs: RunData[], summaries: RunSummary[], me
   );
   const best = summaries
     .filter((s) => s.best)
-    .map((s) => ({ run: s.name, epoch: s.best!.epoch, value: s.best!.value, split: 'best valid' }));
+    .map((s) => ({ run: s.name, epoch: s.best!.epoch, value: s.best!.value, split: 'valid at best loss' }));
   const runNames = runs.map((r) => r.name);
   const color = {
     field: 'run',
@@ -79,7 +79,7 @@ export function learningCurveFigure(runs: RunData[], summaries: RunSummary[], me
   return {
     id: `learning-curves-${metric.name}`,
     title: `Learning curves (${metric.short})`,
-    caption: `${metric.label} per epoch: training (solid) and validation (dashed), one colour per run; dots mark each run's best validation epoch.`,
+    caption: `${metric.label} per epoch: training (solid) and validation (dashed), one colour per run; dots mark each run's epoch of lowest validation loss.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width: 680,

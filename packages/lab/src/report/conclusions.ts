@@ -44,7 +44,7 @@ export function computeConclusions(
 
   const top = ranked[0]!;
   out.push(
-    `${summaries.length > 1 ? `${q(top.name)} has the best validation ${m}` : `Best validation ${m}`}: ` +
+    `${summaries.length > 1 ? `${q(top.name)} has the best validation ${m} at the epoch of lowest validation loss` : `Validation ${m} at the epoch of lowest validation loss`}: ` +
       `${fmt(top.best!.value)} at epoch ${top.best!.epoch} of ${top.epochs}.`,
   );
   if (ranked.length > 1) {
@@ -85,7 +85,7 @@ export function computeConclusions(
         return `${q(s.name)} ${fmt(s.best!.value)} (${d >= 0 ? '+' : '−'}${delta(d)}, ${verdict})`;
       });
     out.push(
-      `Against the baseline ${q(base.name)} (best validation ${m} ${fmt(base.best.value)}): ${parts.join('; ')}.`,
+      `Against the baseline ${q(base.name)} (validation ${m} at its lowest-loss epoch ${fmt(base.best.value)}): ${parts.join('; ')}.`,
     );
   }
 

@@ -111,7 +111,7 @@ function resultsTable(p: PageInput): string {
   <td class="num">${s.best ? fmt(s.best.value) : '—'}</td>
   <td class="num">${s.best ? `${s.best.epoch} / ${s.epochs}` : '—'}</td>
   <td class="num">${fmt(s.trainAtBest)}</td>
-  <td class="num">${fmt(s.test)}</td>
+  <td class="num">${fmt(s.test)}${s.testAfterBnStatistics ? ` <span class="badge info" title="${BN_POPULATION_NOTE}">BN population</span>` : ''}</td>
   ${showBase ? `<td class="num">${delta}</td>` : ''}
   <td class="num">${s.seconds === null ? '—' : escapeHtml(formatSeconds(s.seconds))}</td>
   ${showDiff ? `<td class="cfg">${diff || '<span class="muted">—</span>'}</td>` : ''}
@@ -119,8 +119,8 @@ function resultsTable(p: PageInput): string {
   });
   return `<table>
 <thead><tr>
-  <th scope="col">Run</th><th scope="col" class="num">Best valid ${escapeHtml(m.short)}</th>
-  <th scope="col" class="num">Best epoch</th><th scope="col" class="num">Train ${escapeHtml(m.short)} at best</th>
+  <th scope="col">Run</th><th scope="col" class="num">Valid ${escapeHtml(m.short)} at best-loss epoch</th>
+  <th scope="col" class="num">Best-loss epoch</th><th scope="col" class="num">Train ${escapeHtml(m.short)} at best</th>
   <th scope="col" class="num">Test ${escapeHtml(m.short)}</th>${showBase ? '<th scope="col" class="num">vs baseline</th>' : ''}
   <th scope="col" class="num">Time</th>${showDiff ? '<th scope="col">Config differences</th>' : ''}
 </tr></thead>
@@ -129,6 +129,10 @@ ${rows.join('\n')}
 </tbody>
 </table>`;
 }
+
+/** The test cell's note when the run's test score came after recomputing batch norm's statistics. */
+const BN_POPULATION_NOTE =
+  "scored after recomputing recurrent batch norm's per-step population statistics from the training data (--bn-statistics population); the validation columns are the epoch's, with training's moving averages";
 
 const CSS = `
 :root { color-scheme: light; }

@@ -1,6 +1,7 @@
 /**
- * Reads a run directory as the trainer writes it: `config.json` (any JSON object) and
- * `metrics.jsonl` (one JSON object per epoch and split, validated with a zod schema).
+ * Reads a run directory as the trainer writes it: `config.json` (any JSON object),
+ * `metrics.jsonl` (one JSON object per epoch and split, validated with a zod schema) and, when
+ * summary.json has one, the final evaluation after recomputing batch norm's statistics (`final`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -21,6 +22,23 @@ export const MetricRowSchema = z
   })
   .passthrough();
 
+const ScoreSchema = z.object({ loss: z.number(), metric: z.number() });
+
+/**
+ * summary.json's `final` (experiments/final-evaluation.ts): valid and test scored again after
+ * recurrent batch norm's population statistics were recomputed. Extra fields are kept.
+ */
+export const FinalScoresSchema = z
+  .object({
+    bnStatistics: z.literal('population'),
+    metric: z.string(),
+    examples: z.number(),
+    valid: ScoreSchema,
+    test: ScoreSchema,
+  })
+  .passthrough();
+export type FinalScoresRecord = z.infer<typeof FinalScoresSchema>;
+
 /** A validated metrics.jsonl row. */
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
@@ -33,6 +51,8 @@ export interface RunData {
   config: Record<string, unknown>;
   /** The rows in file order; a later row for the same (epoch, split) replaces an earlier one. */
   rows: MetricRow[];
+  /** summary.json's final evaluation after recomputing batch norm's statistics, if any. */
+  final?: FinalScoresRecord;
   /** Non-fatal problems (an unfinished last line), shown in the report. */
   warnings: string[];
 }
@@ -97,5 +117,23 @@ export function readRun(runDir: string): RunData {
   const rows = [...byKey.values()];
   if (rows.length === 0) throw new ReportInputError(metricsPath, 'no metric rows');
   const cfg = config as Record<string, unknown>;
-  return { dir, name: typeof cfg.name === 'string' ? cfg.name : basename(dir), config: cfg, rows, warnings };
+  const final = readFinal(join(dir, 'summary.json'), warnings);
+  const name = typeof cfg.name === 'string' ? cfg.name : basename(dir);
+  return { dir, name, config: cfg, rows, warnings, ...(final && { final }) };
+}
+
+/** summary.json's `final`, if it has a valid one; a damaged one is a warning, not an error. */
+function readFinal(file: string, warnings: string[]): FinalScoresRecord | undefined {
+  if (!existsSync(file)) return undefined;
+  let final: unknown;
+  try {
+    final = (JSON.parse(readFileSync(file, 'utf8')) as { final?: unknown } | null)?.final;
+  } catch {
+    return undefined; // summary.json is the runner's; a half-written one says nothing about metrics
+  }
+  if (final === undefined) return undefined;
+  const parsed = FinalScoresSchema.safeParse(final);
+  if (parsed.success) return parsed.data;
+  warnings.push(`${file}: ignored "final" (${parsed.error.issues[0]!.message})`);
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { escapeHtml } from './html.js';
 import type { MetricInfo } from './metrics.js';
 import type { SeedStatistics } from './seeds.js';
 
-const MEASURE_TITLE = { test: 'Test', valid: 'Best valid' } as const;
+const MEASURE_TITLE = { test: 'Test', valid: 'Valid at best-loss epoch' } as const;
 
 /** The section's HTML (a table; no scripts). */
 export function seedTableHtml(stats: SeedStatistics, metric: MetricInfo): string {
@@ -58,5 +58,5 @@ export function seedTableHtml(stats: SeedStatistics, metric: MetricInfo): string
 ${rows.join('\n')}
 </tbody>
 </table></div>
-<p class="muted">Seeds ${escapeHtml(stats.seeds.join(', '))}; each value is the run's ${escapeHtml(metric.label.toLowerCase())} at its best validation epoch. Intervals: Student t over the seeds; differences: paired over the seeds both variants ran (coloured where the interval excludes 0).</p>`;
+<p class="muted">Seeds ${escapeHtml(stats.seeds.join(', '))}; each value is the run's ${escapeHtml(metric.label.toLowerCase())} at its epoch of lowest validation loss (test: after recomputing batch norm's statistics where the run did). Intervals: Student t over the seeds; differences: paired over the seeds both variants ran (coloured where the interval excludes 0).</p>`;
 }

@@ -15,8 +15,14 @@ export interface RunSummary {
   trainAtBest: number | null;
   lastValid: { epoch: number; value: number } | null;
   lastTrain: { epoch: number; value: number } | null;
-  /** Test at the best validation epoch when the run scored test every epoch, else its last test row. */
+  /**
+   * Test of the restored weights: the final evaluation's after recomputing batch norm's statistics
+   * (summary.json `final`) when the run has one, else test at the best validation epoch when the
+   * run scored test every epoch, else its last test row.
+   */
   test: number | null;
+  /** Whether `test` is the final evaluation with recomputed batch-norm statistics. */
+  testAfterBnStatistics: boolean;
   /** Sum of `seconds` over all rows. */
   seconds: number | null;
   /** Relative worsening of valid from its best to its last epoch (≥ 0; 0 when last is best). */
@@ -47,6 +53,7 @@ export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: Summary
     const train = series(run, 'train', metric.name);
     const test = series(run, 'test', metric.name);
     const best = bestEpoch(run, valid, metric);
+    const final = run.final?.metric === metric.name ? run.final : undefined;
     const lastValid = valid.at(-1) ?? null;
     const lastTrain = train.at(-1) ?? null;
     const trainAtBest = best ? (train.find((p) => p.epoch === best.epoch)?.value ?? null) : null;
@@ -72,7 +79,11 @@ export function summarizeRuns(runs: RunData[], metric: MetricInfo, opts: Summary
       lastValid,
       lastTrain,
       test:
-        (best ? test.find((p) => p.epoch === best.epoch)?.value : undefined) ?? test.at(-1)?.value ?? null,
+        final?.test.metric ??
+        (best ? test.find((p) => p.epoch === best.epoch)?.value : undefined) ??
+        test.at(-1)?.value ??
+        null,
+      testAfterBnStatistics: final !== undefined,
       seconds: secs.length ? secs.reduce((a, b) => a + b, 0) : null,
       validWorsening: worsening,
       overfits: trainImproved && worsening > tolerance,

@@ -30,8 +30,8 @@ function cellHeatmap(sweep: SweepConfig, stats: SweepStatistics): Figure {
   const m = stats.metric;
   return heatmapFigure({
     id: 'sweep-heatmap',
-    title: `Best validation ${m.short} by ${xAxis} and ${yAxis}`,
-    caption: `Mean over seeds ${sweep.seeds.join(', ')} of each run's best validation ${m.short} (${m.higherIsBetter ? 'higher' : 'lower'} is better), ± one standard deviation.`,
+    title: `Validation ${m.short} at the best-loss epoch by ${xAxis} and ${yAxis}`,
+    caption: `Mean over seeds ${sweep.seeds.join(', ')} of each run's validation ${m.short} at its epoch of lowest validation loss (${m.higherIsBetter ? 'higher' : 'lower'} is better), ± one standard deviation.`,
     cells: stats.cells
       .filter((c) => c.valid !== null)
       .map((c) => ({
@@ -70,11 +70,11 @@ function axisFigure(axis: string, stats: SweepStatistics): Figure {
     ...(numeric ? { scale: { type: ratio >= 10 ? 'log' : 'linear', zero: false } } : {}),
     ...(numeric ? {} : { sort: [...new Set(cells.map((c) => c.cell.values[axis]))] }),
   };
-  const y = { type: 'quantitative', title: `best valid ${m.short}`, scale: { zero: false } };
+  const y = { type: 'quantitative', title: `valid ${m.short} at best loss`, scale: { zero: false } };
   return {
     id: `sweep-${axis.replace(/[^A-Za-z0-9-]/g, '-')}`,
-    title: `Best validation ${m.short} against ${axis}`,
-    caption: `Mean (line) ± one standard deviation (band) over seeds of each cell's best validation ${m.short}; a dot per run.`,
+    title: `Validation ${m.short} at the best-loss epoch against ${axis}`,
+    caption: `Mean (line) ± one standard deviation (band) over seeds of each cell's validation ${m.short} at the epoch of lowest validation loss; a dot per run.`,
     spec: {
       $schema: SCHEMA,
       width: 560,

@@ -51,7 +51,7 @@ export function sweepConclusions(
   const ci = interval(v, m);
   const seeds = v.n === 1 ? '1 run' : `mean ± sd over ${v.n} seeds`;
   out.push(
-    `The best cell is “${best.cell.name}” (${describeCell(best.cell.values)}): best validation ${m.short} ` +
+    `The best cell is “${best.cell.name}” (${describeCell(best.cell.values)}): validation ${m.short} at the best-loss epoch ` +
       `${meanSd(v, m)} (${seeds}${ci ? `; 95% CI ${ci}` : ''})` +
       (best.test ? `, test ${meanSd(best.test, m)}.` : '.'),
   );

@@ -40,9 +40,22 @@ export interface TrainingTask {
     split: 'valid' | 'test',
     tick?: (done: number, total: number) => void | Promise<void>,
   ): Promise<SplitScore>;
+  /**
+   * Called once a run has finished, before its final evaluation: recomputes recurrent batch norm's
+   * per-step population statistics from the training data (rl.inference.recomputeBatchNormStatistics)
+   * when the config asks for it and the model has such layers. Returns what it did, or null when
+   * nothing. Absent: the task never does.
+   */
+  recomputeNormStatistics?(): NormStatisticsPass | null;
   /** Measurements to take while training (`--probe`, ./probe.ts); none when absent. */
   readonly probes?: readonly TrainingProbe[];
   dispose(): void;
+}
+
+/** What a task's recomputeNormStatistics did: the layers it rewrote, over how many examples. */
+export interface NormStatisticsPass {
+  layers: string[];
+  examples: number;
 }
 
 /** bpc = loss / ln 2; perplexity = exp(loss). */

@@ -5,6 +5,11 @@
  * moving batch norm's averages by the statistics they return); else the tfjs reference op with the
  * norm hooks, which says so once. A `state` hook (instrumentation) always takes the reference op,
  * which passes each step's states through it.
+ *
+ * A `statisticsSink` (rl.inference.recomputeBatchNormStatistics) makes batch norm normalise with
+ * the batch's statistics even in an inference call and hands them to the sink, with the batch
+ * size, instead of moving the population statistics: from the fused kernels' returned statistics
+ * or from the reference op's norm hooks, whichever op runs.
  */
 import {
   fusedCanNormalize,
@@ -16,6 +21,7 @@ import {
   type SequenceNormStats,
   type StateGradientNorms,
 } from '@regulab/kernels';
+import type { SequenceStatsCollector } from './step-normalization.js';
 import { kernelNormalization, type KernelNormTargets, moveBatchStatistics } from './kernel-normalization.js';
 import type { LayerNormScope, Normalization } from './options.js';
 import type { NormKind } from './step-normalization.js';
@@ -44,8 +50,14 @@ export interface CellSequence<C extends CellTypes> {
     w: C['norm'],
     training: boolean,
     momentum: number,
-  ): { hooks: C['hooks']; finish(): void };
+  ): { hooks: C['hooks']; finish(collect?: SequenceStatsCollector): void };
 }
+
+/**
+ * Receives one call's per-step batch-norm statistics ([K, F] each: K = T from the fused kernels,
+ * min(T, maxSteps) from the reference op; owned by the call's scope) and its batch size B.
+ */
+export type BatchStatisticsSink = (stats: SequenceNormStats, batch: number) => void;
 
 /** What of a layer and its call decides the op (RecurrentLayer's fields). */
 export interface CellCall<C extends CellTypes> {
@@ -59,6 +71,8 @@ export interface CellCall<C extends CellTypes> {
   training: boolean;
   stateHook: NonNullable<C['hooks']['state']> | null;
   gradientNormsHook: ((norms: StateGradientNorms) => void) | null;
+  /** Batch norm: normalise with the batch's statistics and hand them here (module doc); null: off. */
+  statisticsSink: BatchStatisticsSink | null;
 }
 
 /** Runs `cell`'s sequence on the op `call` can take (module doc). */
@@ -72,16 +86,20 @@ export function runCellSequence<C extends CellTypes>(
   const fast = withGradientNorms(inputs, call.gradientNormsHook);
   if (call.normalization === 'none' || norm === null)
     return state ? cell.reference(inputs, { state }) : cell.run(fast);
+  const sink = call.normalization === 'batch' ? call.statisticsSink : null;
+  const batchStatistics = call.training || sink !== null; // normalise with the batch's statistics
+  const batch = inputs.x.shape[0];
   if (!state && fusedCanNormalize(inputs)) {
-    const normalization = kernelNormalization(call.normalization, call.scope, norm, call.training);
+    const normalization = kernelNormalization(call.normalization, call.scope, norm, batchStatistics);
     const out = cell.run({ ...fast, normalization });
-    if (out.batchStats) moveBatchStatistics(norm, out.batchStats, call.momentum);
+    if (out.batchStats && sink) sink(out.batchStats, batch);
+    else if (out.batchStats) moveBatchStatistics(norm, out.batchStats, call.momentum);
     return out;
   }
   noteNormalizationFallback(call.owner, call.normalization);
-  const hooks = cell.normHooks(call.normalization, call.scope, norm, call.training, call.momentum);
+  const hooks = cell.normHooks(call.normalization, call.scope, norm, batchStatistics, call.momentum);
   const out = cell.reference(inputs, { ...hooks.hooks, state });
-  hooks.finish();
+  hooks.finish(sink ? (stats) => sink(stats, batch) : undefined);
   return out;
 }
 

@@ -28,7 +28,9 @@ import {
   type AddWeight,
   buildNormWeights,
   type NormKind,
+  finishNormalizers,
   type NormTarget,
+  type SequenceStatsCollector,
   stepNormalizer,
 } from './step-normalization.js';
 
@@ -51,10 +53,13 @@ export function buildGruNorm(
   });
 }
 
-/** Hooks for one call, plus `finish()`, which writes the moving averages (batch norm, training). */
+/**
+ * Hooks for one call, plus `finish()`, which writes the moving averages (batch norm, training), or
+ * with `collect` hands this call's batch statistics over instead (finishNormalizers).
+ */
 export interface GruNormCall {
   hooks: GruStepHooks;
-  finish(): void;
+  finish(collect?: SequenceStatsCollector): void;
 }
 
 export function gruNormHooks(
@@ -72,9 +77,6 @@ export function gruNormHooks(
       normInput: (k, v) => nx.apply(k, v),
       normRecurrent: (k, v, first) => nh.apply(k, v, first),
     },
-    finish: () => {
-      nx.finish();
-      nh.finish();
-    },
+    finish: (collect) => finishNormalizers({ x: nx, h: nh }, collect),
   };
 }

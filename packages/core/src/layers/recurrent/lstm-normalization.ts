@@ -25,7 +25,9 @@ import {
   type AddWeight,
   buildNormWeights,
   type NormKind,
+  finishNormalizers,
   type NormTarget,
+  type SequenceStatsCollector,
   stepNormalizer,
 } from './step-normalization.js';
 
@@ -50,10 +52,13 @@ export function buildLstmNorm(
   });
 }
 
-/** Hooks for one call, plus `finish()`, which writes the moving averages (batch norm, training). */
+/**
+ * Hooks for one call, plus `finish()`, which writes the moving averages (batch norm, training), or
+ * with `collect` hands this call's batch statistics over instead (finishNormalizers).
+ */
 export interface LstmNormCall {
   hooks: LstmStepHooks;
-  finish(): void;
+  finish(collect?: SequenceStatsCollector): void;
 }
 
 export function lstmNormHooks(
@@ -74,10 +79,6 @@ export function lstmNormHooks(
       normRecurrent: (k, v) => nh.apply(k, v),
       normCell: (k, c) => nc.apply(k, [c])[0]!,
     },
-    finish: () => {
-      nx.finish();
-      nh.finish();
-      nc.finish();
-    },
+    finish: (collect) => finishNormalizers({ x: nx, h: nh, c: nc }, collect),
   };
 }

@@ -40,7 +40,12 @@ import {
   resolveInitializer,
   serializeInitializer,
 } from './initializers.js';
-import { type CellSequence, type CellTypes, runCellSequence } from './cell-sequence.js';
+import {
+  type BatchStatisticsSink,
+  type CellSequence,
+  type CellTypes,
+  runCellSequence,
+} from './cell-sequence.js';
 import {
   type LayerNormScope,
   type Normalization,
@@ -104,10 +109,22 @@ export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf
    * gradient is ∂L/∂h_t (gradientNormsHook: the same norms from the fast kernels). Not serialized.
    */
   stateHook: NonNullable<C['hooks']['state']> | null = null;
+  /**
+   * Batch norm only, not a regularizer: when set, every call (inference calls too) normalises with
+   * the batch's per-step statistics and hands them to this sink instead of moving the population
+   * statistics (./cell-sequence.ts; rl.inference.recomputeBatchNormStatistics sets it for its
+   * pass). Not serialized.
+   */
+  statisticsSink: BatchStatisticsSink | null = null;
   /** The cell's sequence ops (LSTM_SEQUENCE, GRU_SEQUENCE). */
   protected abstract readonly cell: CellSequence<C>;
   /** The normalization weights (buildNorm; null without normalization). */
   protected norm: C['norm'] | null = null;
+
+  /** The normalization weights per quantity (x, h, and the LSTM's c); null before build or without normalization. */
+  get normWeights(): Readonly<C['norm']> | null {
+    return this.norm;
+  }
   private states_: tf.Tensor2D[] | null = null;
   private staleStates: tf.Tensor[] = [];
   private pendingPenalty: tf.Scalar | null = null;
@@ -266,6 +283,7 @@ export abstract class RecurrentLayer<C extends CellTypes = CellTypes> extends tf
       training,
       stateHook: this.stateHook,
       gradientNormsHook: this.gradientNormsHook,
+      statisticsSink: this.statisticsSink,
     });
   }
 

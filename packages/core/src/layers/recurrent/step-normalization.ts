@@ -11,6 +11,8 @@
  *   uses the batch's statistics at processing step k and records them; `finish()` then moves the
  *   per-step population statistics, m_k ← μ·m_k + (1 − μ)·stat_k (μ = momentum). Inference uses
  *   m_k; steps k ≥ maxSteps use the last row (the paper's rule for sequences longer than training).
+ *   `finish(collect)` instead hands this call's statistics over ([K, F], K = min(T, maxSteps)) and
+ *   moves nothing (rl.inference.recomputeBatchNormStatistics's pass, ./population-statistics.ts).
  *
  * Shapes: a quantity has G blocks of H features (F = G·H); values arrive as blocks G' × [B, H]
  * starting at block `first` (a GRU's reset-before candidate projection is known only after r);
@@ -18,6 +20,7 @@
  * in the batch statistics. Runs in the tfjs reference op (the fast kernels take no norm hooks).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { SequenceNormStats } from '@regulab/kernels';
 import { RegulabConfigError } from '../../util/validate.js';
 import type { Initializer } from './initializers.js';
 import type { LayerNormScope } from './options.js';
@@ -95,9 +98,16 @@ export function normStepsAtBuild(
 export interface StepNormalizer {
   /** N(v) of blocks first..first+v.length−1 at processing step k. Shapes: v G' × [B, H] → G' × [B, H]. */
   apply(k: number, v: tf.Tensor2D[], first?: number): tf.Tensor2D[];
-  /** Batch norm, training: moves the population statistics by this call's (no-op otherwise). */
-  finish(): void;
+  /**
+   * Batch norm, training: moves the population statistics by this call's (no-op otherwise); with
+   * `collect`, hands it this call's statistics instead ([K, F], K = min(T, maxSteps); the caller's
+   * scope owns them) and moves nothing.
+   */
+  finish(collect?: StatisticsCollector): void;
 }
+
+/** Receives one quantity's batch statistics of a call. Shapes: mean, variance [K, F]. */
+export type StatisticsCollector = (mean: tf.Tensor2D, variance: tf.Tensor2D) => void;
 
 /** A StepNormalizer for one call of the layer (reads γ, β once per call). */
 export function stepNormalizer(
@@ -138,8 +148,35 @@ export function stepNormalizer(
         first,
       );
     },
-    finish: () => stats.update(),
+    finish: (collect) => {
+      if (!collect) return stats.update();
+      const taken = stats.take();
+      if (taken) collect(taken.mean, taken.variance);
+    },
   };
+}
+
+/** Receives a call's batch statistics of every quantity, as the fast kernels return them. */
+export type SequenceStatsCollector = (stats: SequenceNormStats) => void;
+
+/**
+ * Ends a call of a cell's normalizers (x, h and the LSTM's c): moves each one's population
+ * statistics, or with `collect` hands all of this call's statistics over at once (batch norm;
+ * nothing is handed over for layer norm or a call that recorded nothing).
+ */
+export function finishNormalizers(
+  n: { x: StepNormalizer; h: StepNormalizer; c?: StepNormalizer },
+  collect?: SequenceStatsCollector,
+): void {
+  if (!collect) {
+    for (const q of [n.x, n.h, n.c]) q?.finish();
+    return;
+  }
+  const got: Partial<SequenceNormStats> = {};
+  n.x.finish((mean, variance) => Object.assign(got, { meanX: mean, varianceX: variance }));
+  n.h.finish((mean, variance) => Object.assign(got, { meanH: mean, varianceH: variance }));
+  n.c?.finish((mean, variance) => Object.assign(got, { meanC: mean, varianceC: variance }));
+  if (got.meanX && got.varianceX && got.meanH && got.varianceH) collect(got as SequenceNormStats);
 }
 
 /** Batch-norm statistics of one quantity: this call's per step and block, and the moving ones. */
@@ -199,6 +236,32 @@ class StepStatistics {
         variable.write(tf.stack(updated));
       }
     });
+    this.drop();
+  }
+
+  /**
+   * This call's statistics, steps 0..K−1 stacked, then drops them (null when none was recorded).
+   * Shapes: mean, variance [K, F].
+   */
+  take(): { mean: tf.Tensor2D; variance: tf.Tensor2D } | null {
+    if (this.seen.size === 0) return null;
+    const stacked = (pick: 0 | 1) =>
+      tf.tidy(() => {
+        const steps = Array.from({ length: this.seen.size }, (_, k) => {
+          const row = this.seen.get(k);
+          if (!row || row.some((s) => s === undefined)) {
+            throw new Error(`batch norm: step ${k} has no statistics for every block (internal error)`);
+          }
+          return tf.concat(row.map((s) => tf.reshape(s![pick], [-1]))); // [F]
+        });
+        return tf.stack(steps) as tf.Tensor2D; // [K, F]
+      });
+    const out = { mean: stacked(0), variance: stacked(1) };
+    this.drop();
+    return out;
+  }
+
+  private drop(): void {
     for (const row of this.seen.values()) for (const s of row) tf.dispose(s ?? []);
     this.seen.clear();
   }

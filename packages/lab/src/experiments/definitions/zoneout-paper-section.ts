@@ -50,6 +50,11 @@ export function setupDifferences(config: Record<string, unknown>, seeds: number)
     );
   }
   if (config['hidden'] !== 100) out.push(`Model: ${String(config['hidden'])} units, not 100.`);
+  if (config['bnStatistics'] !== 'population') {
+    out.push(
+      `Batch norm statistics: test scored with training's per-step moving averages (momentum 0.99), not with population statistics estimated after training as Cooijmans et al. do (--bn-statistics population).`,
+    );
+  }
   out.push(
     `Zoneout: separate masks for c and h (the paper's pMNIST model shares one mask between them).`,
     `Optimizer: RMSProp lr ${String(config['lr'])} with tfjs's decay ρ = 0.9 (papers.md lists “decay 0.5” for the paper's RMSProp, which the lab's options cannot set); batches of ${String(config['batch'])}; gradient norm clipped to ${String(config['clip'])}.`,
