@@ -75,7 +75,7 @@ inline const float* rec_row(const SeqCtx& c, int k, int b) {
 // to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
 // (conv.cc), 15 to the pooling gradients (pool.cc), 17–18 to the normalised sequence
 // kernels (lstm_norm.cc, gru_norm.cc), 19 to their input projection (norm_seq.h, pool threads); at
-// most 24 slots (scratch.cc).
+// most 28 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).
@@ -120,18 +120,25 @@ struct IsaTable {
                    const float* e, int lde, float* q, float* s, bool acc);
   // bn_fwd_cols and bn_bwd_cols for a step split by rows (BnPhases, norm_seq.h): rows [b0, b1) of
   // features [j0, j1) from the statistics μ, rstd (mean, rs) or the column means mg, mgx (arrays
-  // indexed j); and the sums behind those statistics over rows [b0, b1) in order, added to acc
-  // (mean null: Σ v; else Σ (v − mean)²) or to mg, mgx (Σ dy ⊙ γ, Σ dy ⊙ γ ⊙ x̂). Continued from
-  // thread to thread in row order, they give bn_fwd_cols' and bn_bwd_cols' results bit for bit.
+  // indexed j); and the sums behind those statistics over a block of rows [b0, b1) in order:
+  // Welford's μ and Σ (v − μ)² (continuing from rows first..b0−1), or mg += Σ dy ⊙ γ,
+  // mgx += Σ dy ⊙ γ ⊙ x̂ (γ null: 1; mg null: not summed).
   void (*bn_apply_rows)(const float* v, int lda, float* xh, int ldx, int b0, int b1, int j0, int j1,
                         const float* mean, const float* rs, const float* gamma, const float* beta, float* out, int ldo,
                         bool acc);
   void (*bn_bwd_apply_rows)(const float* dy, int ldy, const float* xh, int ldx, int b0, int b1, int j0, int j1,
                             const float* gamma, const float* rs, const float* mg, const float* mgx, float* out,
                             int ldo, bool acc);
-  void (*bn_sum_rows)(const float* v, int lda, int b0, int b1, int j0, int j1, float* acc, const float* mean);
+  void (*bn_welford_rows)(const float* v, int lda, int b0, int b1, int first, int j0, int j1, float* mean,
+                          float* m2);
   void (*bn_bwd_sum_rows)(const float* dy, int ldy, const float* xh, int ldx, int b0, int b1, int j0, int j1,
                           const float* gamma, float* mg, float* mgx);
+  // The batch-norm LSTM's x path in its backward loop (lstm_norm.cc, D <= NORM_X_RECOMPUTE_MAX_INPUTS):
+  // out[d, j] += x[b, d]·g[b, j] over rows [b0, b1) in order; ∂x of rows [b0, b1) from ∂a, x̂_x
+  // and the step's statistics (kernels.inc).
+  void (*axpy_rows)(int b0, int b1, const float* x, int D, const float* g, int ldg, int F, float* out);
+  void (*bn_dx_rows)(const float* da, int ldda, const float* xh, int ldxh, int b0, int b1, int F, const float* gamma,
+                     const float* rs, const float* m1, const float* m2, const float* W, int D, float* dx, int lddx);
 };
 
 const IsaTable* isa_avx512();
@@ -152,6 +159,13 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
           bool accumulate, Pool& pool);
 
 // out[K×M] = in[M×K]ᵀ (in has row stride ld); the pool version splits the output rows.
+// C[M×N] = A·B with B given already packed over its whole K rows (pack_b(K, N, …) layout: panel q
+// at Bp + q·K·nr), as gemm computes it (the same K blocks, the same bits) without packing: for a B
+// that a loop writes row by row anyway (rows_to_panels), such as the normalised LSTM's ∂(ĥ·U).
+void gemm_packed_b(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc, Pool& pool);
+// Rows [b0, b1) of src (row stride ld, N columns) into rows row0 + b of the whole-K packed panels
+// dst (K rows; pack_b's layout, zero padding included).
+void rows_to_panels(const float* src, int ld, int b0, int b1, int N, int nr, size_t K, size_t row0, float* dst);
 void transpose(int M, int K, const float* in, int ld, float* out);
 void transpose(int M, int K, const float* in, int ld, float* out, Pool& pool);
 

@@ -80,6 +80,38 @@ static void gemm_block(int m0, int m1, int n0, int n1, int K, const float* A, in
   }
 }
 
+void rows_to_panels(const float* src, int ld, int b0, int b1, int N, int nr, size_t K, size_t row0, float* dst) {
+  const int panels = (N + nr - 1) / nr;
+  for (int b = b0; b < b1; b++) {
+    const float* s = src + (size_t)b * ld;
+    for (int q = 0; q < panels; q++) {
+      float* d = dst + (size_t)q * K * nr + (row0 + b) * nr;
+      const int nv = std::min(nr, N - q * nr);
+      std::copy(s + q * nr, s + q * nr + nv, d);
+      std::fill(d + nv, d + nr, 0.f);
+    }
+  }
+}
+
+void gemm_packed_b(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc, Pool& pool) {
+  const IsaTable& t = isa();
+  const int nr = t.nr, panels = (N + nr - 1) / nr;
+  pool.run([&](int tid, int nt) {
+    int q0, q1;  // whole panels, as gemm's column split
+    split_range(panels, nt, tid, 1, q0, q1);
+    for (int p0 = 0; p0 < K; p0 += KC) {
+      const int kc = std::min(KC, K - p0);
+      const int rows = 64;
+      for (int i0 = 0; i0 < M; i0 += rows) {
+        const int mi = std::min(rows, M - i0);
+        for (int q = q0; q < q1; q++)
+          t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, Bp + (size_t)q * K * nr + (size_t)p0 * nr,
+                  C + (size_t)i0 * ldc + q * nr, ldc, p0 > 0, std::min(nr, N - q * nr));
+      }
+    }
+  });
+}
+
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
           bool accumulate, Pool& pool) {
   const int nr = isa().nr;

@@ -17,7 +17,10 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
   const bool ln = n.layer(), pg = n.per_gate(), rx = lstm_recomputes_x(c, n);
   const float* xs = step_major_x(c, scratch(0, TB * D));
-  if (!rx) norm_x_all_steps(c, n, 4, xs, pool);  // N_x(x·W) + b, every step; else in the loop
+  float* xmean = n.nx;  // rx training: μ_x [T, 4H], then σ²_x
+  float* xvar = rx ? n.nx + (size_t)T * G4 : nullptr;
+  if (rx) x_stats_all_steps(c, n, xs, xmean, xvar, pool);  // applied in the loop
+  else norm_x_all_steps(c, n, 4, xs, pool);                  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   std::copy(c.c0, c.c0 + BH, c.CS);
   if (c.recMask) {
@@ -27,8 +30,8 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
     for (size_t i = 0; i < BH; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
   // A thread takes batch rows and all units, U (and W, rx) packed whole in its own copy. Batch
-  // norm's statistics couple the rows: they are taken between barriers, features split over the
-  // threads (BnPhases).
+  // norm's statistics couple the rows: each thread sums its blocks of rows, then all combine them
+  // after a barrier (BnPhases).
   const size_t ps = packed_size(H, G4, t.nr);
   float* up = scratch(1, (size_t)pool.size() * ps);
   const size_t psw = rx ? packed_size(D, G4, t.nr) : 0;
@@ -36,13 +39,12 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   float* R = scratch(4, (size_t)B * G4);                 // ĥ·U of the step
   float* RX = rx ? scratch(21, (size_t)B * G4) : nullptr;  // x_k·W of the step (rx)
   float* CT = scratch(5, BH);                            // c̃ of the step
-  float* MU = ln ? nullptr : scratch(22, (size_t)4 * G4 + 2 * H);  // BnStat sums of ĥ·U, x·W, c̃
-  float* xmean = n.nx;                                   // rx training: μ_x [T, 4H], then σ²_x
-  float* xvar = rx ? n.nx + (size_t)T * G4 : nullptr;
+  float* PART = ln ? nullptr : scratch(22, (size_t)kBnRowBlocks * 2 * (G4 + H));  // BnStat partials of ĥ·U, c̃
   pool.run([&](int tid, int nt) {
-    const Part p = part(true, B, H, G4, t.nr, tid, nt);
+    const Part p = ln ? part(true, B, H, G4, t.nr, tid, nt) : bn_part(B, H, G4, tid, nt);
     const int M = p.b1 - p.b0;
-    const BnPhases bn{t, pool, tid, nt, B, p.b0, p.b1};
+    const BnPhases bn{t, pool, tid, nt, B};
+    float* MU = ln ? nullptr : scratch(24, (size_t)2 * (G4 + H));  // this thread's μ, rstd of ĥ·U, c̃
     float* own = up + (size_t)tid * ps;
     pack_part(t, p, H, 1, G4, c.U, G4, false, own, ps);
     float* ownw = wpk + (size_t)tid * psw;
@@ -61,16 +63,14 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         }
       } else {
         const size_t f = (size_t)k * G4, row = (size_t)n.moving_row(k) * G4;
-        BnStat q[2] = {
-            {R, G4, G4, n.mmh + row, n.mvh + row, n.rh + f, n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr,
-             MU, MU + G4},
-            {RX, G4, G4, n.mmx + row, n.mvx + row, n.rx + f, n.training ? xmean + f : nullptr,
-             n.training ? xvar + f : nullptr, MU + 2 * G4, MU + 3 * G4}};
-        bn.stats(q, rx ? 2 : 1, n.training, n.eps);
-        if (rx)
-          t.bn_apply_rows(RX, G4, nullptr, 0, p.b0, p.b1, 0, G4, q[1].mean, q[1].rs, n.gx, c.bias, c.gates + kb * G4,
-                          G4, false);
-        t.bn_apply_rows(R, G4, n.nh + kb * G4, G4, p.b0, p.b1, 0, G4, q[0].mean, q[0].rs, n.gh, nullptr,
+        const bool tr = n.training;
+        const BnStat q{R, G4, G4, tr ? nullptr : n.mmh + row, tr ? nullptr : n.mvh + row, n.rh + f,
+                       n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr, PART};
+        bn.stats(q, tr, n.eps, MU, MU + G4);
+        if (rx)  // x_k·W's statistics: x_stats_all_steps
+          t.bn_apply_rows(RX, G4, nullptr, 0, p.b0, p.b1, 0, G4, x_mean_of(c, n, k), n.rx + f, n.gx, c.bias,
+                          c.gates + kb * G4, G4, false);
+        t.bn_apply_rows(R, G4, n.nh + kb * G4, G4, p.b0, p.b1, 0, G4, MU, MU + G4, n.gh, nullptr,
                         c.gates + kb * G4, G4, true);
       }
       // gates and c̃
@@ -93,10 +93,12 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         }
       } else {
         const size_t f = (size_t)k * H, row = (size_t)n.moving_row(k) * H;
-        BnStat q{CT, H, H, n.mmc + row, n.mvc + row, n.rc + f, n.bmc ? n.bmc + f : nullptr,
-                 n.bvc ? n.bvc + f : nullptr, MU + 4 * G4, MU + 4 * G4 + H};
-        bn.stats(&q, 1, n.training, n.eps);
-        t.bn_apply_rows(CT, H, n.nc + kb * H, H, p.b0, p.b1, 0, H, q.mean, q.rs, n.gc, n.bc, c.PC + kb * H, H, false);
+        const bool tr = n.training;
+        const BnStat q{CT, H, H, tr ? nullptr : n.mmc + row, tr ? nullptr : n.mvc + row, n.rc + f,
+                       n.bmc ? n.bmc + f : nullptr, n.bvc ? n.bvc + f : nullptr, PART + (size_t)kBnRowBlocks * 2 * G4};
+        float *mc = MU + 2 * G4, *rc = mc + H;
+        bn.stats(q, tr, n.eps, mc, rc);
+        t.bn_apply_rows(CT, H, n.nc + kb * H, H, p.b0, p.b1, 0, H, mc, rc, n.gc, n.bc, c.PC + kb * H, H, false);
       }
       for (int b = p.b0; b < p.b1; b++) {
         act_inplace(t, c.act, c.PC + (kb + b) * H, H);
@@ -110,16 +112,19 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   if (rx && n.training && n.bvx) std::copy(xvar, xvar + (size_t)T * G4, n.bvx);
 }
 
-// Backward: per step (reverse), from ∂h_{k+1}, ∂c_{k+1}: ∂y_c of N_c's output (kept for ∂γ_c, ∂β_c),
-// ∂c̃ through N_c, the gate gradients ∂a (into the gates tape), ∂(ĥ·U) = N_h'(∂a) (kept for ∂U) and
-// ∂ĥ = ∂(ĥ·U)·Uᵀ. After the loop: ∂γ = Σ ∂a ⊙ x̂, ∂(x·W) = N_x'(∂a) (in place of x̂_x), ∂W, ∂x, ∂U, ∂b.
+// Backward: per step (reverse), from ∂h_{k+1}, ∂c_{k+1}: ∂y_c of N_c's output, ∂c̃ through N_c, the
+// gate gradients ∂a (into the gates tape), ∂(ĥ·U) = N_h'(∂a) (kept for ∂U) and ∂ĥ = ∂(ĥ·U)·Uᵀ.
+// Layer norm: ∂y_c kept for ∂γ_c, ∂β_c; after the loop ∂γ = Σ ∂a ⊙ x̂, ∂(x·W) = N_x'(∂a) (in place
+// of x̂_x), ∂W, ∂x, ∂U, ∂b. Batch norm: the threads' turns that take the step's column sums for N'
+// (BnPhases) also add ∂γ_c, ∂β_c, ∂γ_h, ∂b to their totals; with x̂_x recomputed (lstm_recomputes_x)
+// the x path is in the loop too (BnXPath): nothing of [T·B, 4H] but ∂(ĥ·U) is read after it.
 void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const IsaTable& t = isa();
   draw_seeded_masks(c, pool);
   float* sq = norm_sums(c, norm_unit_chunk(t.nr));  // null unless the state-gradient norms are asked for
   const int B = c.B, T = c.T, D = c.D, H = c.H, G4 = 4 * H;
   const size_t TB = (size_t)T * B, BH = (size_t)B * H;
-  const bool ln = n.layer(), pg = n.per_gate();
+  const bool ln = n.layer(), pg = n.per_gate(), rx = lstm_recomputes_x(c, n), tr = n.training;
   float* work = scratch(0, 4 * BH);
   c.dH = work;
   c.dC = work + BH;
@@ -129,21 +134,45 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dcT, c.dcT + BH, c.dC);
   const size_t pst = packed_size(G4, H, t.nr);
   float* ut = scratch(1, (size_t)pool.size() * pst);  // Uᵀ [4H, H], each thread's units
-  float* DHU = scratch(6, TB * G4);  // ∂(ĥ·U), every step
-  float* DYC = scratch(17, TB * H);   // ∂y_c (N_c's output), every step
-  float* DCT = scratch(18, BH);       // ∂c̃ of the step
-  float* MG = ln ? nullptr : scratch(22, (size_t)2 * (G4 + H));  // batch norm: mean_b(g), mean_b(g ⊙ x̂) of c̃, ĥ·U
+  float* DHU = scratch(6, (size_t)B * G4);               // ∂(ĥ·U) of the step
+  // ∂(ĥ·U) of every step as ∂U's product reads it (whole-K column panels, written as the rows come)
+  const int npan = (G4 + t.nr - 1) / t.nr;
+  float* DHUP = scratch(25, (size_t)npan * TB * t.nr);
+  float* DYC = scratch(17, ln ? TB * H : BH);            // ∂y_c (N_c's output): every step (LN), the step's (BN)
+  float* DCT = scratch(18, BH);                          // ∂c̃ of the step
+  const float* xs = step_major_x(c, scratch(2, TB * D));
+  // Batch norm: the step's column sums (BnGradSums), x̂_x of the step (rx), W packed.
+  const int gd = rx ? D : 0;
+  const BnGradSums gs(H, G4, gd, ln ? nullptr : scratch(22, BnGradSums::shared_size(H, G4, gd)));
+  float* XH = rx ? scratch(23, (size_t)B * G4) : nullptr;
+  float* wp = rx ? scratch(20, packed_size(D, G4, t.nr)) : nullptr;
+  if (rx) pack_b(D, G4, c.W, G4, false, wp, t.nr);
+  if (!ln) {  // totals summed in the loop
+    std::fill(n.dgc, n.dgc + H, 0.f);
+    std::fill(n.dbc, n.dbc + H, 0.f);
+    std::fill(n.dgh, n.dgh + G4, 0.f);
+    std::fill(c.db, c.db + G4, 0.f);
+    if (rx) {
+      std::fill(n.dgx, n.dgx + G4, 0.f);
+      std::fill(c.dW, c.dW + (size_t)D * G4, 0.f);
+    }
+  }
   pool.run([&](int tid, int nt) {
-    const Part p = part(true, B, H, H, t.nr, tid, nt);
+    const Part p = ln ? part(true, B, H, H, t.nr, tid, nt) : bn_part(B, H, H, tid, nt);
     const int M = p.b1 - p.b0;
-    const BnPhases bn{t, pool, tid, nt, B, p.b0, p.b1};
+    const BnPhases bn{t, pool, tid, nt, B};
+    // this thread's means of N_c', N_h', N_x' (BnGradSums::thread_size), then room for the sums
+    float* my = ln ? nullptr : scratch(24, BnGradSums::thread_size(H, G4) + 3 * (size_t)G4 + 2 * (size_t)gd * G4 + gd);
+    float* tmp = ln ? nullptr : my + BnGradSums::thread_size(H, G4);
     float* own = ut + (size_t)tid * pst;
     pack_part(t, p, G4, 1, H, c.U, G4, true, own, pst);
     for (int k = T - 1; k >= 0; k--) {
       const size_t kb = (size_t)k * B;
+      float* dyc = DYC + (ln ? kb * H : 0);  // rows b of the step
+      float* da = c.gates + kb * G4;
       add_state_sq(c, sq, norm_unit_chunk(t.nr), k, p.b0, p.b1, 0, H);  // ∂h_{k+1}, ∂c_{k+1} complete here
       for (int b = p.b0; b < p.b1; b++)
-        t.lstm_norm_bwd_point(c, k, b, 0, H, 0, DYC + (kb + b) * H, DCT + (size_t)b * H);
+        t.lstm_norm_bwd_point(c, k, b, 0, H, 0, dyc + (size_t)b * H, DCT + (size_t)b * H);
       // ∂c̃ += N_c'(∂y_c)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
@@ -151,25 +180,41 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
           t.ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, DCT + (size_t)b * H, 1, H, true, true);
         }
       } else {
-        const BnGrad q{DYC + kb * H, H, n.nc + kb * H, H, H, n.gc, MG, MG + H};
-        bn.grad_stats(q, n.training);
-        t.bn_bwd_apply_rows(q.dy, H, q.xh, H, p.b0, p.b1, 0, H, n.gc, n.rc + (size_t)k * H, q.mg, q.mgx, DCT, H, true);
+        const float* nc = n.nc + kb * H;
+        bn.own_blocks([&](int i, int r0, int r1) { gs.c_block(t, i, r0, r1, dyc, nc); });
+        bn.wait();  // every block's sums
+        gs.c_means(n, tr, B, tid == 0, my, tmp);
+        t.bn_bwd_apply_rows(dyc, H, nc, H, p.b0, p.b1, 0, H, n.gc, n.rc + (size_t)k * H, my, my + H, DCT, H, true);
       }
       for (int b = p.b0; b < p.b1; b++)
-        t.lstm_norm_bwd_point(c, k, b, 0, H, 1, DYC + (kb + b) * H, DCT + (size_t)b * H);
-      // ∂(ĥ·U) = N_h'(∂a)
+        t.lstm_norm_bwd_point(c, k, b, 0, H, 1, dyc + (size_t)b * H, DCT + (size_t)b * H);
+      // ∂(ĥ·U) = N_h'(∂a); batch norm with rx: the x path of the step
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
           const size_t o = (kb + b) * G4;
-          t.ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + o, 4, H, pg, false);
+          t.ln_bwd_row(c.gates + o, n.nh + o, n.rh + (kb + b) * 4, n.gh, DHU + (size_t)b * G4, 4, H, pg, false);
         }
       } else {
-        const BnGrad q{c.gates + kb * G4, G4, n.nh + kb * G4, G4, G4, n.gh, MG + 2 * H, MG + 2 * H + G4};
-        bn.grad_stats(q, n.training);
-        t.bn_bwd_apply_rows(q.dy, G4, q.xh, G4, p.b0, p.b1, 0, G4, n.gh, n.rh + (size_t)k * G4, q.mg, q.mgx,
-                            DHU + kb * G4, G4, false);
+        const float* nh = n.nh + kb * G4;
+        const float* xk = xs + kb * D;
+        const float* rsx = n.rx + (size_t)k * G4;
+        if (rx) {  // x̂_x of the step's own rows, recomputed as the forward computed it
+          gate_panels(t, M, D, xk + (size_t)p.b0 * D, D, wp, D, 0, G4, G4, XH + (size_t)p.b0 * G4, G4, false);
+          t.bn_apply_rows(XH, G4, XH, G4, p.b0, p.b1, 0, G4, x_mean_of(c, n, k), rsx, nullptr, nullptr, nullptr, 0,
+                          false);
+        }
+        bn.own_blocks([&](int i, int r0, int r1) { gs.h_block(t, i, r0, r1, da, nh, XH, xk); });
+        bn.wait();  // every block's sums
+        gs.h_means(c, n, tr, B, tid == 0, rsx, my, tmp);
+        const float *m1h = my + 2 * H, *m2h = m1h + G4, *m1x = m2h + G4, *m2x = m1x + G4;
+        t.bn_bwd_apply_rows(da, G4, nh, G4, p.b0, p.b1, 0, G4, n.gh, n.rh + (size_t)k * G4, m1h, m2h, DHU, G4,
+                            false);
+        if (rx)
+          t.bn_dx_rows(da, G4, XH, G4, p.b0, p.b1, G4, n.gx, rsx, m1x, m2x, c.W, D, c.dx + (size_t)c.time_of(k) * D,
+                       c.T * D);
       }
-      part_panels(t, p, M, G4, DHU + (kb + p.b0) * G4, G4, own, pst, 0, G4, H, c.tmp + (size_t)p.b0 * H, H);
+      rows_to_panels(DHU, G4, p.b0, p.b1, G4, t.nr, TB, kb, DHUP);
+      part_panels(t, p, M, G4, DHU + (size_t)p.b0 * G4, G4, own, pst, 0, G4, H, c.tmp + (size_t)p.b0 * H, H);
       finish_dh(c, k, 0, H, p.b0, p.b1);
     }
   });
@@ -177,20 +222,19 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   std::copy(c.dC, c.dC + BH, c.dc0);
   norms_from_sums(c, sq, norm_unit_chunk(t.nr));
   const float* da = c.gates;  // [T·B, 4H]
-  column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
-  const float* xs = step_major_x(c, scratch(2, TB * D));
-  float* dxw = n.nx;  // ∂(x·W) in place of x̂_x, or (x̂_x recomputed) in place of ∂a
-  if (lstm_recomputes_x(c, n)) {
-    dxw = c.gates;
-    norm_x_bwd_recomputed(c, n, da, G4, n.nh, G4, n.dgh, c.db, xs, c.dW, dxw, pool);
-  } else {
+  if (ln) {
+    column_sums((int)TB, H, DYC, H, n.nc, H, n.dgc, nullptr, 0, nullptr, n.dbc, pool);
     norm_x_bwd_with_sums(c, n, 4, da, G4, n.nh, G4, n.dgh, c.db, xs, c.dW, pool);  // and ∂W
+  } else if (!rx) {
+    norm_x_bwd_with_sums(c, n, 4, da, G4, nullptr, 0, nullptr, nullptr, xs, c.dW, pool);  // ∂γ_x, ∂W
   }
   const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
-  gemm(H, G4, (int)TB, hst, (int)TB, DHU, G4, false, c.dU, G4, false, pool);
-  float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]
-  pack_b(G4, D, c.W, G4, true, wt, t.nr);
-  dx_from(t, c, 4, dxw, wt, pool);
+  gemm_packed_b(H, G4, (int)TB, hst, (int)TB, DHUP, c.dU, G4, pool);
+  if (!rx) {  // ∂x = ∂(x·W)·Wᵀ, ∂(x·W) in place of x̂_x
+    float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]
+    pack_b(G4, D, c.W, G4, true, wt, t.nr);
+    dx_from(t, c, 4, n.nx, wt, pool);
+  }
 }
 
 }  // namespace regulab

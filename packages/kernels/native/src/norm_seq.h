@@ -122,101 +122,194 @@ inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
   p.c1 = p.u1;
   return p;
 }
-// Batch norm in a step split by rows (the LSTM). Each statistic couples all B rows; the threads
-// take turns (thread 0 first, a barrier after each turn) adding their own rows to the running sums,
-// so every column is summed over b = 0..B−1 in order, as by one thread (the same bits on any thread
-// count), and only the sums ([F] floats) pass between cores. Then each thread applies the
-// statistics to its own rows (bn_apply_rows, bn_bwd_apply_rows). Rows, not units, are split so that
+// Batch norm in a step split by rows (the LSTM). Each statistic couples all B rows. The batch is
+// cut into kBnRowBlocks fixed blocks of rows and a thread takes whole blocks (bn_part); each block's
+// partial statistic is summed over its rows in order by its thread, then after one barrier every
+// thread combines the blocks in order: the same bits on any thread count, no thread waiting on
+// another's sums, and only [F]-sized partials pass between cores. Rows, not units, are split so that
 // the threads share no rows of any buffer: with units split, every row of the gates, x̂ and state
-// buffers had cache lines written by both threads (H = 100 is not a whole number of lines), and
-// with the statistics' inputs read across cores two threads were slower than one at pmnist's size.
+// buffers had cache lines written by both threads (H = 100 is not a whole number of lines), and at
+// pmnist's size two threads were slower than one.
+constexpr int kBnRowBlocks = 4;
+inline int bn_block_rows(int B) { return (B + kBnRowBlocks - 1) / kBnRowBlocks; }
+inline Part bn_part(int B, int H, int bw, int tid, int nt) {
+  const int R = bn_block_rows(B);
+  int i0, i1;
+  split_range(kBnRowBlocks, nt, tid, 1, i0, i1);
+  return Part{std::min(B, i0 * R), std::min(B, i1 * R), 0, H, 0, bw};
+}
+
 struct BnStat {  // one normalised quantity v [B, F] of the step
   const float* v;
   int ldv, F;
   const float *mm, *mv;  // inference: the moving row
-  float *rs, *bm, *bv;   // rstd (tape), the batch's μ, σ² (training, when given)
-  float *mean, *sq;      // [F] each: μ (read by bn_apply_rows), Σ (v − μ)²
+  float *rs, *bm, *bv;   // rstd (tape), the batch's μ, σ² (training, when given): written by thread 0
+  float* part;           // [kBnRowBlocks][2][F]: each block's Welford μ and m2 (shared)
 };
-struct BnGrad {  // the backward of one: ∂y [B, F] (rows of stride ldy), x̂, γ → mean_b(g), mean_b(g ⊙ x̂)
-  const float* dy;
-  int ldy;
-  const float* xh;
-  int ldx, F;
-  const float* gamma;
-  float *mg, *mgx;
-};
+
 struct BnPhases {
   const IsaTable& t;
   Pool& pool;
-  int tid, nt, B, b0, b1;  // b0, b1: this thread's rows
+  int tid, nt, B;
   void wait() const {
     if (nt > 1) pool.barrier();
   }
-  // f(first, last) on each thread in turn, thread 0 first, a barrier after each turn.
+  // fn(block, r0, r1) for each block of this thread's (rows [r0, r1), possibly empty).
   template <class Fn>
-  void in_turn(Fn&& f) const {
-    for (int s = 0; s < nt; s++) {
-      if (s == tid) f(s == 0, s == nt - 1);
-      wait();
-    }
+  void own_blocks(Fn&& fn) const {
+    const int R = bn_block_rows(B);
+    int i0, i1;
+    split_range(kBnRowBlocks, nt, tid, 1, i0, i1);
+    for (int i = i0; i < i1; i++) fn(i, std::min(B, i * R), std::min(B, (i + 1) * R));
   }
-  // μ, rstd of each quantity (training: the batch's, μ = Σ v / B, σ² = Σ (v − μ)² / B; inference:
-  // the moving row), ready for every thread on return.
-  void stats(BnStat* q, int nq, bool training, float eps) const {
+  int rows_of(int i) const {
+    const int R = bn_block_rows(B);
+    return std::max(0, std::min(B, (i + 1) * R) - i * R);
+  }
+  // μ → mean, rstd → rstd (this thread's arrays [F]) of q: training the batch's μ and biased σ²,
+  // each block by Welford's pass over its rows, the blocks combined in order (Chan et al.);
+  // inference the moving row (no barrier).
+  void stats(const BnStat& q, bool training, float eps, float* mean, float* rstd) const {
+    const int F = q.F;
     if (!training) {
-      if (tid == 0)
-        for (int i = 0; i < nq; i++)
-          for (int j = 0; j < q[i].F; j++) {
-            q[i].mean[j] = q[i].mm[j];
-            q[i].rs[j] = 1.0f / std::sqrt(q[i].mv[j] + eps);
-          }
-      wait();
+      for (int j = 0; j < F; j++) {
+        mean[j] = q.mm[j];
+        rstd[j] = 1.0f / std::sqrt(q.mv[j] + eps);
+      }
+      if (tid == 0) std::copy(rstd, rstd + F, q.rs);
       return;
     }
-    in_turn([&](bool first, bool last) {
-      for (int i = 0; i < nq; i++) {
-        if (first) std::fill(q[i].mean, q[i].mean + q[i].F, 0.f);
-        t.bn_sum_rows(q[i].v, q[i].ldv, b0, b1, 0, q[i].F, q[i].mean, nullptr);
-        if (last)
-          for (int j = 0; j < q[i].F; j++) q[i].mean[j] = q[i].mean[j] / (float)B;
-      }
+    own_blocks([&](int i, int r0, int r1) {
+      float* pm = q.part + (size_t)i * 2 * F;
+      std::fill(pm, pm + 2 * (size_t)F, 0.f);
+      t.bn_welford_rows(q.v, q.ldv, r0, r1, r0, 0, F, pm, pm + F);
     });
-    in_turn([&](bool first, bool last) {
-      for (int i = 0; i < nq; i++) {
-        if (first) std::fill(q[i].sq, q[i].sq + q[i].F, 0.f);
-        t.bn_sum_rows(q[i].v, q[i].ldv, b0, b1, 0, q[i].F, q[i].sq, q[i].mean);
-        if (!last) continue;
-        for (int j = 0; j < q[i].F; j++) {
-          const float var = q[i].sq[j] / (float)B;
-          if (q[i].bm) q[i].bm[j] = q[i].mean[j];
-          if (q[i].bv) q[i].bv[j] = var;
-          q[i].rs[j] = 1.0f / std::sqrt(var + eps);
+    wait();  // every block's partial
+    float* m2 = rstd;  // m2 until the end
+    int n = 0;
+    for (int i = 0; i < kBnRowBlocks; i++) {
+      const int ni = rows_of(i);
+      if (ni == 0) continue;
+      const float* pm = q.part + (size_t)i * 2 * F;
+      if (n == 0) {
+        std::copy(pm, pm + F, mean);
+        std::copy(pm + F, pm + 2 * F, m2);
+      } else {
+        const float a = (float)ni / (float)(n + ni), c = (float)n * (float)ni / (float)(n + ni);
+        for (int j = 0; j < F; j++) {
+          const float d = pm[j] - mean[j];
+          mean[j] += d * a;
+          m2[j] += pm[F + j] + d * d * c;
         }
       }
-    });
-  }
-  // mean_b(dy ⊙ γ), mean_b(dy ⊙ γ ⊙ x̂) (0 in inference), ready for every thread on return.
-  void grad_stats(const BnGrad& q, bool training) const {
-    if (!training) {
-      if (tid == 0) {
-        std::fill(q.mg, q.mg + q.F, 0.f);
-        std::fill(q.mgx, q.mgx + q.F, 0.f);
-      }
-      wait();
-      return;
+      n += ni;
     }
-    in_turn([&](bool first, bool last) {
-      if (first) {
-        std::fill(q.mg, q.mg + q.F, 0.f);
-        std::fill(q.mgx, q.mgx + q.F, 0.f);
+    for (int j = 0; j < F; j++) {
+      const float var = m2[j] / (float)B;
+      if (tid == 0 && q.bv) q.bv[j] = var;
+      rstd[j] = 1.0f / std::sqrt(var + eps);
+    }
+    if (tid == 0) {
+      std::copy(rstd, rstd + F, q.rs);
+      if (q.bm) std::copy(mean, mean + F, q.bm);
+    }
+  }
+};
+
+// The batch-norm LSTM backward's column sums of one step, their block partials (summed by each
+// block's thread over its rows in order, combined in block order after a barrier, as BnPhases),
+// the means N' needs and the totals the sums add to. For N_c: Σ ∂y_c, Σ ∂y_c ⊙ x̂_c (→ ∂β_c, ∂γ_c).
+// For N_h and N_x: S = Σ ∂a (→ ∂b), Σ ∂a ⊙ x̂_h (→ ∂γ_h) and, with x̂_x recomputed (D inputs),
+// Σ ∂a ⊙ x̂_x (→ ∂γ_x), Q = Σ x ⊗ ∂a, XX = Σ x ⊗ x̂_x and Σ x, from which the step's
+//   ∂W[d, j] += Σ_b x[b, d]·∂(x·W)[b, j] = rstd_j·(γ_j·Q[d, j] − m1_j·Σ_b x[b, d] − m2_j·XX[d, j])
+// with ∂(x·W) = rstd·(γ ⊙ ∂a − m1 − x̂ ⊙ m2), m1 = γ ⊙ S / B, m2 = γ ⊙ Σ ∂a ⊙ x̂ / B (training; 0 in
+// inference, where the statistics are constants). Thread 0 adds to the totals.
+struct BnGradSums {
+  int H, F, D;
+  size_t cw, hw;       // floats of one block's partials: c [2H]; h [3F + 2DF + D]
+  float *cpart, *hpart;  // [kBnRowBlocks] blocks of each (shared)
+  BnGradSums(int H_, int F_, int D_, float* shared)
+      : H(H_), F(F_), D(D_), cw(2 * (size_t)H_), hw(3 * (size_t)F_ + 2 * (size_t)D_ * F_ + D_) {
+    cpart = shared;
+    hpart = shared + kBnRowBlocks * cw;
+  }
+  static size_t shared_size(int H, int F, int D) {
+    return kBnRowBlocks * (2 * (size_t)H + 3 * (size_t)F + 2 * (size_t)D * F + D);
+  }
+  // Per-thread means: m1c, m2c [H], m1h, m2h, m1x, m2x [F] (thread_size floats).
+  static size_t thread_size(int H, int F) { return 2 * (size_t)H + 4 * (size_t)F; }
+  // out[j] = Σ_i part_i[o + j], the blocks in order (j < n).
+  static void combine(const float* part, size_t w, size_t o, int n, float* out) {
+    std::copy(part + o, part + o + n, out);
+    for (int i = 1; i < kBnRowBlocks; i++) {
+      const float* p = part + i * w + o;
+      for (int j = 0; j < n; j++) out[j] += p[j];
+    }
+  }
+  // N_c's sums of the step's own blocks (BnPhases::own_blocks), then after the barrier the means.
+  void c_block(const IsaTable& t, int i, int r0, int r1, const float* dyc, const float* nc) const {
+    float* p = cpart + i * cw;
+    std::fill(p, p + cw, 0.f);
+    t.bn_bwd_sum_rows(dyc, H, nc, H, r0, r1, 0, H, nullptr, p, p + H);
+  }
+  void c_means(const NormCtx& n, bool training, int B, bool totals, float* my, float* tmp) const {
+    float *sc = tmp, *pc = tmp + H, *m1c = my, *m2c = my + H;
+    combine(cpart, cw, 0, H, sc);
+    combine(cpart, cw, H, H, pc);
+    for (int j = 0; j < H; j++) {
+      m1c[j] = training ? n.gc[j] * sc[j] / (float)B : 0.f;
+      m2c[j] = training ? n.gc[j] * pc[j] / (float)B : 0.f;
+    }
+    if (!totals) return;
+    for (int j = 0; j < H; j++) {
+      n.dbc[j] += sc[j];
+      n.dgc[j] += pc[j];
+    }
+  }
+  void h_block(const IsaTable& t, int i, int r0, int r1, const float* da, const float* nh, const float* xh,
+               const float* x) const {
+    float* p = hpart + i * hw;
+    std::fill(p, p + hw, 0.f);
+    t.bn_bwd_sum_rows(da, F, nh, F, r0, r1, 0, F, nullptr, p, p + F);  // S, Σ ∂a ⊙ x̂_h
+    if (D == 0) return;
+    float *q = p + 3 * (size_t)F, *xx = q + (size_t)D * F, *xs = xx + (size_t)D * F;
+    t.bn_bwd_sum_rows(da, F, xh, F, r0, r1, 0, F, nullptr, nullptr, p + 2 * F);  // Σ ∂a ⊙ x̂_x
+    t.axpy_rows(r0, r1, x, D, da, F, F, q);
+    t.axpy_rows(r0, r1, x, D, xh, F, F, xx);
+    for (int b = r0; b < r1; b++)
+      for (int d = 0; d < D; d++) xs[d] += x[(size_t)b * D + d];
+  }
+  // The means of N_h (and N_x) into my; thread 0 (totals) also adds ∂b, ∂γ_h, ∂γ_x and ∂W.
+  // rsx: rstd_x of the step. tmp: 3F + 2DF + D floats.
+  void h_means(const SeqCtx& c, const NormCtx& n, bool training, int B, bool totals, const float* rsx, float* my,
+               float* tmp) const {
+    float *m1h = my + 2 * H, *m2h = m1h + F, *m1x = m2h + F, *m2x = m1x + F;
+    combine(hpart, hw, 0, (D ? 3 : 2) * F, tmp);
+    const float *s = tmp, *ph = tmp + F, *px = tmp + 2 * F;
+    for (int j = 0; j < F; j++) {
+      m1h[j] = training ? n.gh[j] * s[j] / (float)B : 0.f;
+      m2h[j] = training ? n.gh[j] * ph[j] / (float)B : 0.f;
+    }
+    if (D > 0)
+      for (int j = 0; j < F; j++) {
+        m1x[j] = training ? n.gx[j] * s[j] / (float)B : 0.f;
+        m2x[j] = training ? n.gx[j] * px[j] / (float)B : 0.f;
       }
-      t.bn_bwd_sum_rows(q.dy, q.ldy, q.xh, q.ldx, b0, b1, 0, q.F, q.gamma, q.mg, q.mgx);
-      if (last)
-        for (int j = 0; j < q.F; j++) {
-          q.mg[j] = q.mg[j] / (float)B;
-          q.mgx[j] = q.mgx[j] / (float)B;
-        }
-    });
+    if (!totals) return;
+    for (int j = 0; j < F; j++) {
+      c.db[j] += s[j];
+      n.dgh[j] += ph[j];
+    }
+    if (D == 0) return;
+    for (int j = 0; j < F; j++) n.dgx[j] += px[j];
+    const size_t qo = 3 * (size_t)F, dw = 2 * (size_t)D * F + D;
+    combine(hpart, hw, qo, (int)dw, tmp + qo);
+    const float *q = tmp + qo, *xx = q + (size_t)D * F, *xs = xx + (size_t)D * F;
+    for (int d = 0; d < D; d++) {
+      float* w = c.dW + (size_t)d * F;
+      const float *qd = q + (size_t)d * F, *xd = xx + (size_t)d * F;
+      for (int j = 0; j < F; j++) w[j] += rsx[j] * (n.gx[j] * qd[j] - m1x[j] * xs[d] - m2x[j] * xd[j]);
+    }
   }
 };
 
@@ -352,6 +445,34 @@ inline void norm_x_all_steps(const SeqCtx& c, const NormCtx& n, int G, const flo
   });
 }
 
+// The batch statistics of x_k·W for every step (lstm_recomputes_x: the loop applies them to its
+// rows): features split over the pool in whole vectors, each thread computing its block of x_k·W
+// ([B, its features], W's columns packed once) and its statistics while in cache, as
+// norm_x_all_steps but keeping neither x̂_x nor the gates. Training: μ_x → mean, σ²_x → var ([T, F]);
+// rstd_x → n.rx either way (inference: from the moving rows).
+inline void x_stats_all_steps(const SeqCtx& c, const NormCtx& n, const float* xs, float* mean, float* var,
+                              Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = 4 * c.H;
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
+    const int w = j1 - j0;
+    if (w <= 0) return;
+    const size_t ps = packed_size(D, w, t.nr);
+    float* wp = scratch(19, ps + (size_t)B * w);  // this thread's columns of W, packed; then its block of x·W
+    float* V = wp + ps;
+    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
+    for (int k = 0; k < T; k++) {
+      const size_t f = (size_t)k * F + j0, row = (size_t)n.moving_row(k) * F + j0;
+      if (n.training) gate_panels(t, B, D, xs + (size_t)k * B * D, D, wp, D, 0, w, w, V, w, false);
+      bn_fwd_cols(V, w, nullptr, 0, B, 0, w, n.eps, n.training, n.training ? nullptr : n.mmx + row,
+                  n.training ? nullptr : n.mvx + row, n.rx + f, n.training ? mean + f : nullptr,
+                  n.training ? var + f : nullptr);
+    }
+  });
+}
+
 // Backward of norm_all_steps: dy [T·B, G·H] (rows of stride ldy) → ∂v into out (may alias xh).
 inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* xh,
                                const float* rs, const float* gamma, float* out, Pool& pool) {
@@ -443,40 +564,6 @@ inline const float* x_mean_of(const SeqCtx& c, const NormCtx& n, int k) {
 inline const float* x_var_of(const SeqCtx& c, const NormCtx& n, int k) {
   const int F = 4 * c.H;
   return n.training ? n.nx + ((size_t)c.T + k) * F : n.mvx + (size_t)n.moving_row(k) * F;
-}
-
-// norm_x_bwd_with_sums for lstm_recomputes_x: per step and thread's features, x̂_x recomputed into
-// a block in cache, ∂γ_x, ∂γ_h, ∂b summed, ∂(x·W) = N_x'(dy) into dxw [T·B, F] (may be dy, ldy = F),
-// ∂W summed.
-inline void norm_x_bwd_recomputed(const SeqCtx& c, const NormCtx& n, const float* dy, int ldy, const float* nh,
-                                  int ldh, float* dgh, float* db, const float* xs, float* dW, float* dxw, Pool& pool) {
-  const int B = c.B, T = c.T, D = c.D, F = 4 * c.H;
-  const IsaTable& t = isa();
-  pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(F, nt, tid, t.nr / 2, j0, j1);
-    const int w = j1 - j0;
-    if (w <= 0) return;
-    const size_t ps = packed_size(D, w, t.nr);
-    float* wp = scratch(19, ps + (size_t)(2 * B + 1) * w);  // W's columns packed, x·W, x̂_x, rstd
-    float* V = wp + ps;
-    float* XH = V + (size_t)B * w;
-    float* rs = XH + (size_t)B * w;
-    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
-    if (dW)
-      for (int d = 0; d < D; d++) std::fill(dW + (size_t)d * F + j0, dW + (size_t)d * F + j1, 0.f);
-    for (int k = 0; k < T; k++) {
-      const size_t r = (size_t)k * B;
-      gate_panels(t, B, D, xs + r * D, D, wp, D, 0, w, w, V, w, false);
-      t.bn_fwd_cols(V, w, XH, w, B, 0, w, n.eps, false, x_mean_of(c, n, k) + j0, x_var_of(c, n, k) + j0, rs,
-                    nullptr, nullptr, nullptr, nullptr, nullptr, 0, false);
-      const float* d = dy + r * ldy + j0;
-      float* o = dxw + r * F + j0;
-      t.col_sums(B, 0, w, d, ldy, nh + r * ldh + j0, ldh, dgh + j0, XH, w, n.dgx + j0, db + j0, k > 0);
-      t.bn_bwd_cols(d, ldy, XH, w, B, 0, w, n.gx + j0, n.rx + (size_t)k * F + j0, n.training, o, F, false);
-      if (dW) add_dw_block(B, D, xs + r * D, o, F, dW, F, j0, w);
-    }
-  });
 }
 
 // ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).

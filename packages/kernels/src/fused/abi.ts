@@ -75,6 +75,20 @@ export function lstmRecomputesNormX(kind: keyof typeof NORM_KIND, inputDim: numb
   return kind === 'batch' && inputDim <= NORM_X_RECOMPUTE_MAX_INPUTS;
 }
 
+/**
+ * Floats of the native LSTM's x̂_x tape: [T·B, 4H], or μ_x, σ²_x [2, T, 4H] where the backward
+ * recomputes x̂_x (lstmRecomputesNormX). (Recomputing x̂_h from ĥ·U instead of keeping its tape was
+ * measured slower at pmnist's size: one more [B, H]·[H, 4H] product a step costs more than writing
+ * and reading back the tape.)
+ */
+export function lstmNormXTapeLength(
+  kind: keyof typeof NORM_KIND,
+  dims: { steps: number; batch: number; inputDim: number; units: number },
+): number {
+  const { steps: T, batch: B, inputDim: D, units: H } = dims;
+  return lstmRecomputesNormX(kind, D) ? 2 * T * 4 * H : T * B * 4 * H;
+}
+
 /** Layer-norm statistics groups (`normScope`): 'fused' over the whole quantity, 'gate' per H block. */
 export const NORM_SCOPE = { fused: 0, gate: 1 } as const;
 

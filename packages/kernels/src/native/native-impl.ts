@@ -29,7 +29,7 @@ import {
   NATIVE_INTS,
   NORM_KIND,
   NORM_SCOPE,
-  lstmRecomputesNormX,
+  lstmNormXTapeLength,
   ZONEOUT_MODE,
   inSlots,
 } from '../fused/abi.js';
@@ -53,8 +53,8 @@ interface GruTape {
 }
 /** The normalisation's tape (layouts: NORM_KIND in ../fused/abi.ts). */
 interface NormTape {
-  normX: Float32Array; // [T·B, G·H] x̂; LSTM batch norm with few inputs: [2, T, G·H] μ, σ² (lstmRecomputesNormX)
-  normH: Float32Array; // [T·B, G·H]
+  normX: Float32Array; // [T·B, G·H] x̂ (the LSTM's: lstmNormXTapeLength)
+  normH: Float32Array; // [T·B, G·H] x̂
   normC: Float32Array | null; // [T·B, H] (LSTM)
   rstdX: Float32Array; // LN [T·B, G], BN [T, G·H]
   rstdH: Float32Array;
@@ -70,10 +70,10 @@ function takeNormTape(
   cell: boolean,
 ): NormTape | null {
   if (n === undefined) return null;
-  const { steps: T, batch: B, inputDim: D, units: H } = dims;
+  const { steps: T, batch: B, units: H } = dims;
   const rstd = (blocks: number) => pool.take(n.kind === 'layer' ? T * B * blocks : T * blocks * H);
   return {
-    normX: pool.take(cell && lstmRecomputesNormX(n.kind, D) ? 2 * T * G * H : T * B * G * H),
+    normX: pool.take(cell ? lstmNormXTapeLength(n.kind, dims) : T * B * G * H),
     normH: pool.take(T * B * G * H),
     normC: cell ? pool.take(T * B * H) : null,
     rstdX: rstd(G),
