@@ -133,12 +133,20 @@ struct IsaTable {
                           float* m2);
   void (*bn_bwd_sum_rows)(const float* dy, int ldy, const float* xh, int ldx, int b0, int b1, int j0, int j1,
                           const float* gamma, float* mg, float* mgx);
-  // The batch-norm LSTM's x path in its backward loop (lstm_norm.cc, D <= NORM_X_RECOMPUTE_MAX_INPUTS):
-  // out[d, j] += x[b, d]·g[b, j] over rows [b0, b1) in order; ∂x of rows [b0, b1) from ∂a, x̂_x
-  // and the step's statistics (kernels.inc).
-  void (*axpy_rows)(int b0, int b1, const float* x, int D, const float* g, int ldg, int F, float* out);
-  void (*bn_dx_rows)(const float* da, int ldda, const float* xh, int ldxh, int b0, int b1, int F, const float* gamma,
-                     const float* rs, const float* m1, const float* m2, const float* W, int D, float* dx, int lddx);
+  // The batch-norm LSTM backward's column sums of a step over rows [b0, b1) in order (∂a, ∂a ⊙ x̂_h
+  // and, with D inputs, x̂_x on the fly: ∂a ⊙ x̂_x, x ⊗ ∂a, x ⊗ x̂_x) and ∂x of rows [b0, b1)
+  // (lstm_norm.cc, D <= NORM_X_RECOMPUTE_MAX_INPUTS; kernels.inc).
+  void (*bn_lstm_bwd_sums)(const float* da, const float* nh, int F, int b0, int b1, const float* x, int D,
+                           const float* W, const float* mu, const float* rs, float* S, float* Ph, float* Px, float* Q,
+                           float* XX);
+  void (*bn_dx_rows)(const float* da, int ldda, const float* x, int b0, int b1, int F, const float* gamma,
+                     const float* mu, const float* rs, const float* m1, const float* m2, const float* W, int D,
+                     float* dx, int lddx);
+  // The batch-norm LSTM forward's gates of rows [b0, b1) in one pass: N_x (from RX, or already in
+  // the gates), N_h into the x̂_h tape, the sum and the gate activations (lstm_norm.cc; kernels.inc).
+  void (*lstm_bn_gates_rows)(const float* RX, const float* R, float* nh, float* gates, int b0, int b1, int H,
+                             const float* mux, const float* rsx, const float* gx, const float* bias,
+                             const float* muh, const float* rsh, const float* gh, int ract, int act);
 };
 
 const IsaTable* isa_avx512();

@@ -67,19 +67,20 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const BnStat q{R, G4, G4, tr ? nullptr : n.mmh + row, tr ? nullptr : n.mvh + row, n.rh + f,
                        n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr, PART};
         bn.stats(q, tr, n.eps, MU, MU + G4);
-        if (rx)  // x_k·W's statistics: x_stats_all_steps
-          t.bn_apply_rows(RX, G4, nullptr, 0, p.b0, p.b1, 0, G4, x_mean_of(c, n, k), n.rx + f, n.gx, c.bias,
-                          c.gates + kb * G4, G4, false);
-        t.bn_apply_rows(R, G4, n.nh + kb * G4, G4, p.b0, p.b1, 0, G4, MU, MU + G4, n.gh, nullptr,
-                        c.gates + kb * G4, G4, true);
+        // a = N_x(x_k·W) + b + N_h(ĥ·U) (x_k·W's statistics: x_stats_all_steps), and the gates
+        t.lstm_bn_gates_rows(RX, R, n.nh + kb * G4, c.gates + kb * G4, p.b0, p.b1, H,
+                             rx ? x_mean_of(c, n, k) : nullptr, n.rx + f, n.gx, c.bias, MU, MU + G4, n.gh, c.ract,
+                             c.act);
       }
-      // gates and c̃
+      // gates (layer norm: here; batch norm: lstm_bn_gates_rows) and c̃
       for (int b = p.b0; b < p.b1; b++) {
         float* gk = c.gates + (kb + b) * G4;
-        act_inplace(t, c.ract, gk, H);
-        act_inplace(t, c.ract, gk + H, H);
-        act_inplace(t, c.act, gk + 2 * H, H);
-        act_inplace(t, c.ract, gk + 3 * H, H);
+        if (ln) {
+          act_inplace(t, c.ract, gk, H);
+          act_inplace(t, c.ract, gk + H, H);
+          act_inplace(t, c.act, gk + 2 * H, H);
+          act_inplace(t, c.ract, gk + 3 * H, H);
+        }
         const float* cm = cand_row_of(c, k, b);
         const float* cp = c.CS + (kb + b) * H;
         float* ct = CT + (size_t)b * H;
@@ -138,15 +139,13 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   // ∂(ĥ·U) of every step as ∂U's product reads it (whole-K column panels, written as the rows come)
   const int npan = (G4 + t.nr - 1) / t.nr;
   float* DHUP = scratch(25, (size_t)npan * TB * t.nr);
+  float* HST = scratch(5, TB * H);  // ĥᵀ [H, T·B], ∂U's A, written as the loop visits the rows
   float* DYC = scratch(17, ln ? TB * H : BH);            // ∂y_c (N_c's output): every step (LN), the step's (BN)
   float* DCT = scratch(18, BH);                          // ∂c̃ of the step
   const float* xs = step_major_x(c, scratch(2, TB * D));
-  // Batch norm: the step's column sums (BnGradSums), x̂_x of the step (rx), W packed.
+  // Batch norm: the step's column sums (BnGradSums).
   const int gd = rx ? D : 0;
   const BnGradSums gs(H, G4, gd, ln ? nullptr : scratch(22, BnGradSums::shared_size(H, G4, gd)));
-  float* XH = rx ? scratch(23, (size_t)B * G4) : nullptr;
-  float* wp = rx ? scratch(20, packed_size(D, G4, t.nr)) : nullptr;
-  if (rx) pack_b(D, G4, c.W, G4, false, wp, t.nr);
   if (!ln) {  // totals summed in the loop
     std::fill(n.dgc, n.dgc + H, 0.f);
     std::fill(n.dbc, n.dbc + H, 0.f);
@@ -198,24 +197,21 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const float* nh = n.nh + kb * G4;
         const float* xk = xs + kb * D;
         const float* rsx = n.rx + (size_t)k * G4;
-        if (rx) {  // x̂_x of the step's own rows, recomputed as the forward computed it
-          gate_panels(t, M, D, xk + (size_t)p.b0 * D, D, wp, D, 0, G4, G4, XH + (size_t)p.b0 * G4, G4, false);
-          t.bn_apply_rows(XH, G4, XH, G4, p.b0, p.b1, 0, G4, x_mean_of(c, n, k), rsx, nullptr, nullptr, nullptr, 0,
-                          false);
-        }
-        bn.own_blocks([&](int i, int r0, int r1) { gs.h_block(t, i, r0, r1, da, nh, XH, xk); });
+        const float* mux = rx ? x_mean_of(c, n, k) : nullptr;
+        bn.own_blocks([&](int i, int r0, int r1) { gs.h_block(t, i, r0, r1, da, nh, xk, c.W, mux, rsx); });
         bn.wait();  // every block's sums
         gs.h_means(c, n, tr, B, tid == 0, rsx, my, tmp);
         const float *m1h = my + 2 * H, *m2h = m1h + G4, *m1x = m2h + G4, *m2x = m1x + G4;
         t.bn_bwd_apply_rows(da, G4, nh, G4, p.b0, p.b1, 0, G4, n.gh, n.rh + (size_t)k * G4, m1h, m2h, DHU, G4,
                             false);
         if (rx)
-          t.bn_dx_rows(da, G4, XH, G4, p.b0, p.b1, G4, n.gx, rsx, m1x, m2x, c.W, D, c.dx + (size_t)c.time_of(k) * D,
+          t.bn_dx_rows(da, G4, xk, p.b0, p.b1, G4, n.gx, mux, rsx, m1x, m2x, c.W, D, c.dx + (size_t)c.time_of(k) * D,
                        c.T * D);
       }
       rows_to_panels(DHU, G4, p.b0, p.b1, G4, t.nr, TB, kb, DHUP);
       part_panels(t, p, M, G4, DHU + (size_t)p.b0 * G4, G4, own, pst, 0, G4, H, c.tmp + (size_t)p.b0 * H, H);
       finish_dh(c, k, 0, H, p.b0, p.b1);
+      states_t_rows(c, k, p.b0, p.b1, HST);  // ĥᵀ for ∂U's product
     }
   });
   std::copy(c.dH, c.dH + BH, c.dh0);
@@ -228,8 +224,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   } else if (!rx) {
     norm_x_bwd_with_sums(c, n, 4, da, G4, nullptr, 0, nullptr, nullptr, xs, c.dW, pool);  // ∂γ_x, ∂W
   }
-  const float* hst = masked_states_t(c, scratch(4, TB * H), scratch(5, TB * H), pool);
-  gemm_packed_b(H, G4, (int)TB, hst, (int)TB, DHUP, c.dU, G4, pool);
+  gemm_packed_b(H, G4, (int)TB, HST, (int)TB, DHUP, c.dU, G4, pool);
   if (!rx) {  // ∂x = ∂(x·W)·Wᵀ, ∂(x·W) in place of x̂_x
     float* wt = scratch(7, packed_size(G4, D, t.nr));  // Wᵀ [4H, D]
     pack_b(G4, D, c.W, G4, true, wt, t.nr);

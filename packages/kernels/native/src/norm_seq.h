@@ -266,16 +266,13 @@ struct BnGradSums {
       n.dgc[j] += pc[j];
     }
   }
-  void h_block(const IsaTable& t, int i, int r0, int r1, const float* da, const float* nh, const float* xh,
-               const float* x) const {
+  // mu, rsx: μ_x, rstd_x of the step (used with D > 0); x: the step's inputs [B, D].
+  void h_block(const IsaTable& t, int i, int r0, int r1, const float* da, const float* nh, const float* x,
+               const float* W, const float* mu, const float* rsx) const {
     float* p = hpart + i * hw;
     std::fill(p, p + hw, 0.f);
-    t.bn_bwd_sum_rows(da, F, nh, F, r0, r1, 0, F, nullptr, p, p + F);  // S, Σ ∂a ⊙ x̂_h
-    if (D == 0) return;
     float *q = p + 3 * (size_t)F, *xx = q + (size_t)D * F, *xs = xx + (size_t)D * F;
-    t.bn_bwd_sum_rows(da, F, xh, F, r0, r1, 0, F, nullptr, nullptr, p + 2 * F);  // Σ ∂a ⊙ x̂_x
-    t.axpy_rows(r0, r1, x, D, da, F, F, q);
-    t.axpy_rows(r0, r1, x, D, xh, F, F, xx);
+    t.bn_lstm_bwd_sums(da, nh, F, r0, r1, x, D, W, mu, rsx, p, p + F, p + 2 * F, q, xx);
     for (int b = r0; b < r1; b++)
       for (int d = 0; d < D; d++) xs[d] += x[(size_t)b * D + d];
   }

@@ -114,6 +114,21 @@ inline float* masked_states_t(const SeqCtx& c, float* tmp, float* out, Pool& poo
   return out;
 }
 
+// Rows [b0, b1) of step k of masked_states_t's output: out[j, k·B + b] = ĥ_k[b, j] (h ⊙ the
+// recurrent mask), for a loop that visits every step's rows anyway (the normalised LSTM's backward):
+// the transpose after it read and wrote [T·B, H] once more.
+inline void states_t_rows(const SeqCtx& c, int k, int b0, int b1, float* out) {
+  const size_t TB = (size_t)c.T * c.B, kb = (size_t)k * c.B;
+  for (int j = 0; j < c.H; j++) {
+    float* o = out + (size_t)j * TB + kb;
+    for (int b = b0; b < b1; b++) {
+      const float* m = rec_row(c, k, b);
+      const float h = c.HS[(kb + b) * c.H + j];
+      o[b] = m ? h * m[j] : h;
+    }
+  }
+}
+
 // dH[b, j] = dHp + (matmul part)·m_rec + dSeq[b, k − 1] for rows [b0, b1) and units [j0, j1):
 // ∂h_k complete.
 inline void finish_dh(const SeqCtx& c, int k, int j0, int j1, int b0, int b1) {
