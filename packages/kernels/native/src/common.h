@@ -142,10 +142,10 @@ struct IsaTable {
   void (*bn_dx_rows)(const float* da, int ldda, const float* x, int b0, int b1, int F, const float* gamma,
                      const float* mu, const float* rs, const float* m1, const float* m2, const float* W, int D,
                      float* dx, int lddx);
-  // The batch-norm LSTM forward's gates of rows [b0, b1) in one pass: N_x (from RX, or already in
-  // the gates), N_h into the x̂_h tape, the sum and the gate activations (lstm_norm.cc; kernels.inc).
-  void (*lstm_bn_gates_rows)(const float* RX, const float* R, float* nh, float* gates, int b0, int b1, int H,
-                             const float* mux, const float* rsx, const float* gx, const float* bias,
+  // The batch-norm LSTM forward's gates of rows [b0, b1) in one pass: N_x (x̂_x on the fly from x,
+  // or already in the gates), N_h into the x̂_h tape, the sum and the gate activations (lstm_norm.cc).
+  void (*lstm_bn_gates_rows)(const float* x, int D, const float* W, const float* R, float* nh, float* gates, int b0,
+                             int b1, int H, const float* mux, const float* rsx, const float* gx, const float* bias,
                              const float* muh, const float* rsh, const float* gh, int ract, int act);
 };
 

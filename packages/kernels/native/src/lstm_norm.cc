@@ -29,15 +29,12 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
     c.hhat[1] = hh + BH;
     for (size_t i = 0; i < BH; i++) c.hhat[0][i] = c.h0[i] * c.recMask[i];
   }
-  // A thread takes batch rows and all units, U (and W, rx) packed whole in its own copy. Batch
+  // A thread takes batch rows and all units, U packed whole in its own copy. Batch
   // norm's statistics couple the rows: each thread sums its blocks of rows, then all combine them
   // after a barrier (BnPhases).
   const size_t ps = packed_size(H, G4, t.nr);
   float* up = scratch(1, (size_t)pool.size() * ps);
-  const size_t psw = rx ? packed_size(D, G4, t.nr) : 0;
-  float* wpk = scratch(20, (size_t)pool.size() * psw);
   float* R = scratch(4, (size_t)B * G4);                 // ĥ·U of the step
-  float* RX = rx ? scratch(21, (size_t)B * G4) : nullptr;  // x_k·W of the step (rx)
   float* CT = scratch(5, BH);                            // c̃ of the step
   float* PART = ln ? nullptr : scratch(22, (size_t)kBnRowBlocks * 2 * (G4 + H));  // BnStat partials of ĥ·U, c̃
   pool.run([&](int tid, int nt) {
@@ -47,13 +44,10 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
     float* MU = ln ? nullptr : scratch(24, (size_t)2 * (G4 + H));  // this thread's μ, rstd of ĥ·U, c̃
     float* own = up + (size_t)tid * ps;
     pack_part(t, p, H, 1, G4, c.U, G4, false, own, ps);
-    float* ownw = wpk + (size_t)tid * psw;
-    if (rx) pack_part(t, p, D, 1, G4, c.W, G4, false, ownw, psw);
     for (int k = 0; k < T; k++) {
       const size_t kb = (size_t)k * B;
       const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
       part_panels(t, p, M, H, A, H, own, ps, 0, H, G4, R + (size_t)p.b0 * G4, G4);
-      if (rx) part_panels(t, p, M, D, xs + (kb + p.b0) * D, D, ownw, psw, 0, D, G4, RX + (size_t)p.b0 * G4, G4);
       // a (+)= N_x(x_k·W) + b (rx), a += N_h(ĥ·U)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
@@ -68,7 +62,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
                        n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr, PART};
         bn.stats(q, tr, n.eps, MU, MU + G4);
         // a = N_x(x_k·W) + b + N_h(ĥ·U) (x_k·W's statistics: x_stats_all_steps), and the gates
-        t.lstm_bn_gates_rows(RX, R, n.nh + kb * G4, c.gates + kb * G4, p.b0, p.b1, H,
+        t.lstm_bn_gates_rows(rx ? xs + kb * D : nullptr, D, c.W, R, n.nh + kb * G4, c.gates + kb * G4, p.b0, p.b1, H,
                              rx ? x_mean_of(c, n, k) : nullptr, n.rx + f, n.gx, c.bias, MU, MU + G4, n.gh, c.ract,
                              c.act);
       }
@@ -163,6 +157,9 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
     // this thread's means of N_c', N_h', N_x' (BnGradSums::thread_size), then room for the sums
     float* my = ln ? nullptr : scratch(24, BnGradSums::thread_size(H, G4) + 3 * (size_t)G4 + 2 * (size_t)gd * G4 + gd);
     float* tmp = ln ? nullptr : my + BnGradSums::thread_size(H, G4);
+    int hc0, hc1, f0, f1;  // this thread's features of the totals: of H, of 4H
+    split_range(H, nt, tid, t.nr / 2, hc0, hc1);
+    split_range(G4, nt, tid, t.nr / 2, f0, f1);
     float* own = ut + (size_t)tid * pst;
     pack_part(t, p, G4, 1, H, c.U, G4, true, own, pst);
     for (int k = T - 1; k >= 0; k--) {
@@ -182,7 +179,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const float* nc = n.nc + kb * H;
         bn.own_blocks([&](int i, int r0, int r1) { gs.c_block(t, i, r0, r1, dyc, nc); });
         bn.wait();  // every block's sums
-        gs.c_means(n, tr, B, tid == 0, my, tmp);
+        gs.c_means(n, tr, B, hc0, hc1, my, tmp);
         t.bn_bwd_apply_rows(dyc, H, nc, H, p.b0, p.b1, 0, H, n.gc, n.rc + (size_t)k * H, my, my + H, DCT, H, true);
       }
       for (int b = p.b0; b < p.b1; b++)
@@ -200,7 +197,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const float* mux = rx ? x_mean_of(c, n, k) : nullptr;
         bn.own_blocks([&](int i, int r0, int r1) { gs.h_block(t, i, r0, r1, da, nh, xk, c.W, mux, rsx); });
         bn.wait();  // every block's sums
-        gs.h_means(c, n, tr, B, tid == 0, rsx, my, tmp);
+        gs.h_means(c, n, tr, B, f0, f1, rsx, my, tmp);
         const float *m1h = my + 2 * H, *m2h = m1h + G4, *m1x = m2h + G4, *m2x = m1x + G4;
         t.bn_bwd_apply_rows(da, G4, nh, G4, p.b0, p.b1, 0, G4, n.gh, n.rh + (size_t)k * G4, m1h, m2h, DHU, G4,
                             false);

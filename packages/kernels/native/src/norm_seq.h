@@ -223,7 +223,8 @@ struct BnPhases {
 // Σ ∂a ⊙ x̂_x (→ ∂γ_x), Q = Σ x ⊗ ∂a, XX = Σ x ⊗ x̂_x and Σ x, from which the step's
 //   ∂W[d, j] += Σ_b x[b, d]·∂(x·W)[b, j] = rstd_j·(γ_j·Q[d, j] − m1_j·Σ_b x[b, d] − m2_j·XX[d, j])
 // with ∂(x·W) = rstd·(γ ⊙ ∂a − m1 − x̂ ⊙ m2), m1 = γ ⊙ S / B, m2 = γ ⊙ Σ ∂a ⊙ x̂ / B (training; 0 in
-// inference, where the statistics are constants). Thread 0 adds to the totals.
+// inference, where the statistics are constants). Each thread adds its share of the features to the
+// totals.
 struct BnGradSums {
   int H, F, D;
   size_t cw, hw;       // floats of one block's partials: c [2H]; h [3F + 2DF + D]
@@ -252,7 +253,8 @@ struct BnGradSums {
     std::fill(p, p + cw, 0.f);
     t.bn_bwd_sum_rows(dyc, H, nc, H, r0, r1, 0, H, nullptr, p, p + H);
   }
-  void c_means(const NormCtx& n, bool training, int B, bool totals, float* my, float* tmp) const {
+  // The means of N_c' into my; the totals ∂β_c, ∂γ_c of features [j0, j1) (this thread's share).
+  void c_means(const NormCtx& n, bool training, int B, int j0, int j1, float* my, float* tmp) const {
     float *sc = tmp, *pc = tmp + H, *m1c = my, *m2c = my + H;
     combine(cpart, cw, 0, H, sc);
     combine(cpart, cw, H, H, pc);
@@ -260,8 +262,7 @@ struct BnGradSums {
       m1c[j] = training ? n.gc[j] * sc[j] / (float)B : 0.f;
       m2c[j] = training ? n.gc[j] * pc[j] / (float)B : 0.f;
     }
-    if (!totals) return;
-    for (int j = 0; j < H; j++) {
+    for (int j = j0; j < j1; j++) {
       n.dbc[j] += sc[j];
       n.dgc[j] += pc[j];
     }
@@ -276,9 +277,9 @@ struct BnGradSums {
     for (int b = r0; b < r1; b++)
       for (int d = 0; d < D; d++) xs[d] += x[(size_t)b * D + d];
   }
-  // The means of N_h (and N_x) into my; thread 0 (totals) also adds ∂b, ∂γ_h, ∂γ_x and ∂W.
-  // rsx: rstd_x of the step. tmp: 3F + 2DF + D floats.
-  void h_means(const SeqCtx& c, const NormCtx& n, bool training, int B, bool totals, const float* rsx, float* my,
+  // The means of N_h (and N_x) into my, and ∂b, ∂γ_h, ∂γ_x, ∂W of features [j0, j1) (this
+  // thread's share) added to the totals. rsx: rstd_x of the step. tmp: 3F + 2DF + D floats.
+  void h_means(const SeqCtx& c, const NormCtx& n, bool training, int B, int j0, int j1, const float* rsx, float* my,
                float* tmp) const {
     float *m1h = my + 2 * H, *m2h = m1h + F, *m1x = m2h + F, *m2x = m1x + F;
     combine(hpart, hw, 0, (D ? 3 : 2) * F, tmp);
@@ -292,20 +293,22 @@ struct BnGradSums {
         m1x[j] = training ? n.gx[j] * s[j] / (float)B : 0.f;
         m2x[j] = training ? n.gx[j] * px[j] / (float)B : 0.f;
       }
-    if (!totals) return;
-    for (int j = 0; j < F; j++) {
+    for (int j = j0; j < j1; j++) {
       c.db[j] += s[j];
       n.dgh[j] += ph[j];
     }
-    if (D == 0) return;
-    for (int j = 0; j < F; j++) n.dgx[j] += px[j];
-    const size_t qo = 3 * (size_t)F, dw = 2 * (size_t)D * F + D;
-    combine(hpart, hw, qo, (int)dw, tmp + qo);
-    const float *q = tmp + qo, *xx = q + (size_t)D * F, *xs = xx + (size_t)D * F;
+    if (D == 0 || j1 <= j0) return;
+    for (int j = j0; j < j1; j++) n.dgx[j] += px[j];
+    const size_t qo = 3 * (size_t)F, xo = qo + 2 * (size_t)D * F;
+    float *q = tmp + qo, *xs = tmp + xo;
+    combine(hpart, hw, xo, D, xs);
     for (int d = 0; d < D; d++) {
+      // Q and XX of row d, this thread's features
+      combine(hpart, hw, qo + (size_t)d * F + j0, j1 - j0, q);
+      combine(hpart, hw, qo + (size_t)(D + d) * F + j0, j1 - j0, q + F);
       float* w = c.dW + (size_t)d * F;
-      const float *qd = q + (size_t)d * F, *xd = xx + (size_t)d * F;
-      for (int j = 0; j < F; j++) w[j] += rsx[j] * (n.gx[j] * qd[j] - m1x[j] * xs[d] - m2x[j] * xd[j]);
+      for (int j = j0; j < j1; j++)
+        w[j] += rsx[j] * (n.gx[j] * q[j - j0] - m1x[j] * xs[d] - m2x[j] * q[F + j - j0]);
     }
   }
 };
