@@ -31,7 +31,8 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   }
   // A thread takes batch rows and all units, U packed whole in its own copy. Batch
   // norm's statistics couple the rows: each thread sums its blocks of rows, then all combine them
-  // after a barrier (BnPhases).
+  // after a barrier (BnPhases). Batch norm keeps μ_c ([T, H], in the x̂_c tape's place) and the
+  // backward recomputes x̂_c from the gates and c (lstmNormCTapeLength in src/fused/abi.ts).
   const size_t ps = packed_size(H, G4, t.nr);
   float* up = scratch(1, (size_t)pool.size() * ps);
   float* R = scratch(4, (size_t)B * G4);                 // ĥ·U of the step
@@ -90,10 +91,10 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const size_t f = (size_t)k * H, row = (size_t)n.moving_row(k) * H;
         const bool tr = n.training;
         const BnStat q{CT, H, H, tr ? nullptr : n.mmc + row, tr ? nullptr : n.mvc + row, n.rc + f,
-                       n.bmc ? n.bmc + f : nullptr, n.bvc ? n.bvc + f : nullptr, PART + (size_t)kBnRowBlocks * 2 * G4};
+                       tr ? n.nc + f : nullptr, n.bvc ? n.bvc + f : nullptr, PART + (size_t)kBnRowBlocks * 2 * G4};
         float *mc = MU + 2 * G4, *rc = mc + H;
         bn.stats(q, tr, n.eps, mc, rc);
-        t.bn_apply_rows(CT, H, n.nc + kb * H, H, p.b0, p.b1, 0, H, mc, rc, n.gc, n.bc, c.PC + kb * H, H, false);
+        t.bn_apply_rows(CT, H, nullptr, 0, p.b0, p.b1, 0, H, mc, rc, n.gc, n.bc, c.PC + kb * H, H, false);
       }
       for (int b = p.b0; b < p.b1; b++) {
         act_inplace(t, c.act, c.PC + (kb + b) * H, H);
@@ -103,6 +104,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   });
   std::copy(c.HS + TB * H, c.HS + TB * H + BH, c.hT);
   std::copy(c.CS + TB * H, c.CS + TB * H + BH, c.cT);
+  if (!ln && n.training && n.bmc) std::copy(n.nc, n.nc + (size_t)T * H, n.bmc);  // μ_c: the tape's
   if (rx && n.training && n.bmx) std::copy(xmean, xmean + (size_t)T * G4, n.bmx);
   if (rx && n.training && n.bvx) std::copy(xvar, xvar + (size_t)T * G4, n.bvx);
 }
@@ -136,6 +138,7 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
   float* HST = scratch(5, TB * H);  // ĥᵀ [H, T·B], ∂U's A, written as the loop visits the rows
   float* DYC = scratch(17, ln ? TB * H : BH);            // ∂y_c (N_c's output): every step (LN), the step's (BN)
   float* DCT = scratch(18, BH);                          // ∂c̃ of the step
+  float* XC = ln ? nullptr : scratch(21, BH);            // batch norm: x̂_c of the step (recomputed)
   const float* xs = step_major_x(c, scratch(2, TB * D));
   // Batch norm: the step's column sums (BnGradSums).
   const int gd = rx ? D : 0;
@@ -176,7 +179,21 @@ void lstm_norm_backward(SeqCtx& c, NormCtx& n, Pool& pool) {
           t.ln_bwd_row(DYC + o, n.nc + o, n.rc + kb + b, n.gc, DCT + (size_t)b * H, 1, H, true, true);
         }
       } else {
-        const float* nc = n.nc + kb * H;
+        // x̂_c of the step's own rows, as the forward computed it: c̃ from the gates (still the
+        // activations before phase 1) and c, then (c̃ − μ_c)·rstd_c
+        const float* mu = tr ? n.nc + (size_t)k * H : n.mmc + (size_t)n.moving_row(k) * H;
+        const float* rs = n.rc + (size_t)k * H;
+        for (int b = p.b0; b < p.b1; b++) {
+          const float* gk = c.gates + (kb + b) * G4;
+          const float* cm = cand_row_of(c, k, b);
+          const float* cp = c.CS + (kb + b) * H;
+          float* xc = XC + (size_t)b * H;
+          for (int j = 0; j < H; j++) {
+            const float ct = gk[H + j] * cp[j] + gk[j] * (cm ? gk[2 * H + j] * cm[j] : gk[2 * H + j]);
+            xc[j] = (ct - mu[j]) * rs[j];
+          }
+        }
+        const float* nc = XC;
         bn.own_blocks([&](int i, int r0, int r1) { gs.c_block(t, i, r0, r1, dyc, nc); });
         bn.wait();  // every block's sums
         gs.c_means(n, tr, B, hc0, hc1, my, tmp);

@@ -41,19 +41,26 @@ export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as c
  *
  * - N_x does not depend on the recurrence: x·W for all T·B rows is one GEMM before the loop, then
  *   normalised (rows or steps in parallel) into the gates buffer (+ b); the loop computes ĥ·U into a
- *   scratch, normalises it, adds it, and N_c sits between c̃ and φ.
+ *   scratch, normalises it, adds it, and N_c sits between c̃ and φ. (The native LSTM with batch norm
+ *   and few inputs takes only x·W's statistics before the loop and forms N_x(x_k·W) in it: see
+ *   NORM_X_RECOMPUTE_MAX_INPUTS.)
  * - LN statistics are per example (over each group: 'fused' = all G·H of the quantity, except the
  *   GRU reset-before split above; 'gate' = each H block): a thread owns batch rows (no barrier).
- *   BN statistics are per feature over the batch at step k: a thread owns units (one barrier per
- *   step as the un-normalised units split). Either way every statistic is summed in a fixed
- *   order, so results do not depend on the thread count. Padded examples count in BN statistics.
+ *   BN statistics are per feature over the batch at step k. The native LSTM splits rows too: the
+ *   batch is cut into fixed blocks of rows (kBnRowBlocks in native/src/norm_seq.h), each block's
+ *   partial statistics summed by its thread, then combined in block order by every thread after
+ *   one barrier per statistic (mean and variance by Welford's pass and Chan's combination); the
+ *   GRU and the wasm port split units instead (one barrier per step). Either way every statistic
+ *   is summed in a fixed order, so results do not depend on the thread count. Padded examples
+ *   count in BN statistics.
  * - BN training (`normTraining` 1) uses the batch statistics and returns them per step
  *   (batchMean*, batchVariance* [T, F], biased variance) for the caller's moving averages
  *   (m ← μ·m + (1 − μ)·stat, steps k < normMaxSteps); inference (0) reads movingMean* /
  *   movingVariance* [normMaxSteps, F] at row min(k, normMaxSteps − 1) and its backward treats them
  *   as constants. LN ignores normTraining and the moving buffers.
  * - Tape (forward → backward): tapeNorm* = the normalised values before γ (x̂) in processing order,
- *   [T·B, F]; tapeRstd*: LN [T·B, G] (one per gate block; blocks of one group repeat it), BN [T, F].
+ *   [T·B, F] (except the native LSTM's tapeNormX: lstmNormXTapeLength); tapeRstd*: LN [T·B, G] (one
+ *   per gate block; blocks of one group repeat it), BN [T, F].
  *   tapePc holds φ(N_c(c̃)) (LSTM). Backward: with g = ∂y ⊙ γ over a group of n values,
  *   ∂v = rstd·(g − mean(g) − x̂·mean(g ⊙ x̂)) (LN: means over the group; BN training: over the batch;
  *   BN inference: ∂v = rstd·g); ∂γ = Σ ∂y ⊙ x̂, ∂β = Σ ∂y, reduced over rows in a fixed order.
@@ -87,6 +94,18 @@ export function lstmNormXTapeLength(
 ): number {
   const { steps: T, batch: B, inputDim: D, units: H } = dims;
   return lstmRecomputesNormX(kind, D) ? 2 * T * 4 * H : T * B * 4 * H;
+}
+
+/**
+ * Floats of the native LSTM's x̂_c tape: [T·B, H], or with batch norm μ_c [T, H] (training): the
+ * backward recomputes x̂_c = (c̃ − μ_c)·rstd_c from the gates and c, which it reads anyway.
+ */
+export function lstmNormCTapeLength(
+  kind: keyof typeof NORM_KIND,
+  dims: { steps: number; batch: number; units: number },
+): number {
+  const { steps: T, batch: B, units: H } = dims;
+  return kind === 'batch' ? T * H : T * B * H;
 }
 
 /** Layer-norm statistics groups (`normScope`): 'fused' over the whole quantity, 'gate' per H block. */

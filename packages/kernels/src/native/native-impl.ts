@@ -29,6 +29,7 @@ import {
   NATIVE_INTS,
   NORM_KIND,
   NORM_SCOPE,
+  lstmNormCTapeLength,
   lstmNormXTapeLength,
   ZONEOUT_MODE,
   inSlots,
@@ -55,7 +56,7 @@ interface GruTape {
 interface NormTape {
   normX: Float32Array; // [T·B, G·H] x̂ (the LSTM's: lstmNormXTapeLength)
   normH: Float32Array; // [T·B, G·H] x̂
-  normC: Float32Array | null; // [T·B, H] (LSTM)
+  normC: Float32Array | null; // [T·B, H] x̂_c (LSTM: lstmNormCTapeLength)
   rstdX: Float32Array; // LN [T·B, G], BN [T, G·H]
   rstdH: Float32Array;
   rstdC: Float32Array | null; // LN [T·B], BN [T, H]
@@ -75,7 +76,7 @@ function takeNormTape(
   return {
     normX: pool.take(cell ? lstmNormXTapeLength(n.kind, dims) : T * B * G * H),
     normH: pool.take(T * B * G * H),
-    normC: cell ? pool.take(T * B * H) : null,
+    normC: cell ? pool.take(lstmNormCTapeLength(n.kind, dims)) : null,
     rstdX: rstd(G),
     rstdH: rstd(G),
     rstdC: cell ? rstd(1) : null,
