@@ -19,7 +19,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
   const float* xs = step_major_x(c, scratch(0, TB * D));
   float* xmean = n.nx;  // rx training: μ_x [T, 4H], then σ²_x
   float* xvar = rx ? n.nx + (size_t)T * G4 : nullptr;
-  if (rx) x_stats_all_steps(c, n, xs, xmean, xvar, pool);  // applied in the loop
+  if (rx) bn_x_all_steps(c, n, 4, xs, nullptr, nullptr, n.training ? xmean : nullptr, xvar, pool);  // applied in the loop
   else norm_x_all_steps(c, n, 4, xs, pool);                  // N_x(x·W) + b, every step
   std::copy(c.h0, c.h0 + BH, c.HS);
   std::copy(c.c0, c.c0 + BH, c.CS);
@@ -62,7 +62,7 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
         const BnStat q{R, G4, G4, tr ? nullptr : n.mmh + row, tr ? nullptr : n.mvh + row, n.rh + f,
                        n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr, PART};
         bn.stats(q, tr, n.eps, MU, MU + G4);
-        // a = N_x(x_k·W) + b + N_h(ĥ·U) (x_k·W's statistics: x_stats_all_steps), and the gates
+        // a = N_x(x_k·W) + b + N_h(ĥ·U) (x_k·W's statistics: bn_x_all_steps), and the gates
         t.lstm_bn_gates_rows(rx ? xs + kb * D : nullptr, D, c.W, R, n.nh + kb * G4, c.gates + kb * G4, p.b0, p.b1, H,
                              rx ? x_mean_of(c, n, k) : nullptr, n.rx + f, n.gx, c.bias, MU, MU + G4, n.gh, c.ract,
                              c.act);

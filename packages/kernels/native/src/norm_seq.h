@@ -253,15 +253,20 @@ struct BnGradSums {
     std::fill(p, p + cw, 0.f);
     t.bn_bwd_sum_rows(dyc, H, nc, H, r0, r1, 0, H, nullptr, p, p + H);
   }
+  // N's means over the batch: m1 = γ ⊙ Σ ∂y / B, m2 = γ ⊙ Σ ∂y ⊙ x̂ / B (training; 0 in inference).
+  static void means(const float* gamma, const float* sy, const float* syx, int n, bool training, int B, float* m1,
+                    float* m2) {
+    for (int j = 0; j < n; j++) {
+      m1[j] = training ? gamma[j] * sy[j] / (float)B : 0.f;
+      m2[j] = training ? gamma[j] * syx[j] / (float)B : 0.f;
+    }
+  }
   // The means of N_c' into my; the totals ∂β_c, ∂γ_c of features [j0, j1) (this thread's share).
   void c_means(const NormCtx& n, bool training, int B, int j0, int j1, float* my, float* tmp) const {
     float *sc = tmp, *pc = tmp + H, *m1c = my, *m2c = my + H;
     combine(cpart, cw, 0, H, sc);
     combine(cpart, cw, H, H, pc);
-    for (int j = 0; j < H; j++) {
-      m1c[j] = training ? n.gc[j] * sc[j] / (float)B : 0.f;
-      m2c[j] = training ? n.gc[j] * pc[j] / (float)B : 0.f;
-    }
+    means(n.gc, sc, pc, H, training, B, m1c, m2c);
     for (int j = j0; j < j1; j++) {
       n.dbc[j] += sc[j];
       n.dgc[j] += pc[j];
@@ -284,15 +289,8 @@ struct BnGradSums {
     float *m1h = my + 2 * H, *m2h = m1h + F, *m1x = m2h + F, *m2x = m1x + F;
     combine(hpart, hw, 0, (D ? 3 : 2) * F, tmp);
     const float *s = tmp, *ph = tmp + F, *px = tmp + 2 * F;
-    for (int j = 0; j < F; j++) {
-      m1h[j] = training ? n.gh[j] * s[j] / (float)B : 0.f;
-      m2h[j] = training ? n.gh[j] * ph[j] / (float)B : 0.f;
-    }
-    if (D > 0)
-      for (int j = 0; j < F; j++) {
-        m1x[j] = training ? n.gx[j] * s[j] / (float)B : 0.f;
-        m2x[j] = training ? n.gx[j] * px[j] / (float)B : 0.f;
-      }
+    means(n.gh, s, ph, F, training, B, m1h, m2h);
+    if (D > 0) means(n.gx, s, px, F, training, B, m1x, m2x);
     for (int j = j0; j < j1; j++) {
       c.db[j] += s[j];
       n.dgh[j] += ph[j];
@@ -409,12 +407,39 @@ inline void norm_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float
   });
 }
 
+// Batch norm of x_k·W for every step, G·H features split over the pool in whole vectors: each
+// thread computes its block of x_k·W ([B, its features], W's columns packed once) and normalises
+// it while in cache. Statistics: training the batch's (→ bm, bv when given), inference the moving
+// rows; rstd → n.rx; with out given, x̂ → xh (null: not kept) and out = γ_x ⊙ x̂ + b. Without out
+// (the LSTM that recomputes x̂_x, lstm_recomputes_x) only the statistics are taken. The same
+// product per element whoever computes it: the same bits on any thread count.
+inline void bn_x_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float* xs, float* xh, float* out,
+                           float* bm, float* bv, Pool& pool) {
+  const int B = c.B, T = c.T, D = c.D, F = G * c.H;
+  const IsaTable& t = isa();
+  pool.run([&](int tid, int nt) {
+    int j0, j1;
+    split_range(F, nt, tid, t.nr / 2, j0, j1);
+    const int w = j1 - j0;
+    if (w <= 0) return;
+    const size_t ps = packed_size(D, w, t.nr);
+    float* wp = scratch(19, ps + (size_t)B * w);  // this thread's columns of W, packed; then its block of x·W
+    float* V = wp + ps;
+    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
+    for (int k = 0; k < T; k++) {
+      const size_t o = (size_t)k * B * F + j0, f = (size_t)k * F + j0, row = (size_t)n.moving_row(k) * F + j0;
+      if (n.training || out) gate_panels(t, B, D, xs + (size_t)k * B * D, D, wp, D, 0, w, w, V, w, false);
+      bn_fwd_cols(V, w, xh ? xh + o : nullptr, F, B, 0, w, n.eps, n.training, n.training ? nullptr : n.mmx + row,
+                  n.training ? nullptr : n.mvx + row, n.rx + f, bm ? bm + f : nullptr, bv ? bv + f : nullptr,
+                  out ? n.gx + j0 : nullptr, out && c.bias ? c.bias + j0 : nullptr, out ? out + o : nullptr, F, false);
+    }
+  });
+}
+
 // N_x(x·W) + b of every step into c.gates (x̂ → n.nx, rstd → n.rx, batch statistics → n.bmx, n.bvx),
 // from the step-major inputs xs [T·B, D]. Layer norm: one GEMM, then norm_all_steps. Batch norm:
-// each thread takes a range of features and, step by step, computes its block of x·W ([B, its
-// features], W's columns packed once per thread) and normalises it while in cache, instead of a
-// [T·B, G·H] GEMM output (~125 MB for pmnist) written to memory and read back. The same product per
-// element whoever computes it: the same bits on any thread count.
+// bn_x_all_steps, block by block in cache instead of a [T·B, G·H] GEMM output (~125 MB for pmnist)
+// written to memory and read back.
 inline void norm_x_all_steps(const SeqCtx& c, const NormCtx& n, int G, const float* xs, Pool& pool) {
   const int B = c.B, T = c.T, D = c.D, F = G * c.H;
   if (n.layer()) {
@@ -422,56 +447,9 @@ inline void norm_x_all_steps(const SeqCtx& c, const NormCtx& n, int G, const flo
     norm_all_steps(c, n, G, c.gates, n.nx, n.rx, n.gx, n.mmx, n.mvx, n.bmx, n.bvx, c.bias, c.gates, pool);
     return;
   }
-  const IsaTable& t = isa();
-  pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(F, nt, tid, t.nr / 2, j0, j1);
-    const int w = j1 - j0;
-    if (w <= 0) return;
-    const size_t ps = packed_size(D, w, t.nr);
-    float* wp = scratch(19, ps + (size_t)B * w);  // this thread's columns of W, packed; then its block of x·W
-    float* V = wp + ps;
-    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
-    const float* mm = n.mmx ? n.mmx + j0 : nullptr;
-    const float* mv = n.mvx ? n.mvx + j0 : nullptr;
-    for (int k = 0; k < T; k++) {
-      const size_t o = (size_t)k * B * F + j0, f = (size_t)k * F + j0;
-      const size_t row = n.training ? 0 : (size_t)n.moving_row(k) * F;
-      gate_panels(t, B, D, xs + (size_t)k * B * D, D, wp, D, 0, w, w, V, w, false);
-      bn_fwd_cols(V, w, n.nx + o, F, B, 0, w, n.eps, n.training, mm ? mm + row : nullptr, mv ? mv + row : nullptr,
-                  n.rx + f, n.bmx ? n.bmx + f : nullptr, n.bvx ? n.bvx + f : nullptr, n.gx + j0,
-                  c.bias ? c.bias + j0 : nullptr, c.gates + o, F, false);
-    }
-  });
+  bn_x_all_steps(c, n, G, xs, n.nx, c.gates, n.bmx, n.bvx, pool);
 }
 
-// The batch statistics of x_k·W for every step (lstm_recomputes_x: the loop applies them to its
-// rows): features split over the pool in whole vectors, each thread computing its block of x_k·W
-// ([B, its features], W's columns packed once) and its statistics while in cache, as
-// norm_x_all_steps but keeping neither x̂_x nor the gates. Training: μ_x → mean, σ²_x → var ([T, F]);
-// rstd_x → n.rx either way (inference: from the moving rows).
-inline void x_stats_all_steps(const SeqCtx& c, const NormCtx& n, const float* xs, float* mean, float* var,
-                              Pool& pool) {
-  const int B = c.B, T = c.T, D = c.D, F = 4 * c.H;
-  const IsaTable& t = isa();
-  pool.run([&](int tid, int nt) {
-    int j0, j1;
-    split_range(F, nt, tid, t.nr / 2, j0, j1);
-    const int w = j1 - j0;
-    if (w <= 0) return;
-    const size_t ps = packed_size(D, w, t.nr);
-    float* wp = scratch(19, ps + (size_t)B * w);  // this thread's columns of W, packed; then its block of x·W
-    float* V = wp + ps;
-    pack_b(D, w, c.W + j0, F, false, wp, t.nr);
-    for (int k = 0; k < T; k++) {
-      const size_t f = (size_t)k * F + j0, row = (size_t)n.moving_row(k) * F + j0;
-      if (n.training) gate_panels(t, B, D, xs + (size_t)k * B * D, D, wp, D, 0, w, w, V, w, false);
-      bn_fwd_cols(V, w, nullptr, 0, B, 0, w, n.eps, n.training, n.training ? nullptr : n.mmx + row,
-                  n.training ? nullptr : n.mvx + row, n.rx + f, n.training ? mean + f : nullptr,
-                  n.training ? var + f : nullptr);
-    }
-  });
-}
 
 // Backward of norm_all_steps: dy [T·B, G·H] (rows of stride ldy) → ∂v into out (may alias xh).
 inline void norm_all_steps_bwd(const SeqCtx& c, const NormCtx& n, int G, const float* dy, int ldy, const float* xh,
