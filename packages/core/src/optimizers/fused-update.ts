@@ -5,36 +5,20 @@
  * with the WebAssembly kernels). Same equations as the subclass's `updateVariable`; float32
  * results agree within a few ulp (the kernel may fuse multiply-adds).
  *
- * In place only where nothing else can see it: a variable's or slot's storage is written directly
- * when no other tensor shares it (the backend's reference count is 1, e.g. not right after
- * `tf.variable(t)` while `t` lives, nor while a `tf.clone` of it is kept); otherwise the step
- * writes a copy and assigns it, as tfjs's optimizers always do. On tfjs's CPU backend,
+ * In place only where nothing else can see it (writableStorage); otherwise the step writes a copy
+ * and assigns it, as tfjs's optimizers always do. On tfjs's CPU backend,
  * `dataSync()` returns the tensor's storage itself: copy it (`Float32Array.from`) to keep a
  * snapshot across steps.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type OptimizerUpdate, peekData } from '@regulab/kernels';
 import type { Slots } from './decoupled-weight-decay.js';
+import { writableStorage } from '../util/writable-storage.js';
 
 /** A step rule as the kernel's kind and its scalars after the leading lr·λ. */
 export interface FusedStep {
   kind: number;
   params: number[];
-}
-
-interface Target {
-  values: Float32Array;
-  commit(): void;
-}
-
-function writable(v: tf.Variable): Target | null {
-  if (v.dtype !== 'float32') return null;
-  const values = v.dataSync();
-  if (!(values instanceof Float32Array)) return null;
-  const backend = tf.engine().backend as unknown as { refCount?(dataId: object): number };
-  if (backend.refCount?.(v.dataId) === 1) return { values, commit: () => {} };
-  const copy = values.slice();
-  return { values: copy, commit: () => v.assign(tf.tensor(copy, v.shape, 'float32')) };
 }
 
 /**
@@ -53,8 +37,8 @@ export function applyFusedStep(
   if (gradient.dtype !== 'float32' || !tf.util.arraysEqual(gradient.shape, variable.shape)) return false;
   const g = peekData(gradient); // read during this call only: its storage may be reused after
   if (!(g instanceof Float32Array)) return false;
-  const w = writable(variable);
-  const s = slotNames.map((name) => writable(slots.get(name)!));
+  const w = writableStorage(variable);
+  const s = slotNames.map((name) => writableStorage(slots.get(name)!));
   if (w === null || s.some((t) => t === null)) return false;
   update(
     step.kind,
