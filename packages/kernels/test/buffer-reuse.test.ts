@@ -55,6 +55,42 @@ describe('BufferPool', () => {
     expect(pool.take(100)).not.toBe(a);
     expect(pool.held()).toBe(0);
   });
+
+  it('keeps the lengths used last: a full pool evicts the least recently used other lengths', () => {
+    // A training step's tape (lengths 100, 50), then evaluation calls of another size (length 150)
+    // that do not fit beside it, then training again: the pool must end up holding the training
+    // arrays, not stay filled with the evaluation's (which made every later step allocate afresh).
+    const pool = new BufferPool(1000);
+    const t1 = pool.take(100);
+    const t2 = pool.take(50);
+    pool.give(t1, t2); // 600 bytes
+    const e = pool.take(150);
+    pool.give(e); // 600 + 600 > 1000: the least recently used length (100) goes, 50 stays
+    expect(pool.held()).toBe(800);
+    expect(pool.take(150)).toBe(e);
+    expect(pool.take(50)).toBe(t2);
+    const t1b = pool.take(100);
+    expect(t1b).not.toBe(t1); // evicted: a fresh array
+    pool.give(e); // 600
+    pool.give(t1b, t2); // training again: 150 (used before) is evicted for them
+    expect(pool.held()).toBe(600);
+    expect(pool.take(100)).toBe(t1b);
+    expect(pool.take(50)).toBe(t2);
+    expect(pool.take(150)).not.toBe(e);
+  });
+
+  it('never evicts a length given in the same call, nor keeps an array larger than the cap', () => {
+    const pool = new BufferPool(1000);
+    pool.give(new Float32Array(300)); // 1200 bytes > cap: dropped
+    expect(pool.held()).toBe(0);
+    const a = new Float32Array(150);
+    const b = new Float32Array(100);
+    pool.give(a, b); // 600 + 400 = 1000: both fit
+    expect(pool.held()).toBe(1000);
+    pool.give(new Float32Array(10), new Float32Array(150)); // 150's length is in this call: 100 goes for the 40 bytes
+    expect(pool.held()).toBe(640);
+    expect(pool.take(150)).toBe(a);
+  });
 });
 
 describe.skipIf(binding === null)('native kernels with recycled tape and scratch', () => {
