@@ -75,7 +75,7 @@ inline const float* rec_row(const SeqCtx& c, int k, int b) {
 // to the sgemm entry point, 11 to the GEMM's packing (pool threads), 12–14 to the convolutions
 // (conv.cc), 15 to the pooling gradients (pool.cc), 17–18 to the normalised sequence
 // kernels (lstm_norm.cc, gru_norm.cc), 19 to their input projection (norm_seq.h, pool threads); at
-// most 28 slots (scratch.cc).
+// most 26 slots (scratch.cc).
 float* scratch(int slot, size_t n);
 
 // Routines compiled once per instruction set (kernels.inc).
@@ -122,7 +122,7 @@ struct IsaTable {
   // features [j0, j1) from the statistics μ, rstd (mean, rs) or the column means mg, mgx (arrays
   // indexed j); and the sums behind those statistics over a block of rows [b0, b1) in order:
   // Welford's μ and Σ (v − μ)² (continuing from rows first..b0−1), or mg += Σ dy ⊙ γ,
-  // mgx += Σ dy ⊙ γ ⊙ x̂ (γ null: 1; mg null: not summed).
+  // mgx += Σ dy ⊙ γ ⊙ x̂ (γ null: 1).
   void (*bn_apply_rows)(const float* v, int lda, float* xh, int ldx, int b0, int b1, int j0, int j1,
                         const float* mean, const float* rs, const float* gamma, const float* beta, float* out, int ldo,
                         bool acc);

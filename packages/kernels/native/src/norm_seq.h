@@ -370,11 +370,6 @@ inline void column_sums(int rows, int n, const float* a, int lda, const float* b
     if (j1 > j0) t.col_sums(rows, j0, j1, a, lda, b, ldb, p, e, lde, q, s, false);
   });
 }
-// out[j] = Σ_r a[r, j]·(b ? b[r, j] : 1) (column_sums with one output).
-inline void column_dot(int rows, int n, const float* a, int lda, const float* b, int ldb, float* out, Pool& pool) {
-  if (b) column_sums(rows, n, a, lda, b, ldb, out, nullptr, 0, nullptr, nullptr, pool);
-  else column_sums(rows, n, a, lda, nullptr, 0, nullptr, nullptr, 0, nullptr, out, pool);
-}
 
 // N(v) of a whole [T·B, G·H] quantity at once (the input projections, before the loop), rows
 // (layer norm) or features (batch norm) split over the pool: x̂ → xh, rstd → rs, batch statistics
@@ -534,14 +529,10 @@ inline void norm_x_bwd_with_sums(const SeqCtx& c, const NormCtx& n, int G, const
 inline bool lstm_recomputes_x(const SeqCtx& c, const NormCtx& n) {
   return n.kind == abi::NORM_BATCH && c.D <= abi::NORM_X_RECOMPUTE_MAX_INPUTS;
 }
-// μ_x and σ²_x of step k as the forward used them (rows of F): the batch's, or the moving row.
+// μ_x of step k as the forward used it (a row of F): the batch's, or the moving row.
 inline const float* x_mean_of(const SeqCtx& c, const NormCtx& n, int k) {
   const int F = 4 * c.H;
   return n.training ? n.nx + (size_t)k * F : n.mmx + (size_t)n.moving_row(k) * F;
-}
-inline const float* x_var_of(const SeqCtx& c, const NormCtx& n, int k) {
-  const int F = 4 * c.H;
-  return n.training ? n.nx + ((size_t)c.T + k) * F : n.mvx + (size_t)n.moving_row(k) * F;
 }
 
 // ∂x = ∂(x·W)·Wᵀ for every step (Wᵀ packed [G·H, D]), straight into dx (rows of stride T·D).

@@ -6,7 +6,7 @@
 namespace regulab {
 
 float* scratch(int slot, size_t n) {
-  thread_local std::vector<float> store[28];
+  thread_local std::vector<float> store[26];
   std::vector<float>& v = store[slot];
   if (v.size() < n) v.resize(n);
   return v.data();
