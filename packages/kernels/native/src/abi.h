@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "dd27b63520b926e9";
+constexpr const char LAYOUT_HASH[] = "b85e6902be609a0e";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -86,6 +86,8 @@ constexpr int NORM_SCOPE_COUNT = 2;
 
 // The LSTM with batch norm and D <= this recomputes x̂_x (NORM_X_RECOMPUTE_MAX_INPUTS).
 constexpr int NORM_X_RECOMPUTE_MAX_INPUTS = 16;
+// Steps the tape buffers hold in a ring-tape forward call (RING_TAPE_STEPS).
+constexpr int RING_TAPE_STEPS = 2;
 
 // Slots of the ints argument (NATIVE_INTS).
 constexpr int INTS_BATCH = 0;
@@ -115,7 +117,8 @@ constexpr int INTS_NORM_KIND = 23;
 constexpr int INTS_NORM_SCOPE = 24;
 constexpr int INTS_NORM_TRAINING = 25;
 constexpr int INTS_NORM_MAX_STEPS = 26;
-constexpr int INTS_COUNT = 27;
+constexpr int INTS_RING_TAPE = 27;
+constexpr int INTS_COUNT = 28;
 
 // Slots of the floats argument (NATIVE_FLOATS).
 constexpr int FLOATS_ZONEOUT_CELL_RATE = 0;

@@ -146,6 +146,7 @@ static void parse(const Napi::CallbackInfo& info, SeqCtx& c, bool lstm) {
   c.candMask = buf(a, lstm ? abi::LSTM_CANDIDATE_MASK : abi::GRU_CANDIDATE_MASK);
   c.stepMask = buf(a, lstm ? abi::LSTM_STEP_MASK : abi::GRU_STEP_MASK);
   c.recPerStep = p[abi::INTS_RECURRENT_PER_STEP] != 0;
+  c.ring = p[abi::INTS_RING_TAPE] != 0;
   c.recDrop = drop(p[abi::INTS_RECURRENT_DROPOUT_SEEDED], p[abi::INTS_RECURRENT_DROPOUT_KEY],
                    p[abi::INTS_RECURRENT_DROPOUT_THRESHOLD], f[abi::FLOATS_RECURRENT_DROPOUT_SCALE]);
   c.candDrop = drop(p[abi::INTS_CANDIDATE_DROPOUT_SEEDED], p[abi::INTS_CANDIDATE_DROPOUT_KEY],
@@ -203,6 +204,15 @@ static bool check_norm(const Napi::CallbackInfo& info, const char* name, const N
   return false;
 }
 
+// A ring tape holds no history: only forward calls without normalisation take one. False after throwing.
+static bool check_ring(const Napi::CallbackInfo& info, const char* name, const SeqCtx& c, const NormCtx& n,
+                       bool forward) {
+  if (!c.ring || (forward && n.kind == abi::NORM_NONE)) return true;
+  fail(info, std::string(name) + ": ringTape 1 is for forward calls without normalisation (got " +
+                 (forward ? "normKind " + std::to_string(n.kind) : std::string("a backward call")) + ")");
+  return false;
+}
+
 static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   if (!check(info, "lstmForward", abi::LSTM_FORWARD_COUNT)) return info.Env().Undefined();
   SeqCtx c;
@@ -218,6 +228,7 @@ static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, true);
   if (!check_norm(info, "lstmForward", n, true)) return info.Env().Undefined();
+  if (!check_ring(info, "lstmForward", c, n, true)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     lstm_forward(c, pool());
     return info.Env().Undefined();
@@ -263,6 +274,7 @@ static Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, true);
   if (!check_norm(info, "lstmBackward", n, true)) return info.Env().Undefined();
+  if (!check_ring(info, "lstmBackward", c, n, false)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     lstm_backward(c, pool());
     return info.Env().Undefined();
@@ -294,6 +306,7 @@ static Napi::Value GruForward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, false);
   if (!check_norm(info, "gruForward", n, false)) return info.Env().Undefined();
+  if (!check_ring(info, "gruForward", c, n, true)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     gru_forward(c, pool());
     return info.Env().Undefined();
@@ -329,6 +342,7 @@ static Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, false);
   if (!check_norm(info, "gruBackward", n, false)) return info.Env().Undefined();
+  if (!check_ring(info, "gruBackward", c, n, false)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     gru_backward(c, pool());
     return info.Env().Undefined();

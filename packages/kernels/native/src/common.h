@@ -59,6 +59,10 @@ struct SeqCtx {
   const float* Upack = nullptr;   // packed recurrent kernel (forward: per gate; backward: U^T)
   const float* Upack2 = nullptr;  // GRU reset-before backward: U_h^T packed
   int time_of(int k) const { return goBackwards ? T - 1 - k : k; }
+  // Ring tape (forward without a kept tape, abi ringTape): the tape buffers hold RING_TAPE_STEPS
+  // steps, and step k's gates, PC, UH and state k live in slot k mod RING_TAPE_STEPS; else slot k.
+  bool ring = false;
+  size_t slot(int k) const { return ring ? (size_t)(k % abi::RING_TAPE_STEPS) : (size_t)k; }
 };
 
 // Row b of the Gal mask of step k ([B,H] per sequence, or step k of [T,B,H]); null without one.

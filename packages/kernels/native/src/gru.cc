@@ -37,9 +37,9 @@ void gru_forward(SeqCtx& c, Pool& pool) {
     const int M = p.b1 - p.b0, j0 = p.u0, j1 = p.u1;
     const bool mine = M > 0 && j1 > j0;
     for (int k = 0; k < T; k++) {
-      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)p.b0 * H;
-      float* gk = c.gates + ((size_t)k * B + p.b0) * G3;
-      float* uk = c.UH + ((size_t)k * B + p.b0) * H;
+      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + c.slot(k) * B * H) + (size_t)p.b0 * H;
+      float* gk = c.gates + (c.slot(k) * B + p.b0) * G3;
+      float* uk = c.UH + (c.slot(k) * B + p.b0) * H;
       if (mine) {
         const float* xk = xs + ((size_t)k * B + p.b0) * D;  // [M, D]
         for (int g = 0; g < 3; g++) gate_panels(t, M, D, xk, D, wp + g * pw, D, j0, j1, H, gk + g * H, G3, false);
@@ -62,7 +62,8 @@ void gru_forward(SeqCtx& c, Pool& pool) {
       if (!by_rows) pool.barrier();
     }
   });
-  std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
+  const size_t last = c.slot(T) * B * H;  // state T
+  std::copy(c.HS + last, c.HS + last + (size_t)B * H, c.hT);
 }
 
 void gru_backward(SeqCtx& c, Pool& pool) {

@@ -40,9 +40,9 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
     const int M = p.b1 - p.b0;
     for (int k = 0; k < T; k++) {
       if (M > 0 && p.u1 > p.u0) {
-        const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + (size_t)k * B * H) + (size_t)p.b0 * H;
+        const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + c.slot(k) * B * H) + (size_t)p.b0 * H;
         const float* xk = xs + ((size_t)k * B + p.b0) * D;  // [M, D]
-        float* gk = c.gates + ((size_t)k * B + p.b0) * G4;
+        float* gk = c.gates + (c.slot(k) * B + p.b0) * G4;
         for (int g = 0; g < nb; g++) {
           gate_panels(t, M, D, xk, D, wp + g * pw, D, p.c0, p.c1, bw, gk + g * bw, G4, false);  // x_k·W
           gate_panels(t, M, H, A, H, up + g * ps, H, p.c0, p.c1, bw, gk + g * bw, G4, true);    // + h·U
@@ -52,8 +52,9 @@ void lstm_forward(SeqCtx& c, Pool& pool) {
       if (!by_rows) pool.barrier();
     }
   });
-  std::copy(c.HS + TB * H, c.HS + TB * H + (size_t)B * H, c.hT);
-  std::copy(c.CS + TB * H, c.CS + TB * H + (size_t)B * H, c.cT);
+  const size_t last = c.slot(T) * B * H;  // state T
+  std::copy(c.HS + last, c.HS + last + (size_t)B * H, c.hT);
+  std::copy(c.CS + last, c.CS + last + (size_t)B * H, c.cT);
 }
 
 void lstm_backward(SeqCtx& c, Pool& pool) {

@@ -17,6 +17,7 @@ import {
   NORM_KIND,
   NORM_SCOPE,
   NORM_X_RECOMPUTE_MAX_INPUTS,
+  RING_TAPE_STEPS,
   OPTIMIZER_KIND,
   POOL_OP,
   UNARY_CODE,
@@ -93,6 +94,8 @@ export function emitNativeHeader(): string {
   out.push(
     '// The LSTM with batch norm and D <= this recomputes x̂_x (NORM_X_RECOMPUTE_MAX_INPUTS).',
     `constexpr int NORM_X_RECOMPUTE_MAX_INPUTS = ${NORM_X_RECOMPUTE_MAX_INPUTS};`,
+    '// Steps the tape buffers hold in a ring-tape forward call (RING_TAPE_STEPS).',
+    `constexpr int RING_TAPE_STEPS = ${RING_TAPE_STEPS};`,
     '',
   );
   slots('Slots of the ints argument (NATIVE_INTS).', 'INTS', NATIVE_INTS);

@@ -185,7 +185,16 @@ export const NATIVE_INTS = [
   'normTraining',
   /** Rows of the moving statistics (batch norm inference). */
   'normMaxSteps',
+  /**
+   * Forward calls only, without normalisation: 1 = no tape is kept (inference), so the tape
+   * buffers hold 2 steps (gates and PC/UH of steps k, k + 1; states k, k + 1), used in turn,
+   * instead of every step (RING_TAPE_STEPS).
+   */
+  'ringTape',
 ] as const;
+
+/** Steps the tape buffers hold in a ring-tape forward call (NATIVE_INTS `ringTape`). */
+export const RING_TAPE_STEPS = 2;
 
 /**
  * The Float64Array `floats` of the native sequence calls: the zoneout rates (expectation mode),
@@ -396,6 +405,7 @@ export const NATIVE_LAYOUT = {
   normKind: NORM_KIND,
   normScope: NORM_SCOPE,
   normXRecomputeMaxInputs: NORM_X_RECOMPUTE_MAX_INPUTS,
+  ringTapeSteps: RING_TAPE_STEPS,
   ints: NATIVE_INTS,
   floats: NATIVE_FLOATS,
   buffers: NATIVE_BUFFERS,
