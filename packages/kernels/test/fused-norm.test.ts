@@ -146,6 +146,45 @@ describe.skipIf(impl === null)('normalised native kernels vs the reference op wi
     }
   });
 
+  it('batch-norm GRU split by row blocks: both reset modes, training and inference, 13 and 3 rows, 1–3 threads', () => {
+    // The GRU's batch norm splits the batch into kBnRowBlocks (4) fixed blocks of rows (norm_seq.h)
+    // whose partial statistics and N_h' sums are combined in block order: it must agree with the
+    // reference and give the same bits on 1, 2 and 3 threads, for a batch that 4 does not divide
+    // (13: blocks of 4, 4, 4, 1) and one smaller than 4 (3: the last block empty), with zoneout
+    // masks, per-step masks (given and seeded), padding, goBackwards and the state-gradient norms.
+    const extras: [string, Partial<CaseOptions>][] = [
+      [
+        'zoneout masks + Gal and Semeniuta per step + padding + goBackwards',
+        { zoneout: 'mask', recurrentMask: 'step', candidate: 'step', stepMask: true, goBackwards: true },
+      ],
+      [
+        'seeded zoneout + seeded Gal and Semeniuta',
+        { zoneout: 'seeded', recurrentMask: 'seeded', candidate: 'seeded' },
+      ],
+    ];
+    for (const cell of ['gru reset-before', 'gru reset-after'] as const) {
+      for (const batch of [13, 3]) {
+        for (const [label, kind] of [NORMS[2]!, NORMS[3]!]) {
+          for (const [extraLabel, extra] of extras) {
+            const o: CaseOptions = { batch, steps: 4, dim: 2, units: 20, ...extra };
+            const c = caseOf(cell, o);
+            const n = randomNormalization(kind, 3, o.units, false);
+            const what = `${cell} B ${batch} ${label} ${extraLabel}`;
+            const runs = [1, 2, 3].map((threads) => {
+              impl!.setThreads(threads);
+              return runNorm(impl, c, n, true);
+            });
+            impl!.setThreads(threadsBefore);
+            expectAgree(runs[0]!, runNorm(null, c, n, true), what);
+            for (const r of runs.slice(1))
+              for (const k of Object.keys(runs[0]!)) expect(r[k], `${what} ${k}`).toEqual(runs[0]![k]);
+            tf.dispose([...caseTensors(c), ...normTensors(n)]);
+          }
+        }
+      }
+    }
+  });
+
   it('steps past the moving statistics reuse the last row (batch-norm inference, 5 steps, 2 rows)', () => {
     const o: CaseOptions = { batch: 3, steps: 5, dim: 2, units: 4 };
     for (const cell of CELLS) {

@@ -103,27 +103,15 @@ inline const float* cand_row_of(const SeqCtx& c, int k, int b) {
 }
 
 // ---------------------------------------------------------------- the step loop's split
-// A thread's share of a normalised step: layer norm takes rows (per-example statistics, no
-// barrier), batch norm units of every gate (per-feature statistics over the batch). Batch norm's
-// units are split in whole vectors (nr/2), not whole panels: H = 100 on two threads is 48 + 52
-// units rather than 64 + 36 (AVX-512), which left one thread waiting at every step's barrier; the
-// ranges still start on the vector grid of one thread's, so element-wise chunks and their bits are
-// the same on any thread count. Since a range may then end inside a panel of the shared packing,
-// each thread packs its own columns (pack_part) and multiplies by them alone (part_panels): two
-// panels per gate on each thread, as before. [c0, c1): the columns of each block it packs.
-// Batch norm splits units in chunks of norm_unit_chunk(nr) (whole vectors); the per-step
-// state-gradient norms are summed in the same chunks, so that each chunk lies in one thread.
+// A thread's share of a normalised step: batch rows and all units. Layer norm takes any rows
+// (per-example statistics, no barrier); batch norm (per-feature statistics over the batch) whole
+// blocks of rows, below. Each thread packs U whole in its own copy (pack_part with Part's columns
+// [c0, c1) = all) and multiplies its rows by it (part_panels).
+// The per-step state-gradient norms are summed in chunks of norm_unit_chunk(nr) units (whole
+// vectors) and the chunks added in order (norms_from_sums): a fixed order on any thread count.
 inline int norm_unit_chunk(int nr) { return nr / 2; }
-inline Part norm_part(bool ln, int B, int H, int bw, int nr, int tid, int nt) {
-  if (ln) return part(true, B, H, bw, nr, tid, nt);
-  Part p{0, B, 0, H, 0, bw};
-  split_range(H, nt, tid, norm_unit_chunk(nr), p.u0, p.u1);
-  p.c0 = p.u0;
-  p.c1 = p.u1;
-  return p;
-}
-// Batch norm in a step split by rows (the LSTM). Each statistic couples all B rows. The batch is
-// cut into kBnRowBlocks fixed blocks of rows and a thread takes whole blocks (bn_part); each block's
+// Batch norm in a step split by rows (the LSTM and the GRU). Each statistic couples all B rows. The
+// batch is cut into kBnRowBlocks fixed blocks of rows and a thread takes whole blocks (bn_part); each block's
 // partial statistic is summed over its rows in order by its thread, then after one barrier every
 // thread combines the blocks in order: the same bits on any thread count, no thread waiting on
 // another's sums, and only [F]-sized partials pass between cores. Rows, not units, are split so that
@@ -310,6 +298,24 @@ struct BnGradSums {
     }
   }
 };
+
+// The column sums N' needs of dy over features [j0, j1) in a step split by row blocks (the GRU's
+// N_h'; dy and x̂ rows of stride ldy, ldx): each of this thread's blocks sums Σ dy and Σ dy ⊙ x̂
+// over its rows in order into its part ([kBnRowBlocks][2][j1 − j0], shared), then after one barrier
+// every thread combines the blocks in order into sy, syx (its own, indexed j − j0), as
+// BnGradSums: the same bits on any thread count.
+inline void bn_grad_sums(const BnPhases& bn, const float* dy, int ldy, const float* xh, int ldx, int j0, int j1,
+                         float* part, float* sy, float* syx) {
+  const int F = j1 - j0;
+  bn.own_blocks([&](int i, int r0, int r1) {
+    float* p = part + (size_t)i * 2 * F;
+    std::fill(p, p + 2 * (size_t)F, 0.f);
+    bn.t.bn_bwd_sum_rows(dy + j0, ldy, xh + j0, ldx, r0, r1, 0, F, nullptr, p, p + F);
+  });
+  bn.wait();  // every block's sums
+  BnGradSums::combine(part, 2 * (size_t)F, 0, F, sy);
+  BnGradSums::combine(part, 2 * (size_t)F, F, F, syx);
+}
 
 // Columns [p.c0, p.c1) of nb blocks of width bw of m (K rows of stride ld; trans: of mᵀ, m being
 // [bw·nb, K]) packed into out, one block every ps floats (ps = packed_size(K, bw, nr)).

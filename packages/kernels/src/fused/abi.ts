@@ -46,13 +46,13 @@ export const ZONEOUT_MODE = { none: 0, mask: 1, expectation: 2, seeded: 3 } as c
  *   NORM_X_RECOMPUTE_MAX_INPUTS.)
  * - LN statistics are per example (over each group: 'fused' = all G·H of the quantity, except the
  *   GRU reset-before split above; 'gate' = each H block): a thread owns batch rows (no barrier).
- *   BN statistics are per feature over the batch at step k. The native LSTM splits rows too: the
- *   batch is cut into fixed blocks of rows (kBnRowBlocks in native/src/norm_seq.h), each block's
- *   partial statistics summed by its thread, then combined in block order by every thread after
- *   one barrier per statistic (mean and variance by Welford's pass and Chan's combination); the
- *   GRU and the wasm port split units instead (one barrier per step). Either way every statistic
- *   is summed in a fixed order, so results do not depend on the thread count. Padded examples
- *   count in BN statistics.
+ *   BN statistics are per feature over the batch at step k. The native LSTM and GRU split rows
+ *   too: the batch is cut into fixed blocks of rows (kBnRowBlocks in native/src/norm_seq.h), each
+ *   block's partial statistics summed by its thread, then combined in block order by every thread
+ *   after one barrier per statistic (mean and variance by Welford's pass and Chan's combination;
+ *   the backward's column sums for N' likewise); the wasm port splits units instead (one barrier
+ *   per step). Either way every statistic is summed in a fixed order, so results do not depend on
+ *   the thread count. Padded examples count in BN statistics.
  * - BN training (`normTraining` 1) uses the batch statistics and returns them per step
  *   (batchMean*, batchVariance* [T, F], biased variance) for the caller's moving averages
  *   (m ← μ·m + (1 − μ)·stat, steps k < normMaxSteps); inference (0) reads movingMean* /
