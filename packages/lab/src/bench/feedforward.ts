@@ -32,9 +32,10 @@ export const FEEDFORWARD_CASES: Record<FeedforwardName, FeedforwardCase> = {
   'mlp-step': { name: 'mlp-step', kind: 'feedforward', batch: 128, input: [784], classes: 10 },
 };
 
-type Dropout = (rate: number) => tf.layers.Layer;
+export type Dropout = (rate: number) => tf.layers.Layer;
 
-function layers(c: FeedforwardCase, dropout: Dropout): tf.layers.Layer[] {
+/** The layers of a case's model, with `dropout` building its dropout layers. */
+export function feedforwardLayers(c: FeedforwardCase, dropout: Dropout): tf.layers.Layer[] {
   if (c.name === 'mlp-step')
     return [
       tf.layers.dense({ units: 1024, activation: 'relu', inputShape: c.input }),
@@ -61,7 +62,7 @@ export function buildFeedforwardStep(c: FeedforwardCase, kind: 'regulab' | 'tfjs
     kind === 'regulab'
       ? (rate) => rl.layers.dropout({ rate, seed: 1 })
       : (rate) => tf.layers.dropout({ rate });
-  const model = tf.sequential({ layers: layers(c, dropout) });
+  const model = tf.sequential({ layers: feedforwardLayers(c, dropout) });
   const optimizer = kind === 'regulab' ? rl.optimizers.adam({ learningRate: 1e-3 }) : tf.train.adam(1e-3);
   const x = tf.randomUniform([c.batch, ...c.input], 0, 1, 'float32', 1); // [B, ...input] pixels
   const labels = tf.oneHot(tf.randomUniform([c.batch], 0, c.classes, 'int32', 2), c.classes); // [B, classes]
@@ -75,6 +76,28 @@ export function buildFeedforwardStep(c: FeedforwardCase, kind: 'regulab' | 'tfjs
       optimizer.minimize(loss, false, vars);
     });
   };
+}
+
+/**
+ * Trainable weights of a case's model (kernels and biases): what its optimizer step reads and
+ * writes. mlp-step: 784·1024 + 1024 + 1024·1024 + 1024 + 1024·10 + 10 = 1,863,690; cnn-step:
+ * 3·3·1·32 + 32 + 3·3·32·64 + 64 + 1600·128 + 128 + 128·10 + 10 = 225,034.
+ */
+export function feedforwardWeights(c: FeedforwardCase): number {
+  const layers: [number, number][] =
+    c.name === 'mlp-step'
+      ? [
+          [784, 1024],
+          [1024, 1024],
+          [1024, c.classes],
+        ]
+      : [
+          [3 * 3 * 1, 32],
+          [3 * 3 * 32, 64],
+          [1600, 128],
+          [128, c.classes],
+        ];
+  return layers.reduce((sum, [fanIn, units]) => sum + fanIn * units + units, 0);
 }
 
 /**

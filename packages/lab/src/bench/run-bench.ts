@@ -7,7 +7,10 @@
  * `sgemm_gflops` (best rate of the native GEMM measured in the same run) and
  * `step_over_flop_bound` (step time ÷ (matmul FLOPs of the step ÷ that rate)), and the same in CPU
  * time: `sgemm_cpu_gflops` (FLOPs per second of CPU time, all threads) and
- * `cpu_step_over_flop_bound` (the step's CPU time ÷ (its matmul FLOPs ÷ that rate)).
+ * `cpu_step_over_flop_bound` (the step's CPU time ÷ (its matmul FLOPs ÷ that rate)). The
+ * feed-forward steps also get `adam_gbps` (the fused Adam pass's bytes per second, ./optimizer-rate.ts),
+ * `adam_bound_ms` (their weights' Adam pass at that rate) and `step_over_flop_and_adam_bound` (step
+ * time ÷ (FLOP bound + Adam bound): the products and the optimizer run one after the other).
  *
  *   npm run bench -- --case charlm-step --json
  *   npm run bench -- --case all --impl regulab-native,pytorch-fused --repeats 20
@@ -22,6 +25,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { type BenchLine, CASES, type CaseName, stepMatmulFlops } from './cases.js';
+import { feedforwardWeights } from './feedforward.js';
+import { ADAM_BYTES_PER_WEIGHT } from './optimizer-rate.js';
 import {
   addNormalizedRatios,
   normalizedNote,
@@ -214,6 +219,14 @@ function addRatios(c: CaseName, lines: Line[], sgemm: Line | null): void {
         l.sgemm_gflops = rate;
         l.flop_bound_ms = round(boundMs, 2);
         l.step_over_flop_bound = round(l.ms_per_step / boundMs, 2);
+        const adamRate = sgemm?.adam_gbps as number | undefined;
+        if (k.kind === 'feedforward' && adamRate) {
+          // the products and the optimizer pass run one after the other (./optimizer-rate.ts)
+          const adamMs = (ADAM_BYTES_PER_WEIGHT * feedforwardWeights(k)) / (adamRate * 1e6);
+          l.adam_gbps = adamRate;
+          l.adam_bound_ms = round(adamMs, 2);
+          l.step_over_flop_and_adam_bound = round(l.ms_per_step / (boundMs + adamMs), 2);
+        }
         const cpuRate = sgemm?.sgemm_cpu_gflops as number | undefined;
         const cpu = l.cpu_ms_per_step as number | undefined;
         if (cpuRate && cpu !== undefined) {

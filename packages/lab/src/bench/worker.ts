@@ -21,6 +21,7 @@ import { buildFeedforwardStep } from './feedforward.js';
 import { buildMcPredict, buildStep } from './models.js';
 import { runAfterProbe } from './normalized.js';
 import { profileSteps } from './profile.js';
+import { adamPassRate } from './optimizer-rate.js';
 import { sgemmRate } from './sgemm.js';
 
 function arg(name: string, fallback?: string): string {
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const impl = arg('impl');
   if (impl === 'sgemm') {
-    console.log(JSON.stringify({ impl, ...sgemmRate() }));
+    console.log(JSON.stringify({ impl, ...sgemmRate(), ...adamPassRate() }));
     return;
   }
   const c = CASES[arg('case') as CaseName];
