@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { NATIVE_BUFFERS, NATIVE_FLOATS, NATIVE_INTS, RING_TAPE_STEPS, inSlots } from '../src/fused/abi.js';
-import type { GruArgs, LstmArgs } from '../src/fused/impl.js';
+import type { FusedNorm, GruArgs, LstmArgs } from '../src/fused/impl.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { BufferPool } from '../src/native/buffer-pool.js';
 import { nativeImpl } from '../src/native/native-impl.js';
@@ -177,6 +177,85 @@ describe.skipIf(impl === null)('native inference on a ring tape', () => {
     }
   }
 
+  // Batch-norm inference (moving statistics; maxSteps shorter than T: later steps reuse the last
+  // row) on the LSTM that recomputes x̂_x (D ≤ 16) runs on the ring too.
+  const bnNorm = (T: number, H: number, seed: number): FusedNorm => {
+    const rows = Math.max(1, T - 2);
+    return {
+      kind: 'batch',
+      scope: 'fused',
+      training: false,
+      epsilon: 1e-3,
+      gammaX: values(4 * H, seed + 20, 0.5).map((v) => v + 1),
+      gammaH: values(4 * H, seed + 21, 0.5).map((v) => v + 1),
+      gammaC: values(H, seed + 22, 0.5).map((v) => v + 1),
+      betaC: values(H, seed + 23, 0.2),
+      moving: {
+        meanX: values(rows * 4 * H, seed + 24, 0.2),
+        varianceX: values(rows * 4 * H, seed + 25, 0.5).map((v) => v + 1),
+        meanH: values(rows * 4 * H, seed + 26, 0.2),
+        varianceH: values(rows * 4 * H, seed + 27, 0.5).map((v) => v + 1),
+        meanC: values(rows * H, seed + 28, 0.2),
+        varianceC: values(rows * H, seed + 29, 0.5).map((v) => v + 1),
+      },
+      maxSteps: rows,
+    };
+  };
+  const BN_CASES: Case[] = [
+    { name: 'D 1 (pMNIST-like), rows split', B: 13, T: 12, D: 1, H: 19 },
+    {
+      name: 'D 16, seeded zoneout, goBackwards, padding',
+      B: 6,
+      T: 9,
+      D: 16,
+      H: 17,
+      zoneout: 'seeded',
+      goBackwards: true,
+      stepMask: true,
+    },
+    {
+      name: 'D 3, per-step Gal and Semeniuta masks, small batch',
+      B: 3,
+      T: 7,
+      D: 3,
+      H: 24,
+      recurrent: 'step',
+      candidate: 'step',
+    },
+  ];
+  for (const c of BN_CASES) {
+    it(`LSTM batch-norm inference, ${c.name}: the same bits on a ring as with a kept tape, 1 and 2 threads`, () => {
+      for (const threads of [1, 2]) {
+        impl!.setThreads(threads);
+        const a = { ...lstmArgs(c), norm: bnNorm(c.T, c.H, 3) };
+        const kept = impl!.lstmForward(a, true);
+        const ring = impl!.lstmForward(a, false);
+        expect(bits(ring.sequence), `sequence, ${threads} threads`).toEqual(bits(kept.sequence));
+        expect(bits(ring.h), `h, ${threads} threads`).toEqual(bits(kept.h));
+        expect(bits(ring.c), `c, ${threads} threads`).toEqual(bits(kept.c));
+        expect(ring.h.every(Number.isFinite)).toBe(true);
+      }
+    });
+  }
+
+  it('batch-norm inference takes the ring only where x̂_x is recomputed (D ≤ 16), training never', () => {
+    const B = 4,
+      T = 30,
+      H = 8;
+    const held = (D: number, training: boolean) => {
+      const pool = new BufferPool(512 * 2 ** 20);
+      const norm = { ...bnNorm(T, H, 5), training, ...(training ? { moving: undefined } : {}) };
+      nativeImpl(binding!, pool).lstmForward({ ...lstmArgs({ name: '', B, T, D, H }), norm }, false);
+      return pool.held();
+    };
+    // ring: gates, x̂_h [2, B, 4H]; h, c, PC [2, B, H]; then the per-step [T, ·] tapes (μ/σ²_x [2T, 4H],
+    // rstd_x, rstd_h [T, 4H], μ_c, rstd_c [T, H])
+    const ring = 4 * (2 * B * (2 * 4 * H + 3 * H) + 2 * T * 4 * H + 2 * T * 4 * H + 2 * T * H);
+    expect(held(16, false)).toBe(ring);
+    expect(held(17, false)).toBeGreaterThan(4 * T * B * 4 * H); // x̂_x kept: the whole tape
+    expect(held(16, true)).toBeGreaterThan(4 * T * B * 4 * H); // training statistics: no ring
+  });
+
   it('the tape it recycles does not grow with the sequence (structural: the pool holds 2 steps)', () => {
     const B = 8,
       D = 3,
@@ -241,7 +320,7 @@ describe.skipIf(impl === null)('native inference on a ring tape', () => {
     };
     const bufs = slots.map((s) => given[s] ?? null);
     expect(() => binding!.lstmBackward(ints, floats, bufs)).toThrow(
-      /lstmBackward: ringTape 1 is for forward calls without normalisation \(got a backward call\)/,
+      /lstmBackward: ringTape 1 is for forward calls without normalisation or, in the LSTM, with batch-norm inference on at most 16 inputs \(got a backward call\)/,
     );
   });
 });

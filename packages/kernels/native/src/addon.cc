@@ -204,11 +204,17 @@ static bool check_norm(const Napi::CallbackInfo& info, const char* name, const N
   return false;
 }
 
-// A ring tape holds no history: only forward calls without normalisation take one. False after throwing.
+// A ring tape holds no history: only forward calls take one, without normalisation or (the LSTM)
+// with batch norm in inference that recomputes x̂_x (its other normalised quantities are per step
+// in the loop; layer norm and a kept x̂_x project every step at once). False after throwing.
 static bool check_ring(const Napi::CallbackInfo& info, const char* name, const SeqCtx& c, const NormCtx& n,
-                       bool forward) {
-  if (!c.ring || (forward && n.kind == abi::NORM_NONE)) return true;
-  fail(info, std::string(name) + ": ringTape 1 is for forward calls without normalisation (got " +
+                       bool forward, bool lstm) {
+  const bool bn_inference = lstm && n.kind == abi::NORM_BATCH && !n.training &&
+                            c.D <= abi::NORM_X_RECOMPUTE_MAX_INPUTS;
+  if (!c.ring || (forward && (n.kind == abi::NORM_NONE || bn_inference))) return true;
+  fail(info, std::string(name) +
+                 ": ringTape 1 is for forward calls without normalisation or, in the LSTM, with batch-norm " +
+                 "inference on at most " + std::to_string(abi::NORM_X_RECOMPUTE_MAX_INPUTS) + " inputs (got " +
                  (forward ? "normKind " + std::to_string(n.kind) : std::string("a backward call")) + ")");
   return false;
 }
@@ -228,7 +234,7 @@ static Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, true);
   if (!check_norm(info, "lstmForward", n, true)) return info.Env().Undefined();
-  if (!check_ring(info, "lstmForward", c, n, true)) return info.Env().Undefined();
+  if (!check_ring(info, "lstmForward", c, n, true, true)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     lstm_forward(c, pool());
     return info.Env().Undefined();
@@ -274,7 +280,7 @@ static Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, true);
   if (!check_norm(info, "lstmBackward", n, true)) return info.Env().Undefined();
-  if (!check_ring(info, "lstmBackward", c, n, false)) return info.Env().Undefined();
+  if (!check_ring(info, "lstmBackward", c, n, false, true)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     lstm_backward(c, pool());
     return info.Env().Undefined();
@@ -306,7 +312,7 @@ static Napi::Value GruForward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, false);
   if (!check_norm(info, "gruForward", n, false)) return info.Env().Undefined();
-  if (!check_ring(info, "gruForward", c, n, true)) return info.Env().Undefined();
+  if (!check_ring(info, "gruForward", c, n, true, false)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     gru_forward(c, pool());
     return info.Env().Undefined();
@@ -342,7 +348,7 @@ static Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   NormCtx n;
   parse_norm(info, n, false);
   if (!check_norm(info, "gruBackward", n, false)) return info.Env().Undefined();
-  if (!check_ring(info, "gruBackward", c, n, false)) return info.Env().Undefined();
+  if (!check_ring(info, "gruBackward", c, n, false, false)) return info.Env().Undefined();
   if (n.kind == abi::NORM_NONE) {
     gru_backward(c, pool());
     return info.Env().Undefined();

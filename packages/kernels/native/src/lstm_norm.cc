@@ -46,14 +46,15 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
     float* own = up + (size_t)tid * ps;
     pack_part(t, p, H, 1, G4, c.U, G4, false, own, ps);
     for (int k = 0; k < T; k++) {
-      const size_t kb = (size_t)k * B;
-      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + kb * H) + (size_t)p.b0 * H;
+      const size_t kb = (size_t)k * B;          // step k's rows of the inputs
+      const size_t sb = c.slot(k) * B;          // and of the tape (a ring in batch-norm inference)
+      const float* A = (c.recMask ? c.hhat[k & 1] : c.HS + sb * H) + (size_t)p.b0 * H;
       part_panels(t, p, M, H, A, H, own, ps, 0, H, G4, R + (size_t)p.b0 * G4, G4);
       // a (+)= N_x(x_k·W) + b (rx), a += N_h(ĥ·U)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
-          const size_t o = (kb + b) * G4;
-          t.ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (kb + b) * 4, 4, H, pg, n.eps, n.gh, nullptr, c.gates + o,
+          const size_t o = (sb + b) * G4;
+          t.ln_fwd_row(R + (size_t)b * G4, n.nh + o, n.rh + (sb + b) * 4, 4, H, pg, n.eps, n.gh, nullptr, c.gates + o,
                        true);
         }
       } else {
@@ -63,13 +64,13 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
                        n.bmh ? n.bmh + f : nullptr, n.bvh ? n.bvh + f : nullptr, PART};
         bn.stats(q, tr, n.eps, MU, MU + G4);
         // a = N_x(x_k·W) + b + N_h(ĥ·U) (x_k·W's statistics: bn_x_all_steps), and the gates
-        t.lstm_bn_gates_rows(rx ? xs + kb * D : nullptr, D, c.W, R, n.nh + kb * G4, c.gates + kb * G4, p.b0, p.b1, H,
+        t.lstm_bn_gates_rows(rx ? xs + kb * D : nullptr, D, c.W, R, n.nh + sb * G4, c.gates + sb * G4, p.b0, p.b1, H,
                              rx ? x_mean_of(c, n, k) : nullptr, n.rx + f, n.gx, c.bias, MU, MU + G4, n.gh, c.ract,
                              c.act);
       }
       // gates (layer norm: here; batch norm: lstm_bn_gates_rows) and c̃
       for (int b = p.b0; b < p.b1; b++) {
-        float* gk = c.gates + (kb + b) * G4;
+        float* gk = c.gates + (sb + b) * G4;
         if (ln) {
           act_inplace(t, c.ract, gk, H);
           act_inplace(t, c.ract, gk + H, H);
@@ -77,15 +78,15 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
           act_inplace(t, c.ract, gk + 3 * H, H);
         }
         const float* cm = cand_row_of(c, k, b);
-        const float* cp = c.CS + (kb + b) * H;
+        const float* cp = c.CS + (sb + b) * H;
         float* ct = CT + (size_t)b * H;
         for (int j = 0; j < H; j++) ct[j] = gk[H + j] * cp[j] + gk[j] * (cm ? gk[2 * H + j] * cm[j] : gk[2 * H + j]);
       }
       // PC = φ(N_c(c̃)) = φ(γ_c ⊙ ĉ + β_c)
       if (ln) {
         for (int b = p.b0; b < p.b1; b++) {
-          const size_t o = (kb + b) * H;
-          t.ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + kb + b, 1, H, true, n.eps, n.gc, n.bc, c.PC + o, false);
+          const size_t o = (sb + b) * H;
+          t.ln_fwd_row(CT + (size_t)b * H, n.nc + o, n.rc + sb + b, 1, H, true, n.eps, n.gc, n.bc, c.PC + o, false);
         }
       } else {
         const size_t f = (size_t)k * H, row = (size_t)n.moving_row(k) * H;
@@ -94,16 +95,17 @@ void lstm_norm_forward(SeqCtx& c, NormCtx& n, Pool& pool) {
                        tr ? n.nc + f : nullptr, n.bvc ? n.bvc + f : nullptr, PART + (size_t)kBnRowBlocks * 2 * G4};
         float *mc = MU + 2 * G4, *rc = mc + H;
         bn.stats(q, tr, n.eps, mc, rc);
-        t.bn_apply_rows(CT, H, nullptr, 0, p.b0, p.b1, 0, H, mc, rc, n.gc, n.bc, c.PC + kb * H, H, false);
+        t.bn_apply_rows(CT, H, nullptr, 0, p.b0, p.b1, 0, H, mc, rc, n.gc, n.bc, c.PC + sb * H, H, false);
       }
       for (int b = p.b0; b < p.b1; b++) {
-        act_inplace(t, c.act, c.PC + (kb + b) * H, H);
+        act_inplace(t, c.act, c.PC + (sb + b) * H, H);
         t.lstm_norm_fwd_point(c, k, b, 0, H, CT + (size_t)b * H);
       }
     }
   });
-  std::copy(c.HS + TB * H, c.HS + TB * H + BH, c.hT);
-  std::copy(c.CS + TB * H, c.CS + TB * H + BH, c.cT);
+  const size_t last = c.slot(T) * BH;  // state T
+  std::copy(c.HS + last, c.HS + last + BH, c.hT);
+  std::copy(c.CS + last, c.CS + last + BH, c.cT);
   if (!ln && n.training && n.bmc) std::copy(n.nc, n.nc + (size_t)T * H, n.bmc);  // μ_c: the tape's
   if (rx && n.training && n.bmx) std::copy(xmean, xmean + (size_t)T * G4, n.bmx);
   if (rx && n.training && n.bvx) std::copy(xvar, xvar + (size_t)T * G4, n.bvx);

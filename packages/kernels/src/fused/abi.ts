@@ -186,9 +186,10 @@ export const NATIVE_INTS = [
   /** Rows of the moving statistics (batch norm inference). */
   'normMaxSteps',
   /**
-   * Forward calls only, without normalisation: 1 = no tape is kept (inference), so the tape
-   * buffers hold 2 steps (gates and PC/UH of steps k, k + 1; states k, k + 1), used in turn,
-   * instead of every step (RING_TAPE_STEPS).
+   * Forward calls only, without normalisation or (the LSTM) with batch-norm inference that
+   * recomputes x̂_x (lstmRecomputesNormX): 1 = no tape is kept (inference), so the tape buffers
+   * of [T·B]-sized rows hold 2 steps (gates, PC/UH and x̂_h of steps k, k + 1; states k, k + 1),
+   * used in turn, instead of every step (RING_TAPE_STEPS).
    */
   'ringTape',
 ] as const;

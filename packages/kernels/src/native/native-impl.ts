@@ -32,6 +32,7 @@ import {
   NORM_SCOPE,
   lstmNormCTapeLength,
   lstmNormXTapeLength,
+  lstmRecomputesNormX,
   ZONEOUT_MODE,
   inSlots,
 } from '../fused/abi.js';
@@ -70,13 +71,14 @@ function takeNormTape(
   dims: { steps: number; batch: number; inputDim: number; units: number },
   G: number,
   cell: boolean,
+  ring = false,
 ): NormTape | null {
   if (n === undefined) return null;
   const { steps: T, batch: B, units: H } = dims;
   const rstd = (blocks: number) => pool.take(n.kind === 'layer' ? T * B * blocks : T * blocks * H);
   return {
     normX: pool.take(cell ? lstmNormXTapeLength(n.kind, dims) : T * B * G * H),
-    normH: pool.take(T * B * G * H),
+    normH: pool.take((ring ? RING_TAPE_STEPS : T) * B * G * H), // x̂_h, the only [T·B] norm tape a ring takes
     normC: cell ? pool.take(lstmNormCTapeLength(n.kind, dims)) : null,
     rstdX: rstd(G),
     rstdH: rstd(G),
@@ -197,11 +199,15 @@ function scalars(
 /**
  * Whether a forward call runs on a ring tape (abi `ringTape`): when no tape is kept (no gradient is
  * being recorded) the gates and states of only RING_TAPE_STEPS steps are needed, so an inference
- * call's memory no longer grows with the sequence (pmnist, batch 256: 561 MB → 1.4 MB). The
- * normalised kernels project and normalise every step's input at once, so they keep the full tape.
+ * call's memory no longer grows with the sequence (pmnist, batch 256: 561 MB → 1.4 MB). Layer
+ * norm, and batch norm with a kept x̂_x, project and normalise every step's input at once, so they
+ * keep the full tape; the LSTM's batch-norm inference that recomputes x̂_x (lstmRecomputesNormX)
+ * normalises step by step in its loop and takes the ring too (its x̂_h tape included).
  */
-function ringTape(keepTape: boolean, norm: FusedNorm | undefined): boolean {
-  return !keepTape && norm === undefined;
+function ringTape(keepTape: boolean, norm: FusedNorm | undefined, lstm: boolean, inputDim: number): boolean {
+  if (keepTape) return false;
+  if (norm === undefined) return true;
+  return lstm && norm.kind === 'batch' && norm.training !== true && lstmRecomputesNormX(norm.kind, inputDim);
 }
 
 type Buffer = Float32Array | null;
@@ -281,7 +287,7 @@ export function nativeImpl(
       const seq = new Float32Array(a.sequenceOutput ? B * T * H : 0);
       const h = new Float32Array(B * H);
       const c = new Float32Array(B * H);
-      const ring = ringTape(keepTape, a.norm);
+      const ring = ringTape(keepTape, a.norm, true, a.dims.inputDim);
       const S = ring ? RING_TAPE_STEPS : T; // steps of gates and PC (states: S + 1 unless ring)
       const states = (ring ? S : T + 1) * B * H;
       const tape: LstmTape = {
@@ -289,7 +295,7 @@ export function nativeImpl(
         hs: pool.take(states),
         cs: pool.take(states),
         pc: pool.take(S * B * H),
-        norm: takeNormTape(pool, a.norm, a.dims, 4, true),
+        norm: takeNormTape(pool, a.norm, a.dims, 4, true, ring),
       };
       const stats = batchStatsFor(a.norm, T, H, 4, true);
       const nt = tape.norm;
@@ -395,7 +401,7 @@ export function nativeImpl(
       const { batch: B, steps: T, units: H } = a.dims;
       const seq = new Float32Array(a.sequenceOutput ? B * T * H : 0);
       const h = new Float32Array(B * H);
-      const ring = ringTape(keepTape, a.norm);
+      const ring = ringTape(keepTape, a.norm, false, a.dims.inputDim);
       const S = ring ? RING_TAPE_STEPS : T; // steps of gates and UH (states: S + 1 unless ring)
       const tape: GruTape = {
         gates: pool.take(S * B * 3 * H),
