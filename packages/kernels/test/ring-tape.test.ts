@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { NATIVE_BUFFERS, NATIVE_FLOATS, NATIVE_INTS, RING_TAPE_STEPS, inSlots } from '../src/fused/abi.js';
-import type { FusedNorm, GruArgs, LstmArgs } from '../src/fused/impl.js';
+import type { FusedNorm, FusedZoneout, GruArgs, LstmArgs } from '../src/fused/impl.js';
 import { loadNativeBinding } from '../src/native/binding.js';
 import { BufferPool } from '../src/native/buffer-pool.js';
 import { nativeImpl } from '../src/native/native-impl.js';
@@ -79,6 +79,23 @@ const CASES: Case[] = [
   },
 ];
 
+/** A given dropout mask, [B, H] per sequence or [T, B, H] per step (null: none or seeded in-kernel). */
+function givenMask(c: Case, kind: Case['recurrent'], keep: number, seed: number): Float32Array | null {
+  if (kind === 'sequence') return mask(c.B * c.H, seed, keep);
+  if (kind === 'step') return mask(c.T * c.B * c.H, seed, keep);
+  return null;
+}
+
+/** The case's zoneout of one state at `rate` (a given mask: 0/1 from `seed`). */
+function zoneout(c: Case, rate: number, seed: number): FusedZoneout {
+  const { B, T, H } = c;
+  if (c.zoneout === 'seeded') return { mode: 'seeded', rate, seed };
+  if (c.zoneout === 'expectation') return { mode: 'expectation', rate };
+  if (c.zoneout === 'mask')
+    return { mode: 'mask', mask: mask(T * B * H, seed, 0.5).map((v) => (v > 0 ? 1 : 0)) };
+  return { mode: 'none' };
+}
+
 function lstmArgs(c: Case, seed = 1): LstmArgs {
   const { B, T, D, H } = c;
   return {
@@ -89,37 +106,13 @@ function lstmArgs(c: Case, seed = 1): LstmArgs {
     h0: values(B * H, seed + 3),
     c0: values(B * H, seed + 4),
     bias: values(4 * H, seed + 5),
-    recurrentMask:
-      c.recurrent === 'sequence'
-        ? mask(B * H, seed + 6, 0.75)
-        : c.recurrent === 'step'
-          ? mask(T * B * H, seed + 6, 0.75)
-          : null,
+    recurrentMask: givenMask(c, c.recurrent, 0.75, seed + 6),
     recurrentPerStep: c.recurrent === 'step' || c.recurrent === 'seeded',
     recurrentDropout: c.recurrent === 'seeded' ? { rate: 0.3, seed: seed + 7 } : undefined,
-    candidateMask:
-      c.candidate === 'sequence'
-        ? mask(B * H, seed + 8, 0.8)
-        : c.candidate === 'step'
-          ? mask(T * B * H, seed + 8, 0.8)
-          : null,
+    candidateMask: givenMask(c, c.candidate, 0.8, seed + 8),
     candidatePerStep: c.candidate === 'step',
-    zoneoutHidden:
-      c.zoneout === 'seeded'
-        ? { mode: 'seeded', rate: 0.2, seed: seed + 9 }
-        : c.zoneout === 'expectation'
-          ? { mode: 'expectation', rate: 0.2 }
-          : c.zoneout === 'mask'
-            ? { mode: 'mask', mask: mask(T * B * H, seed + 11, 0.5).map((v) => (v > 0 ? 1 : 0)) }
-            : { mode: 'none' },
-    zoneoutCell:
-      c.zoneout === 'seeded'
-        ? { mode: 'seeded', rate: 0.4, seed: seed + 10 }
-        : c.zoneout === 'expectation'
-          ? { mode: 'expectation', rate: 0.4 }
-          : c.zoneout === 'mask'
-            ? { mode: 'mask', mask: mask(T * B * H, seed + 12, 0.5).map((v) => (v > 0 ? 1 : 0)) }
-            : { mode: 'none' },
+    zoneoutHidden: zoneout(c, 0.2, seed + 9),
+    zoneoutCell: zoneout(c, 0.4, seed + 10),
     stepMask: c.stepMask
       ? Float32Array.from({ length: B * T }, (_, i) => (i % T < T - (((i / T) | 0) % 3) ? 1 : 0))
       : null,
