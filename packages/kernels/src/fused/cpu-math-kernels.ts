@@ -127,10 +127,12 @@ export function comparisonKernel(name: ComparisonName, fallback: () => KernelFun
     )
       return fallback()(args);
     const out = new Uint8Array(n);
-    if (same) for (let i = 0; i < n; i++) out[i] = test(av[i], bv[i]) ? 1 : 0;
+    // +(boolean), not `? 1 : 0`: dropout's u < 1 − p is a coin toss, and a branch on it was
+    // mispredicted half the time (7.5 ns per element against 1.7)
+    if (same) for (let i = 0; i < n; i++) out[i] = +test(av[i], bv[i]);
     else {
       const s = bv[0];
-      for (let i = 0; i < n; i++) out[i] = test(av[i], s) ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = +test(av[i], s);
     }
     return backend.makeTensorInfo([...a!.shape], 'bool', out);
   };
