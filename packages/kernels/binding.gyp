@@ -4,6 +4,7 @@
       "target_name": "regulab_kernels",
       "sources": [
         "native/src/addon.cc",
+        "native/src/addon_sequence.cc",
         "native/src/thread_pool.cc",
         "native/src/gemm.cc",
         "native/src/conv.cc",

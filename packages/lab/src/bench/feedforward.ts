@@ -79,25 +79,30 @@ export function buildFeedforwardStep(c: FeedforwardCase, kind: 'regulab' | 'tfjs
 }
 
 /**
- * Trainable weights of a case's model (kernels and biases): what its optimizer step reads and
- * writes. mlp-step: 784·1024 + 1024 + 1024·1024 + 1024 + 1024·10 + 10 = 1,863,690; cnn-step:
- * 3·3·1·32 + 32 + 3·3·32·64 + 64 + 1600·128 + 128 + 128·10 + 10 = 225,034.
+ * The matmuls of a case's model, one per layer as [rows, k, n]: [rows, k] · [k, n] (a convolution
+ * as its im2col product). The FLOPs and the weight count both come from this one table.
+ */
+function layerProducts(c: FeedforwardCase): [number, number, number][] {
+  return c.name === 'mlp-step'
+    ? [
+        [c.batch, 784, 1024],
+        [c.batch, 1024, 1024],
+        [c.batch, 1024, c.classes],
+      ]
+    : [
+        [c.batch * 26 * 26, 3 * 3 * 1, 32],
+        [c.batch * 11 * 11, 3 * 3 * 32, 64],
+        [c.batch, 1600, 128],
+        [c.batch, 128, c.classes],
+      ];
+}
+
+/**
+ * Trainable weights of a case's model: each layer's k·n kernel and n biases, what its optimizer
+ * step reads and writes (mlp-step 1,863,690; cnn-step 225,034).
  */
 export function feedforwardWeights(c: FeedforwardCase): number {
-  const layers: [number, number][] =
-    c.name === 'mlp-step'
-      ? [
-          [784, 1024],
-          [1024, 1024],
-          [1024, c.classes],
-        ]
-      : [
-          [3 * 3 * 1, 32],
-          [3 * 3 * 32, 64],
-          [1600, 128],
-          [128, c.classes],
-        ];
-  return layers.reduce((sum, [fanIn, units]) => sum + fanIn * units + units, 0);
+  return layerProducts(c).reduce((sum, [, k, n]) => sum + k * n + n, 0);
 }
 
 /**
@@ -106,21 +111,7 @@ export function feedforwardWeights(c: FeedforwardCase): number {
  * gradient, which nothing needs. Bias, activation, pooling, dropout and Adam are the overhead.
  */
 export function feedforwardFlops(c: FeedforwardCase): number {
-  // Each product: [rows, k] · [k, n], as rows, k, n.
-  const products: [number, number, number][] =
-    c.name === 'mlp-step'
-      ? [
-          [c.batch, 784, 1024],
-          [c.batch, 1024, 1024],
-          [c.batch, 1024, c.classes],
-        ]
-      : [
-          [c.batch * 26 * 26, 3 * 3 * 1, 32],
-          [c.batch * 11 * 11, 3 * 3 * 32, 64],
-          [c.batch, 1600, 128],
-          [c.batch, 128, c.classes],
-        ];
-  const forward = products.map(([m, k, n]) => 2 * m * k * n);
+  const forward = layerProducts(c).map(([m, k, n]) => 2 * m * k * n);
   const total = forward.reduce((a, b) => a + b, 0);
   return 3 * total - forward[0]; // the first layer's input gradient is not computed
 }
