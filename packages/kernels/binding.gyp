@@ -12,6 +12,7 @@
         "native/src/depthwise.cc",
         "native/src/scratch.cc",
         "native/src/elementwise.cc",
+        "native/src/uniform_mask.cc",
         "native/src/lstm.cc",
         "native/src/gru.cc",
         "native/src/lstm_norm.cc",

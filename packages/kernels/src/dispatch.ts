@@ -34,6 +34,7 @@ import type {
 import * as tf from '@tensorflow/tfjs';
 import type { FusedImpl, OptimizerUpdate } from './fused/impl.js';
 import { jsOptimizerUpdate } from './fused/js-elementwise.js';
+import { aleaState, jsUniformMask } from './fused/alea-mask.js';
 import { cpuKernelsInstalled, installCpuKernels, uninstallCpuKernels } from './fused/cpu-kernels.js';
 import { materializeSeeded } from './fused/materialize-seeded.js';
 import { fusedGruSequence, fusedLstmSequence, takesNormalization } from './fused/ops.js';
@@ -111,6 +112,7 @@ function applyCpuKernels(impl: FusedImpl | null): void {
     installCpuKernels(impl.sgemm, impl.binary, impl.unary, impl.conv2d, {
       pool: impl.pool2d,
       depthwise: impl.depthwiseConv2d,
+      columnSums: impl.columnSums,
     });
   else uninstallCpuKernels();
 }
@@ -172,6 +174,24 @@ export function fusedOptimizerUpdate(): OptimizerUpdate | null {
   if (tf.getBackend() === undefined) void tf.engine().backend; // initializes the default backend
   if (tf.getBackend() !== 'cpu') return null;
   return impl.optimizerUpdate ?? jsOptimizerUpdate;
+}
+
+/**
+ * n values of a seeded Bernoulli mask, value where tfjs's randomUniform(…, seed) draws below keep,
+ * else 0: the bits of `mul(cast(less(randomUniform([n], 0, 1, 'float32', seed), keep), 'float32'),
+ * value)` in one pass (./fused/alea-mask.ts), natively when the addon is loaded, else in
+ * JavaScript (the same bits either way, on any tfjs backend).
+ */
+export function seededMaskValues(
+  n: number,
+  keep: number,
+  value: number,
+  seed: number | string,
+): Float32Array {
+  const draw = current().impl?.uniformMask ?? jsUniformMask;
+  const out = new Float32Array(n);
+  draw(aleaState(seed), keep, value, out);
+  return out;
 }
 
 /** The implementation the fused ops use in this process. */

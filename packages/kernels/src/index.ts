@@ -11,6 +11,7 @@ export {
   kernelThreads,
   lstmSequence,
   ready,
+  seededMaskValues,
   setKernelBackend,
   setKernelThreads,
 } from './dispatch.js';

@@ -1,8 +1,9 @@
 /**
- * Reuse of the CPU kernels' output arrays (src/fused/recycled-outputs.ts): off by default in Node,
- * on here by hand. An array comes back only once the one tensor that held it is freed, never when
- * its storage was read out (dataSync) or another tensor was a view of it (tfjs's Slice), and a
- * reused array starts zeroed: a training step gives bit for bit the losses it gives without reuse.
+ * Reuse of the CPU kernels' output arrays (src/fused/recycled-outputs.ts), on by default. An array
+ * comes back only once the one tensor that held it is freed, never when its storage was read out
+ * (dataSync) or another tensor was a view of it (tfjs's Slice), and a reused array starts zeroed:
+ * training steps of an LSTM and of a small CNN (convolution, ReLU and its one-pass gradient, max
+ * pooling, bias sums) give bit for bit the losses they give without reuse.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ describe('recycled kernel outputs', () => {
   let y: tf.Tensor1D;
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    expect(recycleOutputs()).toBe(false); // Node's default
+    expect(recycleOutputs()).toBe(true); // the default
     expect(setKernelBackend('wasm')).toBe('wasm');
     expect(cpuKernels()).toBe(true);
     recycleOutputs(true);
@@ -30,7 +31,7 @@ describe('recycled kernel outputs', () => {
   });
   afterAll(() => {
     tf.dispose([x, y]);
-    recycleOutputs(false);
+    recycleOutputs(true);
     setKernelBackend('auto');
   });
 
@@ -114,6 +115,45 @@ describe('recycled kernel outputs', () => {
     const reused = losses(true);
     expect(reused).toEqual(fresh);
     expect(recycledBytesHeld()).toBeGreaterThan(0);
+    expect(fresh.every(Number.isFinite)).toBe(true);
+  });
+
+  it('gives a small CNN the same training losses as fresh arrays, and reuses its arrays', () => {
+    const losses = (recycle: boolean): number[] => {
+      recycleOutputs(recycle);
+      const filter = tf.variable(tf.randomNormal([3, 3, 3, 16], 0, 0.3, 'float32', 6)); // [3, 3, 3, 16]
+      const bias = tf.variable(tf.fill([16], 0.01)); // [16]
+      const head = tf.variable(tf.randomNormal([7 * 7 * 16, 5], 0, 0.05, 'float32', 7)); // [784, 5]
+      const xs = tf.randomUniform([8, 16, 16, 3], 0, 1, 'float32', 8) as tf.Tensor4D; // [8, 16, 16, 3]
+      const labels = tf.oneHot(tf.randomUniform([8], 0, 5, 'int32', 9), 5); // [8, 5]
+      const opt = tf.train.adam(0.01);
+      const out: number[] = [];
+      const counts: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        const loss = opt.minimize(
+          () => {
+            const y = tf.relu(tf.add(tf.conv2d(xs, filter as tf.Tensor4D, 1, 'valid'), bias)); // [8, 14, 14, 16]
+            const pooled = tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid'); // [8, 7, 7, 16]
+            const logits = tf.matMul(tf.reshape(pooled, [8, 7 * 7 * 16]), head); // [8, 5]
+            return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+          },
+          true,
+          [filter, bias, head],
+        )!;
+        out.push(loss.dataSync()[0]);
+        loss.dispose();
+        counts.push(tf.memory().numTensors);
+      }
+      expect(counts[2]).toBe(counts[1]);
+      opt.dispose();
+      tf.dispose([filter, bias, head, xs, labels]);
+      return out;
+    };
+    const fresh = losses(false);
+    expect(recycledBytesHeld()).toBe(0);
+    const reused = losses(true);
+    expect(reused).toEqual(fresh);
+    expect(recycledBytesHeld()).toBeGreaterThanOrEqual(8 * 14 * 14 * 16 * 4); // at least a conv output
     expect(fresh.every(Number.isFinite)).toBe(true);
   });
 

@@ -6,7 +6,7 @@ namespace regulab {
 namespace abi {
 
 // nativeLayoutHash(): the addon reports it (abi()) so that the loader refuses a stale build.
-constexpr const char LAYOUT_HASH[] = "b85e6902be609a0e";
+constexpr const char LAYOUT_HASH[] = "cd3145eee9adc4b9";
 
 // Activation codes (ACTIVATION_CODE).
 constexpr int ACTIVATION_LINEAR = 0;
@@ -35,7 +35,8 @@ constexpr int BINARY_OP_ADD = 0;
 constexpr int BINARY_OP_SUB = 1;
 constexpr int BINARY_OP_MUL = 2;
 constexpr int BINARY_OP_DIV = 3;
-constexpr int BINARY_OP_COUNT = 4;
+constexpr int BINARY_OP_RELU_GRAD = 4;
+constexpr int BINARY_OP_COUNT = 5;
 
 // Broadcast modes of binary (BINARY_MODE).
 constexpr int BINARY_MODE_SAME_SHAPE = 0;

@@ -1,7 +1,8 @@
 // N-API bindings of the fused kernels (node-addon-api). JavaScript allocates every buffer; the
 // kernels only read and write them, so no memory crosses the boundary by ownership.
 //   lstmForward, lstmBackward, gruForward, gruBackward: addon_sequence.cc
-//   sgemm(a, b, c, m, k, n, transA, transB), binary(...), unary(op, x, out),
+//   sgemm(a, b, c, m, k, n, transA, transB), binary(...), columnSums(x, rows, width, out),
+//   uniformMask(state, keep, value, out), unary(op, x, out),
 //   conv2dForward(ints, x, filter, y), conv2dBackpropInput(ints, dy, filter, dx),
 //   conv2dBackpropFilter(ints, x, dy, dfilter): ints Int32Array in the slots abi::CONV_*
 //   pool2d(op, ints, a, b, out) (pool.h), depthwise2d(op, ints, a, b, out) (depthwise.h): op abi::POOL_* or
@@ -24,6 +25,7 @@
 #include "conv.h"
 #include "depthwise.h"
 #include "elementwise.h"
+#include "uniform_mask.h"
 #include "pool.h"
 #include "thread_pool.h"
 
@@ -251,11 +253,36 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value(), mode = info[1].As<Napi::Number>().Int32Value();
   if (op < 0 || op >= abi::BINARY_OP_COUNT || mode < 0 || mode >= abi::BINARY_MODE_COUNT)
     return fail(info, "binary: unknown op " + std::to_string(op) + " or mode " + std::to_string(mode));
+  if (op == abi::BINARY_OP_RELU_GRAD && mode != abi::BINARY_MODE_SAME_SHAPE)
+    return fail(info, "binary: reluGrad takes operands of one shape (mode " + std::to_string(abi::BINARY_MODE_SAME_SHAPE) +
+                          "), got mode " + std::to_string(mode));
   const float* a = info[2].As<Napi::Float32Array>().Data();
   const float* b = info[3].As<Napi::Float32Array>().Data();
   Napi::Float32Array out = info[4].As<Napi::Float32Array>();
   long m = info[5].As<Napi::Number>().Int64Value();
-  binary(op, mode, a, b, out.Data(), (long)out.ElementLength(), m < 1 ? 1 : m);
+  binary(op, mode, a, b, out.Data(), (long)out.ElementLength(), m < 1 ? 1 : m, pool());
+  return info.Env().Undefined();
+}
+
+// columnSums(x, rows, width, out): out[j] = Σ_r x[r·width + j] (see elementwise.h).
+static Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+  Napi::Float32Array x = info[0].As<Napi::Float32Array>(), out = info[3].As<Napi::Float32Array>();
+  const long rows = info[1].As<Napi::Number>().Int64Value(), width = info[2].As<Napi::Number>().Int64Value();
+  if (rows < 0 || width < 0 || (size_t)(rows * width) > x.ElementLength() || (size_t)width > out.ElementLength())
+    return fail(info, "columnSums: " + std::to_string(rows) + " rows of " + std::to_string(width) + " do not fit x (" +
+                          std::to_string(x.ElementLength()) + ") and out (" + std::to_string(out.ElementLength()) + ")");
+  column_sums(x.Data(), rows, width, out.Data(), pool());
+  return info.Env().Undefined();
+}
+
+// uniformMask(state, keep, value, out): see uniform_mask.h.
+static Napi::Value UniformMask(const Napi::CallbackInfo& info) {
+  Napi::Float64Array state = info[0].As<Napi::Float64Array>();
+  Napi::Float32Array out = info[3].As<Napi::Float32Array>();
+  if (state.ElementLength() != 4)
+    return fail(info, "uniformMask: state must hold 4 values (s0, s1, s2, c), got " + std::to_string(state.ElementLength()));
+  uniform_mask(state.Data(), info[1].As<Napi::Number>().FloatValue(), info[2].As<Napi::Number>().FloatValue(),
+               out.Data(), (long)out.ElementLength());
   return info.Env().Undefined();
 }
 
@@ -310,6 +337,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_sequence_calls(env, exports);
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("columnSums", Napi::Function::New(env, ColumnSums));
+  exports.Set("uniformMask", Napi::Function::New(env, UniformMask));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter));

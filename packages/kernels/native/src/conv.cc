@@ -28,24 +28,55 @@ int images_per_chunk(const ConvGeom& g) {
   return (int)std::max<size_t>(1, std::min<size_t>(g.N, kChunkFloats / std::max<size_t>(per_image, 1)));
 }
 
+// n floats from s to d: short runs (a single-channel input's taps) inline, long ones by memcpy.
+inline void copy_run(const float* s, int n, float* d) {
+  if (n <= 16)
+    for (int i = 0; i < n; i++) d[i] = s[i];
+  else
+    std::memcpy(d, s, sizeof(float) * (size_t)n);
+}
+
 // col rows [r0, r1) of the images starting at image n0 (row 0 = image n0's first output pixel).
+// The pixel indices advance with the row (no division per row), and with unit dilation along the
+// width a kernel row's in-bounds taps are one contiguous run of x, copied at once.
 void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, float* col) {
   const int K = g.K(), C = g.C;
+  int ow = (int)(r0 % g.OW), oh = (int)((r0 / g.OW) % g.OH), n = n0 + (int)(r0 / ((long)g.OW * g.OH));
   for (long r = r0; r < r1; r++) {
-    const int ow = (int)(r % g.OW), oh = (int)((r / g.OW) % g.OH), n = n0 + (int)(r / ((long)g.OW * g.OH));
     float* dst = col + (size_t)r * K;
+    const int iw0 = ow * g.SW - g.PL;
+    // taps [kw0, kw1) of a kernel row lie inside the width
+    int kw0 = 0, kw1 = g.KW;
+    if (g.DW == 1) {
+      kw0 = std::max(0, -iw0);
+      kw1 = std::min(g.KW, g.W - iw0);
+      kw1 = std::max(kw0, kw1);
+    }
     for (int kh = 0; kh < g.KH; kh++) {
       const int ih = oh * g.SH + kh * g.DH - g.PT;
-      for (int kw = 0; kw < g.KW; kw++) {
-        const int iw = ow * g.SW + kw * g.DW - g.PL;
-        float* d = dst + (kh * g.KW + kw) * C;
-        if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) {
-          for (int c = 0; c < C; c++) d[c] = 0.f;
-        } else {
-          const float* s = x + (((size_t)n * g.H + ih) * g.W + iw) * C;
-          for (int c = 0; c < C; c++) d[c] = s[c];
-        }
+      float* d = dst + kh * g.KW * C;
+      if (ih < 0 || ih >= g.H) {
+        std::fill(d, d + g.KW * C, 0.f);
+        continue;
       }
+      const float* row = x + ((size_t)n * g.H + ih) * g.W * C;
+      if (g.DW == 1) {
+        std::fill(d, d + kw0 * C, 0.f);
+        copy_run(row + (size_t)(iw0 + kw0) * C, (kw1 - kw0) * C, d + kw0 * C);
+        std::fill(d + kw1 * C, d + g.KW * C, 0.f);
+        continue;
+      }
+      for (int kw = 0; kw < g.KW; kw++) {
+        const int iw = iw0 + kw * g.DW;
+        if (iw < 0 || iw >= g.W)
+          std::fill(d + kw * C, d + (kw + 1) * C, 0.f);
+        else
+          copy_run(row + (size_t)iw * C, C, d + kw * C);
+      }
+    }
+    if (++ow == g.OW) {
+      ow = 0;
+      if (++oh == g.OH) oh = 0, n++;
     }
   }
 }
@@ -64,25 +95,36 @@ bool col_is_input(const ConvGeom& g) {
   return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT == 0 && g.PL == 0 && g.OH == g.H && g.OW == g.W;
 }
 
+// The output index o with o·stride = t (t = input index + padding − tap offset), or −1 when there
+// is none (t negative or not a multiple of the stride, or o past the output's size); unit strides
+// skip the division.
+inline int tap_output(int t, int stride, int out) {
+  if (t < 0) return -1;
+  const int o = stride == 1 ? t : (t % stride != 0 ? -1 : t / stride);
+  return o < out ? o : -1;
+}
+
 // dx pixels [p0, p1) of the images from n0 (pixel 0 = image n0's first input pixel), each the sum
 // over the taps (kh, kw) whose output pixel exists of dcol's entries for it, in (kh, kw) order.
 void col2im_pixels(const ConvGeom& g, const float* dcol, int n0, long p0, long p1, float* dx) {
   const int K = g.K(), C = g.C;
+  int iw = (int)(p0 % g.W), ih = (int)((p0 / g.W) % g.H), n = (int)(p0 / ((long)g.W * g.H));
   for (long p = p0; p < p1; p++) {
-    const int iw = (int)(p % g.W), ih = (int)((p / g.W) % g.H), n = (int)(p / ((long)g.W * g.H));
     float* d = dx + ((size_t)(n0 + n) * g.H * g.W + (size_t)ih * g.W + iw) * C;
     for (int c = 0; c < C; c++) d[c] = 0.f;
     for (int kh = 0; kh < g.KH; kh++) {
-      const int th = ih + g.PT - kh * g.DH;
-      if (th < 0 || th % g.SH != 0 || th / g.SH >= g.OH) continue;
-      const int oh = th / g.SH;
+      const int oh = tap_output(ih + g.PT - kh * g.DH, g.SH, g.OH);
+      if (oh < 0) continue;
       for (int kw = 0; kw < g.KW; kw++) {
-        const int tw = iw + g.PL - kw * g.DW;
-        if (tw < 0 || tw % g.SW != 0 || tw / g.SW >= g.OW) continue;
-        const int ow = tw / g.SW;
+        const int ow = tap_output(iw + g.PL - kw * g.DW, g.SW, g.OW);
+        if (ow < 0) continue;
         const float* s = dcol + (((size_t)n * g.OH + oh) * g.OW + ow) * K + (kh * g.KW + kw) * C;
         for (int c = 0; c < C; c++) d[c] += s[c];
       }
+    }
+    if (++iw == g.W) {
+      iw = 0;
+      if (++ih == g.H) ih = 0, n++;
     }
   }
 }

@@ -11,20 +11,37 @@ namespace regulab {
 
 size_t packed_size(int K, int N, int nr) { return (size_t)((N + nr - 1) / nr) * nr * (size_t)K; }
 
+// Packs B's columns into panels of nr. Untransposed, B's rows are read whole, in order (one
+// stream; reading a panel's strip of every row in turn left the prefetcher 4 KB strides). Transposed,
+// each panel's nr source rows are read kt floats at a time into a tile and written out from it (a
+// column-at-a-time gather touched nr lines 4 KB apart per element: one L1 set, thrashed).
 void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr) {
-  int panels = (N + nr - 1) / nr;
+  const int panels = (N + nr - 1) / nr;
+  if (!transB) {
+    for (int p = 0; p < K; p++) {
+      const float* s = B + (size_t)p * ldb;
+      for (int q = 0; q < panels; q++) {
+        float* d = out + ((size_t)q * K + p) * nr;
+        const int n0 = q * nr, nv = std::min(nr, N - n0);
+        std::copy(s + n0, s + n0 + nv, d);
+        std::fill(d + nv, d + nr, 0.f);
+      }
+    }
+    return;
+  }
+  constexpr int kt = 16, max_nr = 64;
+  float tile[max_nr][kt];
   for (int q = 0; q < panels; q++) {
     float* dst = out + (size_t)q * K * nr;
-    int n0 = q * nr, nv = std::min(nr, N - n0);
-    for (int p = 0; p < K; p++) {
-      float* d = dst + (size_t)p * nr;
-      if (!transB) {
-        const float* s = B + (size_t)p * ldb + n0;
-        for (int c = 0; c < nv; c++) d[c] = s[c];
-      } else {
-        for (int c = 0; c < nv; c++) d[c] = B[(size_t)(n0 + c) * ldb + p];
+    const int n0 = q * nr, nv = std::min(nr, N - n0);
+    for (int p0 = 0; p0 < K; p0 += kt) {
+      const int pk = std::min(kt, K - p0);
+      for (int c = 0; c < nv; c++) std::copy(B + (size_t)(n0 + c) * ldb + p0, B + (size_t)(n0 + c) * ldb + p0 + pk, tile[c]);
+      for (int pp = 0; pp < pk; pp++) {
+        float* d = dst + (size_t)(p0 + pp) * nr;
+        for (int c = 0; c < nv; c++) d[c] = tile[c][pp];
+        for (int c = nv; c < nr; c++) d[c] = 0.f;
       }
-      for (int c = nv; c < nr; c++) d[c] = 0.f;
     }
   }
 }

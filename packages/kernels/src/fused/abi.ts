@@ -126,8 +126,11 @@ export const UNARY_CODE = {
   Relu: 10,
 } as const;
 
-/** Ops of BinaryOp: out = a op b. */
-export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+/**
+ * Ops of BinaryOp: out = a op b. reluGrad is a · s(b), s(v) = 1 if v > 0, NaN if v is NaN, else 0
+ * (the ReLU gradient dy · step(x), as tfjs's Multiply of dy and Step gives it: dy·0 keeps its sign).
+ */
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, reluGrad: 4 } as const;
 
 /**
  * How the operands of BinaryOp broadcast over out (m: the row length): the same shape, b or a a

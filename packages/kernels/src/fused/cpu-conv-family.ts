@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BINARY_MODE, BINARY_OP, UNARY_CODE } from './abi.js';
 import { type CpuBackend, type Inputs, type KernelFunc, size } from './cpu-backend.js';
 import type { BinaryOp, Conv2dOps, ConvGeometry, UnaryOp } from './impl.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 /** tfjs's attributes of the convolution kernels (Conv2D and DepthwiseConv2dNative alike). */
 export interface ConvAttrs {
@@ -94,7 +95,7 @@ function moveChannels(v: Float32Array, shape: readonly number[], toLast: boolean
 /** The float32 data of an input, or null (absent, another dtype). */
 function f32(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
   if (t === undefined || t.dtype !== 'float32') return null;
-  const v = backend.readSync(t.dataId);
+  const v = peekValues(backend, t);
   return v instanceof Float32Array ? v : null;
 }
 
@@ -144,7 +145,7 @@ function forward(
       (bias === undefined ||
         (!nchw && bv !== null && bias.shape.length === 1 && bias.shape[0] === g?.outChannels));
     if (g === null || !fused || xv === null || fv === null) return fallback()(args);
-    const y = new Float32Array(size(outShape(g))); // [N, OH, OW, OC]
+    const y = takeF32(size(outShape(g))); // [N, OH, OW, OC]
     ops.forward(g, asNhwc(xv, x!.shape, nchw), fv, y);
     if (bv !== null) binary(BINARY_OP.add, BINARY_MODE.bRepeatedRow, y, bv, y, g.outChannels);
     if (activation === 'relu') unary(UNARY_CODE.Relu, y, y);
@@ -165,7 +166,7 @@ function backpropInput(family: ConvFamily, ops: Conv2dOps, fallback: () => Kerne
     if (g === null || dyv === null || fv === null || dyv.length !== size(outShape(g)))
       return fallback()(args);
     const shape = nchw ? nhwcShape(a.inputShape) : a.inputShape;
-    const dx = new Float32Array(size(shape)); // [N, H, W, C]
+    const dx = takeF32(size(shape)); // [N, H, W, C]
     ops.backpropInput(g, asNhwc(dyv, dy!.shape, nchw), fv, dx);
     return result(backend, dx, shape, nchw);
   };
@@ -183,7 +184,7 @@ function backpropFilter(family: ConvFamily, ops: Conv2dOps, fallback: () => Kern
     const dyv = f32(backend, dy);
     if (g === null || xv === null || dyv === null || dyv.length !== size(outShape(g)))
       return fallback()(args);
-    const df = new Float32Array(size(a.filterShape)); // [fh, fw, C, ·]
+    const df = takeF32(size(a.filterShape)); // [fh, fw, C, ·]
     ops.backpropFilter(g, asNhwc(xv, x!.shape, nchw), asNhwc(dyv, dy!.shape, nchw), df);
     return backend.makeTensorInfo([...a.filterShape], 'float32', df);
   };

@@ -6,6 +6,7 @@
  */
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
 import { peekValues, takeF32 } from './recycled-outputs.js';
+import type { ColumnSums } from './impl.js';
 
 /** GatherV2 on axis 0 (batchDims 0): out[i] = x[indices[i]], rows copied with TypedArray.set. */
 export function gatherKernel(fallback: () => KernelFunc): KernelFunc {
@@ -91,8 +92,8 @@ export function transposeKernel(fallback: () => KernelFunc): KernelFunc {
   };
 }
 
-/** Sum over the leading axes 0..k−1 of a float32 tensor (e.g. a bias gradient), row by row. */
-export function sumKernel(fallback: () => KernelFunc): KernelFunc {
+/** Sum over the leading axes 0..k−1 of a float32 tensor (e.g. a bias gradient) by `columnSums`. */
+export function sumKernel(columnSums: ColumnSums, fallback: () => KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as Inputs;
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
@@ -107,10 +108,7 @@ export function sumKernel(fallback: () => KernelFunc): KernelFunc {
     const rows = size(x!.shape) / width;
     const xv = peekValues(backend, x!) as Float32Array;
     const out = takeF32(width);
-    for (let r = 0; r < rows; r++) {
-      const o = r * width;
-      for (let j = 0; j < width; j++) out[j] += xv[o + j];
-    }
+    columnSums(xv, rows, width, out);
     const shape = keepDims ? x!.shape.map((d, i) => (i < axes.length ? 1 : d)) : x!.shape.slice(axes.length);
     return backend.makeTensorInfo(shape, 'float32', out);
   };

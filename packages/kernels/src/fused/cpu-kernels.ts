@@ -37,13 +37,21 @@ import {
   stepKernel,
   unaryKernel,
 } from './cpu-math-kernels.js';
-import type { BinaryOp, Conv2dOps, DepthwiseConv2dOps, Pool2dOps, Sgemm, UnaryOp } from './impl.js';
+import type {
+  BinaryOp,
+  ColumnSums,
+  Conv2dOps,
+  DepthwiseConv2dOps,
+  Pool2dOps,
+  Sgemm,
+  UnaryOp,
+} from './impl.js';
 import { jsPool2d } from './js-pool.js';
 import { installReluGrad, uninstallReluGrad } from './relu-grad.js';
 import { softmaxKernel } from './cpu-softmax-kernel.js';
 import { jsDepthwiseConv2d } from './js-depthwise.js';
 import { DEPTHWISE_CONV2D } from './cpu-depthwise-kernels.js';
-import { jsBinary, jsUnary } from './js-elementwise.js';
+import { jsBinary, jsColumnSums, jsUnary } from './js-elementwise.js';
 import { peekValues, takeF32 } from './recycled-outputs.js';
 
 const ARITHMETIC = {
@@ -85,7 +93,7 @@ function product(
   if (m * n * k < MIN_WORK || m * n * k === 0) return null;
   const av = f32(backend, a);
   const bv = f32(backend, b);
-  const out = takeF32(batch * m * n);
+  const out = takeF32(batch * m * n, false); // every product written
   if (batch === 1)
     return { values: sgemm(av, bv, m, k, n, ta, tb, out), shape: ra === 3 ? [1, m, n] : [m, n] };
   for (let i = 0; i < batch; i++) {
@@ -241,7 +249,7 @@ function arithmetic(name: keyof typeof ARITHMETIC, binary: BinaryOp): KernelFunc
     const p = a!.dtype === 'float32' && b!.dtype === 'float32' ? pattern(a!.shape, b!.shape) : null;
     const size = p === null ? 0 : p.shape.reduce((q, d) => q * d, 1);
     if (p === null || size < MIN_ELEMENTS) return originals.get(name)!(args);
-    const out = takeF32(size);
+    const out = takeF32(size, false); // binary writes every element
     binary(ARITHMETIC[name], p.mode, f32(backend, a!), f32(backend, b!), out, p.m);
     return backend.makeTensorInfo(p.shape, 'float32', out);
   };
@@ -257,18 +265,19 @@ function replace(name: string, kernelFunc: KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
 }
 
-/** The optional pooling and depthwise convolution of installCpuKernels (default: JavaScript). */
-export interface SpatialOps {
+/** The optional pooling, depthwise convolution and column sums of installCpuKernels (default: JavaScript). */
+export interface OptionalOps {
   pool?: Pool2dOps;
   depthwise?: DepthwiseConv2dOps;
+  columnSums?: ColumnSums;
 }
 
 /**
  * Routes tfjs CPU matmuls through `sgemm`, the embedding gradient through a single pass,
  * broadcasting Add/Sub/Multiply/RealDiv through `binary` and element-wise math through `unary`
  * (plain-JS loops when not given), last-axis Max/Min/Sum, transposes and pooling through single
- * passes (`spatial.pool`, default ./js-pool.ts), 2-D convolutions through `conv` (default: im2col
- * on `sgemm`) and depthwise ones through `spatial.depthwise` (default ./js-depthwise.ts)
+ * passes (`more.pool`, default ./js-pool.ts), 2-D convolutions through `conv` (default: im2col
+ * on `sgemm`) and depthwise ones through `more.depthwise` (default ./js-depthwise.ts)
  * (idempotent; replaces an install).
  */
 export function installCpuKernels(
@@ -276,17 +285,17 @@ export function installCpuKernels(
   binary: BinaryOp = jsBinary,
   unary: UnaryOp = jsUnary,
   conv?: Conv2dOps,
-  spatial: SpatialOps = {},
+  more: OptionalOps = {},
 ): void {
   uninstallCpuKernels();
   const original = (name: string) => originals.get(name)!;
   const extra = {
-    ...poolKernels(spatial.pool ?? jsPool2d, original),
+    ...poolKernels(more.pool ?? jsPool2d, original),
     ...convFamilyKernels(CONV2D, conv ?? sgemmConv2d(sgemm), binary, unary, original),
-    ...convFamilyKernels(DEPTHWISE_CONV2D, spatial.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
+    ...convFamilyKernels(DEPTHWISE_CONV2D, more.depthwise ?? jsDepthwiseConv2d, binary, unary, original),
   };
   for (const [name, kernelFunc] of Object.entries(extra)) replace(name, kernelFunc);
-  installReluGrad();
+  installReluGrad(binary);
   replace('BatchMatMul', batchMatMul(sgemm));
   replace('_FusedMatMul', fusedMatMul(sgemm, binary, unary));
   replace('UnsortedSegmentSum', unsortedSegmentSum());
@@ -299,7 +308,7 @@ export function installCpuKernels(
     'Transpose',
     transposeKernel(() => originals.get('Transpose')!),
   );
-  const leadingSum = sumKernel(() => originals.get('Sum')!);
+  const leadingSum = sumKernel(more.columnSums ?? jsColumnSums, () => originals.get('Sum')!);
   replace(
     'Sum',
     lastAxisReduction('Sum', () => leadingSum),

@@ -27,7 +27,7 @@ export function unaryKernel(name: UnaryName, unary: UnaryOp, fallback: () => Ker
     const backend = args.backend as unknown as CpuBackend;
     const xv = x!.dtype === 'float32' ? peekValues(backend, x!) : null;
     if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
-    const out = takeF32(xv.length);
+    const out = takeF32(xv.length, false); // unary writes every element
     unary(code, xv, out);
     return backend.makeTensorInfo([...x!.shape], 'float32', out);
   };
@@ -91,10 +91,13 @@ export function stepKernel(fallback: () => KernelFunc): KernelFunc {
     const backend = args.backend as unknown as CpuBackend;
     const xv = x!.dtype === 'float32' ? peekValues(backend, x!) : null;
     if (!(xv instanceof Float32Array) || xv.length < MIN_ELEMENTS) return fallback()(args);
-    const out = takeF32(xv.length);
+    const out = takeF32(xv.length, false); // every element written
+    // values[+(v > 0)], not `v > 0 ? 1 : alpha`: the sign of a pre-activation is a coin toss, and
+    // a branch on it is mispredicted half the time; v !== v (NaN) is almost never taken
+    const values = Float32Array.of(alpha, 1);
     for (let i = 0; i < xv.length; i++) {
       const v = xv[i];
-      out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+      out[i] = v === v ? values[+(v > 0)] : NaN;
     }
     return backend.makeTensorInfo([...x!.shape], 'float32', out);
   };

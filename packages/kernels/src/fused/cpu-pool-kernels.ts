@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type CpuBackend, type Inputs, type KernelFunc, MIN_ELEMENTS, size } from './cpu-backend.js';
 import { geometry } from './cpu-conv-family.js';
 import type { ConvGeometry, Pool2dOps } from './impl.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 type PoolInfo = tf.backend_util.Conv2DInfo;
 
@@ -36,7 +37,7 @@ function poolInfo(xShape: readonly number[], a: PoolAttrs, rounding = true): Poo
 function floatData(backend: CpuBackend, t: tf.TensorInfo | undefined): Float32Array | null {
   if (t === undefined || t.dtype !== 'float32' || t.shape.length !== 4 || size(t.shape) < MIN_ELEMENTS)
     return null;
-  const v = backend.readSync(t.dataId);
+  const v = peekValues(backend, t);
   return v instanceof Float32Array ? v : null;
 }
 
@@ -66,7 +67,7 @@ export function poolKernels(
       const xv = floatData(backend, x);
       const p = xv === null ? null : poolInfo(x!.shape, args.attrs as unknown as PoolAttrs);
       if (xv === null || p === null || leaveToTfjs(p)) return original(name)(args);
-      const y = new Float32Array(size(p.outShape)); // [N, OH, OW, C]
+      const y = takeF32(size(p.outShape), false); // [N, OH, OW, C], every element written
       run(geometry(p), xv, y);
       return backend.makeTensorInfo([...p.outShape], 'float32', y);
     };
@@ -77,23 +78,23 @@ export function poolKernels(
       const backend = args.backend as unknown as CpuBackend;
       const { dy, input } = args.inputs as Inputs;
       const xv = floatData(backend, input);
-      const dyv = dy?.dtype === 'float32' ? backend.readSync(dy.dataId) : null;
+      const dyv = dy?.dtype === 'float32' ? peekValues(backend, dy) : null;
       const p = xv === null ? null : poolInfo(input!.shape, args.attrs as unknown as PoolAttrs);
       if (xv === null || p === null || leaveToTfjs(p, dy) || !(dyv instanceof Float32Array))
         return original('MaxPoolGrad')(args);
-      const dx = new Float32Array(xv.length); // [N, H, W, C]
+      const dx = takeF32(xv.length); // [N, H, W, C]
       ops.maxPoolGrad(geometry(p), xv, dyv, dx);
       return backend.makeTensorInfo([...input!.shape], 'float32', dx);
     },
     AvgPoolGrad: (args) => {
       const backend = args.backend as unknown as CpuBackend;
       const { dy, input } = args.inputs as Inputs;
-      const dyv = dy?.dtype === 'float32' ? backend.readSync(dy.dataId) : null;
+      const dyv = dy?.dtype === 'float32' ? peekValues(backend, dy) : null;
       const ok = floatData(backend, input) !== null && dyv instanceof Float32Array;
       const p = ok ? poolInfo(input!.shape, args.attrs as unknown as PoolAttrs, false) : null; // as tfjs: no rounding mode
       if (p === null || leaveToTfjs(p, dy) || !(dyv instanceof Float32Array))
         return original('AvgPoolGrad')(args);
-      const dx = new Float32Array(size(input!.shape)); // [N, H, W, C]
+      const dx = takeF32(size(input!.shape)); // [N, H, W, C]
       ops.avgPoolGrad(geometry(p), dyv, dx);
       return backend.makeTensorInfo([...input!.shape], 'float32', dx);
     },

@@ -207,7 +207,7 @@ export type Sgemm = (
 /**
  * out = a op b (op: BINARY_OP of ./abi.ts) over out.length elements; mode (BINARY_MODE) says how
  * a and b broadcast: same shape, b or a scalar, b or a one value per row of m, b or a one row of m
- * repeated.
+ * repeated. reluGrad takes operands of one shape only (other modes throw).
  */
 export type BinaryOp = (
   op: number,
@@ -217,6 +217,18 @@ export type BinaryOp = (
   out: Float32Array,
   m: number,
 ) => void;
+
+/**
+ * out[j] = Σ_r x[r·width + j] for j < width: the sums over the leading axes of a [rows, width]
+ * float32 array (a bias gradient), each column summed in float32, in row order, from 0.
+ */
+export type ColumnSums = (x: Float32Array, rows: number, width: number, out: Float32Array) => void;
+
+/**
+ * Draws out.length uniforms u from Alea's state [s₀, s₁, s₂, c] (./alea-mask.ts; updated in
+ * place) and writes out[i] = fround(u_i) < fround(keep) ? fround(value) : 0.
+ */
+export type UniformMask = (state: Float64Array, keep: number, value: number, out: Float32Array) => void;
 
 export type UnaryName = keyof typeof UNARY_CODE;
 
@@ -330,6 +342,10 @@ export interface FusedImpl {
   sgemm?: Sgemm;
   /** Optional broadcasting arithmetic, used for tfjs's CPU Add/Sub/Multiply/RealDiv kernels. */
   binary?: BinaryOp;
+  /** Optional column sums, used for tfjs's CPU Sum over leading axes (bias gradients). */
+  columnSums?: ColumnSums;
+  /** Optional seeded Bernoulli masks with tfjs's randomUniform bits (dropout in Regulab's core). */
+  uniformMask?: UniformMask;
   /** Optional element-wise math, used for tfjs's CPU Exp, Log, Sqrt, … kernels. */
   unary?: UnaryOp;
   /** Optional 2-D convolution, used for tfjs's CPU Conv2D kernels and their gradients. */

@@ -7,8 +7,10 @@
  * system), and first-touch page faults are dear, on virtual machines above all. The same 73
  * allocations (12.5 MiB) as one charlm-step, allocated, filled and dropped: 127 ms in headless
  * Chromium on the 2-core VM of BENCHMARKS.md (load ~13), 0.8 ms with the arrays reused, 5–10 ms in
- * Node, whose allocator keeps freed memory. On by default in browsers (where #platform is
- * ../platform/browser.ts), off in Node; `recycleOutputs(on)` switches.
+ * Node. In Node the cost is V8's garbage collector: megabytes of fresh external memory per step
+ * start a full mark-compact every step or two, whose marking thread then competes with the
+ * kernels' threads for the cores (cnn-step, 2 cores: 41–43 ms per step with fresh arrays, 24–30 ms
+ * reusing them; BENCHMARKS.md). On by default everywhere; `recycleOutputs(on)` switches.
  *
  * An array is reused only when all of these hold, so nothing else can still see it:
  * - it came from takeF32 and became the values of exactly one tensor of a watched CPU backend
@@ -18,10 +20,10 @@
  * - it was never read out through the backend's readSync / read (dataSync, data, arraySync:
  *   on the CPU backend they return the storage itself, which the caller may keep);
  * - the backend then deleted that data (disposeData with the last reference gone).
- * A reused array comes back zero-filled, as `new Float32Array(n)` would.
+ * A reused array comes back zero-filled, as `new Float32Array(n)` would, unless the kernel says it
+ * writes every element.
  */
 import * as tf from '@tensorflow/tfjs';
-import { platform } from '#platform';
 import { BufferPool } from '../native/buffer-pool.js';
 
 /** Arrays smaller than this are left to the engine (its small-object allocation is cheap). */
@@ -46,13 +48,17 @@ const taken = new WeakSet<Float32Array>();
 const owned = new WeakMap<ArrayBufferLike, Float32Array>();
 const watched = new WeakSet<object>();
 
-/** A zero-filled Float32Array of n floats for a kernel's output (a reused one when possible). */
-export function takeF32(n: number): Float32Array {
+/**
+ * A zero-filled Float32Array of n floats for a kernel's output (a reused one when possible).
+ * `zero = false` for a caller that writes every element: a reused array then keeps its stale
+ * contents (a memset of the whole output saved; a fresh array is zero either way).
+ */
+export function takeF32(n: number, zero = true): Float32Array {
   if (!recycleOutputs() || n < MIN_FLOATS) return new Float32Array(n);
   const cpu = tf.findBackend('cpu') as unknown as WatchableBackend | null;
   if (cpu !== null) watchCpuBackend(cpu);
   const a = pool.take(n);
-  a.fill(0);
+  if (zero) a.fill(0);
   taken.add(a);
   return a;
 }
@@ -137,7 +143,7 @@ export function peekData(t: tf.Tensor): tf.TypedArray {
 
 /**
  * Whether kernel outputs are reused (see the file comment); `on` switches (off: the held arrays are
- * dropped). Default: on in browsers, off in Node.
+ * dropped). Default: on.
  */
 export function recycleOutputs(on?: boolean): boolean {
   if (on !== undefined && typeof on !== 'boolean')
@@ -146,7 +152,7 @@ export function recycleOutputs(on?: boolean): boolean {
     enabled = on;
     if (!on) pool = new BufferPool(MAX_HELD_BYTES);
   }
-  enabled ??= platform.name === 'browser';
+  enabled ??= true;
   return enabled;
 }
 

@@ -7,39 +7,34 @@
  *
  *     dx[i] = dy[i] · s(x[i]),   s(v) = 1 if v > 0, NaN if v is NaN, else 0   (tfjs's Step, alpha 0)
  *
- * so dy·0 keeps its sign (−0 where dy < 0) exactly as tfjs's Multiply gives it. On any other
+ * so dy·0 keeps its sign (−0 where dy < 0) exactly as tfjs's Multiply gives it: BINARY_OP.reluGrad
+ * (threaded SIMD in the native addon, a branch-free loop in ./js-elementwise.ts). On any other
  * backend (no RegulabReluGrad registered there) the gradient is tfjs's own. Shapes: dy, x and dx
  * alike. RegulabReluGrad has its own gradient (∂/∂dy = the same mask, ∂/∂x = 0), so gradients of
  * gradients still work.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BINARY_MODE, BINARY_OP } from './abi.js';
 import type { CpuBackend, Inputs, KernelFunc } from './cpu-backend.js';
+import type { BinaryOp } from './impl.js';
+import { jsBinary } from './js-elementwise.js';
+import { peekValues, takeF32 } from './recycled-outputs.js';
 
 export const RELU_GRAD = 'RegulabReluGrad';
 
-/**
- * dx = dy · s(x) over float32 arrays (one monomorphic loop). s(x) is +(x > 0), a compare without a
- * branch, unless x is NaN (a branch that is almost never taken): a branch on the sign of x, whose
- * sign is a coin toss for pre-activations, mispredicted half the time and cost 7.3 ns per element
- * against 1.9 (conv1's 1.38 M elements of cnn-step: 10 ms → 2.6 ms; the same bits).
- */
-function maskedCopy(dy: Float32Array, x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) {
-    const v = x[i];
-    out[i] = dy[i] * (v === v ? +(v > 0) : NaN);
-  }
-}
+/** The BinaryOp the kernel runs (set by installReluGrad: the native SIMD loop, or jsBinary). */
+let binary: BinaryOp = jsBinary;
 
 /** The CPU kernel: dx = dy · step(x) in one pass (float32 inputs; the gradient config checks). */
 const reluGradKernel: KernelFunc = (args) => {
   const { dy, x } = args.inputs as Inputs;
   const backend = args.backend as unknown as CpuBackend;
-  const dyv = backend.readSync(dy!.dataId);
-  const xv = backend.readSync(x!.dataId);
+  const dyv = peekValues(backend, dy!);
+  const xv = peekValues(backend, x!);
   if (!(dyv instanceof Float32Array) || !(xv instanceof Float32Array) || dyv.length !== xv.length)
     throw new Error(`${RELU_GRAD}: expects float32 dy and x of one shape`);
-  const out = new Float32Array(xv.length);
-  maskedCopy(dyv, xv, out);
+  const out = takeF32(xv.length, false); // like x, every element written
+  binary(BINARY_OP.reluGrad, BINARY_MODE.sameShape, dyv, xv, out, 1);
   return backend.makeTensorInfo([...x!.shape], 'float32', out);
 };
 
@@ -48,8 +43,12 @@ const reluGrad = (dy: tf.Tensor, x: tf.Tensor): tf.Tensor =>
 
 let original: tf.GradConfig | undefined;
 
-/** Registers RegulabReluGrad for the CPU backend and routes Relu's gradient through it (idempotent). */
-export function installReluGrad(): void {
+/**
+ * Registers RegulabReluGrad for the CPU backend, computed by `op` (BINARY_OP.reluGrad), and routes
+ * Relu's gradient through it (idempotent; a later call only changes `op`).
+ */
+export function installReluGrad(op: BinaryOp = jsBinary): void {
+  binary = op;
   if (original !== undefined) return;
   original = tf.getGradient('Relu');
   if (original === undefined) return; // no Relu gradient to replace
@@ -82,4 +81,5 @@ export function uninstallReluGrad(): void {
   tf.registerGradient(original);
   if (tf.getKernel(RELU_GRAD, 'cpu') !== undefined) tf.unregisterKernel(RELU_GRAD, 'cpu');
   original = undefined;
+  binary = jsBinary;
 }

@@ -27,6 +27,8 @@ export interface NativeBinding {
     tb: boolean,
   ): void;
   binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, m: number): void;
+  columnSums(x: Float32Array, rows: number, width: number, out: Float32Array): void;
+  uniformMask(state: Float64Array, keep: number, value: number, out: Float32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   /** The Conv2dOps of ../fused/impl.ts; ints: the geometry in CONV_INTS slots. */
   conv2dForward(ints: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;

@@ -485,6 +485,8 @@ export function nativeImpl(
       return c;
     },
     binary: (op, mode, a, b, out, m) => addon.binary(op, mode, a, b, out, m),
+    columnSums: (x, rows, width, out) => addon.columnSums(x, rows, width, out),
+    uniformMask: (state, keep, value, out) => addon.uniformMask(state, keep, value, out),
     unary: (op, x, out) => addon.unary(op, x, out),
     conv2d: {
       forward: (g, x, filter, y) => addon.conv2dForward(convInts(g), x, filter, y),
