@@ -128,6 +128,26 @@ const SITUATIONS: (Omit<ConvCase, 'x' | 'filter'> & {
     nchw: true,
     conv: [4, 3],
   },
+  // the filter gradient builds col as the GEMM's packed panels when K = 3·3·C fills them (C 32:
+  // K 288, whole panels; C 15: K 135, the last panel padded), in chunks of at most 16 MB of col
+  // (33×33 with C 32: 15 images per chunk, so 16 images take two, the second accumulating)
+  { name: 'same 3×3, 32 channels', hw: [6, 5], kernel: [3, 3], strides: [1, 1], pad: 'same', conv: [32, 8] },
+  {
+    name: 'valid 3×3 stride 2, 15 channels',
+    hw: [7, 7],
+    kernel: [3, 3],
+    strides: [2, 2],
+    pad: 'valid',
+    conv: [15, 4],
+  },
+  {
+    name: 'valid 3×3, 32 channels, two chunks',
+    hw: [33, 33],
+    kernel: [3, 3],
+    strides: [1, 1],
+    pad: 'valid',
+    conv: [32, 1],
+  },
   {
     name: 'dilations 2 same (forward only)',
     hw: [12, 11],

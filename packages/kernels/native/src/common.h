@@ -171,10 +171,12 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
           bool accumulate, Pool& pool);
 
 // out[K×M] = in[M×K]ᵀ (in has row stride ld); the pool version splits the output rows.
-// C[M×N] = A·B with B given already packed over its whole K rows (pack_b(K, N, …) layout: panel q
-// at Bp + q·K·nr), as gemm computes it (the same K blocks, the same bits) without packing: for a B
-// that a loop writes row by row anyway (rows_to_panels), such as the normalised LSTM's ∂(ĥ·U).
-void gemm_packed_b(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc, Pool& pool);
+// C[M×N] (+)= A·B with B given already packed over its whole K rows (pack_b(K, N, …) layout: panel
+// q at Bp + q·K·nr), as gemm computes it (the same K blocks, the same bits) without packing: for a
+// B that a loop writes row by row anyway (rows_to_panels), such as the normalised LSTM's ∂(ĥ·U) or
+// a convolution's im2col rows.
+void gemm_packed_b(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc, Pool& pool,
+                   bool accumulate = false);
 // Rows [b0, b1) of src (row stride ld, N columns) into rows row0 + b of the whole-K packed panels
 // dst (K rows; pack_b's layout, zero padding included).
 void rows_to_panels(const float* src, int ld, int b0, int b1, int N, int nr, size_t K, size_t row0, float* dst);

@@ -4,13 +4,15 @@
 // kw·DW − PL, c], 0 in the padding) and the filter read as F [K, OC] (its own memory layout):
 //   forward          y [rows, OC]  = col · F
 //   input gradient   dx            = col2im(dy · Fᵀ)  (each input pixel gathers its taps)
-//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC]
+//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC] (col built directly in
+//                                   the GEMM's packed panels when K fills them: col_as_panels)
 // col is built in chunks of whole images (at most ~16 MB), so the work buffer stays bounded and
 // every chunk's gather stays inside it. Chunks, and the GEMM's own splits, do not depend on the
 // thread count, and every output element is summed in one fixed order: the results are the same
 // bits on any number of threads.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common.h"
 #include "conv.h"
@@ -36,14 +38,14 @@ inline void copy_run(const float* s, int n, float* d) {
     std::memcpy(d, s, sizeof(float) * (size_t)n);
 }
 
-// col rows [r0, r1) of the images starting at image n0 (row 0 = image n0's first output pixel).
-// The pixel indices advance with the row (no division per row), and with unit dilation along the
+// col rows [r0, r1) of the images starting at image n0 (row 0 = image n0's first output pixel),
+// row r at out + (r − r0)·K. The pixel indices advance with the row (no division per row), and with unit dilation along the
 // width a kernel row's in-bounds taps are one contiguous run of x, copied at once.
-void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, float* col) {
+void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, float* out) {
   const int K = g.K(), C = g.C;
   int ow = (int)(r0 % g.OW), oh = (int)((r0 / g.OW) % g.OH), n = n0 + (int)(r0 / ((long)g.OW * g.OH));
   for (long r = r0; r < r1; r++) {
-    float* dst = col + (size_t)r * K;
+    float* dst = out + (size_t)(r - r0) * K;
     const int iw0 = ow * g.SW - g.PL;
     // taps [kw0, kw1) of a kernel row lie inside the width
     int kw0 = 0, kw1 = g.KW;
@@ -86,8 +88,36 @@ void im2col(const ConvGeom& g, const float* x, int n0, long rows, float* col, Po
   pool.run([&](int tid, int nt) {
     int lo, hi;
     split_range((int)rows, nt, tid, 1, lo, hi);
-    im2col_rows(g, x, n0, lo, hi, col);
+    im2col_rows(g, x, n0, lo, hi, col + (size_t)lo * g.K());
   });
+}
+
+// The im2col rows of im2col(), written straight into pack_b's panels of the whole chunk (K = rows
+// of the chunk): the filter gradient's product reads col as its packed B, so this saves writing
+// col and then packing it. Each row is gathered into a small buffer first.
+void im2col_panels(const ConvGeom& g, const float* x, int n0, long rows, float* panels, Pool& pool) {
+  const int K = g.K(), nr = isa().nr;
+  auto some = [&](long r0, long r1) {
+    std::vector<float> row(K);
+    for (long r = r0; r < r1; r++) {
+      im2col_rows(g, x, n0, r, r + 1, row.data());
+      rows_to_panels(row.data(), K, 0, 1, K, nr, (size_t)rows, (size_t)r, panels);
+    }
+  };
+  if (pool.size() == 1 || rows * K < 65536) return some(0, rows);
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range((int)rows, nt, tid, 1, lo, hi);
+    some(lo, hi);
+  });
+}
+
+// Whether the filter gradient builds col as packed panels: when few of the panels' columns are
+// padding (K a multiple of the panel width, or at least four panels). A single-channel 3×3 filter
+// (K = 9) keeps the plain col: its panel would be 32 wide, 23 of them zeros.
+bool col_as_panels(const ConvGeom& g) {
+  const int nr = isa().nr;
+  return g.K() % nr == 0 || g.K() >= 4 * nr;
 }
 
 // Whether col is x itself: a 1×1 filter, unit strides, no padding.
@@ -178,15 +208,21 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const int K = g.K();
   const long image_rows = (long)g.OH * g.OW;
   const int chunk = images_per_chunk(g);
-  const bool direct = col_is_input(g);
-  float* col = direct ? nullptr : scratch(12, (size_t)chunk * image_rows * K);
+  const bool direct = col_is_input(g), panels = !direct && col_as_panels(g);
+  const size_t col_floats = panels ? packed_size((int)(chunk * image_rows), K, isa().nr) : (size_t)chunk * image_rows * K;
+  float* col = direct ? nullptr : scratch(12, col_floats);
   float* dyT = scratch(13, (size_t)chunk * image_rows * g.OC);
   float* dfT = scratch(14, (size_t)g.OC * K);
   for (int n0 = 0; n0 < g.N; n0 += chunk) {
     const long rows = std::min(chunk, g.N - n0) * image_rows;
+    transpose((int)rows, g.OC, dy + (size_t)n0 * image_rows * g.OC, g.OC, dyT, pool);
+    if (panels) {
+      im2col_panels(g, x, n0, rows, col, pool);
+      gemm_packed_b(g.OC, K, (int)rows, dyT, (int)rows, col, dfT, K, pool, n0 > 0);
+      continue;
+    }
     const float* c = direct ? x + (size_t)n0 * image_rows * K : col;
     if (!direct) im2col(g, x, n0, rows, col, pool);
-    transpose((int)rows, g.OC, dy + (size_t)n0 * image_rows * g.OC, g.OC, dyT, pool);
     gemm(g.OC, K, (int)rows, dyT, (int)rows, c, K, false, dfT, K, n0 > 0, pool);
   }
   if (g.N == 0) std::fill(dfT, dfT + (size_t)g.OC * K, 0.f);
