@@ -5,10 +5,14 @@
  * for bit (same comparisons, same float64 sums in the same order): max and average pooling and
  * their gradients (through tf.grad) with valid, same, explicit and numeric padding (each rounding
  * mode), non-overlapping and overlapping windows, on normal values and on small integers full of
- * ties (the gradient goes to the first maximum, as tfjs's does). Also: each case really runs on
- * the given ops (counted calls), the native passes give tfjs's bits on 1, 2 and 3 threads with
- * inputs large enough to be split, no leaked tensors, and a clear error for a buffer the
- * geometry does not fit.
+ * ties (the gradient goes to the first maximum, as tfjs's does), and on inputs full of NaN, −∞ and
+ * ±0 with gradients holding NaN and −0 (windows of NaN and −∞ only, which get no gradient; pixels
+ * in no window, which get 0) for channel counts 3, 6, 20 and 37 (the native passes' scalar,
+ * 4-channel and 16-channel chunks and their tails). Also: each case really runs on the given ops
+ * (counted calls), every output element is written (a buffer of NaN ends as a zeroed one does,
+ * pixels in no window included), the native passes give tfjs's bits on 1, 2 and 3 threads with
+ * inputs large enough to be split, no leaked tensors, and a clear error for a buffer the geometry
+ * does not fit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -128,6 +132,79 @@ describe.each(variants)('pooling kernels for tfjs CPU ($name)', (v) => {
       });
     }
   }
+
+  // 2×2 / 2 on 11 leaves the last row and column in no window; 2×2 / 3 leaves every third
+  it("give tfjs's bits on NaN, −∞, ±0 and ties, with NaN and −0 gradients, and pixels in no window", () => {
+    const special: Case[] = [
+      CASES[0],
+      { name: '2×2 stride 3 valid', filter: [2, 2], strides: [3, 3], pad: 'valid' },
+      { name: '2×2 stride 2 same (last windows clipped)', filter: [2, 2], strides: [2, 2], pad: 'same' },
+      CASES[1],
+    ];
+    /** A tensor of `shape` whose elements are drawn from `table` (seeded). */
+    const pick = (table: number[], shape: number[], seed: number) =>
+      tf.tidy(() => {
+        const at = tf.floor(tf.randomUniform(shape, 0, table.length, 'float32', seed)).toInt();
+        return tf.gather(tf.tensor1d(table), at) as tf.Tensor as tf.Tensor4D; // gather takes at's shape
+      });
+    for (const C of [3, 6, 20, 37]) {
+      // half the pixels NaN or −∞: a 2×2 window is all of them with probability 1/16
+      const x = pick([NaN, -Infinity, -Infinity, NaN, 1, 2, -0, 0], [6, 11, 11, C], 3);
+      for (const c of special) {
+        const f = (xx: tf.Tensor) => tf.maxPool(xx as tf.Tensor4D, c.filter, c.strides, c.pad);
+        const run = () => {
+          const y = f(x);
+          const dy = pick([-0, 1.5, NaN, -2, 0, 3], y.shape, 4);
+          return [y, tf.grad(f)(x, dy)];
+        };
+        calls = 0;
+        const { got, want } = both(v, run);
+        expect(calls, 'the pool and its gradient ran on the ops').toBe(3);
+        const empty = want[0].filter((y) => y === -Infinity).length;
+        expect(empty, 'windows of NaN and −∞ only').toBeGreaterThan(0);
+        got.forEach((g, i) => expect(g, `${c.name}, C = ${C}, #${i}`).toEqual(want[i]));
+      }
+      x.dispose();
+    }
+  });
+
+  it('write every element of their outputs (a buffer of NaN ends as a zeroed one does)', () => {
+    // 2×2 windows, stride 3, on 11 × 11: rows and columns 2, 5 and 8 lie in no window
+    const g = {
+      batch: 2,
+      inHeight: 11,
+      inWidth: 11,
+      inChannels: 5,
+      outHeight: 4,
+      outWidth: 4,
+      outChannels: 5,
+      filterHeight: 2,
+      filterWidth: 2,
+      strideHeight: 3,
+      strideWidth: 3,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      padTop: 0,
+      padLeft: 0,
+    };
+    const x = new Float32Array(tf.tidy(() => tf.randomNormal([2, 11, 11, 5], 0, 1, 'float32', 6).dataSync()));
+    const dy = new Float32Array(tf.tidy(() => tf.randomNormal([2, 4, 4, 5], 0, 1, 'float32', 7).dataSync()));
+    const runs: [string, number, (out: Float32Array) => void][] = [
+      ['maxPool', dy.length, (out) => v.ops.maxPool(g, x, out)],
+      ['avgPool', dy.length, (out) => v.ops.avgPool(g, x, out)],
+      ['maxPoolGrad', x.length, (out) => v.ops.maxPoolGrad(g, x, dy, out)],
+      ['avgPoolGrad', x.length, (out) => v.ops.avgPoolGrad(g, dy, out)],
+    ];
+    for (const [name, length, run] of runs) {
+      const zeroed = new Float32Array(length);
+      const stale = new Float32Array(length).fill(NaN);
+      run(zeroed);
+      run(stale);
+      const wrote = zeroed.some((e) => e !== 0);
+      expect(wrote, `${name} wrote something`).toBe(true);
+      expect(Array.from(stale), name).toEqual(Array.from(zeroed));
+    }
+  });
 
   it.skipIf(v.name !== 'native')("give tfjs's bits on 1, 2 and 3 threads (inputs split across them)", () => {
     const x = input([6, 32, 30, 16], 'tied integers', 4);
