@@ -4,8 +4,9 @@
 // kw·DW − PL, c], 0 in the padding) and the filter read as F [K, OC] (its own memory layout):
 //   forward          y [rows, OC]  = col · F
 //   input gradient   dx            = col2im(dy · Fᵀ)  (each input pixel gathers its taps)
-//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC] (col built directly in
-//                                   the GEMM's packed panels when K fills them: col_as_panels)
+//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC], with col built directly
+//                                   in the GEMM's packed panels (when K fills them: col_as_panels);
+//                    dF [K, OC]    = colᵀ · dy otherwise (a few filter rows, e.g. one channel)
 // col is built in chunks of whole images (at most ~16 MB), so the work buffer stays bounded and
 // every chunk's gather stays inside it. Chunks, and the GEMM's own splits, do not depend on the
 // thread count, and every output element is summed in one fixed order: the results are the same
@@ -62,6 +63,10 @@ void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, fl
         continue;
       }
       const float* row = x + ((size_t)n * g.H + ih) * g.W * C;
+      if (g.DW == 1 && kw0 == 0 && kw1 == g.KW) {  // the common, interior case: one run
+        copy_run(row + (size_t)iw0 * C, g.KW * C, d);
+        continue;
+      }
       if (g.DW == 1) {
         std::fill(d, d + kw0 * C, 0.f);
         copy_run(row + (size_t)(iw0 + kw0) * C, (kw1 - kw0) * C, d + kw0 * C);
@@ -109,6 +114,39 @@ void im2col_panels(const ConvGeom& g, const float* x, int n0, long rows, float* 
     int lo, hi;
     split_range((int)rows, nt, tid, 1, lo, hi);
     some(lo, hi);
+  });
+}
+
+// colᵀ [K, rows] of the images from n0: colT[k·rows + r] = col[r][k], built one tap row at a
+// time (for a single channel, runs of x's rows), threads splitting the taps. The filter gradient
+// then reads it as A in dF = colᵀ · dy, so neither col nor dy is transposed.
+void im2col_transposed(const ConvGeom& g, const float* x, int n0, long rows, float* colT, Pool& pool) {
+  const int K = g.K(), C = g.C;
+  auto taps = [&](int k0, int k1) {
+    for (int k = k0; k < k1; k++) {
+      const int c = k % C, kw = (k / C) % g.KW, kh = k / (C * g.KW);
+      float* d = colT + (size_t)k * rows;
+      for (long r = 0; r < rows; r += g.OW) {
+        const int oh = (int)((r / g.OW) % g.OH), n = n0 + (int)(r / ((long)g.OW * g.OH));
+        const int ih = oh * g.SH + kh * g.DH - g.PT;
+        float* o = d + r;
+        if (ih < 0 || ih >= g.H) {
+          std::fill(o, o + g.OW, 0.f);
+          continue;
+        }
+        const float* src = x + ((size_t)n * g.H + ih) * g.W * C + c;
+        for (int ow = 0; ow < g.OW; ow++) {
+          const int iw = ow * g.SW + kw * g.DW - g.PL;
+          o[ow] = iw >= 0 && iw < g.W ? src[(size_t)iw * C] : 0.f;
+        }
+      }
+    }
+  };
+  if (pool.size() == 1 || rows * K < 65536) return taps(0, K);
+  pool.run([&](int tid, int nt) {
+    int lo, hi;
+    split_range(K, nt, tid, 1, lo, hi);
+    taps(lo, hi);
   });
 }
 
@@ -209,6 +247,17 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const long image_rows = (long)g.OH * g.OW;
   const int chunk = images_per_chunk(g);
   const bool direct = col_is_input(g), panels = !direct && col_as_panels(g);
+  if (!direct && !panels) {  // few filter rows (K): dF [K, OC] = colᵀ · dy, nothing transposed
+    float* colT = scratch(12, (size_t)chunk * image_rows * K);
+    for (int n0 = 0; n0 < g.N; n0 += chunk) {
+      const long rows = std::min(chunk, g.N - n0) * image_rows;
+      im2col_transposed(g, x, n0, rows, colT, pool);
+      gemm(K, g.OC, (int)rows, colT, (int)rows, dy + (size_t)n0 * image_rows * g.OC, g.OC, false, dfilter, g.OC,
+           n0 > 0, pool);
+    }
+    if (g.N == 0) std::fill(dfilter, dfilter + (size_t)g.OC * K, 0.f);
+    return;
+  }
   const size_t col_floats = panels ? packed_size((int)(chunk * image_rows), K, isa().nr) : (size_t)chunk * image_rows * K;
   float* col = direct ? nullptr : scratch(12, col_floats);
   float* dyT = scratch(13, (size_t)chunk * image_rows * g.OC);
@@ -221,9 +270,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
       gemm_packed_b(g.OC, K, (int)rows, dyT, (int)rows, col, dfT, K, pool, n0 > 0);
       continue;
     }
-    const float* c = direct ? x + (size_t)n0 * image_rows * K : col;
-    if (!direct) im2col(g, x, n0, rows, col, pool);
-    gemm(g.OC, K, (int)rows, dyT, (int)rows, c, K, false, dfT, K, n0 > 0, pool);
+    gemm(g.OC, K, (int)rows, dyT, (int)rows, x + (size_t)n0 * image_rows * K, K, false, dfT, K, n0 > 0, pool);
   }
   if (g.N == 0) std::fill(dfT, dfT + (size_t)g.OC * K, 0.f);
   transpose(g.OC, K, dfT, K, dfilter);
