@@ -260,3 +260,40 @@ describe.each(variants)('kernels in a training computation ($name)', (v) => {
     tf.dispose([logits, labels]);
   });
 });
+
+describe.skipIf(native === null)('native element-wise calls split over threads', () => {
+  it('give the same bits on 1, 2 and 3 threads for every unary op and broadcast mode', () => {
+    const n = 200_003; // above the threading threshold, not a multiple of any vector width
+    const x = mixed(n, 21);
+    x.set(x.subarray(0, 600), 99_800); // the edge values (libm's path) also around the split points
+    x.set(x.subarray(0, 600), 66_500);
+    const y = mixed(n, 22);
+    const row = mixed(1000, 23);
+    const run = (threads: number) => {
+      const before = binding!.threads();
+      binding!.setThreads(threads);
+      try {
+        const outs: number[][] = [];
+        for (const code of Object.values(UNARY_CODE)) {
+          const out = new Float32Array(n);
+          native!.unary!(code, x, out);
+          outs.push(Array.from(new Uint32Array(out.buffer)));
+        }
+        for (const [mode, b, m] of [
+          [0, y, 1],
+          [5, row, 1000],
+        ] as const) {
+          const out = new Float32Array(200_000);
+          native!.binary!(2, mode, x.subarray(0, 200_000), b, out, m);
+          outs.push(Array.from(new Uint32Array(out.buffer)));
+        }
+        return outs;
+      } finally {
+        binding!.setThreads(before);
+      }
+    };
+    const one = run(1);
+    expect(run(2)).toEqual(one);
+    expect(run(3)).toEqual(one);
+  });
+});

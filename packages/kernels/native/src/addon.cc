@@ -286,14 +286,25 @@ static Napi::Value UniformMask(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// unary(op, x, out): out = f(x) (op codes: abi::UNARY_*).
+// unary(op, x, out): out = f(x) (op codes: abi::UNARY_*), large calls split over the pool.
 static Napi::Value Unary(const Napi::CallbackInfo& info) {
   int op = info[0].As<Napi::Number>().Int32Value();
   if (op < 0 || op >= abi::UNARY_COUNT) return fail(info, "unary: unknown op code " + std::to_string(op));
   Napi::Float32Array x = info[1].As<Napi::Float32Array>();
   Napi::Float32Array out = info[2].As<Napi::Float32Array>();
-  long n = (long)std::min(x.ElementLength(), out.ElementLength());
-  isa().unary(op, x.Data(), out.Data(), n);
+  const long n = (long)std::min(x.ElementLength(), out.ElementLength());
+  const float* xs = x.Data();
+  float* ys = out.Data();
+  // element-wise, so splitting the elements over the pool leaves the bits alone
+  if (pool().size() == 1 || n < (1 << 16)) {
+    isa().unary(op, xs, ys, n);
+  } else {
+    pool().run([&](int tid, int nt) {
+      const long blocks = (n + 63) / 64, b0 = blocks * tid / nt, b1 = blocks * (tid + 1) / nt;
+      const long i0 = std::min(n, b0 * 64), i1 = std::min(n, b1 * 64);
+      if (i0 < i1) isa().unary(op, xs + i0, ys + i0, i1 - i0);
+    });
+  }
   return info.Env().Undefined();
 }
 
