@@ -105,6 +105,40 @@ describe('fused optimizer update', () => {
     ).toThrow(/unknown kind/);
   });
 
+  it('native updates of large variables give the same bits on 1, 2 and 3 threads (every kind)', () => {
+    const impl = rl.kernels.fusedImpl();
+    if (impl?.optimizerUpdate === undefined || rl.kernels.backend() !== 'native') return; // no native addon here
+    const n = 200_003; // above the native call's threading threshold, not a multiple of a vector
+    // values in (−1, 1) from a fixed sequence (tfjs's randomNormal of this size is slow)
+    const wave = (seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + seed));
+    const [w0, s00, s10, g] = [wave(1), wave(2).map(Math.abs), wave(3).map(Math.abs), wave(4)];
+    const kinds: [number, number[]][] = [
+      [OPTIMIZER_KIND.adam, [1e-3, 0.1, 0.9, 0.1, 0.999, 1 - 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3]],
+      [OPTIMIZER_KIND.sgd, [1e-3, 0.1, 0.9, 1]],
+      [OPTIMIZER_KIND.rmsprop, [1e-3, 0.1, 0.9, 0.1, 1e-7, 0.9]],
+    ];
+    const bytes = (a: Float32Array) => Buffer.from(a.buffer);
+    const before = rl.kernels.kernelThreads();
+    try {
+      const run = (threads: number) => {
+        rl.kernels.setKernelThreads(threads);
+        return kinds.map(([kind, p]) => {
+          const [w, s0, s1] = [w0.slice(), s00.slice(), s10.slice()];
+          impl.optimizerUpdate!(kind, w, g, s0, s1, Float64Array.from(p));
+          return Buffer.concat([bytes(w), bytes(s0), bytes(s1)]);
+        });
+      };
+      const one = run(1);
+      expect(one[0].equals(bytes(w0))).toBe(false); // the update did change the weights
+      for (const threads of [2, 3])
+        run(threads).forEach((b, i) =>
+          expect(b.equals(one[i]), `kind ${kinds[i][0]}, ${threads} threads`).toBe(true),
+        );
+    } finally {
+      rl.kernels.setKernelThreads(before);
+    }
+  });
+
   it('rmsprop follows tf.train.rmsprop step for step (λ 0; momentum 0 and 0.9) and round-trips its config', () => {
     for (const momentum of [0, 0.9]) {
       const ours = train(() => rl.optimizers.rmsprop({ learningRate: 1e-3, momentum }), 30);

@@ -320,7 +320,19 @@ static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
     return v.IsNull() || v.IsUndefined() ? nullptr : v.As<Napi::Float32Array>().Data();
   };
   const double* p = info[5].As<Napi::Float64Array>().Data();
-  isa().optimizer_update(kind, w.Data(), g, slot(3), slot(4), (long)w.ElementLength(), p);
+  float *ws = w.Data(), *s0 = slot(3), *s1 = slot(4);
+  const long n = (long)w.ElementLength();
+  // each weight alone: blocks of 64 (vector groups and alignment unchanged) over the pool
+  if (pool().size() == 1 || n < (1 << 16)) {
+    isa().optimizer_update(kind, ws, g, s0, s1, n, p);
+  } else {
+    pool().run([&](int tid, int nt) {
+      const long blocks = (n + 63) / 64, b0 = blocks * tid / nt, b1 = blocks * (tid + 1) / nt;
+      const long i0 = std::min(n, b0 * 64), i1 = std::min(n, b1 * 64);
+      if (i0 < i1)
+        isa().optimizer_update(kind, ws + i0, g + i0, s0 ? s0 + i0 : nullptr, s1 ? s1 + i0 : nullptr, i1 - i0, p);
+    });
+  }
   return info.Env().Undefined();
 }
 
