@@ -218,14 +218,31 @@ export function convAndGrads(op: ConvOp, c: ConvCase, x: tf.Tensor4D, filter: tf
   return out;
 }
 
-/** Calls of each entry point made through `counted` ops since the last reset. */
-export const calls = { forward: 0, backpropInput: 0, backpropFilter: 0 };
-export const resetCalls = (): void => void (calls.forward = calls.backpropInput = calls.backpropFilter = 0);
+/**
+ * Calls of each entry point made through `counted` ops since the last reset, and the calls whose
+ * output was not written in full (`unwritten`: the contract says every element is written, and
+ * the kernels hand the ops reused arrays with stale contents).
+ */
+export const calls = { forward: 0, backpropInput: 0, backpropFilter: 0, unwritten: [] as string[] };
+export const resetCalls = (): void =>
+  void ((calls.forward = calls.backpropInput = calls.backpropFilter = 0), (calls.unwritten = []));
+type Entry = 'forward' | 'backpropInput' | 'backpropFilter';
+/** The ops, counting calls and checking that a call into a NaN-filled output gives the same bits. */
 export function counted(ops: Conv2dOps): Conv2dOps {
+  const run =
+    (entry: Entry) =>
+    (g: ConvGeometry, a: Float32Array, b: Float32Array, out: Float32Array): void => {
+      calls[entry]++;
+      ops[entry](g, a, b, out);
+      const again = new Float32Array(out.length).fill(NaN);
+      ops[entry](g, a, b, again);
+      if (!Buffer.from(again.buffer).equals(Buffer.from(out.buffer, out.byteOffset, out.byteLength)))
+        calls.unwritten.push(entry);
+    };
   return {
-    forward: (...a) => (calls.forward++, ops.forward(...a)),
-    backpropInput: (...a) => (calls.backpropInput++, ops.backpropInput(...a)),
-    backpropFilter: (...a) => (calls.backpropFilter++, ops.backpropFilter(...a)),
+    forward: run('forward'),
+    backpropInput: run('backpropInput'),
+    backpropFilter: run('backpropFilter'),
   };
 }
 
@@ -251,6 +268,7 @@ export function checkCase(op: ConvOp, c: ConvCase, install: () => void): void {
   resetCalls();
   const { got, want } = both(install, () => convAndGrads(op, c, x, filter));
   expect(calls.forward, 'forward ran on the ops (again inside tf.grads)').toBe(c.dilations ? 1 : 2);
+  expect(calls.unwritten, 'outputs written in full').toEqual([]);
   if (!c.dilations) {
     expect(calls.backpropInput, 'input gradient ran on the ops').toBe(1);
     expect(calls.backpropFilter, 'filter gradient ran on the ops').toBe(1);

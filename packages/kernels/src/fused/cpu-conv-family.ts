@@ -145,7 +145,7 @@ function forward(
       (bias === undefined ||
         (!nchw && bv !== null && bias.shape.length === 1 && bias.shape[0] === g?.outChannels));
     if (g === null || !fused || xv === null || fv === null) return fallback()(args);
-    const y = takeF32(size(outShape(g))); // [N, OH, OW, OC]
+    const y = takeF32(size(outShape(g)), false); // [N, OH, OW, OC], written in full (Conv2dOps)
     ops.forward(g, asNhwc(xv, x!.shape, nchw), fv, y);
     if (bv !== null) binary(BINARY_OP.add, BINARY_MODE.bRepeatedRow, y, bv, y, g.outChannels);
     if (activation === 'relu') unary(UNARY_CODE.Relu, y, y);
@@ -166,7 +166,7 @@ function backpropInput(family: ConvFamily, ops: Conv2dOps, fallback: () => Kerne
     if (g === null || dyv === null || fv === null || dyv.length !== size(outShape(g)))
       return fallback()(args);
     const shape = nchw ? nhwcShape(a.inputShape) : a.inputShape;
-    const dx = takeF32(size(shape)); // [N, H, W, C]
+    const dx = takeF32(size(shape), false); // [N, H, W, C], written in full
     ops.backpropInput(g, asNhwc(dyv, dy!.shape, nchw), fv, dx);
     return result(backend, dx, shape, nchw);
   };
@@ -184,7 +184,7 @@ function backpropFilter(family: ConvFamily, ops: Conv2dOps, fallback: () => Kern
     const dyv = f32(backend, dy);
     if (g === null || xv === null || dyv === null || dyv.length !== size(outShape(g)))
       return fallback()(args);
-    const df = takeF32(size(a.filterShape)); // [fh, fw, C, ·]
+    const df = takeF32(size(a.filterShape), false); // [fh, fw, C, ·], written in full
     ops.backpropFilter(g, asNhwc(xv, x!.shape, nchw), asNhwc(dyv, dy!.shape, nchw), df);
     return backend.makeTensorInfo([...a.filterShape], 'float32', df);
   };
