@@ -8,6 +8,7 @@
         "native/src/thread_pool.cc",
         "native/src/gemm.cc",
         "native/src/conv.cc",
+        "native/src/conv_filter.cc",
         "native/src/pool.cc",
         "native/src/depthwise.cc",
         "native/src/scratch.cc",

@@ -161,6 +161,10 @@ const IsaTable* isa_baseline();
 const IsaTable& isa();
 bool set_isa(const char* name);  // "avx512" | "avx2" | "baseline" | "best"
 
+// The GEMM's K blocks: every product sums its K terms in blocks of this many, in order (code that
+// streams its own packed panels into IsaTable::panel uses the same blocks, and so the same bits).
+constexpr int GEMM_KC = 256;
+
 // Packs op(B) [K×N] (B stored [K×N] with row stride ldb, or [N×K] when transB) into panels of nr
 // columns: out[panel·K·nr + p·nr + c], zero-padded. out must hold ceil(N/nr)·nr·K floats.
 void pack_b(int K, int N, const float* B, int ldb, bool transB, float* out, int nr);

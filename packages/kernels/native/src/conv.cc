@@ -4,44 +4,25 @@
 // kw·DW − PL, c], 0 in the padding) and the filter read as F [K, OC] (its own memory layout):
 //   forward          y [rows, OC]  = col · F
 //   input gradient   dx            = col2im(dy · Fᵀ)  (each input pixel gathers its taps)
-//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC], with col built directly
-//                                   in the GEMM's packed panels (when K fills them: col_as_panels);
-//                    dF [K, OC]    = colᵀ · dy otherwise (a few filter rows, e.g. one channel)
+//   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC]  (conv_filter.cc)
 // col is built in chunks of whole images (at most ~16 MB), so the work buffer stays bounded and
 // every chunk's gather stays inside it. Chunks, and the GEMM's own splits, do not depend on the
 // thread count, and every output element is summed in one fixed order: the results are the same
 // bits on any number of threads.
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "common.h"
 #include "conv.h"
+#include "conv_im2col.h"
 #include "thread_pool.h"
 
 namespace regulab {
 
-namespace {
-
-constexpr size_t kChunkFloats = size_t(1) << 22;  // col floats per chunk (16 MB)
-
-// Images per chunk: as many as fit kChunkFloats of col (at least one).
-int images_per_chunk(const ConvGeom& g) {
-  size_t per_image = (size_t)g.OH * g.OW * g.K();
-  return (int)std::max<size_t>(1, std::min<size_t>(g.N, kChunkFloats / std::max<size_t>(per_image, 1)));
-}
-
-// n floats from s to d: short runs (a single-channel input's taps) inline, long ones by memcpy.
-inline void copy_run(const float* s, int n, float* d) {
-  if (n <= 16)
-    for (int i = 0; i < n; i++) d[i] = s[i];
-  else
-    std::memcpy(d, s, sizeof(float) * (size_t)n);
-}
-
 // col rows [r0, r1) of the images starting at image n0 (row 0 = image n0's first output pixel),
-// row r at out + (r − r0)·K. The pixel indices advance with the row (no division per row), and with unit dilation along the
-// width a kernel row's in-bounds taps are one contiguous run of x, copied at once.
+// row r at out + (r − r0)·K. The pixel indices advance with the row (no division per row), and
+// with unit dilation along the width a kernel row's in-bounds taps are one contiguous run of x,
+// copied at once.
 void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, float* out) {
   const int K = g.K(), C = g.C;
   int ow = (int)(r0 % g.OW), oh = (int)((r0 / g.OW) % g.OH), n = n0 + (int)(r0 / ((long)g.OW * g.OH));
@@ -88,6 +69,9 @@ void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, fl
   }
 }
 
+
+namespace {
+
 void im2col(const ConvGeom& g, const float* x, int n0, long rows, float* col, Pool& pool) {
   if (pool.size() == 1 || rows * g.K() < 65536) return im2col_rows(g, x, n0, 0, rows, col);
   pool.run([&](int tid, int nt) {
@@ -95,72 +79,6 @@ void im2col(const ConvGeom& g, const float* x, int n0, long rows, float* col, Po
     split_range((int)rows, nt, tid, 1, lo, hi);
     im2col_rows(g, x, n0, lo, hi, col + (size_t)lo * g.K());
   });
-}
-
-// The im2col rows of im2col(), written straight into pack_b's panels of the whole chunk (K = rows
-// of the chunk): the filter gradient's product reads col as its packed B, so this saves writing
-// col and then packing it. Each row is gathered into a small buffer first.
-void im2col_panels(const ConvGeom& g, const float* x, int n0, long rows, float* panels, Pool& pool) {
-  const int K = g.K(), nr = isa().nr;
-  auto some = [&](long r0, long r1) {
-    std::vector<float> row(K);
-    for (long r = r0; r < r1; r++) {
-      im2col_rows(g, x, n0, r, r + 1, row.data());
-      rows_to_panels(row.data(), K, 0, 1, K, nr, (size_t)rows, (size_t)r, panels);
-    }
-  };
-  if (pool.size() == 1 || rows * K < 65536) return some(0, rows);
-  pool.run([&](int tid, int nt) {
-    int lo, hi;
-    split_range((int)rows, nt, tid, 1, lo, hi);
-    some(lo, hi);
-  });
-}
-
-// colᵀ [K, rows] of the images from n0: colT[k·rows + r] = col[r][k], built one tap row at a
-// time (for a single channel, runs of x's rows), threads splitting the taps. The filter gradient
-// then reads it as A in dF = colᵀ · dy, so neither col nor dy is transposed.
-void im2col_transposed(const ConvGeom& g, const float* x, int n0, long rows, float* colT, Pool& pool) {
-  const int K = g.K(), C = g.C;
-  auto taps = [&](int k0, int k1) {
-    for (int k = k0; k < k1; k++) {
-      const int c = k % C, kw = (k / C) % g.KW, kh = k / (C * g.KW);
-      float* d = colT + (size_t)k * rows;
-      for (long r = 0; r < rows; r += g.OW) {
-        const int oh = (int)((r / g.OW) % g.OH), n = n0 + (int)(r / ((long)g.OW * g.OH));
-        const int ih = oh * g.SH + kh * g.DH - g.PT;
-        float* o = d + r;
-        if (ih < 0 || ih >= g.H) {
-          std::fill(o, o + g.OW, 0.f);
-          continue;
-        }
-        const float* src = x + ((size_t)n * g.H + ih) * g.W * C + c;
-        for (int ow = 0; ow < g.OW; ow++) {
-          const int iw = ow * g.SW + kw * g.DW - g.PL;
-          o[ow] = iw >= 0 && iw < g.W ? src[(size_t)iw * C] : 0.f;
-        }
-      }
-    }
-  };
-  if (pool.size() == 1 || rows * K < 65536) return taps(0, K);
-  pool.run([&](int tid, int nt) {
-    int lo, hi;
-    split_range(K, nt, tid, 1, lo, hi);
-    taps(lo, hi);
-  });
-}
-
-// Whether the filter gradient builds col as packed panels: when few of the panels' columns are
-// padding (K a multiple of the panel width, or at least four panels). A single-channel 3×3 filter
-// (K = 9) keeps the plain col: its panel would be 32 wide, 23 of them zeros.
-bool col_as_panels(const ConvGeom& g) {
-  const int nr = isa().nr;
-  return g.K() % nr == 0 || g.K() >= 4 * nr;
-}
-
-// Whether col is x itself: a 1×1 filter, unit strides, no padding.
-bool col_is_input(const ConvGeom& g) {
-  return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PT == 0 && g.PL == 0 && g.OH == g.H && g.OW == g.W;
 }
 
 // The output index o with o·stride = t (t = input index + padding − tap offset), or −1 when there
@@ -240,40 +158,6 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* filt
          false, pool);
     col2im(g, dcol, n0, images, dx, pool);
   }
-}
-
-void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dfilter, Pool& pool) {
-  const int K = g.K();
-  const long image_rows = (long)g.OH * g.OW;
-  const int chunk = images_per_chunk(g);
-  const bool direct = col_is_input(g), panels = !direct && col_as_panels(g);
-  if (!direct && !panels) {  // few filter rows (K): dF [K, OC] = colᵀ · dy, nothing transposed
-    float* colT = scratch(12, (size_t)chunk * image_rows * K);
-    for (int n0 = 0; n0 < g.N; n0 += chunk) {
-      const long rows = std::min(chunk, g.N - n0) * image_rows;
-      im2col_transposed(g, x, n0, rows, colT, pool);
-      gemm(K, g.OC, (int)rows, colT, (int)rows, dy + (size_t)n0 * image_rows * g.OC, g.OC, false, dfilter, g.OC,
-           n0 > 0, pool);
-    }
-    if (g.N == 0) std::fill(dfilter, dfilter + (size_t)g.OC * K, 0.f);
-    return;
-  }
-  const size_t col_floats = panels ? packed_size((int)(chunk * image_rows), K, isa().nr) : (size_t)chunk * image_rows * K;
-  float* col = direct ? nullptr : scratch(12, col_floats);
-  float* dyT = scratch(13, (size_t)chunk * image_rows * g.OC);
-  float* dfT = scratch(14, (size_t)g.OC * K);
-  for (int n0 = 0; n0 < g.N; n0 += chunk) {
-    const long rows = std::min(chunk, g.N - n0) * image_rows;
-    transpose((int)rows, g.OC, dy + (size_t)n0 * image_rows * g.OC, g.OC, dyT, pool);
-    if (panels) {
-      im2col_panels(g, x, n0, rows, col, pool);
-      gemm_packed_b(g.OC, K, (int)rows, dyT, (int)rows, col, dfT, K, pool, n0 > 0);
-      continue;
-    }
-    gemm(g.OC, K, (int)rows, dyT, (int)rows, x + (size_t)n0 * image_rows * K, K, false, dfT, K, n0 > 0, pool);
-  }
-  if (g.N == 0) std::fill(dfT, dfT + (size_t)g.OC * K, 0.f);
-  transpose(g.OC, K, dfT, K, dfilter);
 }
 
 }  // namespace regulab

@@ -85,7 +85,7 @@ void transpose(int M, int K, const float* in, int ld, float* out, Pool& pool) {
   });
 }
 
-static constexpr int KC = 256;
+static constexpr int KC = GEMM_KC;
 
 // Single-threaded product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of nr).
 static void gemm_block(int m0, int m1, int n0, int n1, int K, const float* A, int lda, const float* B, int ldb,

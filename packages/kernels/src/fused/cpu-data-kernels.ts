@@ -103,7 +103,8 @@ export function sumKernel(columnSums: ColumnSums, fallback: () => KernelFunc): K
       ...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a))),
     ].sort();
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-    if (x!.dtype !== 'float32' || !leading || size(x!.shape) < MIN_ELEMENTS) return fallback()(args);
+    // any size: tfjs's Sum over leading axes transposes them to the end first (0.3 ms for [1, 64, 10])
+    if (x!.dtype !== 'float32' || !leading || size(x!.shape) === 0) return fallback()(args);
     const width = size(x!.shape.slice(axes.length));
     const rows = size(x!.shape) / width;
     const xv = peekValues(backend, x!) as Float32Array;

@@ -82,7 +82,7 @@ export function poolKernels(
       const p = xv === null ? null : poolInfo(input!.shape, args.attrs as unknown as PoolAttrs);
       if (xv === null || p === null || leaveToTfjs(p, dy) || !(dyv instanceof Float32Array))
         return original('MaxPoolGrad')(args);
-      const dx = takeF32(xv.length); // [N, H, W, C]
+      const dx = takeF32(xv.length, false); // [N, H, W, C], written in full (Pool2dOps)
       ops.maxPoolGrad(geometry(p), xv, dyv, dx);
       return backend.makeTensorInfo([...input!.shape], 'float32', dx);
     },
@@ -94,7 +94,7 @@ export function poolKernels(
       const p = ok ? poolInfo(input!.shape, args.attrs as unknown as PoolAttrs, false) : null; // as tfjs: no rounding mode
       if (p === null || leaveToTfjs(p, dy) || !(dyv instanceof Float32Array))
         return original('AvgPoolGrad')(args);
-      const dx = takeF32(size(input!.shape)); // [N, H, W, C]
+      const dx = takeF32(size(input!.shape), false); // [N, H, W, C], written in full
       ops.avgPoolGrad(geometry(p), dyv, dx);
       return backend.makeTensorInfo([...input!.shape], 'float32', dx);
     },
