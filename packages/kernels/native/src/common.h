@@ -174,6 +174,10 @@ size_t packed_size(int K, int N, int nr);
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
           bool accumulate, Pool& pool);
 
+// gemm_packed_b on the calling thread only (for work already split over the pool); the same bits.
+void gemm_packed_b_serial(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc,
+                          bool accumulate);
+
 // out[K×M] = in[M×K]ᵀ (in has row stride ld); the pool version splits the output rows.
 // C[M×N] (+)= A·B with B given already packed over its whole K rows (pack_b(K, N, …) layout: panel
 // q at Bp + q·K·nr), as gemm computes it (the same K blocks, the same bits) without packing: for a

@@ -5,12 +5,15 @@
 //   forward          y [rows, OC]  = col · F
 //   input gradient   dx            = col2im(dy · Fᵀ)  (each input pixel gathers its taps)
 //   filter gradient  dFᵀ [OC, K]   = dyᵀ · col, transposed into dF [K, OC]  (conv_filter.cc)
-// col is built in chunks of whole images (at most ~16 MB), so the work buffer stays bounded and
-// every chunk's gather stays inside it. Chunks, and the GEMM's own splits, do not depend on the
+// With at least two images per thread, each thread takes whole images and builds their col (or
+// dcol) a few images at a time in an L2-sized buffer (by_images); otherwise col is built in chunks
+// of whole images (at most ~16 MB), so the work buffer stays bounded and every chunk's gather
+// stays inside it. Chunks, and the GEMM's own splits, do not depend on the
 // thread count, and every output element is summed in one fixed order: the results are the same
 // bits on any number of threads.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common.h"
 #include "conv.h"
@@ -71,6 +74,22 @@ void im2col_rows(const ConvGeom& g, const float* x, int n0, long r0, long r1, fl
 
 
 namespace {
+
+// Whether the forward and input-gradient passes split whole images over the threads, each
+// building col (or dcol) a few images at a time in its own L2-sized buffer instead of the whole
+// chunk's col in memory: when every thread gets at least two images and col is wide (K at least
+// four panels: cnn-step's second convolution, K 288, writes 8.9 MB of col; its first, K 9, only
+// 1.5 MB, and is faster chunked). Each output element is still one GEMM's element (the same K
+// blocks), so the bits are those of the chunked path.
+bool by_images(const ConvGeom& g, const Pool& pool) {
+  return pool.size() > 1 && g.N >= 2 * pool.size() && g.K() >= 4 * isa().nr;
+}
+
+// Images per col block of by_images's forward: about 256 KB of col (at least one image).
+int images_per_block(const ConvGeom& g) {
+  const size_t per_image = (size_t)g.OH * g.OW * g.K() * sizeof(float);
+  return (int)std::max<size_t>(1, (size_t(256) << 10) / std::max<size_t>(per_image, 1));
+}
 
 void im2col(const ConvGeom& g, const float* x, int n0, long rows, float* col, Pool& pool) {
   if (pool.size() == 1 || rows * g.K() < 65536) return im2col_rows(g, x, n0, 0, rows, col);
@@ -134,6 +153,22 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* filter, floa
     gemm((int)(g.N * image_rows), g.OC, K, x, K, filter, g.OC, false, y, g.OC, false, pool);
     return;
   }
+  if (by_images(g, pool)) {  // each thread its own images, col a block at a time (see by_images)
+    const int per = images_per_block(g);
+    float* fp = scratch(13, packed_size(K, g.OC, isa().nr));  // the filter F [K, OC], packed once
+    pack_b(K, g.OC, filter, g.OC, false, fp, isa().nr);
+    pool.run([&](int tid, int nt) {
+      int i0, i1;
+      split_range(g.N, nt, tid, 1, i0, i1);
+      std::vector<float> col((size_t)per * image_rows * K);
+      for (int n0 = i0; n0 < i1; n0 += per) {
+        const long rows = std::min(per, i1 - n0) * image_rows;
+        im2col_rows(g, x, n0, 0, rows, col.data());
+        gemm_packed_b_serial((int)rows, g.OC, K, col.data(), K, fp, y + (size_t)n0 * image_rows * g.OC, g.OC, false);
+      }
+    });
+    return;
+  }
   const int chunk = images_per_chunk(g);
   float* col = scratch(12, (size_t)chunk * image_rows * K);
   for (int n0 = 0; n0 < g.N; n0 += chunk) {
@@ -148,6 +183,21 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* filt
   const long image_rows = (long)g.OH * g.OW;
   if (col_is_input(g)) {
     gemm((int)(g.N * image_rows), K, g.OC, dy, g.OC, filter, g.OC, true, dx, K, false, pool);
+    return;
+  }
+  if (by_images(g, pool)) {  // each thread its own images: an image's dcol, then its pixels
+    float* ftp = scratch(13, packed_size(g.OC, K, isa().nr));  // Fᵀ [OC, K], packed once
+    pack_b(g.OC, K, filter, g.OC, true, ftp, isa().nr);
+    pool.run([&](int tid, int nt) {
+      int i0, i1;
+      split_range(g.N, nt, tid, 1, i0, i1);
+      std::vector<float> dcol((size_t)image_rows * K);
+      for (int n = i0; n < i1; n++) {
+        gemm_packed_b_serial((int)image_rows, K, g.OC, dy + (size_t)n * image_rows * g.OC, g.OC, ftp, dcol.data(), K,
+                             false);
+        col2im_pixels(g, dcol.data(), n, 0, (long)g.H * g.W, dx);
+      }
+    });
     return;
   }
   const int chunk = images_per_chunk(g);

@@ -129,24 +129,37 @@ void rows_to_panels(const float* src, int ld, int b0, int b1, int N, int nr, siz
   }
 }
 
+// Panels [q0, q1) of gemm_packed_b's product, on the calling thread.
+static void packed_panels(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc,
+                          bool accumulate, int q0, int q1) {
+  const IsaTable& t = isa();
+  const int nr = t.nr;
+  for (int p0 = 0; p0 < K; p0 += KC) {
+    const int kc = std::min(KC, K - p0);
+    const int rows = 64;
+    for (int i0 = 0; i0 < M; i0 += rows) {
+      const int mi = std::min(rows, M - i0);
+      for (int q = q0; q < q1; q++)
+        t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, Bp + (size_t)q * K * nr + (size_t)p0 * nr,
+                C + (size_t)i0 * ldc + q * nr, ldc, accumulate || p0 > 0, std::min(nr, N - q * nr));
+    }
+  }
+}
+
 void gemm_packed_b(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc, Pool& pool,
                    bool accumulate) {
-  const IsaTable& t = isa();
-  const int nr = t.nr, panels = (N + nr - 1) / nr;
+  const int nr = isa().nr, panels = (N + nr - 1) / nr;
   pool.run([&](int tid, int nt) {
     int q0, q1;  // whole panels, as gemm's column split
     split_range(panels, nt, tid, 1, q0, q1);
-    for (int p0 = 0; p0 < K; p0 += KC) {
-      const int kc = std::min(KC, K - p0);
-      const int rows = 64;
-      for (int i0 = 0; i0 < M; i0 += rows) {
-        const int mi = std::min(rows, M - i0);
-        for (int q = q0; q < q1; q++)
-          t.panel(mi, kc, A + (size_t)i0 * lda + p0, lda, Bp + (size_t)q * K * nr + (size_t)p0 * nr,
-                  C + (size_t)i0 * ldc + q * nr, ldc, accumulate || p0 > 0, std::min(nr, N - q * nr));
-      }
-    }
+    packed_panels(M, N, K, A, lda, Bp, C, ldc, accumulate, q0, q1);
   });
+}
+
+void gemm_packed_b_serial(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc,
+                          bool accumulate) {
+  const int nr = isa().nr;
+  packed_panels(M, N, K, A, lda, Bp, C, ldc, accumulate, 0, (N + nr - 1) / nr);
 }
 
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc,
